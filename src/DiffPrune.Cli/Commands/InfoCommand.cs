@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Numerics;
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using DiffPrune.Tensors.Blas;
+
+namespace DiffPrune.Cli.Commands;
+
+/// <summary><c>diffprune info</c>: version, GEMM backend, SIMD width and threads.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("info", "Print the version, GEMM backend, SIMD width and thread count.");
+        cmd.SetAction(_ =>
+        {
+            foreach (var (key, value) in Collect()) Console.WriteLine($"{key,-14} {value}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static IEnumerable<(string, string)> Collect()
+    {
+        var version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        yield return ("version", version.Split('+')[0]);
+        yield return ("runtime", $".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        yield return ("gemm", Gemm.Backend == GemmBackend.OpenBlas
+            ? $"OpenBLAS ({GemmInfo.OpenBlasLibrary}, {GemmInfo.OpenBlasThreads} threads)"
+            : $"managed SIMD kernel{(GemmInfo.OpenBlasAvailable ? " (forced by DIFFPRUNE_BLAS)" : " (OpenBLAS not found: apt-get install libopenblas0-pthread)")}");
+        yield return ("simd", $"{Vector<float>.Count * 32}-bit vectors ({Vector<float>.Count} floats); AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}, AVX-512 {Vector512.IsHardwareAccelerated}");
+        yield return ("threads", $"{Environment.ProcessorCount}");
+    }
+}

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using DiffPrune.Cli;
+using DiffPrune.Cli.Commands;
+
+var root = new RootCommand("diffprune: learn which visual tokens a vision-language model can drop (DiffPrune), train and deploy the pruner.");
+root.Subcommands.Add(InfoCommand.Create());
+return CliErrors.Run(() => root.Parse(args).Invoke());

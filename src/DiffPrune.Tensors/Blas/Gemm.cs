@@ -1,0 +1,85 @@
+namespace DiffPrune.Tensors.Blas;
+
+/// <summary>Which GEMM implementation runs.</summary>
+public enum GemmBackend
+{
+    /// <summary>OpenBLAS <c>cblas_sgemm</c> through P/Invoke (Debian: libopenblas0-pthread).</summary>
+    OpenBlas,
+    /// <summary>The project's own SIMD kernel (<see cref="ManagedGemm"/>).</summary>
+    Managed,
+}
+
+/// <summary>
+/// Single-precision GEMM, row-major, BLAS semantics: C = alpha·op(A)·op(B) + beta·C with op(X) = X or Xᵀ.
+/// A is m×k after op, B is k×n after op, C is m×n; lda/ldb/ldc are row strides of the stored matrices.
+/// The backend is OpenBLAS when <c>libopenblas.so.0</c> loads, else the managed kernel; the environment
+/// variable <c>DIFFPRUNE_BLAS=managed|openblas</c> forces one.
+/// </summary>
+public static class Gemm
+{
+    static long _calls;
+    static GemmBackend _backend = ChooseBackend();
+
+    /// <summary>The backend in use.</summary>
+    public static GemmBackend Backend => _backend;
+
+    /// <summary>Number of GEMM calls since start (tests use it to prove that frozen weights skip their weight-gradient GEMM).</summary>
+    public static long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>Selects a backend explicitly (OpenBLAS only when it is available).</summary>
+    /// <exception cref="InvalidOperationException">OpenBLAS was requested but could not be loaded.</exception>
+    public static void Use(GemmBackend backend)
+    {
+        if (backend == GemmBackend.OpenBlas && !OpenBlas.IsAvailable)
+            throw new InvalidOperationException($"OpenBLAS is not available ({OpenBlas.LoadError}); install the Debian package libopenblas0-pthread");
+        _backend = backend;
+    }
+
+    static GemmBackend ChooseBackend()
+    {
+        var forced = Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS")?.Trim().ToLowerInvariant();
+        switch (forced)
+        {
+            case null or "":
+                return OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+            case "managed":
+                return GemmBackend.Managed;
+            case "openblas":
+                if (!OpenBlas.IsAvailable)
+                    throw new InvalidOperationException($"DIFFPRUNE_BLAS=openblas but OpenBLAS could not be loaded ({OpenBlas.LoadError}); install libopenblas0-pthread or unset DIFFPRUNE_BLAS");
+                return GemmBackend.OpenBlas;
+            default:
+                throw new InvalidOperationException($"DIFFPRUNE_BLAS='{forced}' is not a backend; use 'managed' or 'openblas'");
+        }
+    }
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on the selected backend.</summary>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        Interlocked.Increment(ref _calls);
+        if (m == 0 || n == 0) return;
+        if (_backend == GemmBackend.OpenBlas)
+            OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else
+            ManagedGemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"GEMM sizes must be non-negative (m={m}, n={n}, k={k})");
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        Check("A", aRows, aCols, aLen, lda);
+        Check("B", bRows, bCols, bLen, ldb);
+        Check("C", m, n, cLen, ldc);
+    }
+
+    static void Check(string name, int rows, int cols, int len, int ld)
+    {
+        if (rows == 0 || cols == 0) return;
+        if (ld < cols) throw new ArgumentException($"GEMM: leading dimension of {name} ({ld}) is smaller than its {cols} columns");
+        if ((long)(rows - 1) * ld + cols > len) throw new ArgumentException($"GEMM: {name} needs {(long)(rows - 1) * ld + cols} floats ({rows}×{cols}, ld {ld}) but has {len}");
+    }
+}

@@ -1,0 +1,14 @@
+namespace DiffPrune.Tensors.Blas;
+
+/// <summary>Facts about the GEMM backends, for <c>diffprune info</c> and the benchmarks.</summary>
+public static class GemmInfo
+{
+    /// <summary>True when libopenblas could be loaded.</summary>
+    public static bool OpenBlasAvailable => OpenBlas.IsAvailable;
+
+    /// <summary>The OpenBLAS library file loaded, or null.</summary>
+    public static string? OpenBlasLibrary => OpenBlas.LibraryName;
+
+    /// <summary>OpenBLAS's thread count (0 when not loaded).</summary>
+    public static int OpenBlasThreads => OpenBlas.IsAvailable ? OpenBlas.Threads : 0;
+}

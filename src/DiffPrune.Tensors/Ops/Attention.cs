@@ -1,0 +1,36 @@
+namespace DiffPrune.Tensors;
+
+public static partial class F
+{
+    /// <summary>
+    /// softmax(q·kᵀ·scale + mask)·v, with q (B, H, T, D), k (B, Hkv, S, D), v (B, Hkv, S, Dv); H must be a
+    /// multiple of Hkv (grouped-query attention shares each key/value head among H/Hkv query heads).
+    /// scale defaults to 1/√D. A query row whose keys are all masked gets a zero output.
+    /// With <paramref name="returnProbs"/> the attention probabilities (B, H, T, S) come back too.
+    /// </summary>
+    public static (Tensor Output, Tensor? Probs) ScaledDotProductAttention(Tensor q, Tensor k, Tensor v,
+        AttentionMask? mask = null, float? scale = null, bool returnProbs = false)
+    {
+        if (q.Rank != 4 || k.Rank != 4 || v.Rank != 4)
+            throw new ArgumentException($"attention expects 4-d q, k, v (B, H, T, D); got {q.Describe()}, {k.Describe()}, {v.Describe()}");
+        int b = q.Shape[0], h = q.Shape[1], t = q.Shape[2], d = q.Shape[3];
+        int hkv = k.Shape[1], s = k.Shape[2];
+        if (k.Shape[0] != b || v.Shape[0] != b || k.Shape[3] != d || v.Shape[1] != hkv || v.Shape[2] != s || h % hkv != 0)
+            throw new ArgumentException($"attention shapes do not fit: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}");
+        k = RepeatKv(k, h / hkv);
+        v = RepeatKv(v, h / hkv);
+        var scores = q.Matmul(k, transB: true).Mul(scale ?? 1f / MathF.Sqrt(d));
+        if (mask != null) scores = scores.Add(mask.ToAdditive(b, h, t, s));
+        var probs = scores.Softmax(-1);
+        var output = probs.Matmul(v);
+        return (output, returnProbs ? probs : null);
+    }
+
+    /// <summary>(B, Hkv, S, D) → (B, Hkv·rep, S, D), each key/value head repeated <paramref name="rep"/> times in place.</summary>
+    public static Tensor RepeatKv(Tensor x, int rep)
+    {
+        if (rep == 1) return x;
+        int b = x.Shape[0], hkv = x.Shape[1], s = x.Shape[2], d = x.Shape[3];
+        return x.Reshape(b, hkv, 1, s, d).Expand(b, hkv, rep, s, d).Reshape(b, hkv * rep, s, d);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+
+namespace DiffPrune.Tensors;
+
+/// <summary>
+/// The one generic driver for broadcast elementwise work. It walks the output row by row (last dimension) and
+/// hands each row to a span kernel, so the SIMD work stays in TensorPrimitives and op files stay plain.
+/// </summary>
+internal static class Broadcasting
+{
+    /// <summary>Calls <paramref name="row"/>(outOffset, aOffset, aStride, bOffset, bStride, length) for every last-dim row of <paramref name="outShape"/>.</summary>
+    public static void ForEachRow(int[] outShape, int[] aStrides, int[] bStrides, Action<int, int, int, int, int, int> row)
+    {
+        int rank = outShape.Length;
+        if (rank == 0) { row(0, 0, 0, 0, 0, 1); return; }
+        int len = outShape[rank - 1];
+        int rows = ShapeUtil.Numel(outShape) / Math.Max(len, 1);
+        if (len == 0) return;
+        var idx = new int[rank];
+        int aOff = 0, bOff = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            row(r * len, aOff, aStrides[rank - 1], bOff, bStrides[rank - 1], len);
+            // odometer over the leading dims
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                idx[d]++;
+                aOff += aStrides[d];
+                bOff += bStrides[d];
+                if (idx[d] < outShape[d]) break;
+                aOff -= aStrides[d] * outShape[d];
+                bOff -= bStrides[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>out = op(a, b) with broadcasting; <paramref name="spanOp"/> handles equal-length rows, <paramref name="scalarOp"/> the rest.</summary>
+    public static Tensor Binary(Tensor a, Tensor b, Action<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<float>> spanOp, Func<float, float, float> scalarOp)
+    {
+        if (ShapeUtil.Same(a.Shape, b.Shape))
+        {
+            var o = Tensor.Zeros(a.Shape);
+            spanOp(a.Data, b.Data, o.Data);
+            return o;
+        }
+        var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
+        var result = Tensor.Zeros(shape);
+        var sa = ShapeUtil.BroadcastStrides(a.Shape, shape);
+        var sb = ShapeUtil.BroadcastStrides(b.Shape, shape);
+        float[] ad = a.Storage, bd = b.Storage, od = result.Storage;
+        ForEachRow(shape, sa, sb, (oOff, aOff, aStr, bOff, bStr, len) =>
+        {
+            if (aStr == 1 && bStr == 1) { spanOp(ad.AsSpan(aOff, len), bd.AsSpan(bOff, len), od.AsSpan(oOff, len)); return; }
+            for (int i = 0; i < len; i++) od[oOff + i] = scalarOp(ad[aOff + i * aStr], bd[bOff + i * bStr]);
+        });
+        return result;
+    }
+
+    /// <summary>Sums <paramref name="g"/> (of a broadcast shape) down to <paramref name="shape"/> and adds it into <paramref name="dst"/>.</summary>
+    public static void SumToInto(Tensor g, int[] shape, Span<float> dst)
+    {
+        if (ShapeUtil.Same(g.Shape, shape)) { TensorPrimitives.Add(dst, g.Data, dst); return; }
+        var target = ShapeUtil.BroadcastStrides(shape, g.Shape);
+        var own = ShapeUtil.Strides(g.Shape);
+        float[] gd = g.Storage;
+        var acc = new float[dst.Length];
+        ForEachRow(g.Shape, own, target, (_, gOff, _, dOff, dStr, len) =>
+        {
+            if (dStr == 0) acc[dOff] += TensorPrimitives.Sum(gd.AsSpan(gOff, len));
+            else TensorPrimitives.Add(acc.AsSpan(dOff, len), gd.AsSpan(gOff, len), acc.AsSpan(dOff, len));
+        });
+        TensorPrimitives.Add(dst, acc, dst);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Numerics.Tensors;
+using DiffPrune.Tensors.Blas;
+
+namespace DiffPrune.Tensors;
+
+/// <summary>
+/// Functional ops in the vocabulary of <c>torch.nn.functional</c>: linear, the fused norms, embedding and
+/// cross-entropy. Attention and RoPE live in their own files.
+/// </summary>
+public static partial class F
+{
+    /// <summary>
+    /// y = x·Wᵀ + b, with x (..., in), weight (out, in) as in PyTorch/HF, bias (out) or null.
+    /// A frozen weight (RequiresGrad false) skips its weight-gradient GEMM but still passes dL/dx.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        if (weight.Rank != 2) throw new ArgumentException($"linear: weight {weight.Describe()} must be 2-d (out, in)");
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (x.Rank == 0 || x.Shape[^1] != inF)
+            throw new ArgumentException($"linear: input {x.Describe()} does not end in {inF} features of weight {weight.Describe()}");
+        if (bias != null && (bias.Rank != 1 || bias.Shape[0] != outF))
+            throw new ArgumentException($"linear: bias {bias.Describe()} must be ({outF})");
+        int rows = x.Numel / Math.Max(inF, 1);
+        if (inF == 0) rows = ShapeUtil.Numel(x.Shape.AsSpan(0, x.Rank - 1));
+        var y = Tensor.Zeros(x.Shape[..^1].Append(outF).ToArray());
+        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
+        if (bias != null)
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(y.Data.Slice(r * outF, outF), bias.Data, y.Data.Slice(r * outF, outF));
+        Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(y, "linear", inputs, g =>
+        {
+            // y = x·Wᵀ:  dx = dy·W,  dW = dyᵀ·x,  db = Σ_rows dy
+            if (x.RequiresGrad) Gemm.Sgemm(false, false, rows, inF, outF, 1f, g.Data, outF, weight.Data, inF, 1f, x.GradSpan(), inF);
+            if (weight.RequiresGrad) Gemm.Sgemm(true, false, outF, inF, rows, 1f, g.Data, outF, x.Data, inF, 1f, weight.GradSpan(), inF);
+            if (bias != null && bias.RequiresGrad)
+            {
+                var db = bias.GradSpan();
+                for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, g.Data.Slice(r * outF, outF), db);
+            }
+        });
+    }
+
+    /// <summary>Layer norm over the last dim: (x − mean)/√(var + eps)·w + b (biased variance, as PyTorch). Fused kernel.</summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps = 1e-5f)
+    {
+        int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
+        CheckNormParam("layer_norm", x, weight, c);
+        CheckNormParam("layer_norm", x, bias, c);
+        var y = Tensor.Zeros(x.Shape);
+        var mean = new float[rows];
+        var rstd = new float[rows];
+        float[] xs = x.Storage, ys = y.Storage;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = xs.AsSpan(r * c, c);
+            float m = TensorPrimitives.Sum(row) / c;
+            double v = 0;
+            for (int i = 0; i < c; i++) { float dv = row[i] - m; v += dv * dv; }
+            float rs = 1f / MathF.Sqrt((float)(v / c) + eps);
+            mean[r] = m; rstd[r] = rs;
+            for (int i = 0; i < c; i++)
+                ys[r * c + i] = (row[i] - m) * rs * (weight?.Storage[i] ?? 1f) + (bias?.Storage[i] ?? 0f);
+        }
+        Tensor[] inputs = new[] { x, weight, bias }.Where(t => t != null).ToArray()!;
+        return Autograd.Record(y, "layer_norm", inputs, g =>
+        {
+            float[] gs = g.Storage;
+            Span<float> dx = x.RequiresGrad ? x.GradSpan() : default;
+            Span<float> dw = weight is { RequiresGrad: true } ? weight.GradSpan() : default;
+            Span<float> db = bias is { RequiresGrad: true } ? bias.GradSpan() : default;
+            for (int r = 0; r < rows; r++)
+            {
+                // xhat = (x−μ)·rstd; dxhat = g·w; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
+                double sumD = 0, sumDX = 0;
+                for (int i = 0; i < c; i++)
+                {
+                    float xh = (xs[r * c + i] - mean[r]) * rstd[r];
+                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
+                    sumD += dxh; sumDX += dxh * xh;
+                    if (!dw.IsEmpty) dw[i] += gs[r * c + i] * xh;
+                    if (!db.IsEmpty) db[i] += gs[r * c + i];
+                }
+                if (dx.IsEmpty) continue;
+                float mD = (float)(sumD / c), mDX = (float)(sumDX / c);
+                for (int i = 0; i < c; i++)
+                {
+                    float xh = (xs[r * c + i] - mean[r]) * rstd[r];
+                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
+                    dx[r * c + i] += rstd[r] * (dxh - mD - xh * mDX);
+                }
+            }
+        });
+    }
+
+    /// <summary>RMS norm over the last dim: x/√(mean(x²) + eps)·w (LLaMA). Fused kernel.</summary>
+    public static Tensor RmsNorm(Tensor x, Tensor? weight, float eps = 1e-5f)
+    {
+        int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
+        CheckNormParam("rms_norm", x, weight, c);
+        var y = Tensor.Zeros(x.Shape);
+        var rstd = new float[rows];
+        float[] xs = x.Storage, ys = y.Storage;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = xs.AsSpan(r * c, c);
+            float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / c + eps);
+            rstd[r] = rs;
+            for (int i = 0; i < c; i++) ys[r * c + i] = row[i] * rs * (weight?.Storage[i] ?? 1f);
+        }
+        Tensor[] inputs = weight == null ? [x] : [x, weight];
+        return Autograd.Record(y, "rms_norm", inputs, g =>
+        {
+            float[] gs = g.Storage;
+            Span<float> dx = x.RequiresGrad ? x.GradSpan() : default;
+            Span<float> dw = weight is { RequiresGrad: true } ? weight.GradSpan() : default;
+            for (int r = 0; r < rows; r++)
+            {
+                // xhat = x·rstd; dxhat = g·w; dx = rstd·(dxhat − xhat·mean(dxhat·xhat))
+                double sumDX = 0;
+                for (int i = 0; i < c; i++)
+                {
+                    float xh = xs[r * c + i] * rstd[r];
+                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
+                    sumDX += dxh * xh;
+                    if (!dw.IsEmpty) dw[i] += gs[r * c + i] * xh;
+                }
+                if (dx.IsEmpty) continue;
+                float mDX = (float)(sumDX / c);
+                for (int i = 0; i < c; i++)
+                {
+                    float xh = xs[r * c + i] * rstd[r];
+                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
+                    dx[r * c + i] += rstd[r] * (dxh - xh * mDX);
+                }
+            }
+        });
+    }
+
+    static void CheckNormParam(string op, Tensor x, Tensor? p, int c)
+    {
+        if (p != null && (p.Rank != 1 || p.Shape[0] != c))
+            throw new ArgumentException($"{op}: {p.Describe()} must be ({c}) to normalise {x.Describe()}");
+    }
+
+    /// <summary>Rows of <paramref name="weight"/> (vocab, dim) for each id: output shape ids.Shape + (dim).</summary>
+    public static Tensor Embedding(IntTensor ids, Tensor weight)
+    {
+        if (weight.Rank != 2) throw new ArgumentException($"embedding: weight {weight.Describe()} must be (vocab, dim)");
+        foreach (int id in ids.Data)
+            if ((uint)id >= (uint)weight.Shape[0])
+                throw new IndexOutOfRangeException($"embedding: token id {id} is outside the vocabulary of {weight.Describe()}");
+        return weight.IndexSelect(0, ids.Data).Reshape(ids.Shape.Append(weight.Shape[1]).ToArray());
+    }
+
+    /// <summary>
+    /// Mean cross-entropy of <paramref name="logits"/> (rows, classes) against class <paramref name="targets"/>,
+    /// skipping rows whose target is <paramref name="ignoreIndex"/> (PyTorch default −100). Fused log-softmax + NLL.
+    /// When every row is ignored the loss is 0 with zero gradient (PyTorch returns NaN; we never produce a silent NaN).
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, ReadOnlySpan<int> targets, int ignoreIndex = -100)
+    {
+        if (logits.Rank != 2) throw new ArgumentException($"cross_entropy: logits {logits.Describe()} must be (rows, classes)");
+        int rows = logits.Shape[0], classes = logits.Shape[1];
+        if (targets.Length != rows) throw new ArgumentException($"cross_entropy: {targets.Length} targets for {rows} rows of {logits.Describe()}");
+        var t = targets.ToArray();
+        int counted = 0;
+        foreach (int c in t)
+        {
+            if (c == ignoreIndex) continue;
+            if ((uint)c >= (uint)classes) throw new IndexOutOfRangeException($"cross_entropy: target {c} outside 0..{classes - 1}");
+            counted++;
+        }
+        var logp = logits.Detach().LogSoftmax(-1);
+        double loss = 0;
+        for (int r = 0; r < rows; r++) if (t[r] != ignoreIndex) loss -= logp.Storage[r * classes + t[r]];
+        var y = Tensor.Scalar(counted == 0 ? 0f : (float)(loss / counted));
+        return Autograd.Record(y, "cross_entropy", [logits], g =>
+        {
+            if (counted == 0) return;
+            // d/dlogits of −log softmax[target] = softmax − onehot, averaged over counted rows
+            float scale = g.Storage[0] / counted;
+            var dl = logits.GradSpan();
+            for (int r = 0; r < rows; r++)
+            {
+                if (t[r] == ignoreIndex) continue;
+                for (int c = 0; c < classes; c++)
+                    dl[r * classes + c] += scale * (MathF.Exp(logp.Storage[r * classes + c]) - (c == t[r] ? 1f : 0f));
+            }
+        });
+    }
+}

@@ -1,0 +1,68 @@
+namespace DiffPrune.Tensors;
+
+/// <summary>How RoPE pairs the channels of a head.</summary>
+public enum RopeStyle
+{
+    /// <summary>Adjacent pairs (0,1), (2,3), … (llama2.c, Meta's original LLaMA).</summary>
+    Interleaved,
+    /// <summary>Pairs (i, i + D/2) (Hugging Face's <c>rotate_half</c>).</summary>
+    Half,
+}
+
+public static partial class F
+{
+    /// <summary>
+    /// Rotary position embedding of x (B, H, T, D) at explicit position ids: one per token (length T, shared by
+    /// the batch) or per sample and token (length B·T). Frequencies θ^(−2i/D). Position ids need not be
+    /// contiguous (pruned tokens keep theirs).
+    /// </summary>
+    public static Tensor Rope(Tensor x, ReadOnlySpan<int> positions, float theta = 10000f, RopeStyle style = RopeStyle.Interleaved)
+    {
+        if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"rope expects (B, H, T, D) with even D, got {x.Describe()}");
+        int b = x.Shape[0], h = x.Shape[1], t = x.Shape[2], d = x.Shape[3], half = d / 2;
+        if (positions.Length != t && positions.Length != b * t)
+            throw new ArgumentException($"rope: {positions.Length} position ids for batch {b} × {t} tokens (give {t} or {b * t})");
+        bool perSample = positions.Length == b * t && b > 1;
+        int distinct = perSample ? b * t : t;
+        var cos = new float[distinct * half];
+        var sin = new float[distinct * half];
+        for (int p = 0; p < distinct; p++)
+            for (int i = 0; i < half; i++)
+            {
+                float freq = 1f / MathF.Pow(theta, 2f * i / d);
+                float angle = positions[p] * freq;
+                cos[p * half + i] = MathF.Cos(angle);
+                sin[p * half + i] = MathF.Sin(angle);
+            }
+        var y = Tensor.Zeros(x.Shape);
+        Rotate(x.Storage, y.Storage, cos, sin, b, h, t, d, perSample, style, inverse: false);
+        return Autograd.Record(y, "rope", [x], g =>
+        {
+            // a rotation's transpose is the rotation by −angle
+            var back = new float[g.Numel];
+            Rotate(g.Storage, back, cos, sin, b, h, t, d, perSample, style, inverse: true);
+            Autograd.Accumulate(x, back);
+        });
+    }
+
+    static void Rotate(float[] src, float[] dst, float[] cos, float[] sin, int b, int h, int t, int d, bool perSample, RopeStyle style, bool inverse)
+    {
+        int half = d / 2;
+        for (int bi = 0; bi < b; bi++)
+            for (int hi = 0; hi < h; hi++)
+                for (int ti = 0; ti < t; ti++)
+                {
+                    int row = ((bi * h + hi) * t + ti) * d;
+                    int p = (perSample ? bi * t + ti : ti) * half;
+                    for (int i = 0; i < half; i++)
+                    {
+                        int i0 = style == RopeStyle.Interleaved ? row + 2 * i : row + i;
+                        int i1 = style == RopeStyle.Interleaved ? i0 + 1 : i0 + half;
+                        float c = cos[p + i], s = inverse ? -sin[p + i] : sin[p + i];
+                        float x0 = src[i0], x1 = src[i1];
+                        dst[i0] = x0 * c - x1 * s;
+                        dst[i1] = x0 * s + x1 * c;
+                    }
+                }
+    }
+}
