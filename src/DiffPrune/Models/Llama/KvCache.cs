@@ -1,0 +1,73 @@
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Models.Llama;
+
+/// <summary>
+/// Keys and values of past tokens, per layer: K, V (B, Hkv, S, D), with per-key validity (padding) and the
+/// next position id per sample. Layers may hold different numbers of keys after in-LLM pruning drops tokens
+/// from some layer on.
+/// </summary>
+public sealed class KvCache
+{
+    readonly LayerEntry[] _layers;
+
+    /// <summary>One layer's cache.</summary>
+    public sealed class LayerEntry
+    {
+        /// <summary>(B, Hkv, S, D) or null before the first forward.</summary>
+        public Tensor? Keys { get; internal set; }
+        /// <summary>(B, Hkv, S, D) or null before the first forward.</summary>
+        public Tensor? Values { get; internal set; }
+        /// <summary>B·S flags: false for padding keys.</summary>
+        public bool[] Valid { get; internal set; } = [];
+        /// <summary>Number of cached keys S.</summary>
+        public int Length => Keys?.Shape[2] ?? 0;
+    }
+
+    /// <summary>Creates an empty cache for <paramref name="layers"/> layers and batch size <paramref name="batch"/>.</summary>
+    public KvCache(int layers, int batch)
+    {
+        _layers = Enumerable.Range(0, layers).Select(_ => new LayerEntry()).ToArray();
+        Batch = batch;
+        NextPosition = new int[batch];
+    }
+
+    /// <summary>Batch size.</summary>
+    public int Batch { get; }
+
+    /// <summary>Position id the next token of each sample gets.</summary>
+    public int[] NextPosition { get; }
+
+    /// <summary>Layer <paramref name="i"/>'s entry.</summary>
+    public LayerEntry this[int i] => _layers[i];
+
+    /// <summary>Number of layers.</summary>
+    public int Layers => _layers.Length;
+
+    /// <summary>Floats held by all layers (keys + values), for memory accounting.</summary>
+    public long FloatCount => _layers.Sum(l => (long)(l.Keys?.Numel ?? 0) + (l.Values?.Numel ?? 0));
+
+    /// <summary>Appends this step's keys/values to layer <paramref name="layer"/> and returns the full K, V and validity.</summary>
+    internal (Tensor K, Tensor V, bool[] Valid) Append(int layer, Tensor k, Tensor v, bool[] valid)
+    {
+        var e = _layers[layer];
+        if (e.Keys == null)
+        {
+            e.Keys = k.Detach(); e.Values = v.Detach(); e.Valid = valid;
+        }
+        else
+        {
+            int b = k.Shape[0], s0 = e.Length, t = k.Shape[2];
+            e.Keys = Tensor.Cat([e.Keys, k.Detach()], 2);
+            e.Values = Tensor.Cat([e.Values!, v.Detach()], 2);
+            var merged = new bool[b * (s0 + t)];
+            for (int i = 0; i < b; i++)
+            {
+                Array.Copy(e.Valid, i * s0, merged, i * (s0 + t), s0);
+                Array.Copy(valid, i * t, merged, i * (s0 + t) + s0, t);
+            }
+            e.Valid = merged;
+        }
+        return (e.Keys, e.Values!, e.Valid);
+    }
+}

@@ -1,0 +1,61 @@
+namespace DiffPrune.Models.Llama;
+
+/// <summary>
+/// Shape of a LLaMA decoder (Hugging Face <c>LlamaConfig</c> field meanings). Defaults are
+/// stories260K's, the smallest real LLaMA we ship tests for.
+/// </summary>
+public sealed record LlamaConfig
+{
+    /// <summary>Vocabulary size.</summary>
+    public int VocabSize { get; init; } = 512;
+    /// <summary>Model width d.</summary>
+    public int HiddenSize { get; init; } = 64;
+    /// <summary>SwiGLU inner width.</summary>
+    public int IntermediateSize { get; init; } = 172;
+    /// <summary>Number of decoder layers.</summary>
+    public int NumLayers { get; init; } = 5;
+    /// <summary>Query heads.</summary>
+    public int NumHeads { get; init; } = 8;
+    /// <summary>Key/value heads (grouped-query attention when fewer than query heads).</summary>
+    public int NumKvHeads { get; init; } = 4;
+    /// <summary>RMSNorm epsilon (LLaMA: 1e-5 in llama2.c, 1e-6 in some HF checkpoints).</summary>
+    public float RmsNormEps { get; init; } = 1e-5f;
+    /// <summary>RoPE base.</summary>
+    public float RopeTheta { get; init; } = 10000f;
+    /// <summary>Output head shares the token embedding (llama2.c's positive vocab_size).</summary>
+    public bool TieWordEmbeddings { get; init; } = true;
+    /// <summary>Longest sequence the model was trained for (informational; RoPE itself has no limit).</summary>
+    public int MaxPositionEmbeddings { get; init; } = 512;
+
+    /// <summary>Width of one head.</summary>
+    public int HeadDim => HiddenSize / NumHeads;
+
+    /// <summary>Throws when the shape is inconsistent (names the field).</summary>
+    public LlamaConfig Validate()
+    {
+        void Need(bool ok, string what) { if (!ok) throw new ArgumentException($"LLaMA config: {what}"); }
+        Need(VocabSize > 0 && HiddenSize > 0 && IntermediateSize > 0 && NumLayers >= 0, "sizes must be positive");
+        Need(NumHeads > 0 && HiddenSize % NumHeads == 0, $"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumHeads}");
+        Need(NumKvHeads > 0 && NumHeads % NumKvHeads == 0, $"num_attention_heads {NumHeads} is not a multiple of num_key_value_heads {NumKvHeads}");
+        Need(HeadDim % 2 == 0, $"head dim {HeadDim} must be even for RoPE");
+        return this;
+    }
+
+    /// <summary>Parameter count (without allocating weights).</summary>
+    public long ParameterCount()
+    {
+        long d = HiddenSize, kv = (long)NumKvHeads * HeadDim;
+        long perLayer = d * d * 2 + d * kv * 2 + 3 * d * IntermediateSize + 2 * d;
+        return VocabSize * d * (TieWordEmbeddings ? 1 : 2) + NumLayers * perLayer + d;
+    }
+
+    /// <summary>FLOPs (multiply-adds × 2) of a prefill of <paramref name="tokens"/> tokens, without the LM head.</summary>
+    public double PrefillFlops(int tokens)
+    {
+        double d = HiddenSize, kv = (double)NumKvHeads * HeadDim, t = tokens;
+        double projections = 2 * t * (d * d * 2 + d * kv * 2);
+        double attention = 2 * 2 * t * t * d; // scores and weighted sum, full (un-masked) count
+        double mlp = 2 * t * 3 * d * IntermediateSize;
+        return NumLayers * (projections + attention + mlp);
+    }
+}

@@ -1,0 +1,162 @@
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Models.Llama;
+
+/// <summary>Input of a decoder forward pass.</summary>
+/// <param name="Embeds">Input embeddings (B, T, d).</param>
+/// <param name="Positions">Position ids (B·T); need not be contiguous.</param>
+/// <param name="Valid">Validity per token (B·T); null means all valid. Padding keys are masked.</param>
+public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid = null)
+{
+    /// <summary>KV cache to extend (null: no cache).</summary>
+    public KvCache? Cache { get; init; }
+    /// <summary>In-LLM pruning stages, applied in order of their layer.</summary>
+    public IReadOnlyList<ITokenDropper> Droppers { get; init; } = [];
+    /// <summary>Image spans per sample (needed by droppers).</summary>
+    public ImageSpan[]? ImageSpans { get; init; }
+    /// <summary>Compute logits of the last token only (generation).</summary>
+    public bool LastLogitsOnly { get; init; }
+    /// <summary>Return every layer's attention probabilities.</summary>
+    public bool OutputAttentions { get; init; }
+}
+
+/// <summary>Output of a decoder forward pass (after any in-LLM token dropping).</summary>
+/// <param name="Logits">(B, T', V), or (B, 1, V) with LastLogitsOnly.</param>
+/// <param name="Positions">Position ids of the T' tokens that reached the last layer.</param>
+/// <param name="Valid">Their validity.</param>
+/// <param name="ImageSpans">Image spans after dropping (null when none were given).</param>
+/// <param name="Attentions">Per layer (B, H, T, S) when requested.</param>
+/// <param name="Kept">Per dropping stage, the kept indices it chose (into that stage's input).</param>
+public sealed record DecoderOutput(Tensor Logits, int[] Positions, bool[] Valid, ImageSpan[]? ImageSpans, IReadOnlyList<Tensor>? Attentions, IReadOnlyList<int[][]> Kept);
+
+/// <summary>The decoder stack: embed_tokens, layers, norm (HF <c>LlamaModel</c>, prefix <c>model.</c>).</summary>
+public sealed class LlamaModel : Module
+{
+    /// <summary>Token embeddings (V, d).</summary>
+    public Embedding EmbedTokens { get; }
+    /// <summary>Decoder layers.</summary>
+    public ModuleList<LlamaDecoderLayer> Layers { get; }
+    /// <summary>Final RMSNorm.</summary>
+    public RmsNorm Norm { get; }
+
+    /// <summary>Creates the stack with random weights.</summary>
+    public LlamaModel(LlamaConfig cfg, Generator gen)
+    {
+        EmbedTokens = Child("embed_tokens", new Embedding(cfg.VocabSize, cfg.HiddenSize, gen, std: 0.02f));
+        Layers = Child("layers", new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, cfg.NumLayers).Select(_ => new LlamaDecoderLayer(cfg, gen))));
+        Norm = Child("norm", new RmsNorm(cfg.HiddenSize, cfg.RmsNormEps));
+    }
+}
+
+/// <summary>
+/// LLaMA language model with its head (HF <c>LlamaForCausalLM</c>: <c>model.*</c>, <c>lm_head.weight</c>, the
+/// head absent when tied to the embedding). Supports KV caching, padding, explicit position ids and in-LLM pruning.
+/// </summary>
+public sealed class LlamaForCausalLM : Module
+{
+    /// <summary>The configuration.</summary>
+    public LlamaConfig Config { get; }
+    /// <summary>The decoder stack.</summary>
+    public LlamaModel Model { get; }
+    /// <summary>The output head (null when tied to the embedding).</summary>
+    public Linear? LmHead { get; }
+
+    /// <summary>Creates the model with random weights from <paramref name="gen"/>.</summary>
+    public LlamaForCausalLM(LlamaConfig cfg, Generator gen)
+    {
+        Config = cfg.Validate();
+        Model = Child("model", new LlamaModel(cfg, gen));
+        if (!cfg.TieWordEmbeddings) LmHead = Child("lm_head", new Linear(cfg.HiddenSize, cfg.VocabSize, false, gen));
+    }
+
+    /// <summary>Token embeddings of ids (B, T) → (B, T, d).</summary>
+    public Tensor Embed(IntTensor ids) => Model.EmbedTokens.Forward(ids);
+
+    /// <summary>Output head: hidden (..., d) → logits (..., V).</summary>
+    public Tensor Head(Tensor hidden) => F.Linear(hidden, LmHead?.Weight ?? Model.EmbedTokens.Weight);
+
+    /// <summary>Runs the decoder. Position ids, padding and droppers as described on <see cref="DecoderInput"/>.</summary>
+    public DecoderOutput Forward(DecoderInput input)
+    {
+        var h = input.Embeds;
+        if (h.Rank != 3 || h.Shape[2] != Config.HiddenSize)
+            throw new ArgumentException($"decoder input {h.Describe()} must be (batch, tokens, {Config.HiddenSize})");
+        int b = h.Shape[0];
+        var positions = input.Positions;
+        var valid = input.Valid ?? Enumerable.Repeat(true, h.Shape[0] * h.Shape[1]).ToArray();
+        if (positions.Length != b * h.Shape[1] || valid.Length != positions.Length)
+            throw new ArgumentException($"decoder: {positions.Length} position ids and {valid.Length} validity flags for {b}×{h.Shape[1]} tokens");
+        if (input.Cache is { } c && (c.Batch != b || c.Layers != Config.NumLayers))
+            throw new ArgumentException($"KV cache is for batch {c.Batch} and {c.Layers} layers, input has batch {b} and the model {Config.NumLayers} layers");
+        var spans = input.ImageSpans;
+        var droppers = input.Droppers.OrderBy(d => d.Layer).ToList();
+        foreach (var d in droppers)
+            if (d.Layer < 1 || d.Layer >= Config.NumLayers)
+                throw new ArgumentException($"token dropper at layer {d.Layer}: must be in 1..{Config.NumLayers - 1}");
+        if (droppers.Count > 0 && spans == null) throw new ArgumentException("token droppers need the image spans of the input");
+
+        var attentions = input.OutputAttentions ? new List<Tensor>() : null;
+        var kept = new List<int[][]>();
+        Tensor? previousProbs = null;
+        int next = 0;
+        for (int l = 0; l < Config.NumLayers; l++)
+        {
+            while (next < droppers.Count && droppers[next].Layer == l)
+            {
+                var ctx = new TokenDropContext(h, previousProbs, positions, valid, spans!, this);
+                var keep = droppers[next].Keep(ctx);
+                kept.Add(keep);
+                (h, positions, valid, spans) = DropTokens(h, positions, valid, spans!, keep);
+                next++;
+            }
+            bool wantProbs = input.OutputAttentions || (next < droppers.Count && droppers[next].Layer == l + 1 && droppers[next].NeedsAttention);
+            (h, previousProbs) = Model.Layers[l].Forward(h, positions, valid, input.Cache, l, wantProbs);
+            if (previousProbs != null) attentions?.Add(previousProbs);
+        }
+        UpdateNextPositions(input.Cache, positions, valid, b);
+        h = Model.Norm.Forward(h);
+        if (input.LastLogitsOnly) h = h.Slice(1, h.Shape[1] - 1, h.Shape[1]);
+        return new DecoderOutput(Head(h), positions, valid, spans, attentions, kept);
+    }
+
+    static void UpdateNextPositions(KvCache? cache, int[] positions, bool[] valid, int b)
+    {
+        if (cache == null) return;
+        int t = positions.Length / b;
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < t; j++)
+                if (valid[i * t + j]) cache.NextPosition[i] = Math.Max(cache.NextPosition[i], positions[i * t + j] + 1);
+    }
+
+    /// <summary>Keeps, per sample, the tokens <paramref name="keep"/> (ascending) of h, positions, validity and spans.</summary>
+    static (Tensor, int[], bool[], ImageSpan[]) DropTokens(Tensor h, int[] positions, bool[] valid, ImageSpan[] spans, int[][] keep)
+    {
+        int b = h.Shape[0], t = h.Shape[1];
+        if (keep.Length != b) throw new ArgumentException($"token dropper returned {keep.Length} keep lists for batch {b}");
+        int k = keep[0].Length;
+        var flat = new int[b * k];
+        var newPos = new int[b * k];
+        var newValid = new bool[b * k];
+        var newSpans = new ImageSpan[b];
+        for (int i = 0; i < b; i++)
+        {
+            var ki = keep[i];
+            if (ki.Length != k) throw new ArgumentException($"token dropper kept {ki.Length} tokens of sample {i} but {k} of sample 0; every sample must keep as many");
+            int before = 0, inside = 0;
+            for (int j = 0; j < k; j++)
+            {
+                if (ki[j] < 0 || ki[j] >= t || (j > 0 && ki[j] <= ki[j - 1]))
+                    throw new ArgumentException($"token dropper: keep list of sample {i} must be ascending indices in 0..{t - 1}");
+                flat[i * k + j] = i * t + ki[j];
+                newPos[i * k + j] = positions[i * t + ki[j]];
+                newValid[i * k + j] = valid[i * t + ki[j]];
+                if (ki[j] < spans[i].Start) before++;
+                else if (spans[i].Contains(ki[j])) inside++;
+            }
+            newSpans[i] = new ImageSpan(before, inside);
+        }
+        var kept = h.Reshape(b * t, h.Shape[2]).IndexSelect(0, flat).Reshape(b, k, h.Shape[2]);
+        return (kept, newPos, newValid, newSpans);
+    }
+}
