@@ -1,0 +1,118 @@
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vision;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Models.Vlm;
+
+/// <summary>
+/// LLaVA-1.5 layout (llava-hf tensor names): <c>vision_tower.vision_model.*</c>, <c>multi_modal_projector.linear_{1,2}</c>,
+/// <c>language_model.model.*</c>, <c>language_model.lm_head</c>. Visual tokens come from vision layer −2 without CLS,
+/// are projected and placed at the image token of the text. Two pruning hooks: pre-LLM (a function on
+/// <see cref="VisualTokens"/>, before the projector) and inside the LLM (<see cref="ITokenDropper"/>s).
+/// </summary>
+public sealed class LlavaModel : Module
+{
+    /// <summary>The configuration.</summary>
+    public LlavaConfig Config { get; }
+    /// <summary>The vision encoder.</summary>
+    public ClipVisionModel VisionTower { get; }
+    /// <summary>The projector.</summary>
+    public LlavaProjector Projector { get; }
+    /// <summary>The language model.</summary>
+    public LlamaForCausalLM LanguageModel { get; }
+
+    /// <summary>Creates the model with random weights from <paramref name="gen"/>.</summary>
+    public LlavaModel(LlavaConfig cfg, Generator gen)
+    {
+        Config = cfg.Validate();
+        VisionTower = Child("vision_tower", new ClipVisionModel(cfg.Vision, gen));
+        Projector = Child("multi_modal_projector", new LlavaProjector(cfg, gen));
+        LanguageModel = Child("language_model", new LlamaForCausalLM(cfg.Text, gen));
+    }
+
+    /// <summary>Runs the vision tower up to the feature layer and returns its patch tokens (CLS dropped), all N per sample.</summary>
+    public VisualTokens EncodeImages(Tensor pixels, bool outputAttentions = false)
+    {
+        var vision = VisionTower.VisionModel.Forward(pixels, Config.VisionLayersNeeded, outputAttentions);
+        var h = vision.HiddenStates[Config.VisionLayersNeeded];
+        int b = h.Shape[0], n = Config.Vision.NumPatches;
+        var patches = h.Slice(1, 1, 1 + n);
+        var index = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray();
+        return new VisualTokens(patches, index, vision);
+    }
+
+    /// <summary>
+    /// Builds the language-model input: per sample, text before the image token, the projected visual tokens, the
+    /// text after. Samples are left-padded to a common length. Position ids: visual token j gets
+    /// start + PatchIndex[j] and text after the image start + N + m, exactly as if all N tokens were present
+    /// (with <paramref name="reindex"/>, positions are contiguous instead).
+    /// </summary>
+    public DecoderInput BuildInput(Tensor projected, int[][] patchIndex, int[][] textIds, bool reindex = false)
+    {
+        int b = projected.Shape[0], k = projected.Shape[1], d = Config.Text.HiddenSize, n = Config.Vision.NumPatches;
+        if (textIds.Length != b || patchIndex.Length != b)
+            throw new ArgumentException($"batch of {b} images but {textIds.Length} texts and {patchIndex.Length} patch index lists");
+        var pieces = new List<Tensor>();
+        var rows = new List<(int[] Pos, int Start, int Length)>();
+        for (int i = 0; i < b; i++)
+        {
+            int slot = ImageSlot(textIds[i], i);
+            var pre = textIds[i][..slot];
+            var post = textIds[i][(slot + 1)..];
+            var parts = new List<Tensor>();
+            if (pre.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(pre, 1, pre.Length)));
+            parts.Add(projected.Slice(0, i, i + 1));
+            if (post.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(post, 1, post.Length)));
+            pieces.Add(Tensor.Cat(parts, 1));
+            var pos = new int[pre.Length + k + post.Length];
+            for (int j = 0; j < pre.Length; j++) pos[j] = j;
+            for (int j = 0; j < k; j++) pos[pre.Length + j] = pre.Length + (reindex ? j : patchIndex[i][j]);
+            for (int j = 0; j < post.Length; j++) pos[pre.Length + k + j] = pre.Length + (reindex ? k : n) + j;
+            rows.Add((pos, pre.Length, k));
+        }
+        int len = rows.Max(r => r.Pos.Length);
+        var positions = new int[b * len];
+        var valid = new bool[b * len];
+        var spans = new ImageSpan[b];
+        var padded = new List<Tensor>();
+        for (int i = 0; i < b; i++)
+        {
+            int pad = len - rows[i].Pos.Length;
+            padded.Add(pad == 0 ? pieces[i] : Tensor.Cat([Tensor.Zeros(1, pad, d), pieces[i]], 1));
+            for (int j = 0; j < rows[i].Pos.Length; j++)
+            {
+                positions[i * len + pad + j] = rows[i].Pos[j];
+                valid[i * len + pad + j] = true;
+            }
+            spans[i] = new ImageSpan(pad + rows[i].Start, rows[i].Length);
+        }
+        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans };
+    }
+
+    int ImageSlot(int[] ids, int sample)
+    {
+        int count = ids.Count(t => t == Config.ImageTokenId);
+        if (count != 1)
+            throw new ArgumentException($"text of sample {sample} holds {count} image tokens (id {Config.ImageTokenId}); exactly one marks where the image goes");
+        return Array.IndexOf(ids, Config.ImageTokenId);
+    }
+
+    /// <summary>
+    /// Full forward: encode, optional pre-LLM pruning, project, splice, decode (with optional in-LLM droppers).
+    /// </summary>
+    public DecoderOutput Forward(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null,
+        IReadOnlyList<ITokenDropper>? droppers = null, bool lastLogitsOnly = false, bool outputVisionAttentions = false)
+    {
+        var input = Prepare(pixels, textIds, preLlm, outputVisionAttentions);
+        return LanguageModel.Forward(input with { Droppers = droppers ?? [], LastLogitsOnly = lastLogitsOnly });
+    }
+
+    /// <summary>Everything up to the language model: the decoder input for <see cref="LlamaForCausalLM.Forward"/> or generation.</summary>
+    public DecoderInput Prepare(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null, bool outputVisionAttentions = false)
+    {
+        var tokens = EncodeImages(pixels, outputVisionAttentions);
+        if (preLlm != null) tokens = preLlm(tokens);
+        return BuildInput(Projector.Forward(tokens.Features), tokens.PatchIndex, textIds);
+    }
+}

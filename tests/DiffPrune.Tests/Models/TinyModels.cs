@@ -1,0 +1,44 @@
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Tests.Models;
+
+/// <summary>Small random models for tests.</summary>
+public static class TinyModels
+{
+    public static LlamaConfig Llama(bool tied = false) => new()
+    {
+        VocabSize = 40, HiddenSize = 32, IntermediateSize = 48, NumLayers = 4, NumHeads = 4, NumKvHeads = 2, TieWordEmbeddings = tied,
+    };
+
+    public static LlavaConfig Llava() => new()
+    {
+        Vision = new VisionConfig { ImageSize = 16, PatchSize = 4, HiddenSize = 24, IntermediateSize = 48, NumLayers = 3, NumHeads = 3, HiddenAct = Activation.QuickGelu },
+        Text = Llama(),
+        ImageTokenId = 3,
+    };
+
+    /// <summary>A random LLaMA whose embeddings are scaled up so that logits differ clearly between tokens.</summary>
+    public static LlamaForCausalLM RandomLlama(ulong seed = 1, bool tied = false)
+    {
+        var lm = new LlamaForCausalLM(Llama(tied), new Generator(seed));
+        lm.Model.EmbedTokens.Weight.Data.CopyTo(lm.Model.EmbedTokens.Weight.Mul(25f).Data);
+        return lm;
+    }
+
+    public static Tensor Pixels(int batch, ulong seed) => Tensor.Randn(new Generator(seed), [batch, 3, 16, 16]);
+
+    public static DecoderInput Prompt(LlamaForCausalLM lm, int[] ids) =>
+        new(lm.Embed(new IntTensor(ids, 1, ids.Length)), Enumerable.Range(0, ids.Length).ToArray());
+
+    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float tol, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        float worst = 0;
+        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+        Assert.True(worst <= tol, $"{what}: max |diff| {worst:G3} > {tol:G3}");
+    }
+}
