@@ -4,4 +4,5 @@ using DiffPrune.Cli.Commands;
 
 var root = new RootCommand("diffprune: learn which visual tokens a vision-language model can drop (DiffPrune), train and deploy the pruner.");
 root.Subcommands.Add(InfoCommand.Create());
-return CliErrors.Run(() => root.Parse(args).Invoke());
+root.Subcommands.Add(GenerateCommand.Create());
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Models.Loaders;
+
+/// <summary>
+/// Hugging Face <c>config.json</c> for LLaVA (<c>model_type: llava</c>) and LLaMA (<c>model_type: llama</c>).
+/// Missing fields take Hugging Face's defaults; unknown keys are errors (bookkeeping keys such as
+/// <c>torch_dtype</c> or <c>bos_token_id</c> are recognised and ignored), so a typo never passes silently.
+/// </summary>
+public static class HfConfig
+{
+    static readonly HashSet<string> Bookkeeping =
+    [
+        "architectures", "model_type", "torch_dtype", "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id",
+        "_name_or_path", "use_cache", "initializer_range", "initializer_factor", "attention_dropout", "dropout", "attention_bias",
+        "mlp_bias", "pretraining_tp", "rope_scaling", "projection_dim", "ignore_index", "vision_feature_select_strategy",
+        "image_seq_length", "multimodal_projector_bias", "hidden_act", "head_dim", "tie_word_embeddings",
+    ];
+
+    /// <summary>Parses a LLaVA config.json text (names <paramref name="source"/> in errors).</summary>
+    public static LlavaConfig ParseLlava(string json, string source = "config.json")
+    {
+        var root = ParseObject(json, source);
+        CheckKeys(root, source, "", ["text_config", "vision_config", "image_token_index", "vision_feature_layer", "projector_hidden_act"]);
+        Expect(root, "model_type", "llava", source);
+        if (root["vision_feature_select_strategy"] is JsonNode s && s.GetValue<string>() != "default")
+            throw new InvalidDataException($"{source}: vision_feature_select_strategy '{s}' is not supported (only 'default': CLS dropped)");
+        var text = root["text_config"] as JsonObject ?? new JsonObject();
+        var vision = root["vision_config"] as JsonObject ?? new JsonObject();
+        return Wrap(source, () => new LlavaConfig
+        {
+            Text = ParseLlamaObject(text, source, "text_config."),
+            Vision = ParseVisionObject(vision, source, "vision_config."),
+            ImageTokenId = Int(root, "image_token_index", 32000),
+            VisionFeatureLayer = Int(root, "vision_feature_layer", -2),
+            ProjectorAct = Activations.Parse(Str(root, "projector_hidden_act", "gelu")),
+        }.Validate());
+    }
+
+    /// <summary>Parses a LLaMA config.json text.</summary>
+    public static LlamaConfig ParseLlama(string json, string source = "config.json")
+    {
+        var root = ParseObject(json, source);
+        if (root["model_type"] is JsonNode) Expect(root, "model_type", "llama", source);
+        return Wrap(source, () => ParseLlamaObject(root, source, "").Validate());
+    }
+
+    /// <summary>The model_type field of a config.json text.</summary>
+    public static string ModelType(string json, string source = "config.json") =>
+        ParseObject(json, source)["model_type"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: no model_type");
+
+    static readonly string[] LlamaKeys =
+    [
+        "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+        "rms_norm_eps", "rope_theta", "tie_word_embeddings", "max_position_embeddings",
+    ];
+
+    static LlamaConfig ParseLlamaObject(JsonObject o, string source, string prefix)
+    {
+        CheckKeys(o, source, prefix, LlamaKeys);
+        if (o["hidden_act"] is JsonNode act && act.GetValue<string>() != "silu")
+            throw new InvalidDataException($"{source}: {prefix}hidden_act '{act}' is not supported (LLaMA uses silu)");
+        int heads = Int(o, "num_attention_heads", 32);
+        return new LlamaConfig
+        {
+            VocabSize = Int(o, "vocab_size", 32000),
+            HiddenSize = Int(o, "hidden_size", 4096),
+            IntermediateSize = Int(o, "intermediate_size", 11008),
+            NumLayers = Int(o, "num_hidden_layers", 32),
+            NumHeads = heads,
+            NumKvHeads = Int(o, "num_key_value_heads", heads),
+            RmsNormEps = (float)Num(o, "rms_norm_eps", 1e-6),
+            RopeTheta = (float)Num(o, "rope_theta", 10000),
+            TieWordEmbeddings = Bool(o, "tie_word_embeddings", false),
+            MaxPositionEmbeddings = Int(o, "max_position_embeddings", 2048),
+        };
+    }
+
+    static readonly string[] VisionKeys =
+    [
+        "image_size", "patch_size", "num_channels", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+        "hidden_act", "layer_norm_eps",
+    ];
+
+    static VisionConfig ParseVisionObject(JsonObject o, string source, string prefix)
+    {
+        CheckKeys(o, source, prefix, VisionKeys);
+        if (o["model_type"] is JsonNode t && t.GetValue<string>() != "clip_vision_model")
+            throw new InvalidDataException($"{source}: {prefix}model_type '{t}' is not supported (only clip_vision_model)");
+        return new VisionConfig
+        {
+            ImageSize = Int(o, "image_size", 224),
+            PatchSize = Int(o, "patch_size", 32),
+            NumChannels = Int(o, "num_channels", 3),
+            HiddenSize = Int(o, "hidden_size", 768),
+            IntermediateSize = Int(o, "intermediate_size", 3072),
+            NumLayers = Int(o, "num_hidden_layers", 12),
+            NumHeads = Int(o, "num_attention_heads", 12),
+            HiddenAct = Activations.Parse(Str(o, "hidden_act", "quick_gelu")),
+            LayerNormEps = (float)Num(o, "layer_norm_eps", 1e-5),
+        };
+    }
+
+    /// <summary>config.json text for <paramref name="cfg"/> (every field written, HF names).</summary>
+    public static string ToJson(LlavaConfig cfg)
+    {
+        var o = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlavaForConditionalGeneration"),
+            ["model_type"] = "llava",
+            ["image_token_index"] = cfg.ImageTokenId,
+            ["vision_feature_layer"] = cfg.VisionFeatureLayer,
+            ["vision_feature_select_strategy"] = "default",
+            ["projector_hidden_act"] = cfg.ProjectorAct.ToConfigName(),
+            ["text_config"] = LlamaObject(cfg.Text),
+            ["vision_config"] = VisionObject(cfg.Vision),
+        };
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>config.json text for a LLaMA language model.</summary>
+    public static string ToJson(LlamaConfig cfg)
+    {
+        var o = LlamaObject(cfg);
+        o["architectures"] = new JsonArray("LlamaForCausalLM");
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    static JsonObject LlamaObject(LlamaConfig c) => new()
+    {
+        ["model_type"] = "llama", ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.HiddenSize, ["intermediate_size"] = c.IntermediateSize,
+        ["num_hidden_layers"] = c.NumLayers, ["num_attention_heads"] = c.NumHeads, ["num_key_value_heads"] = c.NumKvHeads,
+        ["rms_norm_eps"] = c.RmsNormEps, ["rope_theta"] = c.RopeTheta, ["tie_word_embeddings"] = c.TieWordEmbeddings,
+        ["max_position_embeddings"] = c.MaxPositionEmbeddings, ["hidden_act"] = "silu",
+    };
+
+    static JsonObject VisionObject(VisionConfig c) => new()
+    {
+        ["model_type"] = "clip_vision_model", ["image_size"] = c.ImageSize, ["patch_size"] = c.PatchSize, ["num_channels"] = c.NumChannels,
+        ["hidden_size"] = c.HiddenSize, ["intermediate_size"] = c.IntermediateSize, ["num_hidden_layers"] = c.NumLayers,
+        ["num_attention_heads"] = c.NumHeads, ["hidden_act"] = c.HiddenAct.ToConfigName(), ["layer_norm_eps"] = c.LayerNormEps,
+    };
+
+    static JsonObject ParseObject(string json, string source)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the top level is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: not valid JSON ({e.Message})");
+        }
+    }
+
+    static void CheckKeys(JsonObject o, string source, string prefix, IEnumerable<string> known)
+    {
+        var allowed = new HashSet<string>(known);
+        foreach (var (key, _) in o)
+            if (!allowed.Contains(key) && !Bookkeeping.Contains(key))
+                throw new InvalidDataException($"{source}: unknown key '{prefix}{key}' (known: {string.Join(", ", allowed)})");
+    }
+
+    static void Expect(JsonObject o, string key, string value, string source)
+    {
+        var v = o[key]?.GetValue<string>();
+        if (v != value) throw new InvalidDataException($"{source}: {key} is '{v}', expected '{value}'");
+    }
+
+    static T Wrap<T>(string source, Func<T> make)
+    {
+        try { return make(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}");
+        }
+    }
+
+    static int Int(JsonObject o, string key, int fallback) => o[key] is JsonNode n ? n.GetValue<int>() : fallback;
+    static double Num(JsonObject o, string key, double fallback) => o[key] is JsonNode n ? n.GetValue<double>() : fallback;
+    static bool Bool(JsonObject o, string key, bool fallback) => o[key] is JsonNode n ? n.GetValue<bool>() : fallback;
+    static string Str(JsonObject o, string key, string fallback) => o[key] is JsonNode n ? n.GetValue<string>() : fallback;
+}
