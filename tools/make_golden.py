@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference fixtures ("golden files") that the C# tests compare against.
+
+How to run (from the repository root; needs only torch, any version >= 1.13):
+
+    python3 tools/make_golden.py                 # writes tests/DiffPrune.Tensors.Tests/Golden/Fixtures/*.bin
+    python3 tools/make_golden.py --out DIR       # somewhere else
+
+The script is deterministic (fixed seeds, no threading effects in float64): running it again rewrites
+byte-identical files, so `git status` stays clean. The C# tests read the committed .bin files and never need
+Python.
+
+What it writes (T = tokens, C = channels, H = query heads, Hkv = key/value heads, D = head dim):
+
+  prenorm_block.bin  A CLIP-style pre-norm encoder layer in plain torch:
+                       h = x + out_proj(attn(layer_norm1(x)));  y = h + fc2(gelu(fc1(layer_norm2(h))))
+                     C = 32, H = 4, MLP hidden 64, exact (erf) GELU, LayerNorm eps 1e-5, batch 2, T = 5.
+                     Parameters under the names of DiffPrune's Nn.TransformerBlock ("self_attn.q_proj.weight",
+                     "layer_norm1.bias", "mlp.fc1.weight", ...). Tensors:
+                       x (2, 5, 32), gy (2, 5, 32) = the upstream gradient dL/dy, i.e. L = sum(y * gy),
+                       y, grad.x, grad.<param> for every parameter          (no mask)
+                       mask.valid (2, 5): 1 = real key, 0 = padding (sample 1 has its last 2 keys padded),
+                       masked.y, masked.grad.x, masked.grad.<param>          (key-padding mask, same x and gy)
+
+  llama_block.bin    A LLaMA decoder layer in plain torch, line by line Hugging Face's LlamaDecoderLayer
+                     (eager attention): RMSNorm eps 1e-5, q/k/v/o projections without bias, grouped-query
+                     attention H = 4, Hkv = 2, D = 8 (hidden 32), RoPE theta 10000 in rotate_half style, causal
+                     mask, SwiGLU MLP down(silu(gate(x)) * up(x)) with intermediate 48, batch 2, T = 6.
+                     Parameter names are HF's without the "model.layers.N." prefix. Tensors:
+                       x (2, 6, 32), gy (2, 6, 32), position_ids (2, 6) as floats, non-contiguous and different
+                       per sample ([0,1,2,5,6,9] and [0,3,4,5,8,10]: the gaps differ, since a constant shift
+                       would leave causal attention unchanged), y, grad.x, grad.<param>
+
+  adamw.bin          Three steps of torch.optim.AdamW(lr 1e-2, betas (0.9, 0.999), eps 1e-8, weight_decay 0.1)
+                     on p0 (3, 4) and p1 (5,) with loss sum((p0*c0)^2) + sum((p1*c1)^2). c0 holds a 0 (a zero
+                     gradient: only the decay acts) and c1 a 7e-5 (gradient ~2e-9, below eps).
+                       hparams (5,) = [lr, beta1, beta2, eps, weight_decay], c0, c1, init.p0, init.p1,
+                       step{1,2,3}.grad.p{0,1} (the gradient used at that step), step{1,2,3}.p{0,1} (after it)
+
+Precision: the two blocks are evaluated in float64 from float32-representable inputs and parameters, and
+stored rounded to float32, so the stored outputs and gradients carry no float32 accumulation error of their
+own. The script prints how far torch's own float32 evaluation lands from them, the baseline for the C#
+tolerances. AdamW runs in float32, exactly as torch.optim.AdamW does it.
+
+File format (little-endian): magic b"DPGF", int32 version = 1, int32 count, then per tensor: int32 name
+length, UTF-8 name, int32 rank, int32 dims[rank], float32 data (row-major).
+"""
+
+import argparse
+import math
+import os
+import struct
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+
+MAGIC = b"DPGF"
+VERSION = 1
+DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "DiffPrune.Tensors.Tests",
+                           "Golden", "Fixtures")
+
+
+# ----------------------------------------------------------------------------------------------- file format
+
+def write_fixture(path, tensors):
+    """tensors: ordered name -> torch.Tensor (any float dtype; stored as float32)."""
+    with open(path, "wb") as f:
+        f.write(MAGIC)
+        f.write(struct.pack("<ii", VERSION, len(tensors)))
+        for name, t in tensors.items():
+            t = t.detach().to(torch.float32).contiguous().cpu()
+            nb = name.encode("utf-8")
+            f.write(struct.pack("<i", len(nb)))
+            f.write(nb)
+            f.write(struct.pack("<i", t.dim()))
+            if t.dim() > 0:
+                f.write(struct.pack("<%di" % t.dim(), *t.shape))
+            f.write(t.numpy().astype("<f4").tobytes())
+    return os.path.getsize(path)
+
+
+def f32(gen, *shape, scale=1.0, shift=0.0):
+    """Float32 normal samples (so that every value is exactly representable in the fixture)."""
+    return (torch.randn(*shape, generator=gen, dtype=torch.float32) * scale + shift).to(torch.float32)
+
+
+def max_diff(a, b):
+    return (a.double() - b.double()).abs().max().item()
+
+
+# ----------------------------------------------------------------------------------------------- pre-norm block
+
+def clip_layer(x, p, key_valid, heads):
+    """CLIPEncoderLayer (pre-norm) in plain torch. key_valid: (B, T) bool or None. x (B, T, C)."""
+    b, t, c = x.shape
+    hd = c // heads
+
+    def split(z):  # (B, T, C) -> (B, H, T, hd)
+        return z.view(b, t, heads, hd).transpose(1, 2)
+
+    residual = x
+    h = F.layer_norm(x, (c,), p["layer_norm1.weight"], p["layer_norm1.bias"], eps=1e-5)
+    q = split(F.linear(h, p["self_attn.q_proj.weight"], p["self_attn.q_proj.bias"]))
+    k = split(F.linear(h, p["self_attn.k_proj.weight"], p["self_attn.k_proj.bias"]))
+    v = split(F.linear(h, p["self_attn.v_proj.weight"], p["self_attn.v_proj.bias"]))
+    scores = q @ k.transpose(-1, -2) * hd ** -0.5                                # (B, H, T, T)
+    if key_valid is not None:
+        scores = scores.masked_fill(~key_valid[:, None, None, :], float("-inf"))
+    probs = torch.softmax(scores, dim=-1)
+    o = (probs @ v).transpose(1, 2).reshape(b, t, c)                             # (B, T, C)
+    h = residual + F.linear(o, p["self_attn.out_proj.weight"], p["self_attn.out_proj.bias"])
+    residual = h
+    m = F.layer_norm(h, (c,), p["layer_norm2.weight"], p["layer_norm2.bias"], eps=1e-5)
+    m = F.linear(F.gelu(F.linear(m, p["mlp.fc1.weight"], p["mlp.fc1.bias"])), p["mlp.fc2.weight"], p["mlp.fc2.bias"])
+    return residual + m
+
+
+def make_prenorm(out_dir):
+    gen = torch.Generator().manual_seed(1234)
+    c, heads, hidden, b, t = 32, 4, 64, 2, 5
+    params = OrderedDict()
+    # same order as TransformerBlock.NamedParameters()
+    for proj in ("k_proj", "v_proj", "q_proj", "out_proj"):
+        params[f"self_attn.{proj}.weight"] = f32(gen, c, c, scale=c ** -0.5)
+        params[f"self_attn.{proj}.bias"] = f32(gen, c, scale=0.1)
+    params["layer_norm1.weight"] = f32(gen, c, scale=0.1, shift=1.0)
+    params["layer_norm1.bias"] = f32(gen, c, scale=0.1)
+    params["mlp.fc1.weight"] = f32(gen, hidden, c, scale=c ** -0.5)
+    params["mlp.fc1.bias"] = f32(gen, hidden, scale=0.1)
+    params["mlp.fc2.weight"] = f32(gen, c, hidden, scale=hidden ** -0.5)
+    params["mlp.fc2.bias"] = f32(gen, c, scale=0.1)
+    params["layer_norm2.weight"] = f32(gen, c, scale=0.1, shift=1.0)
+    params["layer_norm2.bias"] = f32(gen, c, scale=0.1)
+    x = f32(gen, b, t, c)
+    gy = f32(gen, b, t, c)
+    valid = torch.ones(b, t, dtype=torch.bool)
+    valid[1, 3:] = False                       # sample 1: keys 3 and 4 are padding
+
+    out = OrderedDict(x=x, gy=gy)
+    out.update(params)
+    out["mask.valid"] = valid.float()
+    for prefix, mask in (("", None), ("masked.", valid)):
+        y, grads = run_with_grads(lambda xx, pp: clip_layer(xx, pp, mask, heads), x, params, gy, torch.float64)
+        y32, grads32 = run_with_grads(lambda xx, pp: clip_layer(xx, pp, mask, heads), x, params, gy, torch.float32)
+        out[prefix + "y"] = y
+        for name, g in grads.items():
+            out[prefix + "grad." + name] = g
+        report_baseline("prenorm_block " + (prefix or "unmasked."), y, y32, grads, grads32)
+    return write_fixture(os.path.join(out_dir, "prenorm_block.bin"), out)
+
+
+def run_with_grads(fn, x, params, gy, dtype):
+    """y = fn(x, params) in dtype; returns y and the gradients of sum(y * gy) for x and every parameter."""
+    xx = x.detach().clone().to(dtype).requires_grad_(True)
+    pp = OrderedDict((n, v.detach().clone().to(dtype).requires_grad_(True)) for n, v in params.items())
+    y = fn(xx, pp)
+    y.backward(gy.to(dtype))
+    grads = OrderedDict(x=xx.grad)
+    for n, v in pp.items():
+        grads[n] = v.grad
+    return y.detach(), grads
+
+
+def report_baseline(label, y, y32, grads, grads32):
+    worst = max(max_diff(grads[n], grads32[n]) for n in grads)
+    print(f"  {label:28s} torch float32 vs float64: y {max_diff(y, y32):.2e}, gradients {worst:.2e}")
+
+
+# ----------------------------------------------------------------------------------------------- LLaMA block
+# The functions below follow transformers' modeling_llama.py (LlamaRMSNorm, LlamaRotaryEmbedding, rotate_half,
+# apply_rotary_pos_emb, repeat_kv, eager_attention_forward, LlamaMLP, LlamaDecoderLayer) with the modules
+# replaced by explicit weights.
+
+def llama_rms_norm(hidden_states, weight, eps):
+    input_dtype = hidden_states.dtype
+    variance = hidden_states.pow(2).mean(-1, keepdim=True)
+    hidden_states = hidden_states * torch.rsqrt(variance + eps)
+    return weight * hidden_states.to(input_dtype)
+
+
+def llama_rotary_cos_sin(position_ids, head_dim, base, dtype):
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(dtype) / head_dim))
+    inv_freq_expanded = inv_freq[None, :, None].expand(position_ids.shape[0], -1, 1)
+    position_ids_expanded = position_ids[:, None, :].to(dtype)
+    freqs = (inv_freq_expanded @ position_ids_expanded).transpose(1, 2)          # (B, T, D/2)
+    emb = torch.cat((freqs, freqs), dim=-1)                                       # (B, T, D)
+    return emb.cos(), emb.sin()
+
+
+def rotate_half(x):
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim=1):
+    cos = cos.unsqueeze(unsqueeze_dim)
+    sin = sin.unsqueeze(unsqueeze_dim)
+    q_embed = (q * cos) + (rotate_half(q) * sin)
+    k_embed = (k * cos) + (rotate_half(k) * sin)
+    return q_embed, k_embed
+
+
+def repeat_kv(hidden_states, n_rep):
+    batch, num_key_value_heads, slen, head_dim = hidden_states.shape
+    if n_rep == 1:
+        return hidden_states
+    hidden_states = hidden_states[:, :, None, :, :].expand(batch, num_key_value_heads, n_rep, slen, head_dim)
+    return hidden_states.reshape(batch, num_key_value_heads * n_rep, slen, head_dim)
+
+
+def llama_decoder_layer(x, p, position_ids, cfg):
+    b, t, hidden = x.shape
+    heads, kv_heads, head_dim = cfg["heads"], cfg["kv_heads"], cfg["head_dim"]
+    cos, sin = llama_rotary_cos_sin(position_ids, head_dim, cfg["theta"], x.dtype)
+
+    residual = x
+    h = llama_rms_norm(x, p["input_layernorm.weight"], cfg["eps"])
+    # LlamaAttention.forward
+    q = F.linear(h, p["self_attn.q_proj.weight"]).view(b, t, -1, head_dim).transpose(1, 2)   # (B, H, T, D)
+    k = F.linear(h, p["self_attn.k_proj.weight"]).view(b, t, -1, head_dim).transpose(1, 2)   # (B, Hkv, T, D)
+    v = F.linear(h, p["self_attn.v_proj.weight"]).view(b, t, -1, head_dim).transpose(1, 2)   # (B, Hkv, T, D)
+    q, k = apply_rotary_pos_emb(q, k, cos, sin)
+    # eager_attention_forward
+    k = repeat_kv(k, heads // kv_heads)
+    v = repeat_kv(v, heads // kv_heads)
+    attn_weights = torch.matmul(q, k.transpose(2, 3)) * head_dim ** -0.5
+    causal = torch.full((t, t), torch.finfo(x.dtype).min, dtype=x.dtype).triu(1)             # 0 on and below the diagonal
+    attn_weights = attn_weights + causal[None, None]
+    attn_weights = torch.softmax(attn_weights, dim=-1, dtype=torch.float32 if x.dtype == torch.float32 else x.dtype)
+    attn_output = torch.matmul(attn_weights.to(q.dtype), v).transpose(1, 2).contiguous()     # (B, T, H, D)
+    attn_output = F.linear(attn_output.reshape(b, t, -1), p["self_attn.o_proj.weight"])
+    h = residual + attn_output
+    # post-attention
+    residual = h
+    h = llama_rms_norm(h, p["post_attention_layernorm.weight"], cfg["eps"])
+    h = F.linear(F.silu(F.linear(h, p["mlp.gate_proj.weight"])) * F.linear(h, p["mlp.up_proj.weight"]),
+                 p["mlp.down_proj.weight"])
+    return residual + h
+
+
+def make_llama(out_dir):
+    gen = torch.Generator().manual_seed(4321)
+    cfg = dict(hidden=32, heads=4, kv_heads=2, head_dim=8, intermediate=48, eps=1e-5, theta=10000.0)
+    hidden, inter, b, t = cfg["hidden"], cfg["intermediate"], 2, 6
+    kv = cfg["kv_heads"] * cfg["head_dim"]
+    params = OrderedDict()
+    params["input_layernorm.weight"] = f32(gen, hidden, scale=0.1, shift=1.0)
+    params["self_attn.q_proj.weight"] = f32(gen, cfg["heads"] * cfg["head_dim"], hidden, scale=hidden ** -0.5)
+    params["self_attn.k_proj.weight"] = f32(gen, kv, hidden, scale=hidden ** -0.5)
+    params["self_attn.v_proj.weight"] = f32(gen, kv, hidden, scale=hidden ** -0.5)
+    params["self_attn.o_proj.weight"] = f32(gen, hidden, cfg["heads"] * cfg["head_dim"], scale=hidden ** -0.5)
+    params["post_attention_layernorm.weight"] = f32(gen, hidden, scale=0.1, shift=1.0)
+    params["mlp.gate_proj.weight"] = f32(gen, inter, hidden, scale=hidden ** -0.5)
+    params["mlp.up_proj.weight"] = f32(gen, inter, hidden, scale=hidden ** -0.5)
+    params["mlp.down_proj.weight"] = f32(gen, hidden, inter, scale=inter ** -0.5)
+    x = f32(gen, b, t, hidden)
+    gy = f32(gen, b, t, hidden)
+    position_ids = torch.tensor([[0, 1, 2, 5, 6, 9], [0, 3, 4, 5, 8, 10]], dtype=torch.int64)
+
+    fn = lambda xx, pp: llama_decoder_layer(xx, pp, position_ids, cfg)
+    y, grads = run_with_grads(fn, x, params, gy, torch.float64)
+    y32, grads32 = run_with_grads(fn, x, params, gy, torch.float32)
+    report_baseline("llama_block", y, y32, grads, grads32)
+
+    out = OrderedDict(x=x, gy=gy)
+    out.update(params)
+    out["position_ids"] = position_ids.float()
+    out["y"] = y
+    for name, g in grads.items():
+        out["grad." + name] = g
+    return write_fixture(os.path.join(out_dir, "llama_block.bin"), out)
+
+
+# ----------------------------------------------------------------------------------------------- AdamW
+
+def make_adamw(out_dir):
+    gen = torch.Generator().manual_seed(99)
+    lr, betas, eps, wd = 1e-2, (0.9, 0.999), 1e-8, 0.1
+    p0 = f32(gen, 3, 4).requires_grad_(True)
+    p1 = f32(gen, 5).requires_grad_(True)
+    c0 = f32(gen, 3, 4, scale=2.0)
+    c0[1, 2] = 0.0                               # zero gradient: only the weight decay moves it
+    c1 = f32(gen, 5)
+    c1[3] = 7e-5                                 # gradient ~1e-8: the update depends on eps
+    out = OrderedDict()
+    out["hparams"] = torch.tensor([lr, betas[0], betas[1], eps, wd], dtype=torch.float32)
+    out["c0"], out["c1"] = c0, c1
+    out["init.p0"], out["init.p1"] = p0.detach().clone(), p1.detach().clone()
+    opt = torch.optim.AdamW([p0, p1], lr=lr, betas=betas, eps=eps, weight_decay=wd)
+    for step in (1, 2, 3):
+        opt.zero_grad()
+        loss = ((p0 * c0) ** 2).sum() + ((p1 * c1) ** 2).sum()
+        loss.backward()
+        out[f"step{step}.grad.p0"], out[f"step{step}.grad.p1"] = p0.grad.clone(), p1.grad.clone()
+        opt.step()
+        out[f"step{step}.p0"], out[f"step{step}.p1"] = p0.detach().clone(), p1.detach().clone()
+    print(f"  {'adamw':28s} |p1[3] grad| at step 1: {abs(out['step1.grad.p1'][3].item()):.2e}")
+    return write_fixture(os.path.join(out_dir, "adamw.bin"), out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: the C# tests' Golden/Fixtures)")
+    args = ap.parse_args()
+    out_dir = os.path.normpath(args.out)
+    os.makedirs(out_dir, exist_ok=True)
+    torch.use_deterministic_algorithms(True)
+    print(f"torch {torch.__version__}, writing to {out_dir}")
+    for name, make in (("prenorm_block.bin", make_prenorm), ("llama_block.bin", make_llama), ("adamw.bin", make_adamw)):
+        size = make(out_dir)
+        print(f"{name}: {size} bytes")
+
+
+if __name__ == "__main__":
+    main()
