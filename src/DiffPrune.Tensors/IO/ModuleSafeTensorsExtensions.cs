@@ -26,26 +26,28 @@ public static class ModuleSafeTensorsExtensions
     {
         ArgumentNullException.ThrowIfNull(module);
         using var file = SafeTensorsFile.Open(path);
-        var own = module.NamedParameters().ToList();
-        var problems = new List<string>();
-        foreach (var (name, p) in own)
-        {
-            if (!file.Contains(name))
-                problems.Add($"missing tensor '{name}' {ShapeUtil.Format(p.Shape)}");
-            else if (!ShapeUtil.Same(file.ShapeOf(name), p.Shape))
-                problems.Add($"tensor '{name}' has shape {ShapeUtil.Format(file.ShapeOf(name))}, expected {ShapeUtil.Format(p.Shape)}");
-            else if (!file.DTypeOf(name).IsReadable())
-                problems.Add($"tensor '{name}' has dtype {file.DTypeOf(name).HeaderName()}, expected one of {SafeTensorsDTypes.Readable}");
-        }
-        if (strict)
-        {
-            var ownNames = own.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var name in file.Names.Where(n => !ownNames.Contains(n)))
-                problems.Add($"unexpected tensor '{name}'");
-        }
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{path}: cannot load into {module.GetType().Name}: " + string.Join("; ", problems.Take(12))
-                + (problems.Count > 12 ? $"; and {problems.Count - 12} more" : ""));
-        foreach (var (name, p) in own) file.ReadInto(name, p.Data);
+        module.LoadSafeTensors([file], strict, path);
+    }
+
+    /// <summary>
+    /// Loads from several files at once (a sharded checkpoint): each tensor may be in only one of them. Tensors for
+    /// which <paramref name="ignore"/> returns true are skipped (e.g. a stored copy of a tied head). Same checks and
+    /// errors as the single-file form, naming <paramref name="source"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A tensor in two files, an unreadable dtype, or missing / unexpected / mis-shaped tensors.</exception>
+    public static void LoadSafeTensors(this Module module, IReadOnlyList<SafeTensorsFile> files, bool strict, string source, Func<string, bool>? ignore = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var owner = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
+        foreach (var f in files)
+            foreach (var name in f.Names)
+            {
+                if (ignore?.Invoke(name) == true) continue;
+                if (!owner.TryAdd(name, f))
+                    throw new InvalidDataException($"{source}: tensor '{name}' is in both {Path.GetFileName(owner[name].Path)} and {Path.GetFileName(f.Path)}");
+            }
+        module.LoadFrom(owner.ToDictionary(kv => kv.Key, kv => kv.Value.ShapeOf(kv.Key)), (name, p) => owner[name].ReadInto(name, p.Data), strict, source,
+            check: name => owner[name].DTypeOf(name).IsReadable() ? null
+                : $"tensor '{name}' has dtype {owner[name].DTypeOf(name).HeaderName()}, expected one of {SafeTensorsDTypes.Readable}");
     }
 }

@@ -73,21 +73,33 @@ public abstract class Module
     /// <paramref name="source"/> (e.g. the file).
     /// </summary>
     /// <exception cref="InvalidDataException">Missing, unexpected or mis-shaped tensors.</exception>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true, string source = "state dict")
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true, string source = "state dict") =>
+        LoadFrom(state.ToDictionary(kv => kv.Key, kv => kv.Value.Shape), (name, p) => p.CopyFrom(state[name]), strict, source);
+
+    /// <summary>
+    /// Loads parameters from any store: <paramref name="shapes"/> lists what the store holds, and
+    /// <paramref name="fill"/> writes one named tensor into a parameter (e.g. straight from a memory-mapped file).
+    /// All names and shapes are checked before anything is written, with the same errors as <see cref="LoadStateDict"/>;
+    /// <paramref name="check"/> may report one more problem per present tensor (e.g. an unreadable dtype).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Missing, unexpected or mis-shaped tensors, or a problem from <paramref name="check"/>.</exception>
+    public void LoadFrom(IReadOnlyDictionary<string, int[]> shapes, Action<string, Tensor> fill, bool strict = true, string source = "state dict",
+        Func<string, string?>? check = null)
     {
         var own = StateDict();
         var problems = new List<string>();
         foreach (var (name, p) in own)
         {
-            if (!state.TryGetValue(name, out var v)) problems.Add($"missing tensor '{name}' {ShapeUtil.Format(p.Shape)}");
-            else if (!ShapeUtil.Same(v.Shape, p.Shape)) problems.Add($"tensor '{name}' has shape {ShapeUtil.Format(v.Shape)}, expected {ShapeUtil.Format(p.Shape)}");
+            if (!shapes.TryGetValue(name, out var shape)) problems.Add($"missing tensor '{name}' {ShapeUtil.Format(p.Shape)}");
+            else if (!ShapeUtil.Same(shape, p.Shape)) problems.Add($"tensor '{name}' has shape {ShapeUtil.Format(shape)}, expected {ShapeUtil.Format(p.Shape)}");
+            else if (check?.Invoke(name) is string problem) problems.Add(problem);
         }
         if (strict)
-            foreach (var name in state.Keys.Where(k => !own.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal))
+            foreach (var name in shapes.Keys.Where(k => !own.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal))
                 problems.Add($"unexpected tensor '{name}'");
         if (problems.Count > 0)
             throw new InvalidDataException($"{source}: cannot load into {GetType().Name}: " + string.Join("; ", problems.Take(12)) + (problems.Count > 12 ? $"; and {problems.Count - 12} more" : ""));
-        foreach (var (name, p) in own) p.CopyFrom(state[name]);
+        foreach (var (name, p) in own) fill(name, p);
     }
 }
 
