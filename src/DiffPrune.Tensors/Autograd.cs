@@ -95,6 +95,7 @@ public static class Autograd
             throw new InvalidOperationException($"Backward: {root.Describe()} does not require grad (no parameter or input on its path requires grad)");
         if (gradient == null && root.Numel != 1)
             throw new InvalidOperationException($"Backward: {root.Describe()} is not a scalar; pass the gradient of the output");
+        if (root.GraphReleased) throw Released(root);
         var order = TopologicalOrder(root);
         var seed = gradient?.ToArray() ?? [1f];
         if (seed.Length != root.Numel) throw new ArgumentException($"Backward: gradient has {seed.Length} elements for {root.Describe()}");
@@ -108,6 +109,7 @@ public static class Autograd
                 if (t.Grad != null) node.Backward(t.Grad);
                 // Release the graph and the intermediate gradient as soon as they are consumed.
                 t.GradFn = null;
+                t.GraphReleased = true;
                 if (!t.RetainsGrad) t.Grad = null;
             }
         }
@@ -130,17 +132,25 @@ public static class Autograd
             {
                 stack.Push((t, next + 1));
                 var child = inputs[next];
+                if (child.GraphReleased) throw Released(child);
                 if (child.GradFn != null && child.RequiresGrad && visited.Add(child)) stack.Push((child, 0));
             }
             else order.Add(t);
         }
         return order;
     }
+
+    static InvalidOperationException Released(Tensor t) => new(
+        $"Backward: {t.Describe()} was produced by a graph that an earlier Backward() already released; " +
+        "recompute it, or Detach() it to reuse its value as a constant");
 }
 
 public sealed partial class Tensor
 {
     internal bool RetainsGrad;
+
+    /// <summary>Set when a backward pass consumed this tensor's record: gradients can no longer flow through it.</summary>
+    internal bool GraphReleased;
 
     /// <summary>Computes gradients of this scalar (or of <c>Σ output·gradient</c>) with respect to every leaf that requires grad.</summary>
     public void Backward(Tensor? gradient = null) => Autograd.Backward(this, gradient);

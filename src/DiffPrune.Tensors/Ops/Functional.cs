@@ -144,12 +144,13 @@ public static partial class F
     }
 
     /// <summary>Rows of <paramref name="weight"/> (vocab, dim) for each id: output shape ids.Shape + (dim).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A token id outside the vocabulary.</exception>
     public static Tensor Embedding(IntTensor ids, Tensor weight)
     {
         if (weight.Rank != 2) throw new ArgumentException($"embedding: weight {weight.Describe()} must be (vocab, dim)");
         foreach (int id in ids.Data)
             if ((uint)id >= (uint)weight.Shape[0])
-                throw new IndexOutOfRangeException($"embedding: token id {id} is outside the vocabulary of {weight.Describe()}");
+                throw new ArgumentOutOfRangeException(nameof(ids), $"embedding: token id {id} is outside the vocabulary of {weight.Describe()}");
         return weight.IndexSelect(0, ids.Data).Reshape(ids.Shape.Append(weight.Shape[1]).ToArray());
     }
 
@@ -158,6 +159,7 @@ public static partial class F
     /// skipping rows whose target is <paramref name="ignoreIndex"/> (PyTorch default −100). Fused log-softmax + NLL.
     /// When every row is ignored the loss is 0 with zero gradient (PyTorch returns NaN; we never produce a silent NaN).
     /// </summary>
+    /// <exception cref="ArgumentException">Shapes that do not fit, or a target outside 0..classes−1 (<see cref="ArgumentOutOfRangeException"/>).</exception>
     public static Tensor CrossEntropy(Tensor logits, ReadOnlySpan<int> targets, int ignoreIndex = -100)
     {
         if (logits.Rank != 2) throw new ArgumentException($"cross_entropy: logits {logits.Describe()} must be (rows, classes)");
@@ -168,7 +170,7 @@ public static partial class F
         foreach (int c in t)
         {
             if (c == ignoreIndex) continue;
-            if ((uint)c >= (uint)classes) throw new IndexOutOfRangeException($"cross_entropy: target {c} outside 0..{classes - 1}");
+            if ((uint)c >= (uint)classes) throw new ArgumentOutOfRangeException(nameof(targets), $"cross_entropy: target {c} outside 0..{classes - 1} for logits {logits.Describe()}");
             counted++;
         }
         var logp = logits.Detach().LogSoftmax(-1);

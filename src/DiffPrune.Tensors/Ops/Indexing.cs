@@ -7,13 +7,14 @@ namespace DiffPrune.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>Picks entries <paramref name="index"/> along <paramref name="dim"/> (like <c>torch.index_select</c>; repeats allowed).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index outside 0..size−1 of <paramref name="dim"/> (the message names the shape).</exception>
     public Tensor IndexSelect(int dim, ReadOnlySpan<int> index)
     {
         int d = ShapeUtil.NormDim(dim, Rank);
         var (outer, size, inner) = ShapeUtil.Split(Shape, d);
         var idx = index.ToArray();
         foreach (int i in idx)
-            if ((uint)i >= (uint)size) throw new IndexOutOfRangeException($"index_select: index {i} out of range for dim {dim} (size {size}) of {Describe()}");
+            if ((uint)i >= (uint)size) throw new ArgumentOutOfRangeException(nameof(index), $"index_select: index {i} out of range for dim {dim} (size {size}) of {Describe()}");
         var shape = (int[])Shape.Clone();
         shape[d] = idx.Length;
         var x = this;
@@ -37,6 +38,7 @@ public sealed partial class Tensor
     /// out[..., j, ...] = x[..., index[..., j, ...], ...] along <paramref name="dim"/> (like <c>torch.gather</c>);
     /// <paramref name="index"/> has x's rank and, except along <paramref name="dim"/>, x's sizes.
     /// </summary>
+    /// <exception cref="ArgumentException">An index shape that does not fit, or an index out of range (<see cref="ArgumentOutOfRangeException"/>).</exception>
     public Tensor Gather(int dim, IntTensor index)
     {
         int d = ShapeUtil.NormDim(dim, Rank);
@@ -50,7 +52,7 @@ public sealed partial class Tensor
                 for (int i = 0; i < inner; i++)
                 {
                     int src = index.Data[(o * k + j) * inner + i];
-                    if ((uint)src >= (uint)size) throw new IndexOutOfRangeException($"gather: index {src} out of range for dim {dim} (size {size}) of {Describe()}");
+                    if ((uint)src >= (uint)size) throw new ArgumentOutOfRangeException(nameof(index), $"gather: index {src} out of range for dim {dim} (size {size}) of {Describe()}");
                     y.Storage[(o * k + j) * inner + i] = Storage[(o * size + src) * inner + i];
                 }
         return Autograd.Record(y, "gather", [x], g =>
@@ -67,6 +69,7 @@ public sealed partial class Tensor
     /// A copy of x with <paramref name="src"/> added at <paramref name="index"/> along <paramref name="dim"/>
     /// (like <c>torch.scatter_add</c>); repeated indices accumulate. index and src have the same shape.
     /// </summary>
+    /// <exception cref="ArgumentException">Index or src shapes that do not fit, or an index out of range (<see cref="ArgumentOutOfRangeException"/>).</exception>
     public Tensor ScatterAdd(int dim, IntTensor index, Tensor src)
     {
         int d = ShapeUtil.NormDim(dim, Rank);
@@ -82,7 +85,7 @@ public sealed partial class Tensor
                 for (int i = 0; i < inner; i++)
                 {
                     int dst = index.Data[(o * k + j) * inner + i];
-                    if ((uint)dst >= (uint)size) throw new IndexOutOfRangeException($"scatter_add: index {dst} out of range for dim {dim} (size {size}) of {Describe()}");
+                    if ((uint)dst >= (uint)size) throw new ArgumentOutOfRangeException(nameof(index), $"scatter_add: index {dst} out of range for dim {dim} (size {size}) of {Describe()}");
                     y.Storage[(o * size + dst) * inner + i] += src.Storage[(o * k + j) * inner + i];
                 }
         return Autograd.Record(y, "scatter_add", [x, src], g =>

@@ -48,7 +48,9 @@ internal static class MatmulOps
     {
         var aBatch = a.Shape[..^2];
         var bBatch = b.Shape[..^2];
-        var batch = ShapeUtil.Broadcast(aBatch, bBatch);
+        int[] batch;
+        try { batch = ShapeUtil.Broadcast(aBatch, bBatch); }
+        catch (ArgumentException e) { throw new ArgumentException($"matmul batch dims of {a.Describe()} and {b.Describe()} cannot be broadcast together", e); }
         var sa = ShapeUtil.BroadcastStrides(aBatch, batch);
         var sb = ShapeUtil.BroadcastStrides(bBatch, batch);
         int count = ShapeUtil.Numel(batch);

@@ -13,11 +13,13 @@ public sealed partial class Tensor
         var idx = new int[n];
         for (int r = 0; r < rows; r++)
         {
-            for (int i = 0; i < n; i++) { idx[i] = i; keys[i] = descending ? -Storage[r * n + i] : Storage[r * n + i]; }
-            // Array.Sort is unstable: sort by (key, index) to make it stable; NaN sorts last as in PyTorch.
+            for (int i = 0; i < n; i++) { idx[i] = i; keys[i] = Storage[r * n + i]; }
+            // Array.Sort is unstable: sort by (key, index) to make it stable. NaN counts as the largest value, as in
+            // PyTorch: last when ascending, first when descending (so topk picks it).
             Array.Sort(idx, (p, q) =>
             {
                 int c = CompareNanLast(keys[p], keys[q]);
+                if (descending) c = -c;
                 return c != 0 ? c : p.CompareTo(q);
             });
             Array.Copy(idx, 0, result, r * n, n);
