@@ -1,7 +1,8 @@
 namespace DiffPrune.Tensors.Optim;
 
 /// <summary>
-/// Linear warmup from 0 to <see cref="PeakValue"/> over <see cref="WarmupSteps"/>, then cosine decay to
+/// Linear warmup over <see cref="WarmupSteps"/> (step s gets PeakValue·(s+1)/WarmupSteps, so the last warmup step
+/// is at the peak and no step is wasted at 0), then cosine decay to
 /// <see cref="FinalValue"/> at <see cref="TotalSteps"/> (held there afterwards). Used for learning rates and,
 /// with no warmup, for DiffPrune's temperature τ (2.0 → 0.1).
 /// </summary>

@@ -77,7 +77,7 @@ public class LlamaTests
         var lm = TinyModels.RandomLlama();
         var e = lm.Embed(new IntTensor([1, 2, 3], 1, 3));
         Assert.Contains("position ids", Assert.Throws<ArgumentException>(() => lm.Forward(new DecoderInput(e, [0, 1]))).Message);
-        Assert.Contains("vocabulary", Assert.Throws<IndexOutOfRangeException>(() => lm.Embed(new IntTensor([99], 1, 1))).Message);
+        Assert.Contains("vocabulary", Assert.Throws<ArgumentOutOfRangeException>(() => lm.Embed(new IntTensor([99], 1, 1))).Message);
         Assert.Contains("num_key_value_heads", Assert.Throws<ArgumentException>(() => new LlamaForCausalLM(TinyModels.Llama() with { NumKvHeads = 3 }, new Generator(0))).Message);
     }
 }
