@@ -171,6 +171,9 @@ public sealed partial class Tensor
     public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
     {
         if (tensors.Count == 0) throw new ArgumentException("stack needs at least one tensor");
+        foreach (var t in tensors)
+            if (!ShapeUtil.Same(t.Shape, tensors[0].Shape))
+                throw new ArgumentException($"stack needs equal shapes: {t.Describe()} vs {tensors[0].Describe()}");
         return Cat(tensors.Select(t => t.Unsqueeze(dim)).ToList(), dim);
     }
 
