@@ -43,7 +43,7 @@ public class ValidationTests
     {
         Throws(() => Tensor.Cat([Tensor.Zeros(2, 3), Tensor.Zeros(2, 4)], 0), "[2, 3]", "[2, 4]");
         Throws(() => Tensor.Cat([Tensor.Zeros(2, 3), Tensor.Zeros(2, 3, 1)], 1), "[2, 3]", "[2, 3, 1]");
-        Throws(() => Tensor.Stack([Tensor.Zeros(2), Tensor.Zeros(3)]), "[1, 2]", "[1, 3]");
+        Throws(() => Tensor.Stack([Tensor.Zeros(2), Tensor.Zeros(3)]), "[2]", "[3]");
     }
 
     [Fact]
