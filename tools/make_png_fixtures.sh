@@ -92,7 +92,13 @@ w("palette4_interlaced.rgb", [v for _ in range(13 * 11) for v in colours[rng.ran
 
 # smooth gradients plus a little noise for the filter files, so every filter changes the bytes (13x11)
 FW, FH = 13, 11
-def smooth(x, y, c): return max(0, min(255, (x * 17 + y * 9 + c * 50) % 256 + rng.randrange(-3, 4)))
+# The lower rows are ramps along which the Paeth predictor ties: with left a = c + d and up b = c - 2d (upper-left c),
+# p = a + b - c is as far from b as from c, and the spec picks b; the last rows tie a with c the same way. A decoder
+# that breaks ties differently fails on them.
+def smooth(x, y, c):
+    if y >= FH - 3: return (128 + 7 * x - 14 * y + c * 50) % 256
+    if y >= FH // 2: return (128 - 14 * x + 7 * y + c * 50) % 256
+    return max(0, min(255, (x * 17 + y * 9 + c * 50) % 256 + rng.randrange(-3, 4)))
 pnm("filter_rgb.ppm", "P6", FW, FH, 255, [smooth(x, y, c) for y in range(FH) for x in range(FW) for c in range(3)])
 pnm("filter_gray.pgm", "P5", FW, FH, 255, [smooth(x, y, 0) for y in range(FH) for x in range(FW)])
 pnm("filter_alpha.pgm", "P5", FW, FH, 255, [(x * 20 + y * 3) % 256 for y in range(FH) for x in range(FW)])
