@@ -35,6 +35,14 @@ public class SystemPngTests
         Check(GitLogo, "ecc07dc6faa45d6368fa2867483636e6b2579f1eeac1a9fb174bd9388d982714", 72, 27, PngColorType.Palette, false,
             "b7822ba018c0f77b1ee7d56dcce7a1f2403d808ed4b43cf79bf93f6a5dde0754");
 
+    [Fact]
+    public void AbsentFilesSkipWithTheFileAndThePackage()
+    {
+        Assert.Equal("/nonexistent/x.png is not present; apt-get install some-package to run this test",
+            new SystemFileFactAttribute("/nonexistent/x.png", "some-package").Skip);
+        Assert.Null(new SystemFileFactAttribute(AppContext.BaseDirectory, "some-package").Skip);
+    }
+
     [SystemFileFact(LibpngTest, "libpng-dev")]
     public void ReencodingLibpngsTestImageKeepsEveryPixel()
     {

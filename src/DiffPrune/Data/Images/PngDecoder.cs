@@ -294,34 +294,34 @@ public static class PngDecoder
             switch (h.ColorType)
             {
                 case PngColorType.Gray:
-                {
-                    int v = Sample(row, i, depth);
-                    r = g = b = To8(v, depth);
-                    if (transparent != null && v == transparent[0]) a = 0;
-                    break;
-                }
+                    {
+                        int v = Sample(row, i, depth);
+                        r = g = b = To8(v, depth);
+                        if (transparent != null && v == transparent[0]) a = 0;
+                        break;
+                    }
                 case PngColorType.GrayAlpha:
                     r = g = b = To8(Sample(row, 2 * i, depth), depth);
                     a = To8(Sample(row, 2 * i + 1, depth), depth);
                     break;
                 case PngColorType.Rgb:
-                {
-                    int sr = Sample(row, 3 * i, depth), sg = Sample(row, 3 * i + 1, depth), sb = Sample(row, 3 * i + 2, depth);
-                    (r, g, b) = (To8(sr, depth), To8(sg, depth), To8(sb, depth));
-                    if (transparent != null && sr == transparent[0] && sg == transparent[1] && sb == transparent[2]) a = 0;
-                    break;
-                }
+                    {
+                        int sr = Sample(row, 3 * i, depth), sg = Sample(row, 3 * i + 1, depth), sb = Sample(row, 3 * i + 2, depth);
+                        (r, g, b) = (To8(sr, depth), To8(sg, depth), To8(sb, depth));
+                        if (transparent != null && sr == transparent[0] && sg == transparent[1] && sb == transparent[2]) a = 0;
+                        break;
+                    }
                 case PngColorType.Palette:
-                {
-                    int index = Sample(row, i, depth);
-                    var palette = parts.Palette!;
-                    if (index * 3 >= palette.Length)
-                        throw new InvalidDataException(
-                            $"{source}: pixel ({x0 + i * dx}, {y}) uses palette index {index} but the palette has only {palette.Length / 3} entries");
-                    (r, g, b) = (palette[3 * index], palette[3 * index + 1], palette[3 * index + 2]);
-                    if (parts.PaletteAlpha is { } alpha && index < alpha.Length) a = alpha[index];
-                    break;
-                }
+                    {
+                        int index = Sample(row, i, depth);
+                        var palette = parts.Palette!;
+                        if (index * 3 >= palette.Length)
+                            throw new InvalidDataException(
+                                $"{source}: pixel ({x0 + i * dx}, {y}) uses palette index {index} but the palette has only {palette.Length / 3} entries");
+                        (r, g, b) = (palette[3 * index], palette[3 * index + 1], palette[3 * index + 2]);
+                        if (parts.PaletteAlpha is { } alpha && index < alpha.Length) a = alpha[index];
+                        break;
+                    }
                 default:
                     (r, g, b, a) = (To8(Sample(row, 4 * i, depth), depth), To8(Sample(row, 4 * i + 1, depth), depth),
                         To8(Sample(row, 4 * i + 2, depth), depth), To8(Sample(row, 4 * i + 3, depth), depth));
