@@ -72,26 +72,34 @@ public static unsafe class ManagedGemm
                 return;
             }
             int unit = splitN ? kern.NR : kern.MR;
-            int per = (tiles + threads - 1) / threads * unit;   // strip width, a whole number of tiles
-            float* a0 = pa, b0 = pb, c0 = pc;
-            Parallel.For(0, threads, t =>
+            int width = (tiles + threads - 1) / threads * unit;   // a whole number of tiles per strip
+            var job = new GemmStrips
             {
-                int start = t * per;
-                if (splitN)
-                {
-                    int nn = Math.Min(per, n - start);
-                    if (nn <= 0) return;
-                    float* bs = transB ? b0 + (long)start * ldb : b0 + start;
-                    Driver(kern, transA, transB, m, nn, k, alpha, a0, lda, bs, ldb, beta, c0 + start, ldc);
-                }
-                else
-                {
-                    int mm = Math.Min(per, m - start);
-                    if (mm <= 0) return;
-                    float* as_ = transA ? a0 + start : a0 + (long)start * lda;
-                    Driver(kern, transA, transB, mm, n, k, alpha, as_, lda, b0, ldb, beta, c0 + (long)start * ldc, ldc);
-                }
-            });
+                TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc,
+                SplitN = splitN, Width = width, Count = ((splitN ? n : m) + width - 1) / width,
+            };
+            GemmForkJoin.Run(job, threads);
+        }
+    }
+
+    /// <summary>Strip <paramref name="s"/> of <paramref name="job"/>: the same product restricted to a column (or row) range of C.</summary>
+    internal static void RunStrip(in GemmStrips job, int s)
+    {
+        int start = s * job.Width;
+        if (job.SplitN)
+        {
+            // Columns start.. of C are columns start.. of op(B): a column offset of B, or a row offset when B is transposed.
+            int nn = Math.Min(job.Width, job.N - start);
+            float* bs = job.TransB ? job.B + (long)start * job.Ldb : job.B + start;
+            Driver(Kernel, job.TransA, job.TransB, job.M, nn, job.K, job.Alpha, job.A, job.Lda, bs, job.Ldb, job.Beta, job.C + start, job.Ldc);
+        }
+        else
+        {
+            // Rows start.. of C are rows start.. of op(A): a row offset of A, or a column offset when A is transposed.
+            int mm = Math.Min(job.Width, job.M - start);
+            float* as_ = job.TransA ? job.A + start : job.A + (long)start * job.Lda;
+            Driver(Kernel, job.TransA, job.TransB, mm, job.N, job.K, job.Alpha, as_, job.Lda, job.B, job.Ldb, job.Beta, job.C + (long)start * job.Ldc, job.Ldc);
         }
     }
 
@@ -117,9 +125,8 @@ public static unsafe class ManagedGemm
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         int MR = kern.MR, NR = kern.NR, KC = kern.KC, NC = kern.NC;
-        float* ap = PackBuffers.A(MR * KC);
-        float* bp = PackBuffers.B(KC * NC);
-        float* tile = PackBuffers.Tile(MR * NR);
+        var buffers = PackBuffers.Rent(MR * KC, KC * NC, MR * NR);
+        float* ap = buffers.A, bp = buffers.B, tile = buffers.Tile;
         var run = kern.Run;
         for (int jc = 0; jc < n; jc += NC)
         {
@@ -149,6 +156,7 @@ public static unsafe class ManagedGemm
                 }
             }
         }
+        PackBuffers.Return(buffers); // not in a finally: nothing above throws, and a lost buffer is only garbage
     }
 
     /// <summary>C[i, j] = tile[i·NR + j] + beta·C[i, j] over the valid mr×nr corner (beta == 0 does not read C).</summary>
