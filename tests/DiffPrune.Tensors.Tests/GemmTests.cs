@@ -87,6 +87,22 @@ public class GemmTests(ITestOutputHelper output)
     public void ManagedMatchesReferenceForAllTransposesAndSizes() => Sweep(ManagedFn, "managed");
 
     [Fact]
+    public void EveryMicroKernelMatchesReference()
+    {
+        // The default picks the widest kernel; the AVX2 and portable ones are the fallbacks on other machines.
+        foreach (var kernel in GemmKernel.Supported())
+        {
+            output.WriteLine($"kernel {kernel.Name}");
+            Sweep((ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc) =>
+                ManagedGemm.Sgemm(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc, kernel, 1), kernel.Name);
+            foreach (var (tA, tB) in Transposes)
+                Compare((ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc) =>
+                        ManagedGemm.Sgemm(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc, kernel, 2, forceSplit: true),
+                    tA, tB, 37, 100, 260, 0.75f, 0.5f, padA: 1, padB: 2, padC: 3, label: kernel.Name + " split");
+        }
+    }
+
+    [Fact]
     public void ManagedHandlesAlphaBetaAndPaddedLeadingDimensions()
     {
         foreach (var (tA, tB) in Transposes)
@@ -118,7 +134,7 @@ public class GemmTests(ITestOutputHelper output)
             foreach (int threads in new[] { 2, 3 })
                 foreach (var (m, n, k) in new[] { (5, 70, 9), (70, 5, 9), (40, 41, 33), (37, 100, 260) })
                     Compare((ta, tb, mm, nn, kk, al, a, lda, b, ldb, be, c, ldc) =>
-                            ManagedGemm.Sgemm(ta, tb, mm, nn, kk, al, a, lda, b, ldb, be, c, ldc, threads, forceSplit: true),
+                            ManagedGemm.Sgemm(ta, tb, mm, nn, kk, al, a, lda, b, ldb, be, c, ldc, GemmKernel.Best(), threads, forceSplit: true),
                         tA, tB, m, n, k, 0.75f, 0.5f, padA: 1, padB: 2, padC: 3, label: $"managed {threads} threads");
     }
 

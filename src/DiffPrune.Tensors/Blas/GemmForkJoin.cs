@@ -3,6 +3,7 @@ namespace DiffPrune.Tensors.Blas;
 /// <summary>One GEMM call cut into strips of C that independent threads compute (see <see cref="ManagedGemm"/>).</summary>
 internal unsafe struct GemmStrips
 {
+    public GemmKernel Kernel;
     public bool TransA, TransB;
     public int M, N, K;
     public float Alpha, Beta;

@@ -48,6 +48,14 @@ internal readonly unsafe struct GemmKernel
         return Portable;
     }
 
+    /// <summary>Every kernel this machine can run, widest first (tests compare each with the reference).</summary>
+    public static IEnumerable<GemmKernel> Supported()
+    {
+        if (Avx512F.IsSupported) yield return Avx512;
+        if (Avx2.IsSupported && Fma.IsSupported) yield return Avx2Fma;
+        yield return Portable;
+    }
+
     // Block sizes: KC·MR·4 B (A panel, L1 resident) ≈ 12 KB of the 32–48 KB L1d; KC·NC·4 B (B block, L2
     // resident) ≈ 512 KB of the ≥1 MB L2 of current x86 server cores.
     public static GemmKernel Avx512 => new(&GemmKernels.Kernel12x32Avx512, 12, 32, 256, 512, "AVX-512 12x32");

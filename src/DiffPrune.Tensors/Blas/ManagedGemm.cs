@@ -39,12 +39,15 @@ public static unsafe class ManagedGemm
     /// <exception cref="ArgumentException">Negative sizes, or a buffer or leading dimension too small for its matrix.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, MaxThreads);
+        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Kernel, MaxThreads);
 
-    /// <summary>As the public overload, with at most <paramref name="maxThreads"/> threads (tests force the split path with it).</summary>
+    /// <summary>
+    /// As the public overload, with a given micro-kernel and at most <paramref name="maxThreads"/> threads; tests use
+    /// it to run every kernel the machine supports and to force the multi-threaded path on small products.
+    /// </summary>
     internal static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxThreads,
-        bool forceSplit = false)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        GemmKernel kern, int maxThreads, bool forceSplit = false)
     {
         // The kernels use raw pointers, so bounds are checked here once rather than on every access.
         CheckBounds(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
@@ -59,7 +62,6 @@ public static unsafe class ManagedGemm
                 ScaleC(m, n, beta, pc, ldc);
                 return;
             }
-            var kern = Kernel;
             int threads = maxThreads;
             if (!forceSplit && (long)m * n * k < ParallelMinWork) threads = 1;
             // Split the larger side of C: the other operand is packed by every thread, so make it the smaller one.
@@ -75,7 +77,7 @@ public static unsafe class ManagedGemm
             int width = (tiles + threads - 1) / threads * unit;   // a whole number of tiles per strip
             var job = new GemmStrips
             {
-                TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+                Kernel = kern, TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
                 A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc,
                 SplitN = splitN, Width = width, Count = ((splitN ? n : m) + width - 1) / width,
             };
@@ -92,14 +94,14 @@ public static unsafe class ManagedGemm
             // Columns start.. of C are columns start.. of op(B): a column offset of B, or a row offset when B is transposed.
             int nn = Math.Min(job.Width, job.N - start);
             float* bs = job.TransB ? job.B + (long)start * job.Ldb : job.B + start;
-            Driver(Kernel, job.TransA, job.TransB, job.M, nn, job.K, job.Alpha, job.A, job.Lda, bs, job.Ldb, job.Beta, job.C + start, job.Ldc);
+            Driver(job.Kernel, job.TransA, job.TransB, job.M, nn, job.K, job.Alpha, job.A, job.Lda, bs, job.Ldb, job.Beta, job.C + start, job.Ldc);
         }
         else
         {
             // Rows start.. of C are rows start.. of op(A): a row offset of A, or a column offset when A is transposed.
             int mm = Math.Min(job.Width, job.M - start);
             float* as_ = job.TransA ? job.A + start : job.A + (long)start * job.Lda;
-            Driver(Kernel, job.TransA, job.TransB, mm, job.N, job.K, job.Alpha, as_, job.Lda, job.B, job.Ldb, job.Beta, job.C + (long)start * job.Ldc, job.Ldc);
+            Driver(job.Kernel, job.TransA, job.TransB, mm, job.N, job.K, job.Alpha, as_, job.Lda, job.B, job.Ldb, job.Beta, job.C + (long)start * job.Ldc, job.Ldc);
         }
     }
 
