@@ -13,7 +13,7 @@ if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
     Console.Error.WriteLine($"usage: DiffPrune.Bench [{string.Join('|', commands)}]  (default all); got '{string.Join(' ', args)}'");
     Console.Error.WriteLine("  gemm    GFLOP/s of Tensor.Matmul, raw cblas_sgemm and the managed kernel at 64..1024, engine overhead at 512");
     Console.Error.WriteLine("  block   forward and forward+backward time of a Transformer block on each GEMM backend");
-    Console.Error.WriteLine("  memory  RSS and GC heap over 1,000 training steps of that block");
+    Console.Error.WriteLine("  memory  RSS and GC heap over 1,000 training steps of that block (batch 1)");
     return 2;
 }
 
