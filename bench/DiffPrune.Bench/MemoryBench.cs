@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using DiffPrune.Tensors.Blas;
+using DiffPrune.Tensors.Optim;
+
+namespace DiffPrune.Bench;
+
+/// <summary>
+/// 1,000 training steps of the benchmark block (forward, backward, AdamW, zero grad) while watching the process's
+/// peak and current resident memory and the GC heap: a graph or buffer that outlives its step shows up as growth.
+/// </summary>
+internal static class MemoryBench
+{
+    static readonly int[] Checkpoints = [10, 100, 250, 500, 750, 1000];
+
+    /// <summary>
+    /// The block of <see cref="BlockBench"/> at batch 1 by default: a leak grows per step whatever the batch, and
+    /// the exact (erfc-based) GELU makes a batch-8 step cost ~0.5 s, i.e. 1,000 steps would take minutes.
+    /// </summary>
+    public static void Run(int steps = 1000, int batch = 1)
+    {
+        Console.WriteLine($"== Memory over {steps} training steps (fwd, bwd, AdamW, zero grad) of the block at B={batch}, backend {Gemm.Backend} ==");
+        Console.WriteLine($"{"step",6} {"VmHWM MB",9} {"VmRSS MB",9} {"GC heap MB",11} {"GC committed MB",16} {"GCs gen0/1/2",14} {"ms/step",8}");
+        var setup = new BlockSetup(batch);
+        var opt = new AdamW(setup.Block.TrainableParameters(), lr: 1e-4f);
+        var sw = Stopwatch.StartNew();
+        int last = 0;
+        var rss = new List<(int Step, double Rss)>();
+        for (int step = 1; step <= steps; step++)
+        {
+            setup.ForwardBackward();
+            opt.StepOnce();
+            opt.ZeroGrad();
+            if (Array.IndexOf(Checkpoints, step) < 0 && step != steps) continue;
+            double ms = sw.Elapsed.TotalMilliseconds / (step - last);
+            last = step;
+            var (hwm, cur) = ReadProcStatus();
+            var info = GC.GetGCMemoryInfo();
+            string gens = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
+            // GC heap: bytes in the managed heap now, garbage not yet collected included; committed: memory the GC holds.
+            Console.WriteLine($"{step,6} {hwm,9:F1} {cur,9:F1} {GC.GetTotalMemory(false) / 1048576.0,11:F1} {info.TotalCommittedBytes / 1048576.0,16:F1} {gens,14} {ms,8:F1}");
+            rss.Add((step, cur));
+            sw.Restart();
+        }
+        // Judge from step 100 on: the first steps grow the heap, the thread pool and the JIT'd code once.
+        var baseline = rss.FirstOrDefault(r => r.Step >= 100);
+        if (baseline.Step > 0 && rss[^1].Step > baseline.Step)
+        {
+            double growth = rss[^1].Rss - baseline.Rss;
+            Console.WriteLine($"  RSS step {baseline.Step} → {rss[^1].Step}: {growth:+0.0;-0.0} MB " +
+                              $"({(Math.Abs(growth) < 0.1 * baseline.Rss ? "flat" : "GROWING")}: within ±10% counts as flat)");
+        }
+        Console.WriteLine();
+    }
+
+    /// <summary>Peak (VmHWM) and current (VmRSS) resident set in MB from /proc/self/status; NaN where unavailable.</summary>
+    static (double PeakMb, double RssMb) ReadProcStatus()
+    {
+        double peak = double.NaN, rss = double.NaN;
+        const string path = "/proc/self/status";
+        if (!File.Exists(path)) return (peak, rss);
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = ParseKb(line) / 1024;
+            else if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = ParseKb(line) / 1024;
+        }
+        return (peak, rss);
+
+        static double ParseKb(string line) =>
+            double.Parse(line.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
