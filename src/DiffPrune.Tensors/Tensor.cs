@@ -126,6 +126,14 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>Samples standard Gumbel noise −log(−log u) using <paramref name="gen"/> (for Gumbel top-K / Gumbel-STE).</summary>
+    public static Tensor RandGumbel(Generator gen, params int[] shape)
+    {
+        var t = Zeros(shape);
+        gen.FillGumbel(t.Data);
+        return t;
+    }
+
     // ---------------------------------------------------------------- basic access
 
     /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>

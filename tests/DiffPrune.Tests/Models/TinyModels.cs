@@ -11,7 +11,13 @@ public static class TinyModels
 {
     public static LlamaConfig Llama(bool tied = false) => new()
     {
-        VocabSize = 40, HiddenSize = 32, IntermediateSize = 48, NumLayers = 4, NumHeads = 4, NumKvHeads = 2, TieWordEmbeddings = tied,
+        VocabSize = 40,
+        HiddenSize = 32,
+        IntermediateSize = 48,
+        NumLayers = 4,
+        NumHeads = 4,
+        NumKvHeads = 2,
+        TieWordEmbeddings = tied,
     };
 
     public static LlavaConfig Llava() => new()

@@ -133,17 +133,32 @@ public static class HfConfig
 
     static JsonObject LlamaObject(LlamaConfig c) => new()
     {
-        ["model_type"] = "llama", ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.HiddenSize, ["intermediate_size"] = c.IntermediateSize,
-        ["num_hidden_layers"] = c.NumLayers, ["num_attention_heads"] = c.NumHeads, ["num_key_value_heads"] = c.NumKvHeads,
-        ["rms_norm_eps"] = c.RmsNormEps, ["rope_theta"] = c.RopeTheta, ["tie_word_embeddings"] = c.TieWordEmbeddings,
-        ["max_position_embeddings"] = c.MaxPositionEmbeddings, ["hidden_act"] = "silu",
+        ["model_type"] = "llama",
+        ["vocab_size"] = c.VocabSize,
+        ["hidden_size"] = c.HiddenSize,
+        ["intermediate_size"] = c.IntermediateSize,
+        ["num_hidden_layers"] = c.NumLayers,
+        ["num_attention_heads"] = c.NumHeads,
+        ["num_key_value_heads"] = c.NumKvHeads,
+        ["rms_norm_eps"] = c.RmsNormEps,
+        ["rope_theta"] = c.RopeTheta,
+        ["tie_word_embeddings"] = c.TieWordEmbeddings,
+        ["max_position_embeddings"] = c.MaxPositionEmbeddings,
+        ["hidden_act"] = "silu",
     };
 
     static JsonObject VisionObject(VisionConfig c) => new()
     {
-        ["model_type"] = "clip_vision_model", ["image_size"] = c.ImageSize, ["patch_size"] = c.PatchSize, ["num_channels"] = c.NumChannels,
-        ["hidden_size"] = c.HiddenSize, ["intermediate_size"] = c.IntermediateSize, ["num_hidden_layers"] = c.NumLayers,
-        ["num_attention_heads"] = c.NumHeads, ["hidden_act"] = c.HiddenAct.ToConfigName(), ["layer_norm_eps"] = c.LayerNormEps,
+        ["model_type"] = "clip_vision_model",
+        ["image_size"] = c.ImageSize,
+        ["patch_size"] = c.PatchSize,
+        ["num_channels"] = c.NumChannels,
+        ["hidden_size"] = c.HiddenSize,
+        ["intermediate_size"] = c.IntermediateSize,
+        ["num_hidden_layers"] = c.NumLayers,
+        ["num_attention_heads"] = c.NumHeads,
+        ["hidden_act"] = c.HiddenAct.ToConfigName(),
+        ["layer_norm_eps"] = c.LayerNormEps,
     };
 
     static JsonObject ParseObject(string json, string source)

@@ -27,8 +27,15 @@ public static class Llama2cCheckpoint
         {
             cfg = new LlamaConfig
             {
-                VocabSize = vocab, HiddenSize = dim, IntermediateSize = hidden, NumLayers = layers, NumHeads = heads,
-                NumKvHeads = kvHeads, MaxPositionEmbeddings = seqLen, TieWordEmbeddings = tied, RmsNormEps = 1e-5f,
+                VocabSize = vocab,
+                HiddenSize = dim,
+                IntermediateSize = hidden,
+                NumLayers = layers,
+                NumHeads = heads,
+                NumKvHeads = kvHeads,
+                MaxPositionEmbeddings = seqLen,
+                TieWordEmbeddings = tied,
+                RmsNormEps = 1e-5f,
             }.Validate();
         }
         catch (ArgumentException e)

@@ -63,8 +63,16 @@ public static class RealScaleConfigs
     /// <remarks>Qwen2 adds biases to q/k/v projections (≈0.4 M parameters); they are not in this shape and are counted separately by <see cref="Qwen25VL7BQkvBiasParameters"/>.</remarks>
     public static LlamaConfig Qwen25VL7BText() => new()
     {
-        VocabSize = 152064, HiddenSize = 3584, IntermediateSize = 18944, NumLayers = 28, NumHeads = 28, NumKvHeads = 4,
-        RmsNormEps = 1e-6f, RopeTheta = 1000000f, TieWordEmbeddings = false, MaxPositionEmbeddings = 128000,
+        VocabSize = 152064,
+        HiddenSize = 3584,
+        IntermediateSize = 18944,
+        NumLayers = 28,
+        NumHeads = 28,
+        NumKvHeads = 4,
+        RmsNormEps = 1e-6f,
+        RopeTheta = 1000000f,
+        TieWordEmbeddings = false,
+        MaxPositionEmbeddings = 128000,
     };
 
     /// <summary>The q/k/v bias parameters of Qwen2.5-7B that a LLaMA shape lacks.</summary>
