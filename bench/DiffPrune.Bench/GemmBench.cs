@@ -35,28 +35,68 @@ internal static class GemmBench
         EngineOverhead(512);
     }
 
-    /// <summary>Where the engine's time goes at n×n: Tensor.Matmul and F.Linear against the raw GEMM they call.</summary>
+    /// <summary>
+    /// Where the engine's time goes at n×n: Tensor.Matmul and F.Linear against the raw GEMM they call. The calls are
+    /// interleaved (one of each per round) so that a noisy neighbour slows them all alike, and each is timed singly,
+    /// with the page faults and GC pause it caused. "GEMM into a fresh float[]" separates the cost of a new output
+    /// buffer from the cost of the Tensor API itself.
+    /// </summary>
     static void EngineOverhead(int n)
     {
-        Console.WriteLine($"== Engine overhead at {n}×{n}×{n} vs the raw GEMM of the active backend ({Gemm.Backend}), ms (median) ==");
         var gen = new Generator(8);
         var x = Tensor.Randn(gen, [n, n]);
         var w = Tensor.Randn(gen, [n, n]);
         var bias = Tensor.Randn(gen, [n]);
         var c = new float[n * n];
-        double raw = Timing.MedianSeconds(() => Gemm.Sgemm(false, false, n, n, n, 1f, x.Data, n, w.Data, n, 0f, c, n));
-        double rawT = Timing.MedianSeconds(() => Gemm.Sgemm(false, true, n, n, n, 1f, x.Data, n, w.Data, n, 0f, c, n));
-        double alloc = Timing.MedianSeconds(() => Tensor.Zeros(n, n));
-        double matmul = Timing.MedianSeconds(() => x.Matmul(w));
-        double linear = Timing.MedianSeconds(() => F.Linear(x, w));
-        double linearBias = Timing.MedianSeconds(() => F.Linear(x, w, bias));
-        Console.WriteLine($"  Gemm.Sgemm (NN, into a reused C)   {raw * 1e3,7:F3}");
-        Console.WriteLine($"  Gemm.Sgemm (NT, into a reused C)   {rawT * 1e3,7:F3}");
-        Console.WriteLine($"  Tensor.Zeros({n}, {n}) alone        {alloc * 1e3,7:F3}");
-        Console.WriteLine($"  Tensor.Matmul                      {matmul * 1e3,7:F3}  = {Pct(raw / matmul)} of raw NN");
-        Console.WriteLine($"  F.Linear (no bias)                 {linear * 1e3,7:F3}  = {Pct(rawT / linear)} of raw NT");
-        Console.WriteLine($"  F.Linear (bias)                    {linearBias * 1e3,7:F3}  = {Pct(rawT / linearBias)} of raw NT");
+        (string Name, int Raw, Action Op)[] ops =
+        [
+            ("Gemm.Sgemm NN into a reused C", -1, () => Gemm.Sgemm(false, false, n, n, n, 1f, x.Data, n, w.Data, n, 0f, c, n)),
+            ("Gemm.Sgemm NT into a reused C", -1, () => Gemm.Sgemm(false, true, n, n, n, 1f, x.Data, n, w.Data, n, 0f, c, n)),
+            ("Gemm.Sgemm NN into a fresh float[]", 0, () => Gemm.Sgemm(false, false, n, n, n, 1f, x.Data, n, w.Data, n, 0f, new float[n * n], n)),
+            ("Tensor.Matmul (NN)", 0, () => x.Matmul(w)),
+            ("F.Linear, no bias (NT)", 1, () => F.Linear(x, w)),
+            ("F.Linear, bias (NT)", 1, () => F.Linear(x, w, bias)),
+        ];
+        const int rounds = 120, warmup = 10;
+        var times = new double[ops.Length][];
+        var faults = new long[ops.Length];
+        var pause = new double[ops.Length];
+        for (int o = 0; o < ops.Length; o++) times[o] = new double[rounds];
+        var sw = new System.Diagnostics.Stopwatch();
+        for (int r = -warmup; r < rounds; r++)
+            for (int o = 0; o < ops.Length; o++)
+            {
+                long f0 = MinorFaults();
+                var p0 = GC.GetTotalPauseDuration();
+                sw.Restart();
+                ops[o].Op();
+                double t = sw.Elapsed.TotalSeconds;
+                if (r < 0) continue;
+                times[o][r] = t;
+                faults[o] += MinorFaults() - f0;
+                pause[o] += (GC.GetTotalPauseDuration() - p0).TotalSeconds;
+            }
+        var median = times.Select(t => t.Order().ElementAt(t.Length / 2)).ToArray();
+        Console.WriteLine($"== Engine overhead at {n}×{n}×{n}, backend {Gemm.Backend}: {rounds} interleaved rounds, one call of each per round ==");
+        Console.WriteLine($"  {"call",-36} {"median ms",10} {"mean ms",8} {"vs raw",7} {"faults/call",12} {"GC pause ms/call",17}");
+        for (int o = 0; o < ops.Length; o++)
+        {
+            string vsRaw = ops[o].Raw < 0 ? "" : Pct(median[ops[o].Raw] / median[o]);
+            Console.WriteLine($"  {ops[o].Name,-36} {median[o] * 1e3,10:F3} {times[o].Average() * 1e3,8:F3} {vsRaw,7} " +
+                              $"{faults[o] / (double)rounds,12:F0} {pause[o] * 1e3 / rounds,17:F3}");
+        }
+        Console.WriteLine($"  vs raw = median of the raw GEMM with the same transposes into a reused C / median of the call.");
+        Console.WriteLine($"  A fresh {n * n * 4 / 1024} KB output is {n * n * 4 / 4096} pages that the OS maps on first write (page faults).");
         Console.WriteLine();
+    }
+
+    /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat); 0 where unavailable.</summary>
+    static long MinorFaults()
+    {
+        const string path = "/proc/self/stat";
+        if (!File.Exists(path)) return 0;
+        var fields = File.ReadAllText(path).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture); // fields[0] is field 3 (state)
     }
 
     static string Fmt(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F1");

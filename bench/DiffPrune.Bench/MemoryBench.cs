@@ -20,11 +20,21 @@ internal static class MemoryBench
     {
         Console.WriteLine($"== Memory over {steps} training steps (fwd, bwd, AdamW, zero grad) of the block at B={batch}, backend {Gemm.Backend} ==");
         Console.WriteLine($"{"step",6} {"VmHWM MB",9} {"VmRSS MB",9} {"GC heap MB",11} {"GC committed MB",16} {"GCs gen0/1/2",14} {"ms/step",8}");
+        // Start from a clean slate when the earlier benchmarks ran in this process: collect their garbage and reset
+        // the peak-RSS mark to the current RSS (writing 5 to clear_refs, Linux ≥ 4.0). Memory the GC keeps committed
+        // from those benchmarks still counts, hence the "start" row.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        bool peakReset = ResetPeakRss();
+        if (!peakReset) Console.WriteLine("  (could not reset the peak RSS: VmHWM includes whatever ran before in this process)");
         var setup = new BlockSetup(batch);
+        PrintRow("start", double.NaN);
         var opt = new AdamW(setup.Block.TrainableParameters(), lr: 1e-4f);
         var sw = Stopwatch.StartNew();
         int last = 0;
         var rss = new List<(int Step, double Rss)>();
+        double liveAt100 = double.NaN;
         for (int step = 1; step <= steps; step++)
         {
             setup.ForwardBackward();
@@ -33,12 +43,9 @@ internal static class MemoryBench
             if (Array.IndexOf(Checkpoints, step) < 0 && step != steps) continue;
             double ms = sw.Elapsed.TotalMilliseconds / (step - last);
             last = step;
-            var (hwm, cur) = ReadProcStatus();
-            var info = GC.GetGCMemoryInfo();
-            string gens = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
-            // GC heap: bytes in the managed heap now, garbage not yet collected included; committed: memory the GC holds.
-            Console.WriteLine($"{step,6} {hwm,9:F1} {cur,9:F1} {GC.GetTotalMemory(false) / 1048576.0,11:F1} {info.TotalCommittedBytes / 1048576.0,16:F1} {gens,14} {ms,8:F1}");
-            rss.Add((step, cur));
+            rss.Add((step, PrintRow(step.ToString(System.Globalization.CultureInfo.InvariantCulture), ms)));
+            // Live objects (after a full collection) at step 100 and at the end: a leaked graph would show up here.
+            if (step == 100) liveAt100 = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
             sw.Restart();
         }
         // Judge from step 100 on: the first steps grow the heap, the thread pool and the JIT'd code once.
@@ -49,7 +56,34 @@ internal static class MemoryBench
             Console.WriteLine($"  RSS step {baseline.Step} → {rss[^1].Step}: {growth:+0.0;-0.0} MB " +
                               $"({(Math.Abs(growth) < 0.1 * baseline.Rss ? "flat" : "GROWING")}: within ±10% counts as flat)");
         }
+        if (!double.IsNaN(liveAt100))
+            Console.WriteLine($"  live managed heap after a full GC: step 100 {liveAt100:F1} MB → step {steps} {GC.GetTotalMemory(true) / 1048576.0:F1} MB");
         Console.WriteLine();
+    }
+
+    /// <summary>Prints one row of the table and returns the current RSS in MB.</summary>
+    static double PrintRow(string step, double msPerStep)
+    {
+        var (hwm, cur) = ReadProcStatus();
+        var info = GC.GetGCMemoryInfo();
+        string gens = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}";
+        // GC heap: bytes in the managed heap now, garbage not yet collected included; committed: memory the GC holds.
+        Console.WriteLine($"{step,6} {hwm,9:F1} {cur,9:F1} {GC.GetTotalMemory(false) / 1048576.0,11:F1} " +
+                          $"{info.TotalCommittedBytes / 1048576.0,16:F1} {gens,14} {(double.IsNaN(msPerStep) ? "" : msPerStep.ToString("F1")),8}");
+        return cur;
+    }
+
+    static bool ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Peak (VmHWM) and current (VmRSS) resident set in MB from /proc/self/status; NaN where unavailable.</summary>

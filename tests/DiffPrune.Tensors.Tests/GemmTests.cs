@@ -139,6 +139,17 @@ public class GemmTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ManagedIsCorrectWhenManyThreadsMultiplyAtOnce()
+    {
+        // Every pool thread inside a split GEMM at once: helpers may never get a thread, so callers must be able to
+        // finish every strip themselves, and concurrent calls must not share packing buffers.
+        Parallel.For(0, 24, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            Compare((ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc) =>
+                    ManagedGemm.Sgemm(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc, GemmKernel.Best(), 4, forceSplit: true),
+                i % 2 == 0, i % 3 == 0, 40 + i, 70 - i, 33 + 7 * i, 1f, 0.5f, seed: i, label: $"concurrent {i}"));
+    }
+
+    [Fact]
     public void ManagedLargeProductAcrossBlocksMatchesReference()
     {
         // Crosses the k-block (256) and n-block (512) boundaries and runs multi-threaded.

@@ -36,6 +36,7 @@ internal sealed unsafe class GemmForkJoin : IThreadPoolWorkItem
     int _finished;      // strips completed
     int _helpersInside; // queued helpers that have not returned from Execute yet
     readonly ManualResetEventSlim _done = new(false);
+    Exception? _error;  // first failure of any strip, rethrown on the calling thread
 
     /// <summary>Computes every strip of <paramref name="job"/> with up to <paramref name="threads"/> threads, the caller included.</summary>
     public static void Run(in GemmStrips job, int threads)
@@ -50,6 +51,11 @@ internal sealed unsafe class GemmForkJoin : IThreadPoolWorkItem
         for (int i = 0; i < helpers; i++) ThreadPool.UnsafeQueueUserWorkItem(fj, preferLocal: false);
         fj.Work();
         fj._done.Wait();
+        if (fj._error is { } error)
+        {
+            fj._error = null;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
     }
 
     static GemmForkJoin? Free(ref GemmForkJoin? slot)
@@ -70,8 +76,14 @@ internal sealed unsafe class GemmForkJoin : IThreadPoolWorkItem
         int s;
         while ((s = Interlocked.Increment(ref _next) - 1) < _job.Count)
         {
-            ManagedGemm.RunStrip(in _job, s);
-            if (Interlocked.Increment(ref _finished) == _job.Count) _done.Set();
+            // Nothing in a strip is expected to throw (bounds are checked up front), but an exception escaping a pool
+            // thread would end the process and a strip that never finishes would hang the caller.
+            try { ManagedGemm.RunStrip(in _job, s); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            finally
+            {
+                if (Interlocked.Increment(ref _finished) == _job.Count) _done.Set();
+            }
         }
     }
 }
