@@ -24,9 +24,10 @@ public static partial class F
         int rows = x.Numel / Math.Max(inF, 1);
         if (inF == 0) rows = ShapeUtil.Numel(x.Shape.AsSpan(0, x.Rank - 1));
         var y = Tensor.Zeros(x.Shape[..^1].Append(outF).ToArray());
-        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, 0f, y.Data, outF);
+        // the bias is written first and the GEMM accumulates onto it (beta = 1): one pass over y, not two
         if (bias != null)
-            for (int r = 0; r < rows; r++) TensorPrimitives.Add(y.Data.Slice(r * outF, outF), bias.Data, y.Data.Slice(r * outF, outF));
+            for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outF, outF));
+        Gemm.Sgemm(false, true, rows, outF, inF, 1f, x.Data, inF, weight.Data, inF, bias != null ? 1f : 0f, y.Data, outF);
         Tensor[] inputs = bias == null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(y, "linear", inputs, g =>
         {
