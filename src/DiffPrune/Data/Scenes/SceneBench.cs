@@ -6,6 +6,7 @@ namespace DiffPrune.Data.Scenes;
 /// SceneBench: synthetic scenes, generated on the fly from seeds, with captions (the pruner's training signal) and ten
 /// question suites that mirror the paper's benchmarks by skill. <c>new SceneBench().Split("test", 500)</c> enumerates
 /// the first 500 test scenes with their items, lazily; the same seeds give the same scenes and items everywhere.
+/// Stateless apart from its options: safe to call from several threads (e.g. one data-loading worker per core).
 /// </summary>
 public sealed class SceneBench
 {

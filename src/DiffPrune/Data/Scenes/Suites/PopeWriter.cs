@@ -3,7 +3,7 @@ namespace DiffPrune.Data.Scenes.Suites;
 /// <summary>
 /// POPE: "is there a red circle in the image?" For each split (random, popular, adversarial) every scene gets one
 /// question about an object it holds (yes) and one about a kind it lacks (no), sampled as the split says
-/// (<see cref="PopeSplit"/>). Like POPE, the positives are shared by the splits; only the negatives differ.
+/// (<see cref="PopeSplit"/>). Each split draws its positive from the image's objects; only the negatives' sampling differs.
 /// </summary>
 internal static class PopeWriter
 {
