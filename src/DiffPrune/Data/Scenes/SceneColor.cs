@@ -2,7 +2,7 @@ namespace DiffPrune.Data.Scenes;
 
 /// <summary>
 /// The saturated colours objects are painted in (see <see cref="SceneAttributes.Rgb(SceneColor)"/>). Every one has a
-/// channel spread (max − min) of at least 140, backgrounds at most 50, so an object pixel is never a background pixel.
+/// channel spread (max − min) of at least 140, backgrounds at most 48, so an object pixel is never a background pixel.
 /// </summary>
 public enum SceneColor
 {
