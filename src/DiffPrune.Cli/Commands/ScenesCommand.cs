@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+
+namespace DiffPrune.Cli.Commands;
+
+/// <summary><c>diffprune scenes --sample</c>: a contact sheet and example items of SceneBench, to look at.</summary>
+internal static class ScenesCommand
+{
+    const int Scale = 2, Gap = 2, ExampleScenes = 4, ItemsPerSuite = 3;
+
+    public static Command Create()
+    {
+        var sample = new Option<bool>("--sample") { Description = "Write a contact sheet (PNG) and example captions and items (Markdown)" };
+        var count = new Option<int>("--count") { Description = "Number of scenes on the contact sheet", DefaultValueFactory = _ => 16 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write into (created if missing)", DefaultValueFactory = _ => new DirectoryInfo("scenes-sample") };
+        var seed = new Option<long?>("--seed") { Description = "Seed of the first scene (default: the first test scene, 2000000000)" };
+        var grid = new Option<int>("--grid") { Description = "Visual tokens per image: 144 (96 px, default) or 81 (72 px)", DefaultValueFactory = _ => 144 };
+        var cmd = new Command("scenes", "SceneBench: synthetic scenes with captions and ten question suites. --sample writes a contact sheet and examples.")
+        {
+            sample, count, output, seed, grid,
+        };
+        cmd.SetAction(r => Run(r.GetValue(sample), r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid)));
+        return cmd;
+    }
+
+    static int Run(bool sample, int count, DirectoryInfo output, long? seed, int grid)
+    {
+        if (!sample) throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items");
+        if (count < 1 || count > 1024) throw new ArgumentException($"--count must be in 1..1024 (got {count})");
+        var options = grid switch
+        {
+            144 => SceneOptions.Default,
+            81 => SceneOptions.Grid81,
+            _ => throw new ArgumentException($"--grid must be 144 or 81 (got {grid})"),
+        };
+        long first = seed ?? SceneSplit.Test.FirstSeed();
+        if (first < 0) throw new ArgumentException($"--seed must be non-negative (got {first})");
+
+        var bench = new SceneBench(options);
+        var watch = Stopwatch.StartNew();
+        var examples = Enumerable.Range(0, count).Select(i => bench.Example(first + i)).ToArray();
+        watch.Stop();
+
+        Directory.CreateDirectory(output.FullName);
+        string sheet = Path.Combine(output.FullName, "scenes.png");
+        string degraded = Path.Combine(output.FullName, "scenes-vizwiz.png");
+        string markdown = Path.Combine(output.FullName, "scenes.md");
+        PngEncoder.Save(ContactSheet(examples.Select(e => e.Scene.Image).ToArray()), sheet);
+        PngEncoder.Save(ContactSheet(examples.Select(VizWizImage).ToArray()), degraded);
+        var shown = examples.Take(ExampleScenes).ToArray();
+        foreach (var e in shown)
+        {
+            PngEncoder.Save(ContactSheet([e.Scene.Image]), Path.Combine(output.FullName, $"scene-{e.Scene.Seed}.png"));
+            PngEncoder.Save(ContactSheet([VizWizImage(e)]), Path.Combine(output.FullName, $"scene-{e.Scene.Seed}-vizwiz.png"));
+        }
+        File.WriteAllText(markdown, Markdown(options, examples, shown, first));
+
+        int items = examples.Sum(e => e.Items.Count);
+        Console.WriteLine(sheet);
+        Console.WriteLine(degraded);
+        Console.WriteLine(markdown);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{count} scenes with {items} items in {watch.Elapsed.TotalMilliseconds:F1} ms ({watch.Elapsed.TotalMilliseconds / count:F2} ms per scene, first call includes JIT)"));
+        return 0;
+    }
+
+    static RgbImage VizWizImage(SceneExample e) => e.ItemsOf(SceneSuite.VizWiz).Select(i => i.Image).FirstOrDefault(i => i != null) ?? e.Scene.Image;
+
+    // images side by side in a near-square grid, each upscaled, with thin dark separators
+    static RgbImage ContactSheet(IReadOnlyList<RgbImage> images)
+    {
+        int side = images[0].Width * Scale, cols = (int)Math.Ceiling(Math.Sqrt(images.Count)), rows = (images.Count + cols - 1) / cols;
+        var sheet = RgbImage.Filled(cols * (side + Gap) + Gap, rows * (side + Gap) + Gap, 40, 40, 40);
+        for (int k = 0; k < images.Count; k++)
+        {
+            int ox = Gap + k % cols * (side + Gap), oy = Gap + k / cols * (side + Gap);
+            for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++)
+                {
+                    var (r, g, b) = images[k].GetPixel(x / Scale, y / Scale);
+                    sheet.SetPixel(ox + x, oy + y, r, g, b);
+                }
+        }
+        return sheet;
+    }
+
+    static string Markdown(SceneOptions options, SceneExample[] all, SceneExample[] shown, long first)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# SceneBench sample").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Scenes {first}..{first + all.Length - 1}: {options.ImageSize}x{options.ImageSize} px, {options.PatchSize} px patches ({options.GridSize}x{options.GridSize} = {options.PatchCount} visual tokens), {options.MinObjects}-{options.MaxObjects} objects.");
+        md.AppendLine().AppendLine("![scenes](scenes.png)").AppendLine().AppendLine("VizWiz's degraded versions:").AppendLine().AppendLine("![vizwiz](scenes-vizwiz.png)").AppendLine();
+        foreach (var e in shown)
+        {
+            var s = e.Scene;
+            md.AppendLine(CultureInfo.InvariantCulture, $"## Scene {s.Seed}").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"![scene {s.Seed}](scene-{s.Seed}.png) ![vizwiz {s.Seed}](scene-{s.Seed}-vizwiz.png)").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Caption: *{s.Caption}*").AppendLine();
+            md.AppendLine("| suite | question | answer | note |").AppendLine("| --- | --- | --- | --- |");
+            foreach (var suite in SceneSuites.All)
+                foreach (var item in e.ItemsOf(suite).Take(ItemsPerSuite))
+                    md.AppendLine(CultureInfo.InvariantCulture, $"| {suite.DisplayName()} | {item.Prompt} | {item.Answer} | {Note(item)} |");
+            md.AppendLine();
+        }
+        return md.ToString();
+    }
+
+    static string Note(SceneQuestion item)
+    {
+        var parts = new List<string> { item.Skill.ToString().ToLowerInvariant() };
+        if (item.PopeSplit is PopeSplit split) parts.Add(split.ToString().ToLowerInvariant());
+        if (item.Group >= 0) parts.Add($"group {item.Group}");
+        if (item.Degradation != ImageDegradation.None) parts.Add(item.Degradation.ToString().ToLowerInvariant());
+        if (item.Unanswerable != UnanswerableReason.None) parts.Add(item.Unanswerable.ToString().ToLowerInvariant());
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,97 @@
+using DiffPrune.Data.Images;
+
+namespace DiffPrune.Data.Scenes;
+
+/// <summary>
+/// One generated scene: the image, its objects, dense per-patch labels for supervising a vision encoder, the set of
+/// kinds present (a CLS target) and the caption. Identical, pixel for pixel, for the same (seed, options) on any
+/// machine. Patches are indexed row-major: patch p covers columns (p mod G)·P.. and rows (p div G)·P.. with
+/// G = <see cref="SceneOptions.GridSize"/>, P = <see cref="SceneOptions.PatchSize"/>. The lists are views of the
+/// scene's own arrays.
+/// </summary>
+public sealed class Scene
+{
+    internal Scene(long seed, SceneOptions options, RgbImage image, RgbImage background, BackgroundKind backgroundKind,
+        SceneObject[] objects, int[] patchObject, int[] patchPixels, int[] patchDigit, string caption)
+    {
+        Seed = seed;
+        Options = options;
+        Image = image;
+        Background = background;
+        BackgroundKind = backgroundKind;
+        Objects = objects;
+        PatchObject = patchObject;
+        PatchPixels = patchPixels;
+        PatchDigit = patchDigit;
+        PatchShape = Attribute(objects, patchObject, o => (int)o.Shape);
+        PatchColor = Attribute(objects, patchObject, o => (int)o.Color);
+        PatchSize = Attribute(objects, patchObject, o => (int)o.Size);
+        var present = new bool[SceneAttributes.KindCount];
+        foreach (var o in objects) present[o.KindIndex] = true;
+        ObjectsPresent = present;
+        Caption = caption;
+    }
+
+    /// <summary>Generates the scene of <paramref name="seed"/> (≥ 0) under <paramref name="options"/> (default: <see cref="SceneOptions.Default"/>).</summary>
+    /// <exception cref="ArgumentException">Invalid options or a negative seed.</exception>
+    public static Scene Generate(long seed, SceneOptions? options = null) => SceneGenerator.Generate(seed, options ?? SceneOptions.Default);
+
+    /// <summary>The seed it was generated from.</summary>
+    public long Seed { get; }
+    /// <summary>The options it was generated with.</summary>
+    public SceneOptions Options { get; }
+    /// <summary>The image (<see cref="SceneOptions.ImageSize"/>² px).</summary>
+    public RgbImage Image { get; }
+    /// <summary>The background alone, before any object was drawn (what occlusion restores).</summary>
+    public RgbImage Background { get; }
+    /// <summary>How the background was painted.</summary>
+    public BackgroundKind BackgroundKind { get; }
+    /// <summary>Objects in reading order of their regions (top left first).</summary>
+    public IReadOnlyList<SceneObject> Objects { get; }
+
+    /// <summary>Per patch: index of the object with the most pixels in it when it has at least
+    /// <see cref="SceneOptions.MinPatchPixels"/> of them (or holds its digit), else −1 (background).</summary>
+    public IReadOnlyList<int> PatchObject { get; }
+    /// <summary>Per patch: pixels of <see cref="PatchObject"/>'s object in it (0 for background), for soft or weighted labels.</summary>
+    public IReadOnlyList<int> PatchPixels { get; }
+    /// <summary>Per patch: <see cref="SceneShape"/> id of the labelled object, −1 for background.</summary>
+    public IReadOnlyList<int> PatchShape { get; }
+    /// <summary>Per patch: <see cref="SceneColor"/> id of the labelled object, −1 for background.</summary>
+    public IReadOnlyList<int> PatchColor { get; }
+    /// <summary>Per patch: <see cref="ObjectSize"/> id of the labelled object, −1 for background.</summary>
+    public IReadOnlyList<int> PatchSize { get; }
+    /// <summary>Per patch: the digit whose glyph lies in it, −1 elsewhere (each glyph lies wholly inside one patch).</summary>
+    public IReadOnlyList<int> PatchDigit { get; }
+
+    /// <summary>Multi-hot over the <see cref="SceneAttributes.KindCount"/> (colour, shape) kinds: which are in the
+    /// image (index <see cref="SceneAttributes.KindIndex"/>). A target for a CLS objective.</summary>
+    public IReadOnlyList<bool> ObjectsPresent { get; }
+
+    /// <summary>The caption: every object's size, colour, shape, digit and region, in reading order
+    /// ("a large red circle with a 7 at the top left. a small blue square at the center.").</summary>
+    public string Caption { get; }
+
+    /// <summary>The object in <paramref name="region"/>, or null.</summary>
+    public SceneObject? ObjectAt(SceneRegion region)
+    {
+        foreach (var o in Objects) if (o.Region == region) return o;
+        return null;
+    }
+
+    /// <summary>The object of that colour and shape (at most one exists), or null.</summary>
+    public SceneObject? Find(SceneColor color, SceneShape shape)
+    {
+        foreach (var o in Objects) if (o.Color == color && o.Shape == shape) return o;
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Scene {Seed}: {Caption}";
+
+    static int[] Attribute(SceneObject[] objects, int[] patchObject, Func<SceneObject, int> value)
+    {
+        var labels = new int[patchObject.Length];
+        for (int p = 0; p < labels.Length; p++) labels[p] = patchObject[p] < 0 ? -1 : value(objects[patchObject[p]]);
+        return labels;
+    }
+}

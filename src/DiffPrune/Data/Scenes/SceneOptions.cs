@@ -1,0 +1,82 @@
+namespace DiffPrune.Data.Scenes;
+
+/// <summary>
+/// How scenes are generated. Immutable; every default carries its reason. The image is split into a
+/// <see cref="GridSize"/>×<see cref="GridSize"/> grid of patches (the ViT's tokens) and into 3×3 regions of
+/// <see cref="PatchesPerRegion"/>² patches; each object lies inside one region and no two share a region.
+/// </summary>
+public sealed record SceneOptions
+{
+    /// <summary>Image side in pixels. 96 with 8 px patches gives N = 144 tokens, so the paper's budgets 192/128/64 of
+    /// 576 become exactly 48/32/16 of 144.</summary>
+    public int ImageSize { get; init; } = 96;
+
+    /// <summary>Patch side in pixels (the ViT patch size). 8 is the smallest side a 5×7 digit fits in with a margin.</summary>
+    public int PatchSize { get; init; } = 8;
+
+    /// <summary>Fewest objects in a scene (≥ 1). Raise both bounds over training for a curriculum (e.g. 1–2 first).</summary>
+    public int MinObjects { get; init; } = 1;
+
+    /// <summary>Most objects in a scene (≤ 9, one per region). 5 leaves most patches background (redundant).</summary>
+    public int MaxObjects { get; init; } = 5;
+
+    /// <summary>Chance that an object is large. Below ½ so that most objects live in a single patch, which pruning must keep.</summary>
+    public double LargeProbability { get; init; } = 0.4;
+
+    /// <summary>Chance that a large object carries a digit (small objects never do: a glyph would hide their shape).</summary>
+    public double DigitProbability { get; init; } = 0.7;
+
+    /// <summary>When no object drew a digit, make one object large with a digit, so that every scene has text to read
+    /// (TextVQA items for every scene).</summary>
+    public bool EnsureDigit { get; init; } = true;
+
+    /// <summary>Items per suite and scene (MME: pairs; POPE always asks one yes and one no per split). Two keeps every
+    /// suite present in every batch without letting one scene dominate.</summary>
+    public int QuestionsPerSuite { get; init; } = 2;
+
+    /// <summary>Also emit each MMBench / MMBench-CN item with its options rotated three more times (MMBench's circular
+    /// evaluation: a group counts only if all four rotations are right). Off by default: it quadruples those suites.</summary>
+    public bool CircularMultipleChoice { get; init; }
+
+    /// <summary>Patches per image side.</summary>
+    public int GridSize => ImageSize / PatchSize;
+
+    /// <summary>Visual tokens per image (N).</summary>
+    public int PatchCount => GridSize * GridSize;
+
+    /// <summary>Patches per region side.</summary>
+    public int PatchesPerRegion => GridSize / 3;
+
+    /// <summary>Pixels per region side.</summary>
+    public int RegionSize => PatchesPerRegion * PatchSize;
+
+    /// <summary>Fewest pixels of an object in a patch for the patch to be labelled with it (1/8 of the patch).</summary>
+    public int MinPatchPixels => Math.Max(1, PatchSize * PatchSize / 8);
+
+    /// <summary>The default: 96×96 px, 8 px patches, 12×12 = 144 tokens.</summary>
+    public static SceneOptions Default { get; } = new();
+
+    /// <summary>The cheaper geometry: 72×72 px, 8 px patches, 9×9 = 81 tokens (budgets 27/18/9), same object sizes.</summary>
+    public static SceneOptions Grid81 { get; } = new() { ImageSize = 72 };
+
+    /// <summary>Checks the options and returns them.</summary>
+    /// <exception cref="ArgumentException">Names the option at fault and why.</exception>
+    public SceneOptions Validate()
+    {
+        if (PatchSize < 8 || PatchSize % 2 != 0)
+            throw new ArgumentException($"SceneOptions.PatchSize = {PatchSize}: must be even and at least 8 (a 5x7 digit must fit in one patch, large objects are centred on a patch)");
+        if (ImageSize < 1 || ImageSize % PatchSize != 0)
+            throw new ArgumentException($"SceneOptions.ImageSize = {ImageSize} is not a positive multiple of PatchSize = {PatchSize}");
+        if (GridSize % 3 != 0 || GridSize < 9)
+            throw new ArgumentException($"SceneOptions: a grid of {GridSize}x{GridSize} patches cannot be split into 3x3 regions of at least 3x3 patches (ImageSize / PatchSize must be a multiple of 3, at least 9)");
+        if (MinObjects < 1 || MaxObjects > 9 || MinObjects > MaxObjects)
+            throw new ArgumentException($"SceneOptions.MinObjects = {MinObjects}, MaxObjects = {MaxObjects}: need 1 <= MinObjects <= MaxObjects <= 9 (one object per region)");
+        if (!(LargeProbability >= 0 && LargeProbability <= 1))
+            throw new ArgumentException($"SceneOptions.LargeProbability = {LargeProbability} is not in [0, 1]");
+        if (!(DigitProbability >= 0 && DigitProbability <= 1))
+            throw new ArgumentException($"SceneOptions.DigitProbability = {DigitProbability} is not in [0, 1]");
+        if (QuestionsPerSuite < 1 || QuestionsPerSuite > 8)
+            throw new ArgumentException($"SceneOptions.QuestionsPerSuite = {QuestionsPerSuite} is not in 1..8");
+        return this;
+    }
+}
