@@ -5,4 +5,5 @@ using DiffPrune.Cli.Commands;
 var root = new RootCommand("diffprune: learn which visual tokens a vision-language model can drop (DiffPrune), train and deploy the pruner.");
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(ScenesCommand.Create());
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
