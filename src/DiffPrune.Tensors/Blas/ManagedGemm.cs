@@ -78,9 +78,23 @@ public static unsafe class ManagedGemm
             int width = (tiles + threads - 1) / threads * unit;   // a whole number of tiles per strip
             var job = new GemmStrips
             {
-                Kernel = kern, TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
-                A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc,
-                SplitN = splitN, Width = width, Count = ((splitN ? n : m) + width - 1) / width,
+                Kernel = kern,
+                TransA = transA,
+                TransB = transB,
+                M = m,
+                N = n,
+                K = k,
+                Alpha = alpha,
+                Beta = beta,
+                A = pa,
+                B = pb,
+                C = pc,
+                Lda = lda,
+                Ldb = ldb,
+                Ldc = ldc,
+                SplitN = splitN,
+                Width = width,
+                Count = ((splitN ? n : m) + width - 1) / width,
             };
             GemmForkJoin.Run(job, threads);
         }

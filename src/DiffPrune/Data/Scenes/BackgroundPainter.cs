@@ -24,45 +24,45 @@ internal static class BackgroundPainter
                 Fill(rgb, size, (_, _) => a);
                 break;
             case BackgroundKind.Gradient:
-            {
-                int direction = rng.NextInt(3);                   // 0: left→right, 1: top→bottom, 2: diagonal
-                int span = direction == 2 ? 2 * size - 2 : size - 1;
-                Fill(rgb, size, (x, y) =>
                 {
-                    int t = direction switch { 0 => x, 1 => y, _ => x + y };
-                    return Mix(a, b, t, span);
-                });
-                break;
-            }
-            case BackgroundKind.Stripes:
-            {
-                int direction = rng.NextInt(4);                   // horizontal, vertical, ↘ and ↗ diagonals
-                int half = 2 + rng.NextInt(5);                    // band width 2..6 px: period 4..12
-                Fill(rgb, size, (x, y) =>
-                {
-                    int t = direction switch { 0 => y, 1 => x, 2 => x + y, _ => x - y + size };
-                    return (t / half) % 2 == 0 ? a : b;
-                });
-                break;
-            }
-            case BackgroundKind.Checker:
-            {
-                int cell = 4 + rng.NextInt(13);                   // 4..16 px
-                Fill(rgb, size, (x, y) => (x / cell + y / cell) % 2 == 0 ? a : b);
-                break;
-            }
-            case BackgroundKind.Noise:
-            {
-                int amplitude = 8 + rng.NextInt(13);              // 8..20 grey levels
-                for (int i = 0; i < size * size; i++)
-                {
-                    int n = rng.NextInt(2 * amplitude + 1) - amplitude;
-                    rgb[3 * i] = (byte)(a.R + n);
-                    rgb[3 * i + 1] = (byte)(a.G + n);
-                    rgb[3 * i + 2] = (byte)(a.B + n);
+                    int direction = rng.NextInt(3);                   // 0: left→right, 1: top→bottom, 2: diagonal
+                    int span = direction == 2 ? 2 * size - 2 : size - 1;
+                    Fill(rgb, size, (x, y) =>
+                    {
+                        int t = direction switch { 0 => x, 1 => y, _ => x + y };
+                        return Mix(a, b, t, span);
+                    });
+                    break;
                 }
-                break;
-            }
+            case BackgroundKind.Stripes:
+                {
+                    int direction = rng.NextInt(4);                   // horizontal, vertical, ↘ and ↗ diagonals
+                    int half = 2 + rng.NextInt(5);                    // band width 2..6 px: period 4..12
+                    Fill(rgb, size, (x, y) =>
+                    {
+                        int t = direction switch { 0 => y, 1 => x, 2 => x + y, _ => x - y + size };
+                        return (t / half) % 2 == 0 ? a : b;
+                    });
+                    break;
+                }
+            case BackgroundKind.Checker:
+                {
+                    int cell = 4 + rng.NextInt(13);                   // 4..16 px
+                    Fill(rgb, size, (x, y) => (x / cell + y / cell) % 2 == 0 ? a : b);
+                    break;
+                }
+            case BackgroundKind.Noise:
+                {
+                    int amplitude = 8 + rng.NextInt(13);              // 8..20 grey levels
+                    for (int i = 0; i < size * size; i++)
+                    {
+                        int n = rng.NextInt(2 * amplitude + 1) - amplitude;
+                        rgb[3 * i] = (byte)(a.R + n);
+                        rgb[3 * i + 1] = (byte)(a.G + n);
+                        rgb[3 * i + 2] = (byte)(a.B + n);
+                    }
+                    break;
+                }
         }
         return (rgb, kind);
     }

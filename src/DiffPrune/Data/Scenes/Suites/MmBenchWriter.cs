@@ -41,9 +41,12 @@ internal static class MmBenchWriter
         var shapes = SceneAttributes.Shapes.Select(s => s.Word()).ToArray();
         var regions = SceneAttributes.Regions.Select(r => r.Word()).ToArray();
         q.Run(q.Scene.Options.QuestionsPerSuite,
-            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[0], "region", o.Region.Word()), o.Color.Word(), colors, 4, QuestionSkill.Color, [o.Index], style, circular); }),
-            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[1], "region", o.Region.Word()), o.Shape.Word(), shapes, 4, QuestionSkill.Shape, [o.Index], style, circular); }),
-            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[2], "object", o.Name), o.Region.Word(), regions, 4, QuestionSkill.Position, [o.Index], style, circular); }),
+            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[0], "region", o.Region.Word()), o.Color.Word(), colors, 4, QuestionSkill.Color, [o.Index], style, circular); }
+        ),
+            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[1], "region", o.Region.Word()), o.Shape.Word(), shapes, 4, QuestionSkill.Shape, [o.Index], style, circular); }
+        ),
+            (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[2], "object", o.Name), o.Region.Word(), regions, 4, QuestionSkill.Position, [o.Index], style, circular); }
+        ),
             (1, () => q.Choice(t[3], q.Count.ToString(), Counts, 4, QuestionSkill.Count, q.AllObjects, style, circular)),
             (2, () =>
             {
@@ -51,6 +54,7 @@ internal static class MmBenchWriter
                 if (withDigit.Length == 0) return false;
                 var o = q.Pick(withDigit);
                 return q.Choice(Template.Fill(t[4], "object", o.Name), o.Digit!.Value.ToString(), Digits, 4, QuestionSkill.Digit, [o.Index], style, circular);
-            }));
+            }
+        ));
     }
 }

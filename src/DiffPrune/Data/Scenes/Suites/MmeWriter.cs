@@ -24,24 +24,28 @@ internal static class MmeWriter
                 var o = q.PickObject();
                 var absent = q.Pick(q.AbsentKinds);
                 return Pair(q, QuestionSkill.Existence, Template.Fill(Existence, "an_object", QuestionContext.WithArticle(o.Name)), Template.Fill(Existence, "an_object", QuestionContext.WithArticle(QuestionContext.Name(absent))), [o.Index], q.AllObjects);
-            }),
+            }
+        ),
             (1, () =>
             {
                 int wrong = q.Pick(Enumerable.Range(1, 5).Where(n => n != q.Count).ToArray());
                 return Pair(q, QuestionSkill.Count, CountQuestion(q.Count), CountQuestion(wrong), q.AllObjects, q.AllObjects);
-            }),
+            }
+        ),
             (1, () =>
             {
                 var o = q.PickObject();
                 var other = q.Pick(SceneAttributes.Regions.Where(r => r != o.Region).ToArray());
                 return Pair(q, QuestionSkill.Position, Template.Fill(Position, "object", o.Name, "region", o.Region.Word()), Template.Fill(Position, "object", o.Name, "region", other.Word()), [o.Index], [o.Index]);
-            }),
+            }
+        ),
             (1, () =>
             {
                 var o = q.PickObject();
                 var other = q.Pick(SceneAttributes.Colors.Where(c => c != o.Color).ToArray());
                 return Pair(q, QuestionSkill.Color, Template.Fill(Color, "region", o.Region.Word(), "color", o.Color.Word()), Template.Fill(Color, "region", o.Region.Word(), "color", other.Word()), [o.Index], [o.Index]);
-            }));
+            }
+        ));
     }
 
     static string CountQuestion(int count) => count == 1 ? CountOne : Template.Fill(Count, "count", count.ToString());

@@ -33,7 +33,12 @@ internal static class PopeWriter
     static void Add(QuestionContext q, PopeSplit split, string name, string answer, int[] evidence) =>
         q.Add(new SceneQuestion
         {
-            Suite = SceneSuite.Pope, SceneSeed = q.Scene.Seed, Question = Template.Fill(Presence, "an_object", QuestionContext.WithArticle(name)), Answer = answer,
-            Skill = QuestionSkill.Existence, PopeSplit = split, Evidence = evidence,
+            Suite = SceneSuite.Pope,
+            SceneSeed = q.Scene.Seed,
+            Question = Template.Fill(Presence, "an_object", QuestionContext.WithArticle(name)),
+            Answer = answer,
+            Skill = QuestionSkill.Existence,
+            PopeSplit = split,
+            Evidence = evidence,
         });
 }

@@ -67,8 +67,16 @@ internal sealed class QuestionContext
         if (!_asked.Add(question)) return false;
         _items.Add(new SceneQuestion
         {
-            Suite = Suite, SceneSeed = Scene.Seed, Question = question, Answer = answer, Skill = skill,
-            Evidence = evidence.ToArray(), Group = group, Image = image, Degradation = degradation, Unanswerable = unanswerable,
+            Suite = Suite,
+            SceneSeed = Scene.Seed,
+            Question = question,
+            Answer = answer,
+            Skill = skill,
+            Evidence = evidence.ToArray(),
+            Group = group,
+            Image = image,
+            Degradation = degradation,
+            Unanswerable = unanswerable,
         });
         return true;
     }
@@ -95,8 +103,14 @@ internal sealed class QuestionContext
             var rotated = options.Skip(r).Concat(options.Take(r)).ToArray();
             _items.Add(new SceneQuestion
             {
-                Suite = Suite, SceneSeed = Scene.Seed, Question = question, Skill = skill, Evidence = ev, Group = group,
-                Options = rotated, OptionStyle = style,
+                Suite = Suite,
+                SceneSeed = Scene.Seed,
+                Question = question,
+                Skill = skill,
+                Evidence = ev,
+                Group = group,
+                Options = rotated,
+                OptionStyle = style,
                 Answer = SceneQuestion.Letters[(answer - r + options.Count) % options.Count],
             });
         }

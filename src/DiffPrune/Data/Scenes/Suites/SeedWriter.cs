@@ -30,18 +30,21 @@ internal static class SeedWriter
                 var o = q.PickObject();
                 var elsewhere = q.Shuffle(q.Objects.Where(p => p != o).Select(p => p.Name)).Take(1);
                 return q.Choice(Template.Fill(WhichAt, "region", o.Region.Word()), o.Name, elsewhere.Concat(ObjectDistractors(q, o)), 4, QuestionSkill.Identity, [o.Index], shufflePool: false);
-            }),
+            }
+        ),
             (2, () =>
             {
                 var o = q.PickObject();
                 return q.Choice(Template.Fill(ColorOf, "shape", o.Shape.Word(), "region", o.Region.Word()), o.Color.Word(),
                     SceneAttributes.Colors.Select(c => c.Word()), 4, QuestionSkill.Color, [o.Index]);
-            }),
+            }
+        ),
             (2, () =>
             {
                 var o = q.PickObject();
                 return q.Choice(Template.Fill(WhereLocated, "object", o.Name), o.Region.Word(), SceneAttributes.Regions.Select(r => r.Word()), 4, QuestionSkill.Position, [o.Index]);
-            }),
+            }
+        ),
             (2, () =>
             {
                 var pairs = q.Shuffle(from a in q.Objects from r in SpatialRelations.All let related = q.Related(r, a) where related.Length == 1 select (a, r, t: related[0]));
@@ -53,14 +56,16 @@ internal static class SeedWriter
                         return true;
                 }
                 return false;
-            }),
+            }
+        ),
             (2, () =>
             {
                 var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
                 if (withDigit.Length == 0) return false;
                 var o = q.Pick(withDigit);
                 return q.Choice(Template.Fill(DigitSeen, "object", o.Name), o.Digit!.Value.ToString(), Digits, 4, QuestionSkill.Digit, [o.Index]);
-            }));
+            }
+        ));
     }
 
     // absent kinds that share the colour or the shape of the answer, in random order, then any other absent kind

@@ -27,19 +27,22 @@ internal static class SqaWriter
             {
                 var o = q.PickObject();
                 return q.Choice(Template.Fill(WarmOrCool, "region", o.Region.Word()), o.Color.IsWarm() ? "warm" : "cool", ["warm", "cool"], 2, QuestionSkill.Knowledge, [o.Index]);
-            }),
+            }
+        ),
             (2, () =>
             {
                 var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
                 if (withDigit.Length == 0) return false;
                 var o = q.Pick(withDigit);
                 return q.Choice(Template.Fill(EvenOrOdd, "object", o.Name), o.Digit!.Value % 2 == 0 ? "even" : "odd", ["even", "odd"], 2, QuestionSkill.Knowledge, [o.Index]);
-            }),
+            }
+        ),
             (2, () =>
             {
                 var o = q.PickObject();
                 return q.Choice(Template.Fill(CanRoll, "region", o.Region.Word()), o.Shape.CanRoll() ? "yes" : "no", ["yes", "no"], 2, QuestionSkill.Knowledge, [o.Index]);
-            }));
+            }
+        ));
     }
 
     static bool Which(QuestionContext q, string question, Func<SceneColor, SceneShape, bool> has)

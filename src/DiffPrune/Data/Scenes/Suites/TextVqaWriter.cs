@@ -18,8 +18,10 @@ internal static class TextVqaWriter
         var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
         if (withDigit.Length == 0) return;
         q.Run(q.Scene.Options.QuestionsPerSuite,
-            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(DigitOn, "object", o.Name), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }),
-            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(NumberAt, "region", o.Region.Word()), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }),
+            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(DigitOn, "object", o.Name), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }
+        ),
+            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(NumberAt, "region", o.Region.Word()), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }
+        ),
             (1, () =>
             {
                 // only when size and shape single the object out
@@ -27,6 +29,7 @@ internal static class TextVqaWriter
                 if (unique.Length == 0) return false;
                 var o = q.Pick(unique);
                 return q.Open(Template.Fill(ReadAt, "size", o.Size.Word(), "shape", o.Shape.Word()), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]);
-            }));
+            }
+        ));
     }
 }

@@ -43,25 +43,29 @@ internal static class VizWizWriter
                 if (visible.Length == 0) return false;
                 var o = q.Pick(visible);
                 return Add(Template.Fill(ColorAt, "region", o.Region.Word()), o.Color.Word(), QuestionSkill.Color, [o.Index]);
-            }),
+            }
+        ),
             (3, () =>
             {
                 if (visible.Length == 0) return false;
                 var o = q.Pick(visible);
                 return Add(Template.Fill(Where, "object", o.Name), o.Region.Word(), QuestionSkill.Position, [o.Index]);
-            }),
+            }
+        ),
             (3, () =>
             {
                 if (visibleDigits.Length == 0) return false;
                 var o = q.Pick(visibleDigits);
                 return Add(Template.Fill(DigitOn, "object", o.Name), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]);
-            }),
+            }
+        ),
             (1, () =>
             {
                 if (UseOccluded()) return Add(Template.Fill(ColorAt, "region", occluded!.Region.Word()), Unanswerable, QuestionSkill.Color, [occluded.Index], UnanswerableReason.Occluded);
                 if (emptyRegions.Length == 0) return false;
                 return Add(Template.Fill(ColorAt, "region", q.Pick(emptyRegions).Word()), Unanswerable, QuestionSkill.Color, [], UnanswerableReason.Absent);
-            }),
+            }
+        ),
             (1, () => UnanswerableAbout(q, Where, QuestionSkill.Position, occluded, UseOccluded(), Add)),
             (1, () => UnanswerableAbout(q, DigitOn, QuestionSkill.Digit, occluded, UseOccluded(), Add)));
     }
