@@ -28,7 +28,7 @@ internal static class InfoCommand
         yield return ("runtime", $".NET {Environment.Version} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         yield return ("gemm", Gemm.Backend == GemmBackend.OpenBlas
             ? $"OpenBLAS ({GemmInfo.OpenBlasLibrary}, {GemmInfo.OpenBlasThreads} threads)"
-            : $"managed SIMD kernel{(GemmInfo.OpenBlasAvailable ? " (forced by DIFFPRUNE_BLAS)" : " (OpenBLAS not found: apt-get install libopenblas0-pthread)")}");
+            : $"managed {ManagedGemm.KernelName} kernel{(GemmInfo.OpenBlasAvailable ? " (forced by DIFFPRUNE_BLAS)" : " (OpenBLAS not found: apt-get install libopenblas0-pthread)")}");
         yield return ("simd", $"{Vector<float>.Count * 32}-bit vectors ({Vector<float>.Count} floats); AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}, AVX-512 {Vector512.IsHardwareAccelerated}");
         yield return ("threads", $"{Environment.ProcessorCount}");
     }
