@@ -2,13 +2,15 @@ using System.Numerics.Tensors;
 
 namespace DiffPrune.Tensors;
 
-// Unary elementwise ops. Each names its forward and the derivative its backward applies
-// (written in terms of x and/or the output y, whichever is cheaper and stable).
+// Unary elementwise ops. Each names its forward kernel and the derivative dy/dx its backward multiplies the
+// incoming gradient by, written in terms of x and/or the output y. Both are span kernels (SIMD through
+// TensorPrimitives); the backward runs them chunk by chunk so the scratch stays in L1.
 public sealed partial class Tensor
 {
-    delegate float Derivative(float x, float y);
+    /// <summary>Writes dy/dx for a chunk, given the chunk's inputs x and outputs y.</summary>
+    delegate void DerivativeKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d);
 
-    Tensor Unary(string op, Action<ReadOnlySpan<float>, Span<float>> forward, Derivative dydx)
+    Tensor Unary(string op, Action<ReadOnlySpan<float>, Span<float>> forward, DerivativeKernel derivative)
     {
         var x = this;
         var y = Zeros(Shape);
@@ -16,79 +18,80 @@ public sealed partial class Tensor
         return Autograd.Record(y, op, [x], g =>
         {
             var dx = x.GradSpan();
-            ReadOnlySpan<float> xs = x.Data, ys = y.Data, gs = g.Data;
-            for (int i = 0; i < dx.Length; i++) dx[i] += gs[i] * dydx(xs[i], ys[i]);
+            Span<float> d = stackalloc float[ActivationKernels.Chunk];
+            for (int i = 0; i < dx.Length; i += ActivationKernels.Chunk)
+            {
+                int n = Math.Min(ActivationKernels.Chunk, dx.Length - i);
+                derivative(x.Data.Slice(i, n), y.Data.Slice(i, n), d[..n]);
+                // dx += g ⊙ dy/dx
+                TensorPrimitives.MultiplyAdd(g.Data.Slice(i, n), d[..n], dx.Slice(i, n), dx.Slice(i, n));
+            }
         });
     }
 
     /// <summary>eˣ.</summary>
-    public Tensor Exp() => Unary("exp", TensorPrimitives.Exp, (_, y) => y);
+    public Tensor Exp() => Unary("exp", TensorPrimitives.Exp, (_, y, d) => y.CopyTo(d));
 
     /// <summary>ln x.</summary>
-    public Tensor Log() => Unary("log", TensorPrimitives.Log, (x, _) => 1f / x);
+    public Tensor Log() => Unary("log", TensorPrimitives.Log, (x, _, d) => TensorPrimitives.Reciprocal(x, d));
 
     /// <summary>√x.</summary>
-    public Tensor Sqrt() => Unary("sqrt", TensorPrimitives.Sqrt, (_, y) => 0.5f / y);
+    public Tensor Sqrt() => Unary("sqrt", TensorPrimitives.Sqrt, (_, y, d) =>
+    {
+        TensorPrimitives.Reciprocal(y, d); // d(√x) = ½/√x
+        TensorPrimitives.Multiply(d, 0.5f, d);
+    });
 
     /// <summary>1/√x.</summary>
     public Tensor Rsqrt() => Unary("rsqrt", (x, y) => { TensorPrimitives.Sqrt(x, y); TensorPrimitives.Reciprocal(y, y); },
-        (x, y) => -0.5f * y / x); // d(x^-1/2) = −½ x^-3/2 = −½ y/x
+        (x, y, d) =>
+        {
+            TensorPrimitives.Divide(y, x, d); // d(x^-1/2) = −½ x^-3/2 = −½ y/x
+            TensorPrimitives.Multiply(d, -0.5f, d);
+        });
 
     /// <summary>xᵖ for a constant exponent.</summary>
-    public Tensor Pow(float p) => Unary("pow", (x, y) => TensorPrimitives.Pow(x, p, y),
-        (x, _) => p == 0f ? 0f : p * MathF.Pow(x, p - 1f));
+    public Tensor Pow(float p) => Unary("pow", (x, y) => TensorPrimitives.Pow(x, p, y), (x, _, d) =>
+    {
+        if (p == 0f) { d.Clear(); return; }
+        TensorPrimitives.Pow(x, p - 1f, d); // p·x^(p−1)
+        TensorPrimitives.Multiply(d, p, d);
+    });
 
     /// <summary>|x| (subgradient 0 at 0, as PyTorch).</summary>
-    public Tensor Abs() => Unary("abs", TensorPrimitives.Abs, (x, _) => MathF.Sign(x));
+    public Tensor Abs() => Unary("abs", TensorPrimitives.Abs, (x, _, d) =>
+    {
+        for (int i = 0; i < x.Length; i++) d[i] = MathF.Sign(x[i]);
+    });
 
     /// <summary>tanh x.</summary>
-    public Tensor Tanh() => Unary("tanh", TensorPrimitives.Tanh, (_, y) => 1f - y * y);
+    public Tensor Tanh() => Unary("tanh", TensorPrimitives.Tanh, (_, y, d) =>
+    {
+        TensorPrimitives.Multiply(y, y, d); // 1 − y²
+        TensorPrimitives.Subtract(1f, d, d);
+    });
 
     /// <summary>σ(x) = 1/(1+e^−x).</summary>
-    public Tensor Sigmoid() => Unary("sigmoid", TensorPrimitives.Sigmoid, (_, y) => y * (1f - y));
+    public Tensor Sigmoid() => Unary("sigmoid", TensorPrimitives.Sigmoid, (_, y, d) =>
+    {
+        TensorPrimitives.Subtract(1f, y, d); // y(1 − y)
+        TensorPrimitives.Multiply(d, y, d);
+    });
 
     /// <summary>max(x, 0).</summary>
-    public Tensor Relu() => Unary("relu", (x, y) => TensorPrimitives.Max(x, 0f, y), (x, _) => x > 0f ? 1f : 0f);
+    public Tensor Relu() => Unary("relu", (x, y) => TensorPrimitives.Max(x, 0f, y), (x, _, d) =>
+    {
+        for (int i = 0; i < x.Length; i++) d[i] = x[i] > 0f ? 1f : 0f;
+    });
 
     /// <summary>x·σ(x) (SiLU / swish).</summary>
-    public Tensor Silu() => Unary("silu", SiluForward, (x, _) =>
-    {
-        float s = 1f / (1f + MathF.Exp(-x));
-        return s * (1f + x * (1f - s));
-    });
+    public Tensor Silu() => Unary("silu", (x, y) => ActivationKernels.SwishForward(x, 1f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1f, d));
 
     /// <summary>x·σ(1.702x) (CLIP's quick_gelu).</summary>
-    public Tensor QuickGelu() => Unary("quick_gelu", (x, y) =>
-    {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-1.702f * x[i]));
-    }, (x, _) =>
-    {
-        float s = 1f / (1f + MathF.Exp(-1.702f * x));
-        return s + 1.702f * x * s * (1f - s);
-    });
+    public Tensor QuickGelu() => Unary("quick_gelu", (x, y) => ActivationKernels.SwishForward(x, 1.702f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1.702f, d));
 
     /// <summary>GELU, exact form x·Φ(x) (<paramref name="approximateTanh"/> false) or the tanh approximation.</summary>
     public Tensor Gelu(bool approximateTanh = false) => approximateTanh
-        ? Unary("gelu_tanh", (x, y) => { for (int i = 0; i < x.Length; i++) y[i] = GeluTanh(x[i]); }, (x, _) => GeluTanhGrad(x))
-        : Unary("gelu", (x, y) => { for (int i = 0; i < x.Length; i++) y[i] = (float)(x[i] * NormalCdf(x[i])); },
-            (x, _) => (float)(NormalCdf(x) + x * Math.Exp(-0.5 * x * x) * InvSqrt2Pi));
-
-    static void SiluForward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] / (1f + MathF.Exp(-x[i]));
-    }
-
-    const double InvSqrt2Pi = 0.3989422804014327;
-    const float Sqrt2OverPi = 0.7978845608f;
-
-    static double NormalCdf(double x) => 0.5 * SpecialFunctions.Erfc(-x / Math.Sqrt(2.0));
-
-    static float GeluTanh(float x) => 0.5f * x * (1f + MathF.Tanh(Sqrt2OverPi * (x + 0.044715f * x * x * x)));
-
-    static float GeluTanhGrad(float x)
-    {
-        float u = Sqrt2OverPi * (x + 0.044715f * x * x * x);
-        float t = MathF.Tanh(u);
-        return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * Sqrt2OverPi * (1f + 3f * 0.044715f * x * x);
-    }
+        ? Unary("gelu_tanh", ActivationKernels.GeluTanhForward, (x, _, d) => ActivationKernels.GeluTanhDerivative(x, d))
+        : Unary("gelu", ActivationKernels.GeluForward, (x, _, d) => ActivationKernels.GeluDerivative(x, d));
 }
