@@ -42,7 +42,7 @@ public static class Llama2cCheckpoint
         {
             throw new InvalidDataException($"{path}: header (dim {dim}, hidden {hidden}, layers {layers}, heads {heads}, kv heads {kvHeads}, vocab {vocab}) is not a valid llama2.c model: {e.Message}");
         }
-        long needed = 28 + 4 * (cfg.ParameterCount() + (tied ? 0 : 0));
+        long needed = 28 + 4 * cfg.ParameterCount(); // tied: the tensors are exactly the parameters; untied adds RoPE tables too
         if (stream.Length < needed) throw new InvalidDataException($"{path}: {stream.Length} bytes, but the header's shapes need at least {needed}");
 
         var model = new LlamaForCausalLM(cfg, new Generator(0));
