@@ -156,6 +156,32 @@ public static partial class F
     }
 
     /// <summary>
+    /// Mean binary cross-entropy of <paramref name="logits"/> z against <paramref name="targets"/> y in [0, 1], same
+    /// shape (<c>F.binary_cross_entropy_with_logits</c>): max(z, 0) − z·y + log(1 + e^{−|z|}), stable for any z.
+    /// Targets get no gradient; dL/dz = (σ(z) − y)/n.
+    /// </summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets)
+    {
+        if (!ShapeUtil.Same(logits.Shape, targets.Shape))
+            throw new ArgumentException($"binary_cross_entropy_with_logits: logits {logits.Describe()} and targets {targets.Describe()} differ in shape");
+        int n = logits.Numel;
+        double loss = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float z = logits.Data[i], y = targets.Data[i];
+            loss += Math.Max(z, 0f) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+        }
+        var result = Tensor.Scalar(n == 0 ? 0f : (float)(loss / n));
+        return Autograd.Record(result, "binary_cross_entropy_with_logits", [logits], g =>
+        {
+            var dz = logits.GradSpan();
+            float scale = g.Data[0] / Math.Max(n, 1);
+            for (int i = 0; i < n; i++)
+                dz[i] += scale * (1f / (1f + MathF.Exp(-logits.Data[i])) - targets.Data[i]);
+        });
+    }
+
+    /// <summary>
     /// Mean cross-entropy of <paramref name="logits"/> (rows, classes) against class <paramref name="targets"/>,
     /// skipping rows whose target is <paramref name="ignoreIndex"/> (PyTorch default −100). Fused log-softmax + NLL.
     /// When every row is ignored the loss is 0 with zero gradient (PyTorch returns NaN; we never produce a silent NaN).
