@@ -15,6 +15,11 @@ public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid 
     public IReadOnlyList<ITokenDropper> Droppers { get; init; } = [];
     /// <summary>Image spans per sample (needed by droppers).</summary>
     public ImageSpan[]? ImageSpans { get; init; }
+    /// <summary>
+    /// For each of the B·T positions, the index of the text token it holds in its sample's text ids, or −1 for
+    /// image tokens and padding (set by <c>LlavaModel.BuildInput</c>; used to place training targets).
+    /// </summary>
+    public int[]? TextIndex { get; init; }
     /// <summary>Compute logits of the last token only (generation).</summary>
     public bool LastLogitsOnly { get; init; }
     /// <summary>Return every layer's attention probabilities.</summary>

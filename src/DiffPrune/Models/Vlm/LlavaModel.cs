@@ -54,7 +54,7 @@ public sealed class LlavaModel : Module
         if (textIds.Length != b || patchIndex.Length != b)
             throw new ArgumentException($"batch of {b} images but {textIds.Length} texts and {patchIndex.Length} patch index lists");
         var pieces = new List<Tensor>();
-        var rows = new List<(int[] Pos, int Start, int Length)>();
+        var rows = new List<(int[] Pos, int[] Text, int Start, int Length)>();
         for (int i = 0; i < b; i++)
         {
             int slot = ImageSlot(textIds[i], i);
@@ -69,11 +69,14 @@ public sealed class LlavaModel : Module
             for (int j = 0; j < pre.Length; j++) pos[j] = j;
             for (int j = 0; j < k; j++) pos[pre.Length + j] = pre.Length + (reindex ? j : patchIndex[i][j]);
             for (int j = 0; j < post.Length; j++) pos[pre.Length + k + j] = pre.Length + (reindex ? k : n) + j;
-            rows.Add((pos, pre.Length, k));
+            var text = new int[pos.Length];
+            for (int j = 0; j < text.Length; j++) text[j] = j < pre.Length ? j : j < pre.Length + k ? -1 : j - k + 1;
+            rows.Add((pos, text, pre.Length, k));
         }
         int len = rows.Max(r => r.Pos.Length);
         var positions = new int[b * len];
         var valid = new bool[b * len];
+        var textIndex = Enumerable.Repeat(-1, b * len).ToArray();
         var spans = new ImageSpan[b];
         var padded = new List<Tensor>();
         for (int i = 0; i < b; i++)
@@ -84,10 +87,11 @@ public sealed class LlavaModel : Module
             {
                 positions[i * len + pad + j] = rows[i].Pos[j];
                 valid[i * len + pad + j] = true;
+                textIndex[i * len + pad + j] = rows[i].Text[j];
             }
             spans[i] = new ImageSpan(pad + rows[i].Start, rows[i].Length);
         }
-        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans };
+        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans, TextIndex = textIndex };
     }
 
     int ImageSlot(int[] ids, int sample)
