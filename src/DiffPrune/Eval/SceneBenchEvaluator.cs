@@ -1,0 +1,48 @@
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Eval;
+
+/// <summary>
+/// Answers SceneBench questions with a VLM (greedy decoding, batched, left-padded) and scores them with each
+/// suite's own score. Pruning plugs in through the VLM's two hooks: a pre-LLM function on the visual tokens and
+/// in-LLM token droppers.
+/// </summary>
+public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer, ImageNormalization normalization, int batchSize = 16, int maxAnswerTokens = 8)
+{
+    /// <summary>Greedy answers to (image, prompt) queries, in order.</summary>
+    public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries,
+        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
+        using var _ = Autograd.NoGrad();
+        var answers = new string[queries.Count];
+        for (int start = 0; start < queries.Count; start += batchSize)
+        {
+            var batch = queries.Skip(start).Take(batchSize).ToArray();
+            var pixels = ImageTensors.Normalize(ImageTensors.ToTensor(batch.Select(q => q.Image).ToArray()), normalization);
+            var text = batch.Select(q => ScenePrompt.PromptIds(tokenizer, q.Prompt)).ToArray();
+            var input = vlm.Prepare(pixels, text, preLlm) with { Droppers = droppers ?? [] };
+            var ids = Generation.Generate(vlm.LanguageModel, input, maxAnswerTokens, SamplingOptions.Greedy, tokenizer.EosId);
+            for (int i = 0; i < batch.Length; i++) answers[start + i] = tokenizer.Decode(ids[i]);
+        }
+        return answers;
+    }
+
+    /// <summary>Every question of <paramref name="examples"/> answered and scored per suite (VizWiz items use their degraded image).</summary>
+    public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples,
+        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null)
+    {
+        var items = examples.SelectMany(e => e.Items.Select(q => (Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
+        var answers = Answer(items.Select(x => (x.Image, x.Item.Prompt)).ToArray(), preLlm, droppers);
+        return SceneSuites.All.Select(suite =>
+        {
+            var idx = Enumerable.Range(0, items.Length).Where(i => items[i].Item.Suite == suite).ToArray();
+            return SuiteScoring.Score(suite, idx.Select(i => items[i].Item).ToArray(), idx.Select(i => answers[i]).ToArray());
+        }).ToArray();
+    }
+}
