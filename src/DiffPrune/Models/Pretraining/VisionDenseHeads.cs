@@ -1,0 +1,90 @@
+using DiffPrune.Data.Scenes;
+using DiffPrune.Models.Vision;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Models.Pretraining;
+
+/// <summary>
+/// Accuracy of the dense heads: colour, shape and size on object patches, digit on the patches that hold a digit
+/// (background patches excluded: predicting "none" is trivial there); the CLS head as balanced accuracy (mean of the
+/// hit rates on present and on absent kinds, since most kinds are absent).
+/// </summary>
+public sealed record DenseAccuracy(double Color, double Shape, double Size, double Digit, double Present);
+
+/// <summary>
+/// Dense supervision of a vision tower on SceneBench, the first stage of the base VLM's pretraining: the generator
+/// knows which object covers each patch, so per-patch heads on the feature layer the VLM reads learn colour, shape,
+/// size and digit (class 0 = background or no digit), and a head on the pooled CLS learns which (colour, shape)
+/// kinds are present, so that CLS attention means something. Train-only: the heads are not part of the VLM.
+/// </summary>
+public sealed class VisionDenseHeads : Module
+{
+    readonly Linear _color, _shape, _size, _digit, _present;
+
+    /// <summary>Creates the heads for features of width <paramref name="dim"/>.</summary>
+    public VisionDenseHeads(int dim, Generator gen)
+    {
+        _color = Child("color", new Linear(dim, Enum.GetValues<SceneColor>().Length + 1, true, gen));
+        _shape = Child("shape", new Linear(dim, Enum.GetValues<SceneShape>().Length + 1, true, gen));
+        _size = Child("size", new Linear(dim, Enum.GetValues<ObjectSize>().Length + 1, true, gen));
+        _digit = Child("digit", new Linear(dim, 11, true, gen));
+        _present = Child("present", new Linear(dim, SceneAttributes.KindCount, true, gen));
+    }
+
+    /// <summary>
+    /// Sum of the four per-patch cross-entropies on <paramref name="featureLayer"/>'s patch tokens and the CLS
+    /// objects-present BCE (on the tower's pooled output), for <paramref name="scenes"/> encoded in <paramref name="output"/>.
+    /// </summary>
+    public (Tensor Loss, DenseAccuracy Accuracy) Loss(ClipVisionTransformer tower, VisionOutput output, int featureLayer, IReadOnlyList<Scene> scenes)
+    {
+        var h = output.HiddenStates[featureLayer];                 // (B, 1 + N, d)
+        int b = h.Shape[0], n = h.Shape[1] - 1, d = h.Shape[2];
+        if (scenes.Count != b || scenes.Any(s => s.PatchColor.Count != n))
+            throw new ArgumentException($"{scenes.Count} scenes with {scenes[0].PatchColor.Count} patch labels for features of {b} images × {n} patches");
+        var patches = h.Slice(1, 1, 1 + n).Reshape(b * n, d);
+        var heads = new (Linear Head, Func<Scene, IReadOnlyList<int>> Labels)[]
+        {
+            (_color, s => s.PatchColor), (_shape, s => s.PatchShape), (_size, s => s.PatchSize), (_digit, s => s.PatchDigit),
+        };
+        Tensor? loss = null;
+        var accuracy = new double[4];
+        var onObject = scenes.SelectMany(s => s.PatchObject.Select(o => o >= 0)).ToArray();
+        var onDigit = scenes.SelectMany(s => s.PatchDigit.Select(g => g >= 0)).ToArray();
+        for (int k = 0; k < heads.Length; k++)
+        {
+            var labels = scenes.SelectMany(s => heads[k].Labels(s).Select(l => l + 1)).ToArray(); // −1 (none) → class 0
+            var logits = heads[k].Head.Forward(patches);
+            var ce = F.CrossEntropy(logits, labels);
+            loss = loss == null ? ce : loss.Add(ce);
+            accuracy[k] = Accuracy(logits, labels, heads[k].Head == _digit ? onDigit : onObject);
+        }
+        var present = _present.Forward(tower.Pooled(output));
+        var targets = Tensor.FromArray(scenes.SelectMany(s => s.ObjectsPresent.Select(p => p ? 1f : 0f)).ToArray(), b, SceneAttributes.KindCount);
+        loss = loss!.Add(F.BinaryCrossEntropyWithLogits(present, targets));
+        var hits = present.ToArray().Zip(targets.ToArray(), (z, y) => (Present: y > 0.5f, Right: (z > 0) == (y > 0.5f))).ToArray();
+        double presentAcc = 0.5 * (Rate(hits.Where(h => h.Present)) + Rate(hits.Where(h => !h.Present)));
+        return (loss, new DenseAccuracy(accuracy[0], accuracy[1], accuracy[2], accuracy[3], presentAcc));
+    }
+
+    static double Rate(IEnumerable<(bool Present, bool Right)> hits)
+    {
+        var list = hits.ToList();
+        return list.Count == 0 ? 0 : list.Count(h => h.Right) / (double)list.Count;
+    }
+
+    static double Accuracy(Tensor logits, int[] labels, bool[] mask)
+    {
+        int classes = logits.Shape[1], right = 0, counted = 0;
+        var data = logits.Data;
+        for (int r = 0; r < labels.Length; r++)
+        {
+            if (!mask[r]) continue;
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (data[r * classes + c] > data[r * classes + best]) best = c;
+            counted++;
+            if (best == labels[r]) right++;
+        }
+        return counted == 0 ? 0 : (double)right / counted;
+    }
+}
