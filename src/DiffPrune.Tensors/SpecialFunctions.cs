@@ -12,11 +12,15 @@ public static class SpecialFunctions
     {
         double z = Math.Abs(x);
         double t = 1.0 / (1.0 + 0.5 * z);
-        double poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-            + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+        double poly = 0;
+        for (int k = ErfccCoefficients.Length - 1; k >= 0; k--) poly = poly * t + ErfccCoefficients[k]; // Σ c_k t^k
         double r = t * Math.Exp(-z * z + poly);
         return x >= 0 ? r : 2.0 - r;
     }
+
+    /// <summary>Coefficients c_0..c_9 of Numerical Recipes' erfcc: erfc(z) = t·exp(−z² + Σ c_k t^k), t = 1/(1 + z/2).</summary>
+    internal static readonly double[] ErfccCoefficients =
+        [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
 
     /// <summary>
     /// Error function: 1 − erfc(x), except for |x| &lt; 0.5 where 1 − erfc cancels; there the Maclaurin series

@@ -27,13 +27,8 @@ public static class TinyModels
         ImageTokenId = 3,
     };
 
-    /// <summary>A random LLaMA whose embeddings are scaled up so that logits differ clearly between tokens.</summary>
-    public static LlamaForCausalLM RandomLlama(ulong seed = 1, bool tied = false)
-    {
-        var lm = new LlamaForCausalLM(Llama(tied), new Generator(seed));
-        lm.Model.EmbedTokens.Weight.Data.CopyTo(lm.Model.EmbedTokens.Weight.Mul(25f).Data);
-        return lm;
-    }
+    /// <summary>A random LLaMA (seeded).</summary>
+    public static LlamaForCausalLM RandomLlama(ulong seed = 1, bool tied = false) => new(Llama(tied), new Generator(seed));
 
     public static Tensor Pixels(int batch, ulong seed) => Tensor.Randn(new Generator(seed), [batch, 3, 16, 16]);
 

@@ -35,7 +35,7 @@ public static class Generation
         var embeds = prompt.Embeds;
         var positions = prompt.Positions;
         var valid = prompt.Valid ?? Enumerable.Repeat(true, positions.Length).ToArray();
-        var nextPos = cache?.NextPosition ?? NextPositions(positions, valid, b);
+        var nextPos = cache?.NextPosition ?? LlamaForCausalLM.NextPositions(positions, valid, b);
         for (int step = 0; step < maxNewTokens; step++)
         {
             for (int i = 0; i < b; i++)
@@ -64,16 +64,6 @@ public static class Generation
             next = Pick(o.Logits, sampling, gen);
         }
         return outputs.Select(o => o.ToArray()).ToArray();
-    }
-
-    static int[] NextPositions(int[] positions, bool[] valid, int b)
-    {
-        int t = positions.Length / b;
-        var next = new int[b];
-        for (int i = 0; i < b; i++)
-            for (int j = 0; j < t; j++)
-                if (valid[i * t + j]) next[i] = Math.Max(next[i], positions[i * t + j] + 1);
-        return next;
     }
 
     /// <summary>Appends one entry per sample to a (B·T) row-major array.</summary>

@@ -128,10 +128,19 @@ public sealed class LlamaForCausalLM : Module
     static void UpdateNextPositions(KvCache? cache, int[] positions, bool[] valid, int b)
     {
         if (cache == null) return;
+        var next = NextPositions(positions, valid, b);
+        for (int i = 0; i < b; i++) cache.NextPosition[i] = Math.Max(cache.NextPosition[i], next[i]);
+    }
+
+    /// <summary>Per sample, one past the largest position id among its valid tokens (0 when it has none).</summary>
+    internal static int[] NextPositions(int[] positions, bool[] valid, int b)
+    {
         int t = positions.Length / b;
+        var next = new int[b];
         for (int i = 0; i < b; i++)
             for (int j = 0; j < t; j++)
-                if (valid[i * t + j]) cache.NextPosition[i] = Math.Max(cache.NextPosition[i], positions[i * t + j] + 1);
+                if (valid[i * t + j]) next[i] = Math.Max(next[i], positions[i * t + j] + 1);
+        return next;
     }
 
     /// <summary>Keeps, per sample, the tokens <paramref name="keep"/> (ascending) of h, positions, validity and spans.</summary>
