@@ -6,4 +6,5 @@ var root = new RootCommand("diffprune: learn which visual tokens a vision-langua
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ScenesCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -31,12 +31,7 @@ internal static class ScenesCommand
     {
         if (!sample) throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items");
         if (count < 1 || count > 1024) throw new ArgumentException($"--count must be in 1..1024 (got {count})");
-        var options = grid switch
-        {
-            144 => SceneOptions.Default,
-            81 => SceneOptions.Grid81,
-            _ => throw new ArgumentException($"--grid must be 144 or 81 (got {grid})"),
-        };
+        var options = SceneOptions.ForGrid(grid);
         long first = seed ?? SceneSplit.Test.FirstSeed();
         if (first < 0) throw new ArgumentException($"--seed must be non-negative (got {first})");
 

@@ -59,6 +59,15 @@ public sealed record SceneOptions
     /// <summary>The cheaper geometry: 72×72 px, 8 px patches, 9×9 = 81 tokens (budgets 27/18/9), same object sizes.</summary>
     public static SceneOptions Grid81 { get; } = new() { ImageSize = 72 };
 
+    /// <summary>The geometry with <paramref name="tokens"/> visual tokens per image: 144 (<see cref="Default"/>) or 81 (<see cref="Grid81"/>).</summary>
+    /// <exception cref="ArgumentException">Any other count.</exception>
+    public static SceneOptions ForGrid(int tokens) => tokens switch
+    {
+        144 => Default,
+        81 => Grid81,
+        _ => throw new ArgumentException($"SceneBench grids have 144 or 81 visual tokens (got {tokens})"),
+    };
+
     /// <summary>Checks the options and returns them.</summary>
     /// <exception cref="ArgumentException">Names the option at fault and why.</exception>
     public SceneOptions Validate()

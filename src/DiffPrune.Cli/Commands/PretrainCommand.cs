@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Pretraining;
+using DiffPrune.Pruning.Baselines;
+using DiffPrune.Tensors.IO;
+using Spectre.Console;
+
+namespace DiffPrune.Cli.Commands;
+
+/// <summary><c>diffprune pretrain</c>: trains the SceneBench base VLM (three stages), with checkpoints, resume and a report.</summary>
+internal static class PretrainCommand
+{
+    const string CheckpointName = "checkpoint.safetensors";
+
+    public static Command Create()
+    {
+        var d = new PretrainOptions();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, log, report, and the trained model under model/", DefaultValueFactory = _ => new DirectoryInfo("runs/pretrain") };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of weights and data", DefaultValueFactory = _ => d.Seed };
+        var grid = new Option<int>("--grid") { Description = "Visual tokens per image: 144 (96 px) or 81 (72 px)", DefaultValueFactory = _ => 144 };
+        var visionSteps = new Option<int>("--vision-steps") { Description = "Stage 0 steps (vision tower on dense patch labels)", DefaultValueFactory = _ => d.VisionSteps };
+        var alignSteps = new Option<int>("--alignment-steps") { Description = "Stage 1 steps (captions)", DefaultValueFactory = _ => d.AlignmentSteps };
+        var instructSteps = new Option<int>("--instruction-steps") { Description = "Stage 2 steps (questions and captions)", DefaultValueFactory = _ => d.InstructionSteps };
+        var lr = new Option<double>("--lr") { Description = "Stage 1/2 peak learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => d.CheckpointEvery };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Stage 2 steps between validation evaluations (0 = at the end only)", DefaultValueFactory = _ => d.EvalEvery };
+        var evalScenes = new Option<int>("--eval-scenes") { Description = "Validation scenes per evaluation", DefaultValueFactory = _ => d.EvalScenes };
+        var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop (with a checkpoint) once this global step is reached; resume later with --resume" };
+        var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
+        {
+            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+        };
+        cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
+        {
+            Seed = r.GetValue(seed),
+            Scenes = SceneOptions.ForGrid(r.GetValue(grid)),
+            VisionSteps = r.GetValue(visionSteps),
+            AlignmentSteps = r.GetValue(alignSteps),
+            InstructionSteps = r.GetValue(instructSteps),
+            LearningRate = r.GetValue(lr),
+            CheckpointEvery = r.GetValue(checkpointEvery),
+            EvalEvery = r.GetValue(evalEvery),
+            EvalScenes = r.GetValue(evalScenes),
+        }, r.GetValue(testScenes), r.GetValue(stopAfter)));
+        return cmd;
+    }
+
+    static int Run(DirectoryInfo outDir, bool resume, PretrainOptions options, int testScenes, int? stopAfter)
+    {
+        options.Validate();
+        if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
+        var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
+        if (!resume && File.Exists(checkpoint))
+            throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
+        Directory.CreateDirectory(outDir.FullName);
+        var tokenizer = WordTokenizer.ForSceneBench();
+        var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer) : Pretrainer.Create(options, tokenizer);
+        var log = new PretrainLog(outDir.FullName, trainer.Step);
+        Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
+            $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
+            (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
+        int last = Math.Min(stopAfter ?? options.TotalSteps, options.TotalSteps);
+        Train(trainer, log, checkpoint, last);
+        if (!trainer.Done)
+        {
+            Console.Error.WriteLine($"stopped at step {trainer.Step} of {options.TotalSteps}; continue with --resume");
+            return 0;
+        }
+        Finish(trainer, tokenizer, outDir.FullName, log, testScenes);
+        return 0;
+    }
+
+    static void Train(Pretrainer trainer, PretrainLog log, string checkpoint, int last)
+    {
+        if (trainer.Step >= last) return;
+        void Loop(Action<PretrainStepReport> show)
+        {
+            while (trainer.Step < last)
+            {
+                var report = trainer.TrainStep();
+                log.Step(report);
+                show(report);
+                var options = trainer.Options;
+                bool stageEnd = trainer.Done || options.Locate(trainer.Step).Stage != report.Stage;
+                if (stageEnd && report.Stage == PretrainStage.Vision) log.Vision(trainer.Step, trainer.EvaluateVision(64));
+                if (report.Stage == PretrainStage.Instruction && options.EvalEvery > 0 && (report.StageStep + 1) % options.EvalEvery == 0 && !trainer.Done)
+                    log.Evaluation(trainer.Step, "validation", trainer.Evaluate(options.EvalScenes));
+                if (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(checkpoint);
+            }
+        }
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            Loop(r => { if (r.Step % 25 == 0 || r.Skipped) Console.Error.WriteLine(Describe(r)); });
+            return;
+        }
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("pretrain", maxValue: trainer.Options.TotalSteps);
+                task.Value = trainer.Step;
+                Loop(r =>
+                {
+                    task.Description = Markup.Escape(Describe(r));
+                    task.Value = r.Step + 1;
+                });
+            });
+    }
+
+    static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
+        $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
+
+    static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog log, int testScenes)
+    {
+        var modelDir = Path.Combine(outDir, "model");
+        HfCheckpoint.Save(trainer.Model, modelDir, new Dictionary<string, string> { ["format"] = "pt", ["pretrain_options"] = trainer.Options.Describe() });
+        tokenizer.Save(Path.Combine(modelDir, "tokenizer.txt"));
+        Console.Error.WriteLine($"model written to {modelDir}; scoring {testScenes} test scenes");
+        var clock = Stopwatch.StartNew();
+        var scores = trainer.Evaluate(testScenes, SceneSplit.Test);
+        double seconds = clock.Elapsed.TotalSeconds;
+        log.Evaluation(trainer.Step, "test", scores);
+        // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
+        int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
+        var random = trainer.Evaluate(testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
+        var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
+        PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra);
+        Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");
+        foreach (var (s, r) in scores.Zip(random)) Console.WriteLine($"{s.Suite.DisplayName(),-12} {s.Display,8}  {s.Value * 100,7:F1} %  {r.Value * 100,7:F1} %");
+        Console.WriteLine($"{"average",-12} {"",8}  {scores.Average(s => s.Value) * 100,7:F1} %  {random.Average(s => s.Value) * 100,7:F1} %" +
+            $"   (retention {SceneBench.AverageRetention(random, scores) * 100:F1} %)");
+    }
+}

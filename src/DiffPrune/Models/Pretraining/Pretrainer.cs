@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Eval;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Optim;
+
+namespace DiffPrune.Models.Pretraining;
+
+/// <summary>
+/// Trains the base VLM on SceneBench in three stages (<see cref="PretrainStage"/>): the vision tower on dense patch
+/// labels, then LLaVA's two stages with the tower frozen (captions; questions of every suite plus captions), answer
+/// tokens only. Every step draws its data from a generator seeded by (seed, step), so a run resumed from a
+/// checkpoint sees exactly the batches an uninterrupted run sees.
+/// </summary>
+public sealed class Pretrainer
+{
+    readonly WordTokenizer _tokenizer;
+    readonly SceneBench _bench;
+    AdamW? _optimizer;
+    PretrainStage _optimizerStage;
+    int _badSteps;
+
+    /// <summary>The model being trained.</summary>
+    public LlavaModel Model { get; }
+
+    /// <summary>The stage-0 heads (train-only, not part of the VLM).</summary>
+    public VisionDenseHeads Heads { get; }
+
+    /// <summary>The options.</summary>
+    public PretrainOptions Options { get; }
+
+    /// <summary>The next global step to take (0 … <see cref="PretrainOptions.TotalSteps"/>).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>True when every step has been taken.</summary>
+    public bool Done => Step >= Options.TotalSteps;
+
+    Pretrainer(LlavaModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options)
+    {
+        Model = model;
+        Heads = heads;
+        _tokenizer = tokenizer;
+        Options = options;
+        _bench = new SceneBench(options.Scenes);
+    }
+
+    /// <summary>A fresh run: weights drawn from the options' seed; the architecture is <paramref name="config"/>
+    /// (default <see cref="SceneVlm.Config"/>).</summary>
+    public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    {
+        options.Validate();
+        var gen = new Generator(options.Seed);
+        var probe = Pixels(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray());
+        var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize), gen, probe);
+        return new Pretrainer(model, new VisionDenseHeads(model.Config.Vision.HiddenSize, gen), tokenizer, options);
+    }
+
+    static Tensor Pixels(IReadOnlyList<RgbImage> images) =>
+        ImageTensors.Normalize(ImageTensors.ToTensor(images), ImageNormalization.Clip);
+
+    /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>
+    /// <exception cref="InvalidOperationException">All steps are done, or too many non-finite steps in a row.</exception>
+    public PretrainStepReport TrainStep()
+    {
+        if (Done) throw new InvalidOperationException($"pretraining is complete ({Options.TotalSteps} steps)");
+        var clock = Stopwatch.StartNew();
+        var (stage, stageStep, stageSteps) = Options.Locate(Step);
+        var optimizer = OptimizerFor(stage);
+        double peak = stage == PretrainStage.Vision ? Options.VisionLearningRate : Options.LearningRate;
+        double lr = new CosineSchedule(peak, peak * Options.FinalLearningRateFraction, stageSteps, Math.Min(Options.WarmupSteps, stageSteps)).At(stageStep);
+        optimizer.LearningRate = (float)lr;
+        var gen = StepGenerator(Step);
+        var scenes = SceneOptionsAt(stageStep, stageSteps);
+        var (loss, accuracy, examples) = stage == PretrainStage.Vision
+            ? VisionLoss(gen, scenes)
+            : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment);
+        double lossValue = loss.Item();
+        double norm = double.NaN;
+        bool skipped = !double.IsFinite(lossValue);
+        optimizer.ZeroGrad();
+        if (!skipped)
+        {
+            loss.Backward();
+            norm = GradClip.ClipGradNorm(optimizer.Parameters, Options.MaxGradNorm);
+            skipped = !double.IsFinite(norm);
+            if (!skipped) optimizer.StepOnce();
+            optimizer.ZeroGrad();
+        }
+        _badSteps = skipped ? _badSteps + 1 : 0;
+        if (_badSteps >= Options.MaxBadSteps)
+            throw new InvalidOperationException($"step {Step}: {_badSteps} steps in a row had a non-finite loss or gradient (last loss {lossValue}); " +
+                "training stopped, the last checkpoint is intact: resume from it with a lower learning rate");
+        var report = new PretrainStepReport(Step, stage, stageStep, lossValue, accuracy, lr, norm, examples, clock.Elapsed.TotalSeconds, skipped);
+        Step++;
+        return report;
+    }
+
+    Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0x9E3779B97F4A7C15UL));
+
+    /// <summary>The curriculum: 1–2 objects for the first <see cref="PretrainOptions.CurriculumFraction"/> of a stage.</summary>
+    SceneOptions SceneOptionsAt(int stageStep, int stageSteps) =>
+        stageStep < Options.CurriculumFraction * stageSteps
+            ? Options.Scenes with { MinObjects = 1, MaxObjects = Math.Min(2, Options.Scenes.MaxObjects) }
+            : Options.Scenes;
+
+    static Scene[] DrawScenes(Generator gen, int count, SceneOptions options) =>
+        Enumerable.Range(0, count).Select(_ => Scene.Generate((long)(gen.NextUInt64() % (ulong)SceneSplit.Train.Size()), options)).ToArray();
+
+    AdamW OptimizerFor(PretrainStage stage)
+    {
+        if (_optimizer != null && _optimizerStage == stage) return _optimizer;
+        bool vision = stage == PretrainStage.Vision;
+        Model.VisionTower.RequiresGrad(vision);
+        Heads.RequiresGrad(vision);
+        Model.Projector.RequiresGrad(!vision);
+        Model.LanguageModel.RequiresGrad(!vision);
+        var parameters = vision ? Model.VisionTower.Parameters().Concat(Heads.Parameters()) : Model.Projector.Parameters().Concat(Model.LanguageModel.Parameters());
+        _optimizer = new AdamW(parameters, weightDecay: (float)Options.WeightDecay);
+        _optimizerStage = stage;
+        return _optimizer;
+    }
+
+    (Tensor Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
+    {
+        var scenes = DrawScenes(gen, Options.VisionBatch, options);
+        var tower = Model.VisionTower.VisionModel;
+        var (loss, accuracy) = Heads.Loss(tower, tower.Forward(Pixels(scenes.Select(s => s.Image).ToArray())), Model.Config.VisionLayersNeeded, scenes);
+        return (loss, accuracy.Color, scenes.Length);
+    }
+
+    (Tensor Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
+    {
+        var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
+        var images = sequences.Select(s => s.Image).Distinct().ToList();
+        var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
+        Tensor features;
+        using (Autograd.NoGrad()) features = Model.EncodeImages(Pixels(images)).Features;
+        var perSequence = features.IndexSelect(0, imageOf);
+        var ids = sequences.Select(s => s.Ids).ToArray();
+        var patchIndex = ids.Select(_ => Enumerable.Range(0, Model.Config.Vision.NumPatches).ToArray()).ToArray();
+        var input = Model.BuildInput(Model.Projector.Forward(perSequence), patchIndex, ids);
+        var logits = Model.LanguageModel.Forward(input).Logits;
+        var flat = logits.Reshape(-1, logits.Shape[^1]);
+        var targets = AnswerTargets.Build(input, ids, sequences.Select(s => s.AnswerStart).ToArray());
+        return (F.CrossEntropy(flat, targets), TokenAccuracy(flat, targets), sequences.Count);
+    }
+
+    List<(RgbImage Image, int[] Ids, int AnswerStart)> CaptionSequences(Generator gen, SceneOptions options) =>
+        DrawScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
+            .Select(s => Sequence(s.Image, "", s.Caption)).ToList();
+
+    List<(RgbImage Image, int[] Ids, int AnswerStart)> InstructionSequences(Generator gen, SceneOptions options)
+    {
+        var list = new List<(RgbImage, int[], int)>();
+        foreach (var scene in DrawScenes(gen, Options.ScenesPerStep, options))
+        {
+            var items = SceneBench.Questions(scene);
+            var order = gen.Permutation(items.Count);
+            bool captioned = false;
+            for (int k = 0, next = 0; k < Options.ItemsPerScene; k++)
+            {
+                if (!captioned && gen.NextDouble() < Options.CaptionShare)
+                {
+                    captioned = true;
+                    list.Add(Sequence(scene.Image, "", scene.Caption));
+                    continue;
+                }
+                var item = items[order[next++ % items.Count]];
+                list.Add(Sequence(item.Image ?? scene.Image, item.Prompt, item.Answer));
+            }
+        }
+        return list;
+    }
+
+    (RgbImage Image, int[] Ids, int AnswerStart) Sequence(RgbImage image, string prompt, string answer)
+    {
+        var (ids, start) = ScenePrompt.TrainingIds(_tokenizer, prompt, answer);
+        return (image, ids, start);
+    }
+
+    static double TokenAccuracy(Tensor logits, int[] targets)
+    {
+        int classes = logits.Shape[1], right = 0, counted = 0;
+        var data = logits.Data;
+        for (int r = 0; r < targets.Length; r++)
+        {
+            if (targets[r] == AnswerTargets.Ignore) continue;
+            var row = data.Slice(r * classes, classes);
+            counted++;
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == targets[r]) right++;
+        }
+        return counted == 0 ? 0 : (double)right / counted;
+    }
+
+    /// <summary>Dense-head accuracy of the vision tower on the first <paramref name="scenes"/> validation scenes.</summary>
+    public DenseAccuracy EvaluateVision(int scenes)
+    {
+        using var _ = Autograd.NoGrad();
+        var val = _bench.Split(SceneSplit.Validation, scenes).Select(e => e.Scene).ToArray();
+        var tower = Model.VisionTower.VisionModel;
+        return Heads.Loss(tower, tower.Forward(Pixels(val.Select(s => s.Image).ToArray())), Model.Config.VisionLayersNeeded, val).Accuracy;
+    }
+
+    /// <summary>Per-suite scores of the model on the first <paramref name="scenes"/> scenes of <paramref name="split"/>,
+    /// unpruned or with a pre-LLM pruner.</summary>
+    public IReadOnlyList<SuiteScore> Evaluate(int scenes, SceneSplit split = SceneSplit.Validation, Func<VisualTokens, VisualTokens>? preLlm = null) =>
+        new SceneBenchEvaluator(Model, _tokenizer, ImageNormalization.Clip, batchSize: 32).Evaluate(_bench.Split(split, scenes), preLlm);
+
+    /// <summary>Writes the whole training state (model, heads, optimizer, step) to one file, atomically.</summary>
+    public void SaveCheckpoint(string path) => PretrainCheckpoint.Save(path, this, _optimizer, _optimizerStage);
+
+    /// <summary>Continues a run from <paramref name="path"/>; the options must be those the run started with.</summary>
+    /// <exception cref="InvalidDataException">The file is not a pretraining checkpoint, is corrupt, or was written with other options.</exception>
+    public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    {
+        options.Validate();
+        config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize);
+        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), new VisionDenseHeads(config.Vision.HiddenSize, new Generator(0)), tokenizer, options);
+        var state = PretrainCheckpoint.Load(path, trainer.Model, trainer.Heads, options);
+        trainer.Step = state.Step;
+        if (state.OptimizerStage is PretrainStage stage && stage == options.Locate(Math.Min(state.Step, options.TotalSteps - 1)).Stage)
+            trainer.OptimizerFor(stage).SetState(state.OptimizerStep, state.Moments);
+        return trainer;
+    }
+}
