@@ -1,0 +1,40 @@
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+
+namespace DiffPrune.Pruning;
+
+/// <summary>
+/// DiffPrune's scorer S_θ: two pre-norm Transformer encoder blocks over the visual tokens and a linear head that
+/// gives one logit per token. Width is the vision feature width d_v; heads of 64 channels as in the paper
+/// (d = 1024, 16 heads), at least one.
+/// </summary>
+public sealed class TokenScorer : Module
+{
+    /// <summary>The encoder blocks (<c>blocks.0</c>, <c>blocks.1</c>).</summary>
+    public ModuleList<TransformerBlock> Blocks { get; }
+
+    /// <summary>Norm before the head.</summary>
+    public LayerNorm Norm { get; }
+
+    /// <summary>d_v → 1.</summary>
+    public Linear Head { get; }
+
+    /// <summary>A scorer for tokens of width <paramref name="dim"/> with <paramref name="heads"/> heads (default d/64, at least 1).</summary>
+    public TokenScorer(int dim, Generator gen, int? heads = null, int layers = 2)
+    {
+        int h = heads ?? Math.Max(1, dim / 64);
+        if (dim % h != 0) throw new ArgumentException($"scorer width {dim} is not divisible by {h} heads");
+        Blocks = Child("blocks", new ModuleList<TransformerBlock>(Enumerable.Range(0, layers).Select(_ => new TransformerBlock(dim, h, 4 * dim, Activation.Gelu, gen))));
+        Norm = Child("norm", new LayerNorm(dim));
+        Head = Child("head", new Linear(dim, 1, true, gen));
+    }
+
+    /// <summary>Features (B, N, d_v) → logits (B, N).</summary>
+    public Tensor Forward(Tensor features)
+    {
+        var h = features;
+        foreach (var block in Blocks.Items) h = block.Forward(h).Output;
+        var logits = Head.Forward(Norm.Forward(h));
+        return logits.Reshape(logits.Shape[0], logits.Shape[1]);
+    }
+}
