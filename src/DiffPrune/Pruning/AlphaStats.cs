@@ -1,0 +1,31 @@
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Pruning;
+
+/// <summary>
+/// How binary a soft selection is: the mean α of the K tokens hard top-K would keep, and the share of the budget
+/// (Σα = K) that sits outside them. A fully hard selection has 1 and 0; the gap between the soft training input and
+/// hard top-K at inference grows as these drift from it.
+/// </summary>
+/// <param name="MeanInsideTopK">Mean α over the top-K tokens (by α).</param>
+/// <param name="MassOutsideTopK">Σα outside the top-K divided by K.</param>
+public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK)
+{
+    /// <summary>Statistics of <paramref name="alpha"/> (B, N), averaged over the batch.</summary>
+    public static AlphaStats Of(Tensor alpha, int k)
+    {
+        var idx = HardTopK.Indices(alpha, k);
+        int n = alpha.Shape[1];
+        double inside = 0, outside = 0;
+        for (int r = 0; r < idx.Length; r++)
+        {
+            var row = alpha.Data.Slice(r * n, n);
+            double top = 0, all = 0;
+            foreach (int i in idx[r]) top += row[i];
+            foreach (float a in row) all += a;
+            inside += top / k;
+            outside += (all - top) / k;
+        }
+        return new AlphaStats(inside / idx.Length, outside / idx.Length);
+    }
+}

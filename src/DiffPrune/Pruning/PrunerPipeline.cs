@@ -1,0 +1,39 @@
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning.Throttlers;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Pruning;
+
+/// <summary>
+/// DiffPrune's training-time path from visual tokens to the frozen VLM's input (paper §4):
+/// logits s = S_θ(X), standardise, throttle T(X; α) with α = Soft Top-K(s), restore, denoise D_φ, then the frozen
+/// projector. Only the scorer and the denoiser hold trainable weights; the VLM is never updated.
+/// </summary>
+public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer)
+{
+    /// <summary>The scorer.</summary>
+    public TokenScorer Scorer => scorer;
+
+    /// <summary>The denoiser.</summary>
+    public Denoiser Denoiser => denoiser;
+
+    /// <summary>Caption (answer) NLL of the frozen VLM on throttled tokens, and the α statistics of the batch.</summary>
+    /// <param name="features">Vision features (B, N, d_v) from the frozen tower (no gradient needed).</param>
+    /// <param name="textIds">Per sample, <c>&lt;bos&gt; &lt;image&gt; prompt answer &lt;eos&gt;</c>.</param>
+    /// <param name="answerStart">Per sample, the index in textIds of the first answer token.</param>
+    /// <param name="k">Budget.</param>
+    /// <param name="tau">Temperature.</param>
+    /// <param name="noise">Noise for the throttler (fixed per step).</param>
+    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, Generator noise)
+    {
+        var logits = scorer.Forward(features);
+        var throttled = throttler.Apply(standardizer.Standardize(features), logits, k, tau, noise);
+        var tokens = denoiser.Forward(standardizer.Restore(throttled.Tokens));
+        int b = features.Shape[0], n = features.Shape[1];
+        var patchIndex = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray();
+        var input = vlm.BuildInput(vlm.Projector.Forward(tokens), patchIndex, textIds);
+        var output = vlm.LanguageModel.Forward(input).Logits;
+        var loss = F.CrossEntropy(output.Reshape(-1, output.Shape[^1]), AnswerTargets.Build(input, textIds, answerStart));
+        return (loss, AlphaStats.Of(throttled.Alpha, k));
+    }
+}

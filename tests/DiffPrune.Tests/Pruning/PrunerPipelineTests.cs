@@ -1,0 +1,84 @@
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
+using DiffPrune.Pruning.Throttlers;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Optim;
+using DiffPrune.Tests.Models;
+
+namespace DiffPrune.Tests.Pruning;
+
+public class PrunerPipelineTests
+{
+    static readonly int[][] Text = [[1, 3, 5, 20, 21, 2], [1, 3, 5, 30, 31, 2]];
+    static readonly int[] AnswerStart = [3, 3];
+
+    static (LlavaModel Vlm, PrunerPipeline Pipeline, Tensor Features) Build(IThrottler throttler)
+    {
+        var vlm = new LlavaModel(TinyModels.Llava(), new Generator(2));
+        vlm.RequiresGrad(false);
+        Tensor features;
+        using (Autograd.NoGrad()) features = vlm.EncodeImages(TinyModels.Pixels(2, 3)).Features;
+        int dv = vlm.Config.Vision.HiddenSize;
+        var pipeline = new PrunerPipeline(vlm, new TokenScorer(dv, new Generator(4), heads: 2), new Denoiser(dv, new Generator(5), heads: 2),
+            throttler, TokenStandardizer.Fit(features));
+        return (vlm, pipeline, features);
+    }
+
+    [Fact]
+    public void TrainingTheScorerAndDenoiserLeavesTheVlmBitwiseUnchanged()
+    {
+        var (vlm, pipeline, features) = Build(new VpNoiseThrottler());
+        var before = vlm.NamedParameters().ToDictionary(p => p.Name, p => p.Value.ToArray());
+        var scorerBefore = pipeline.Scorer.Head.Weight.ToArray();
+        var opt = new AdamW(pipeline.Scorer.Parameters().Concat(pipeline.Denoiser.Parameters()), lr: 1e-2f);
+        for (int step = 0; step < 3; step++)
+        {
+            var (loss, _) = pipeline.Loss(features, Text, AnswerStart, k: 4, tau: 1.0, new Generator((ulong)step));
+            opt.ZeroGrad();
+            loss.Backward();
+            opt.StepOnce();
+        }
+        foreach (var (name, p) in vlm.NamedParameters())
+        {
+            Assert.Null(p.Grad);
+            Assert.True(p.ToArray().AsSpan().SequenceEqual(before[name]), $"{name} changed");
+        }
+        Assert.False(pipeline.Scorer.Head.Weight.ToArray().AsSpan().SequenceEqual(scorerBefore));
+    }
+
+    [Fact]
+    public void TheScorerGradientThroughTheFrozenVlmMatchesFiniteDifferences()
+    {
+        var (_, pipeline, features) = Build(new VpNoiseThrottler());
+        var w = pipeline.Scorer.Head.Weight;
+        double Loss() => pipeline.Loss(features, Text, AnswerStart, 4, 1.0, new Generator(9)).Loss.Item(); // same noise every call
+        pipeline.Scorer.ZeroGrad();
+        pipeline.Loss(features, Text, AnswerStart, 4, 1.0, new Generator(9)).Loss.Backward();
+        var analytic = w.Grad!.ToArray();
+        Assert.Contains(analytic, g => Math.Abs(g) > 1e-4f);
+        using var _ = Autograd.NoGrad();
+        for (int i = 0; i < w.Numel; i += 3)
+        {
+            float saved = w.Data[i];
+            w.Data[i] = saved + 1e-2f;
+            double up = Loss();
+            w.Data[i] = saved - 1e-2f;
+            double down = Loss();
+            w.Data[i] = saved;
+            double numeric = (up - down) / 2e-2;
+            Assert.True(Math.Abs(numeric - analytic[i]) <= 2e-3 + 5e-2 * Math.Abs(numeric), $"head weight {i}: analytic {analytic[i]:G4} vs numeric {numeric:G4}");
+        }
+        // Soft Top-K only sees logit differences: the head bias gets no gradient
+        Assert.True(Math.Abs(pipeline.Scorer.Head.Bias!.Grad!.Item()) < 1e-5f);
+    }
+
+    [Fact]
+    public void AlphaStatsMeasureHowBinaryASelectionIs()
+    {
+        var hard = AlphaStats.Of(Tensor.FromArray([1f, 0f, 1f, 0f], 1, 4), 2);
+        Assert.Equal((1.0, 0.0), (hard.MeanInsideTopK, hard.MassOutsideTopK));
+        var soft = AlphaStats.Of(Tensor.FromArray([0.6f, 0.4f, 0.6f, 0.4f], 1, 4), 2);
+        Assert.Equal(0.6, soft.MeanInsideTopK, 6);
+        Assert.Equal(0.4, soft.MassOutsideTopK, 6);
+    }
+}
