@@ -1,0 +1,73 @@
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
+using DiffPrune.Tensors;
+using DiffPrune.Tests.Data;
+using DiffPrune.Tests.Models;
+
+namespace DiffPrune.Tests.Pruning;
+
+public class TokenPrunerTests
+{
+    static TokenPruner Pruner(int keep = 5) => new(new TokenScorer(24, new Generator(1), heads: 2), new TokenPrunerConfig(24, 2, 2, keep));
+
+    static VisualTokens Tokens(int b = 3, int n = 16) =>
+        new(Tensor.Randn(new Generator(2), [b, n, 24]), Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray(), new VisionOutput([], []));
+
+    [Fact]
+    public void KeepsTheHighestScoringTokensInOriginalOrder()
+    {
+        var pruner = Pruner();
+        var tokens = Tokens();
+        var kept = pruner.Prune(tokens);
+        var logits = pruner.Scorer.Forward(tokens.Features);
+        Assert.Equal([3, 5, 24], kept.Features.Shape);
+        for (int b = 0; b < 3; b++)
+        {
+            var expected = Enumerable.Range(0, 16).OrderByDescending(i => logits.Data[b * 16 + i]).Take(5).Order().ToArray();
+            Assert.Equal(expected, kept.PatchIndex[b]);
+            for (int j = 0; j < 5; j++)
+                for (int c = 0; c < 24; c++) Assert.Equal(tokens.Features.Data[(b * 16 + expected[j]) * 24 + c], kept.Features.Data[(b * 5 + j) * 24 + c]);
+        }
+    }
+
+    [Fact]
+    public void KeptTokensKeepTheirOriginalPositionIdsInTheVlm()
+    {
+        var vlm = new LlavaModel(TinyModels.Llava(), new Generator(3));
+        var pruner = new TokenPruner(new TokenScorer(24, new Generator(4), heads: 2), new TokenPrunerConfig(24, 2, 2, 4));
+        var kept = pruner.Prune(vlm.EncodeImages(TinyModels.Pixels(1, 5)));
+        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, [[1, 3, 7, 8]]);
+        Assert.Equal([0, .. kept.PatchIndex[0].Select(p => 1 + p), 17, 18], input.Positions);
+    }
+
+    [Fact]
+    public void SavedAndLoadedItDecidesTheSame()
+    {
+        using var dir = new TempDirectory();
+        var pruner = Pruner(keep: 7);
+        pruner.Save(dir.Path);
+        var loaded = TokenPruner.Load(dir.Path);
+        Assert.Equal(pruner.Config, loaded.Config);
+        var tokens = Tokens();
+        Assert.Equal(pruner.Prune(tokens).PatchIndex, loaded.Prune(tokens).PatchIndex);
+        Assert.Equal(pruner.Scorer.Forward(tokens.Features).ToArray(), loaded.Scorer.Forward(tokens.Features).ToArray());
+    }
+
+    [Fact]
+    public void BadBudgetsWidthsAndFoldersAreNamed()
+    {
+        Assert.Contains("1..N", Assert.Throws<ArgumentOutOfRangeException>(() => Pruner(keep: 17).Prune(Tokens())).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pruner(keep: 0));
+        var narrow = new VisualTokens(Tensor.Zeros(1, 16, 8), [Enumerable.Range(0, 16).ToArray()], new VisionOutput([], []));
+        Assert.Contains("width 24", Assert.Throws<ArgumentException>(() => Pruner().Prune(narrow)).Message);
+
+        using var dir = new TempDirectory();
+        Assert.Contains("pruner.json", Assert.Throws<FileNotFoundException>(() => TokenPruner.Load(dir.Path)).Message);
+        File.WriteAllText(dir.File("pruner.json"), "{ not json");
+        Assert.Contains("not a pruner config", Assert.Throws<InvalidDataException>(() => TokenPruner.Load(dir.Path)).Message);
+        Pruner().Save(dir.Path);
+        File.WriteAllText(dir.File("pruner.json"), """{ "VisionWidth": 32, "Heads": 2, "Layers": 2, "Keep": 5 }""");
+        Assert.Contains("blocks.0", Assert.Throws<InvalidDataException>(() => TokenPruner.Load(dir.Path)).Message);
+    }
+}
