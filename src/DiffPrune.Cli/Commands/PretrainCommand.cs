@@ -134,6 +134,6 @@ internal static class PretrainCommand
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");
         foreach (var (s, r) in scores.Zip(random)) Console.WriteLine($"{s.Suite.DisplayName(),-12} {s.Display,8}  {s.Value * 100,7:F1} %  {r.Value * 100,7:F1} %");
         Console.WriteLine($"{"average",-12} {"",8}  {scores.Average(s => s.Value) * 100,7:F1} %  {random.Average(s => s.Value) * 100,7:F1} %" +
-            $"   (retention {SceneBench.AverageRetention(random, scores) * 100:F1} %)");
+            $"   {PretrainReport.DescribeRetention(random, scores)}");
     }
 }

@@ -25,6 +25,15 @@ public class SvgLineChartTests
     }
 
     [Fact]
+    public void LogAxesAreLabelledAtRoundValues()
+    {
+        var svg = new SvgLineChart("t", "x", "y") { LogY = true }.Add("a", [(0, 0.03), (1, 40)]).ToSvg();
+        var labels = XDocument.Parse(svg).Descendants("{http://www.w3.org/2000/svg}text").Select(t => t.Value).ToHashSet();
+        Assert.Subset(labels, new HashSet<string> { "0.1", "1", "10" });
+        Assert.DoesNotContain(labels, l => l.Contains("0.0398") || l == "3.981");
+    }
+
+    [Fact]
     public void AChartWithoutPointsIsAnError() =>
         Assert.Contains("no points", Assert.Throws<InvalidOperationException>(() => new SvgLineChart("t", "x", "y").Add("a", []).ToSvg()).Message);
 }

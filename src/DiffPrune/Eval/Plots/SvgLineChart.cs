@@ -50,7 +50,7 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
         foreach (double t in Ticks(x0, x1))
             sb.Append(inv, $"<line x1=\"{Px(t):F1}\" y1=\"{top}\" x2=\"{Px(t):F1}\" y2=\"{top + ph}\" stroke=\"#eee\"/><text x=\"{Px(t):F1}\" y=\"{top + ph + 16}\" text-anchor=\"middle\">{Format(t)}</text>\n");
-        foreach (double t in Ticks(y0, y1))
+        foreach (double t in LogY ? LogTicks(y0, y1) : Ticks(y0, y1))
         {
             double py = top + ph - (t - y0) / (y1 - y0) * ph;
             sb.Append(inv, $"<line x1=\"{left}\" y1=\"{py:F1}\" x2=\"{left + pw}\" y2=\"{py:F1}\" stroke=\"#eee\"/><text x=\"{left - 6}\" y=\"{py + 4:F1}\" text-anchor=\"end\">{Format(LogY ? Math.Pow(10, t) : t)}</text>\n");
@@ -86,6 +86,19 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         double raw = (hi - lo) / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1, 2, 5, 10 }.Select(m => m * mag).First(s => s >= raw);
         for (double t = Math.Ceiling(lo / step) * step; t <= hi + step * 1e-9; t += step) yield return t;
+    }
+
+    /// <summary>Ticks at 1, 2 and 5 × 10^e inside [lo, hi] (exponents), or at powers of ten when that gives too many.</summary>
+    static IEnumerable<double> LogTicks(double lo, double hi)
+    {
+        var all = new List<double>();
+        for (int e = (int)Math.Floor(lo); e <= (int)Math.Ceiling(hi); e++)
+            foreach (double m in new[] { 1.0, 2.0, 5.0 })
+            {
+                double t = e + Math.Log10(m);
+                if (t >= lo - 1e-9 && t <= hi + 1e-9) all.Add(t);
+            }
+        return all.Count > 8 ? all.Where(t => Math.Abs(t - Math.Round(t)) < 1e-9) : all;
     }
 
     static string Format(double v) => Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-2 && v != 0)

@@ -47,7 +47,7 @@ public static class PretrainReport
             md.Append(inv, $"| {name} | {string.Join(" | ", scores.Select(s => (s.Value * 100).ToString("F1", inv)))} | {scores.Average(s => s.Value) * 100:F1} |\n");
         if (extra != null)
             foreach (var (name, scores) in extra)
-                md.Append(inv, $"\n{name}: average retention {SceneBench.AverageRetention(scores, test) * 100:F1} %.\n");
+                md.Append(inv, $"\n{name}: {DescribeRetention(scores, test)}.\n");
         var validation = log.Evaluations.Where(e => e.Kind == "validation").ToList();
         if (validation.Count > 0)
         {
@@ -65,6 +65,15 @@ public static class PretrainReport
             extra = extra?.ToDictionary(p => p.Key, p => p.Value.ToDictionary(s => s.Suite.DisplayName(), s => s.Value)),
         }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
         WriteCurves(dir, log);
+    }
+
+    /// <summary>"average retention 61.2 %", or why it is undefined (a suite with an unpruned score of 0).</summary>
+    public static string DescribeRetention(IReadOnlyList<SuiteScore> pruned, IReadOnlyList<SuiteScore> unpruned)
+    {
+        var zero = unpruned.Where(s => !(s.Value > 0)).Select(s => s.Suite.DisplayName()).ToList();
+        return zero.Count > 0
+            ? $"average retention undefined: {string.Join(", ", zero)} score 0 unpruned"
+            : string.Create(CultureInfo.InvariantCulture, $"average retention {SceneBench.AverageRetention(pruned, unpruned) * 100:F1} %");
     }
 
     static void WriteCurves(string dir, PretrainLog log)
