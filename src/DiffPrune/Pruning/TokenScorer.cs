@@ -19,11 +19,19 @@ public sealed class TokenScorer : Module
     /// <summary>d_v → 1.</summary>
     public Linear Head { get; }
 
+    /// <summary>Feature width d_v.</summary>
+    public int Width { get; }
+
+    /// <summary>Attention heads per block.</summary>
+    public int Heads { get; }
+
     /// <summary>A scorer for tokens of width <paramref name="dim"/> with <paramref name="heads"/> heads (default d/64, at least 1).</summary>
     public TokenScorer(int dim, Generator gen, int? heads = null, int layers = 2)
     {
         int h = heads ?? Math.Max(1, dim / 64);
         if (dim % h != 0) throw new ArgumentException($"scorer width {dim} is not divisible by {h} heads");
+        Width = dim;
+        Heads = h;
         Blocks = Child("blocks", new ModuleList<TransformerBlock>(Enumerable.Range(0, layers).Select(_ => new TransformerBlock(dim, h, 4 * dim, Activation.Gelu, gen))));
         Norm = Child("norm", new LayerNorm(dim));
         Head = Child("head", new Linear(dim, 1, true, gen));

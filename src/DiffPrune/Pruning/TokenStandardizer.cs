@@ -1,13 +1,15 @@
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
 
 namespace DiffPrune.Pruning;
 
 /// <summary>
 /// Per-channel standardisation of visual features with training-set statistics. The VP-Noise form
 /// √α x + √(1−α) ε assumes unit-scale tokens; raw ViT features are not (channel means far from 0, stds from 0.2
-/// to 1.1), so the throttler works on standardised tokens and <see cref="Restore"/> maps them back.
+/// to 1.1), so the throttler works on standardised tokens and <see cref="Restore"/> maps them back. A module so that
+/// the statistics travel in checkpoints (<c>mean</c>, <c>std</c>); they never train.
 /// </summary>
-public sealed class TokenStandardizer
+public sealed class TokenStandardizer : Module
 {
     /// <summary>Channel means (d).</summary>
     public Tensor Mean { get; }
@@ -20,8 +22,9 @@ public sealed class TokenStandardizer
     {
         if (mean.Rank != 1 || std.Rank != 1 || mean.Numel != std.Numel)
             throw new ArgumentException($"standardiser statistics must be two vectors of one length (got {mean.Describe()} and {std.Describe()})");
-        Mean = mean.Detach();
-        Std = std.Detach();
+        Mean = Parameter("mean", mean.Detach().Clone());
+        Std = Parameter("std", std.Detach().Clone());
+        RequiresGrad(false);
     }
 
     /// <summary>Statistics of <paramref name="features"/> (..., d) over every token.</summary>

@@ -75,7 +75,7 @@ public class PretrainCheckpointTests
         var path = dir.File("model.safetensors");
         new LlavaModel(Config(), new DiffPrune.Tensors.Generator(1)).SaveSafeTensors(path);
         var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, Config()));
-        Assert.Contains("not a pretraining checkpoint", e.Message);
+        Assert.Contains("not a diffprune-pretrain-v1 checkpoint", e.Message);
         Assert.Throws<FileNotFoundException>(() => Pretrainer.Resume(dir.File("missing.safetensors"), Options, Tokenizer, Config()));
     }
 

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.IO;
+using DiffPrune.Tensors.Nn;
+using DiffPrune.Tensors.Optim;
+
+namespace DiffPrune.Pruning.Training;
+
+/// <summary>
+/// Trains DiffPrune's scorer and denoiser on SceneBench captions through a frozen VLM (or an ablation, by
+/// <see cref="PrunerTrainingOptions.Throttler"/>). Each step draws its scenes and noise from a generator seeded by
+/// (seed, step), so a resumed run takes exactly the steps an uninterrupted one takes. Validation compares the soft
+/// training objective with the deployed hard top-K on the same captions; early stopping follows the hard loss.
+/// </summary>
+public sealed class PrunerTrainer
+{
+    const string Format = "diffprune-pruner-training-v1";
+    readonly LlavaModel _vlm;
+    readonly WordTokenizer _tokenizer;
+    readonly SceneOptions _scenes;
+    readonly PrunerPipeline _pipeline;
+    readonly AdamW _optimizer;
+    (Tensor Features, int[][] Ids, int[] AnswerStart)? _validation;
+
+    /// <summary>The options.</summary>
+    public PrunerTrainingOptions Options { get; }
+
+    /// <summary>The scorer being trained.</summary>
+    public TokenScorer Scorer { get; }
+
+    /// <summary>The denoiser being trained (train-only).</summary>
+    public Denoiser Denoiser { get; }
+
+    /// <summary>The feature standardiser (fixed at creation).</summary>
+    public TokenStandardizer Standardizer { get; }
+
+    /// <summary>The next step to take.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Best hard-top-K validation loss so far (∞ before the first validation).</summary>
+    public double BestHardLoss { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>Validations since the best one.</summary>
+    public int ValidationsSinceBest { get; private set; }
+
+    /// <summary>True when every step is taken or early stopping triggered.</summary>
+    public bool Done => Step >= Options.Steps || ValidationsSinceBest >= Options.Patience;
+
+    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen)
+    {
+        CheckFits(vlm, scenes, options);
+        int dv = vlm.Config.Vision.HiddenSize;
+        _vlm = vlm;
+        _tokenizer = tokenizer;
+        _scenes = scenes;
+        Options = options;
+        vlm.RequiresGrad(false);
+        Standardizer = standardizer;
+        Scorer = new TokenScorer(dv, gen);
+        Denoiser = new Denoiser(dv, gen, options.Denoiser);
+        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer);
+        _optimizer = new AdamW(Scorer.Parameters().Concat(Denoiser.Parameters()), (float)options.LearningRate, weightDecay: (float)options.WeightDecay);
+    }
+
+    static void CheckFits(LlavaModel vlm, SceneOptions scenes, PrunerTrainingOptions options)
+    {
+        int n = vlm.Config.Vision.NumPatches;
+        if (options.Keep >= n) throw new ArgumentException($"pruner training options: Keep = {options.Keep} must be below the {n} visual tokens (K = N prunes nothing)");
+        if (scenes.PatchCount != n || scenes.ImageSize != vlm.Config.Vision.ImageSize)
+            throw new ArgumentException($"scenes of {scenes.ImageSize} px / {scenes.PatchCount} patches do not fit the VLM's {vlm.Config.Vision.ImageSize} px / {n} patches");
+    }
+
+    /// <summary>A fresh run on the frozen <paramref name="vlm"/> (its weights are never changed).</summary>
+    /// <exception cref="ArgumentException">Bad options, K ≥ N, or scenes of another geometry than the VLM's.</exception>
+    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options)
+    {
+        options.Validate();
+        CheckFits(vlm, scenes, options);
+        var gen = new Generator(options.Seed);
+        var images = DrawScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
+        Tensor features;
+        using (Autograd.NoGrad()) features = vlm.EncodeImages(Pixels(images)).Features;
+        return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen);
+    }
+
+    static Tensor Pixels(IReadOnlyList<RgbImage> images) => ImageTensors.Normalize(ImageTensors.ToTensor(images), ImageNormalization.Clip);
+
+    static Scene[] DrawScenes(Generator gen, int count, SceneOptions options) =>
+        Enumerable.Range(0, count).Select(_ => Scene.Generate((long)(gen.NextUInt64() % (ulong)SceneSplit.Train.Size()), options)).ToArray();
+
+    Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0xD1B54A32D192ED03UL));
+
+    /// <summary>τ at <paramref name="step"/>: cosine from TauStart to TauEnd over <see cref="PrunerTrainingOptions.TauSpan"/>.</summary>
+    public double TauAt(int step) => new CosineSchedule(Options.TauStart, Options.TauEnd, Options.TauSpan).At(step);
+
+    (Tensor Features, int[][] Ids, int[] AnswerStart) Captions(IReadOnlyList<Scene> scenes)
+    {
+        Tensor features;
+        using (Autograd.NoGrad()) features = _vlm.EncodeImages(Pixels(scenes.Select(s => s.Image).ToArray())).Features;
+        var sequences = scenes.Select(s => ScenePrompt.TrainingIds(_tokenizer, "", s.Caption)).ToArray();
+        return (features, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray());
+    }
+
+    /// <summary>Takes the next step.</summary>
+    /// <exception cref="InvalidOperationException">Training is done, or the loss or gradient was not finite (nothing updated; the last checkpoint is intact).</exception>
+    public PrunerStepReport TrainStep()
+    {
+        if (Done) throw new InvalidOperationException($"pruner training is done (step {Step} of {Options.Steps})");
+        var clock = Stopwatch.StartNew();
+        var gen = StepGenerator(Step);
+        double tau = TauAt(Step);
+        double lr = new CosineSchedule(Options.LearningRate, 0.1 * Options.LearningRate, Options.Steps).At(Step);
+        _optimizer.LearningRate = (float)lr;
+        var (features, ids, start) = Captions(DrawScenes(gen, Options.BatchSize, _scenes));
+        var (loss, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen);
+        double value = loss.Item();
+        _optimizer.ZeroGrad();
+        if (double.IsFinite(value)) loss.Backward();
+        double norm = double.IsFinite(value) ? GradClip.ClipGradNorm(_optimizer.Parameters, Options.MaxGradNorm) : double.NaN;
+        if (!double.IsFinite(norm))
+        {
+            _optimizer.ZeroGrad();
+            throw new InvalidOperationException($"step {Step}: non-finite loss ({value}) or gradient; nothing was updated and training stopped, the last checkpoint is intact");
+        }
+        _optimizer.StepOnce();
+        _optimizer.ZeroGrad();
+        return new PrunerStepReport(Step++, value, tau, lr, alpha, ids.Length, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Soft and hard validation losses on the first <see cref="PrunerTrainingOptions.ValidationScenes"/> validation
+    /// captions; updates early stopping.</summary>
+    public PrunerValidation Validate()
+    {
+        _validation ??= Captions(new SceneBench(_scenes).Split(SceneSplit.Validation, Options.ValidationScenes).Select(e => e.Scene).ToArray());
+        var (features, ids, start) = _validation.Value;
+        using var _ = Autograd.NoGrad();
+        var (soft, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), new Generator(Options.Seed + 1));
+        double hard = HardLoss(ToPruner(), features, ids, start);
+        bool best = hard < BestHardLoss;
+        if (best) { BestHardLoss = hard; ValidationsSinceBest = 0; } else ValidationsSinceBest++;
+        return new PrunerValidation(Step, soft.Item(), hard, alpha, best);
+    }
+
+    double HardLoss(TokenPruner pruner, Tensor features, int[][] ids, int[] start)
+    {
+        int b = features.Shape[0], n = features.Shape[1];
+        var tokens = new VisualTokens(features, Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray(), new Models.Vision.VisionOutput([], []));
+        var kept = pruner.Prune(tokens);
+        var input = _vlm.BuildInput(_vlm.Projector.Forward(kept.Features), kept.PatchIndex, ids);
+        var logits = _vlm.LanguageModel.Forward(input).Logits;
+        return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), AnswerTargets.Build(input, ids, start)).Item();
+    }
+
+    /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
+    public TokenPruner ToPruner() => new(Scorer, new TokenPrunerConfig(Scorer.Width, Scorer.Heads, Scorer.Blocks.Count, Options.Keep));
+
+    Dictionary<string, Module> Modules() => new() { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer };
+
+    Dictionary<string, string> Identity() => new() { ["options"] = Options.Describe(), ["vlm_config"] = HfConfig.ToJson(_vlm.Config) };
+
+    /// <summary>Writes the training state (scorer, denoiser, standardiser, optimizer, step, early-stopping state) atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var metadata = Identity();
+        metadata["step"] = Step.ToString(inv);
+        metadata["best_hard_loss"] = BestHardLoss.ToString("R", inv);
+        metadata["validations_since_best"] = ValidationsSinceBest.ToString(inv);
+        TrainingCheckpoint.Save(path, Format, Modules(), _optimizer, metadata);
+    }
+
+    /// <summary>Continues a run from <paramref name="path"/> with the same VLM and options.</summary>
+    /// <exception cref="InvalidDataException">Not a pruner-training checkpoint, damaged, or other options or VLM.</exception>
+    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options)
+    {
+        options.Validate();
+        int dv = vlm.Config.Vision.HiddenSize;
+        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0));
+        var contents = TrainingCheckpoint.Load(path, Format, trainer.Modules(), trainer.Identity());
+        var inv = CultureInfo.InvariantCulture;
+        trainer.Step = int.Parse(contents.Metadata["step"], inv);
+        trainer.BestHardLoss = double.Parse(contents.Metadata["best_hard_loss"], inv);
+        trainer.ValidationsSinceBest = int.Parse(contents.Metadata["validations_since_best"], inv);
+        if (contents.HasOptimizer) trainer._optimizer.SetState(contents.OptimizerStep, contents.Moments);
+        return trainer;
+    }
+}

@@ -1,0 +1,88 @@
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning.Training;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Nn;
+using DiffPrune.Tests.Data;
+
+namespace DiffPrune.Tests.Pruning;
+
+public class PrunerTrainerTests
+{
+    static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
+
+    static LlavaModel TinyVlm() => new(new LlavaConfig
+    {
+        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
+        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
+        ImageTokenId = WordTokenizer.ImageId,
+    }, new Generator(3));
+
+    static readonly PrunerTrainingOptions Options = new()
+    {
+        Seed = 4, Keep = 16, Steps = 4, BatchSize = 3, LearningRate = 1e-3, StandardizerScenes = 4, ValidationScenes = 3, Patience = 2,
+    };
+
+    static float[] Weights(PrunerTrainer t) => t.Scorer.Parameters().Concat(t.Denoiser.Parameters()).SelectMany(p => p.ToArray()).ToArray();
+
+    [Fact]
+    public void AResumedRunMatchesAnUninterruptedOneAndTheVlmNeverChanges()
+    {
+        var vlm = TinyVlm();
+        var vlmBefore = vlm.Parameters().SelectMany(p => p.ToArray()).ToArray();
+        var straight = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);
+        var reports = new List<PrunerStepReport>();
+        while (!straight.Done) reports.Add(straight.TrainStep());
+        Assert.All(reports, r => Assert.True(double.IsFinite(r.Loss) && r.Alpha.MeanInsideTopK is > 0 and <= 1));
+
+        using var dir = new TempDirectory();
+        var first = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);
+        first.TrainStep();
+        first.TrainStep();
+        first.SaveCheckpoint(dir.File("pruner-ckpt.safetensors"));
+        var resumed = PrunerTrainer.Resume(dir.File("pruner-ckpt.safetensors"), vlm, Tokenizer, SceneOptions.Default, Options);
+        Assert.Equal(2, resumed.Step);
+        while (!resumed.Done) resumed.TrainStep();
+        Assert.Equal(Weights(straight), Weights(resumed)); // bit-identical: same batches, noise, optimizer state
+        Assert.Equal(vlmBefore, vlm.Parameters().SelectMany(p => p.ToArray()).ToArray());
+
+        var other = Options with { Keep = 8 };
+        Assert.Contains("keep = 8", Assert.Throws<InvalidDataException>(() => PrunerTrainer.Resume(dir.File("pruner-ckpt.safetensors"), vlm, Tokenizer, SceneOptions.Default, other)).Message);
+    }
+
+    [Fact]
+    public void TauAnnealsFromTwoToATenthOverTheRunWhenItIsShorterThanTheSchedule()
+    {
+        var t = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 100 });
+        Assert.Equal(2.0, t.TauAt(0), 9);
+        Assert.Equal(1.05, t.TauAt(50), 9);
+        Assert.Equal(0.1, t.TauAt(100), 9);
+        var longRun = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 5000 });
+        Assert.Equal(0.1, longRun.TauAt(2000), 9);
+    }
+
+    [Fact]
+    public void ValidationComparesSoftAndHardAndStopsEarlyWithoutImprovement()
+    {
+        var t = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Patience = 1 });
+        var v = t.Validate();
+        Assert.True(v.Best && double.IsFinite(v.SoftLoss) && double.IsFinite(v.HardLoss));
+        Assert.False(t.Done);
+        var again = t.Validate(); // nothing trained: the same hard loss is no improvement
+        Assert.Equal(v.HardLoss, again.HardLoss);
+        Assert.False(again.Best);
+        Assert.True(t.Done);
+        Assert.Throws<InvalidOperationException>(() => t.TrainStep());
+    }
+
+    [Fact]
+    public void BudgetsAndGeometriesThatCannotWorkAreRejected()
+    {
+        Assert.Contains("K = N", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Keep = 144 })).Message);
+        Assert.Contains("81", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Grid81, Options)).Message);
+        Assert.Contains("Keep", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Keep = 0 })).Message);
+    }
+}
