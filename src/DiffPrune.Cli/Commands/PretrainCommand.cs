@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
+using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Pretraining;
 using DiffPrune.Pruning.Baselines;
@@ -134,6 +135,6 @@ internal static class PretrainCommand
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");
         foreach (var (s, r) in scores.Zip(random)) Console.WriteLine($"{s.Suite.DisplayName(),-12} {s.Display,8}  {s.Value * 100,7:F1} %  {r.Value * 100,7:F1} %");
         Console.WriteLine($"{"average",-12} {"",8}  {scores.Average(s => s.Value) * 100,7:F1} %  {random.Average(s => s.Value) * 100,7:F1} %" +
-            $"   {PretrainReport.DescribeRetention(random, scores)}");
+            $"   average retention {RetentionText.Describe(random, scores)}");
     }
 }

@@ -23,7 +23,14 @@ public class PrunerTrainerTests
 
     static readonly PrunerTrainingOptions Options = new()
     {
-        Seed = 4, Keep = 16, Steps = 4, BatchSize = 3, LearningRate = 1e-3, StandardizerScenes = 4, ValidationScenes = 3, Patience = 2,
+        Seed = 4,
+        Keep = 16,
+        Steps = 4,
+        BatchSize = 3,
+        LearningRate = 1e-3,
+        StandardizerScenes = 4,
+        ValidationScenes = 3,
+        Patience = 2,
     };
 
     static float[] Weights(PrunerTrainer t) => t.Scorer.Parameters().Concat(t.Denoiser.Parameters()).SelectMany(p => p.ToArray()).ToArray();

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using DiffPrune.Data.Scenes;
+using DiffPrune.Eval.Reports;
 
 namespace DiffPrune.Models.Pretraining;
 
@@ -11,7 +11,6 @@ namespace DiffPrune.Models.Pretraining;
 /// </summary>
 public sealed class PretrainLog
 {
-    static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     readonly string _steps, _evals;
 
     /// <summary>Every step logged, in order.</summary>
@@ -25,29 +24,19 @@ public sealed class PretrainLog
     {
         _steps = Path.Combine(dir, "log.jsonl");
         _evals = Path.Combine(dir, "evals.jsonl");
-        Steps = Read<PretrainStepReport>(_steps).Where(r => r.Step < step).ToList();
+        Steps = JsonLines.Read<PretrainStepReport>(_steps).Where(r => r.Step < step).ToList();
         // evaluations run after their step's checkpoint is due, so those at the resume step stay; test scores are
         // recomputed whenever a finished run is opened again
-        Evaluations = Read<PretrainEvaluation>(_evals).Where(e => e.Step <= step && e.Kind != "test").ToList();
-        File.WriteAllLines(_steps, Steps.Select(r => JsonSerializer.Serialize(r, Json)));
-        File.WriteAllLines(_evals, Evaluations.Select(e => JsonSerializer.Serialize(e, Json)));
-    }
-
-    static IEnumerable<T> Read<T>(string path)
-    {
-        if (!File.Exists(path)) return [];
-        return File.ReadLines(path).Where(l => l.Length > 0).Select((l, i) =>
-        {
-            try { return JsonSerializer.Deserialize<T>(l, Json)!; }
-            catch (JsonException e) { throw new InvalidDataException($"{path} line {i + 1} is not a {typeof(T).Name}: {e.Message}"); }
-        }).ToList();
+        Evaluations = JsonLines.Read<PretrainEvaluation>(_evals).Where(e => e.Step <= step && e.Kind != "test").ToList();
+        JsonLines.Write(_steps, Steps);
+        JsonLines.Write(_evals, Evaluations);
     }
 
     /// <summary>Appends a step.</summary>
     public void Step(PretrainStepReport report)
     {
         Steps.Add(report);
-        File.AppendAllLines(_steps, [JsonSerializer.Serialize(report, Json)]);
+        JsonLines.Append(_steps, report);
     }
 
     /// <summary>Appends the vision tower's dense accuracy after <paramref name="step"/> steps.</summary>
@@ -60,7 +49,7 @@ public sealed class PretrainLog
     void Add(PretrainEvaluation e)
     {
         Evaluations.Add(e);
-        File.AppendAllLines(_evals, [JsonSerializer.Serialize(e, Json)]);
+        JsonLines.Append(_evals, e);
     }
 }
 

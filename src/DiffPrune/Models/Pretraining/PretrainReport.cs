@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval.Plots;
+using DiffPrune.Eval.Reports;
 using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Models.Pretraining;
@@ -47,7 +48,7 @@ public static class PretrainReport
             md.Append(inv, $"| {name} | {string.Join(" | ", scores.Select(s => (s.Value * 100).ToString("F1", inv)))} | {scores.Average(s => s.Value) * 100:F1} |\n");
         if (extra != null)
             foreach (var (name, scores) in extra)
-                md.Append(inv, $"\n{name}: {DescribeRetention(scores, test)}.\n");
+                md.Append(inv, $"\n{name}: average retention {RetentionText.Describe(scores, test)}.\n");
         var validation = log.Evaluations.Where(e => e.Kind == "validation").ToList();
         if (validation.Count > 0)
         {
@@ -63,17 +64,8 @@ public static class PretrainReport
             evaluations = log.Evaluations,
             test = test.ToDictionary(s => s.Suite.DisplayName(), s => s.Value),
             extra = extra?.ToDictionary(p => p.Key, p => p.Value.ToDictionary(s => s.Suite.DisplayName(), s => s.Value)),
-        }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
+        }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
         WriteCurves(dir, log);
-    }
-
-    /// <summary>"average retention 61.2 %", or why it is undefined (a suite with an unpruned score of 0).</summary>
-    public static string DescribeRetention(IReadOnlyList<SuiteScore> pruned, IReadOnlyList<SuiteScore> unpruned)
-    {
-        var zero = unpruned.Where(s => !(s.Value > 0)).Select(s => s.Suite.DisplayName()).ToList();
-        return zero.Count > 0
-            ? $"average retention undefined: {string.Join(", ", zero)} score 0 unpruned"
-            : string.Create(CultureInfo.InvariantCulture, $"average retention {SceneBench.AverageRetention(pruned, unpruned) * 100:F1} %");
     }
 
     static void WriteCurves(string dir, PretrainLog log)
