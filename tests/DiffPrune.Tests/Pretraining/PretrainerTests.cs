@@ -4,6 +4,7 @@ using DiffPrune.Models.Llama;
 using DiffPrune.Models.Pretraining;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 
@@ -106,5 +107,61 @@ public class PretrainerTests
         Assert.Contains("non-finite", e.Message);
         Assert.Contains("checkpoint", e.Message);
         foreach (var (name, w) in before) Assert.True(w.AsSpan().SequenceEqual(Weights(t)[name]) || name.Contains("post_layernorm"), $"{name} was updated by a NaN step");
+    }
+}
+
+public class PretrainerMultiTurnAndInitTests
+{
+    static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
+
+    static LlavaConfig TinyConfig() => new()
+    {
+        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
+        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
+        ImageTokenId = WordTokenizer.ImageId,
+    };
+
+    [Fact]
+    public void MultiTurnSequencesTrainEveryAnswerAndStartLikeTheEvaluationPrompt()
+    {
+        var (ids, isAnswer) = ScenePrompt.TrainingIds(Tokenizer, [("what color is the circle?", "red"), ("is there a square?", "no")]);
+        var prompt = ScenePrompt.PromptIds(Tokenizer, "what color is the circle?");
+        Assert.Equal(prompt, ids[..prompt.Length]);
+        var trained = ids.Where((_, j) => isAnswer[j]).ToArray();
+        Assert.Equal([Tokenizer.IdOf("red"), Tokenizer.EosId, Tokenizer.IdOf("no"), Tokenizer.EosId], trained);
+        // single turn: the mask form gives the same targets as the answer-start form
+        var (single, start) = ScenePrompt.TrainingIds(Tokenizer, "what shape?", "ring");
+        var (same, mask) = ScenePrompt.TrainingIds(Tokenizer, [("what shape?", "ring")]);
+        Assert.Equal(single, same);
+        Assert.Equal(Enumerable.Range(0, single.Length).Select(j => j >= start), mask);
+    }
+
+    [Fact]
+    public void NewOptionsLeaveTheDescriptionOfOlderRunsUnchanged()
+    {
+        var d = new PretrainOptions().Describe();
+        Assert.DoesNotContain("turns", d);
+        Assert.DoesNotContain("init", d);
+        Assert.Contains("turns_per_sequence = 4", (new PretrainOptions() with { TurnsPerSequence = 4 }).Describe());
+        Assert.Throws<ArgumentException>(() => (new PretrainOptions() with { TurnsPerSequence = 0 }).Validate());
+        Assert.Contains("no such", Assert.Throws<ArgumentException>(() => (new PretrainOptions() with { InitFrom = "/nonexistent/x" }).Validate()).Message);
+    }
+
+    [Fact]
+    public void ARunCanStartFromAnotherRunsCheckpointAndTrainWithSeveralTurns()
+    {
+        using var dir = new TempDirectory();
+        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyConfig());
+        while (!first.Done) first.TrainStep();
+        first.SaveCheckpoint(dir.File("a.safetensors"));
+        var options = new PretrainOptions { VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 2, ScenesPerStep = 2, ItemsPerScene = 2, TurnsPerSequence = 3, WarmupSteps = 1, InitFrom = dir.File("a.safetensors") };
+        var second = Pretrainer.Create(options, Tokenizer, TinyConfig());
+        foreach (var (name, p) in first.Model.NamedParameters()) Assert.Equal(p.ToArray(), second.Model.StateDict()[name].ToArray());
+        var report = second.TrainStep();
+        Assert.Equal(PretrainStage.Instruction, report.Stage);
+        Assert.True(double.IsFinite(report.Loss));
+        Assert.Equal(4, report.Examples);
+        var other = new LlavaModel(TinyConfig() with { Text = TinyConfig().Text with { HiddenSize = 32 } }, new Generator(1));
+        Assert.Contains("other config", Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.File("a.safetensors"), other)).Message);
     }
 }

@@ -46,4 +46,20 @@ public static class PretrainCheckpoint
         PretrainStage? stage = contents.Metadata.TryGetValue("optimizer_stage", out var s) ? Enum.Parse<PretrainStage>(s) : null;
         return new State(step, stage, contents.OptimizerStep, contents.Moments);
     }
+
+    /// <summary>Fills <paramref name="model"/> from a pretraining checkpoint file or a model folder (config must match).</summary>
+    /// <exception cref="InvalidDataException">Another architecture, or not a checkpoint / model folder.</exception>
+    public static void LoadModelWeights(string source, LlavaModel model)
+    {
+        if (Directory.Exists(source))
+        {
+            var other = HfCheckpoint.LoadLlava(source);
+            if (HfConfig.ToJson(other.Config) != HfConfig.ToJson(model.Config))
+                throw new InvalidDataException($"{source} holds another architecture than the one being trained");
+            model.LoadStateDict(other.StateDict(), strict: true, source: source);
+            return;
+        }
+        TrainingCheckpoint.Load(source, Format, new Dictionary<string, Module> { ["model"] = model },
+            new Dictionary<string, string> { ["config"] = HfConfig.ToJson(model.Config) });
+    }
 }

@@ -71,6 +71,14 @@ public sealed record PretrainOptions
     /// <summary>Steps in a row with a non-finite loss or gradient (each skipped, not applied) that stop training; 1 stops at the first, keeping the last good checkpoint.</summary>
     public int MaxBadSteps { get; init; } = 1;
 
+    /// <summary>Questions about the same image per stage-2 sequence (LLaVA's multi-turn conversations): each answer is
+    /// only a token or two, so several turns per sequence multiply the supervised tokens for little extra length.</summary>
+    public int TurnsPerSequence { get; init; } = 1;
+
+    /// <summary>Start from these weights instead of random ones: a pretraining checkpoint file or a model folder
+    /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps).</summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>All steps of all stages.</summary>
     public int TotalSteps => VisionSteps + AlignmentSteps + InstructionSteps;
 
@@ -94,6 +102,8 @@ public sealed record PretrainOptions
         Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
         Require(WeightDecay >= 0 && MaxGradNorm > 0, $"WeightDecay = {WeightDecay} must be ≥ 0 and MaxGradNorm = {MaxGradNorm} > 0");
         Require(CurriculumFraction is >= 0 and <= 1, $"CurriculumFraction = {CurriculumFraction} is not in [0, 1]");
+        Require(TurnsPerSequence is >= 1 and <= 16, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..16");
+        Require(InitFrom == null || File.Exists(InitFrom) || Directory.Exists(InitFrom), $"InitFrom = {InitFrom}: no such checkpoint file or model folder");
         Require(CheckpointEvery >= 1 && EvalEvery >= 0 && EvalScenes >= 1 && MaxBadSteps >= 1,
             $"CheckpointEvery = {CheckpointEvery}, EvalEvery = {EvalEvery}, EvalScenes = {EvalScenes}, MaxBadSteps = {MaxBadSteps}");
         return this;
@@ -104,7 +114,8 @@ public sealed record PretrainOptions
         if (!ok) throw new ArgumentException("pretrain options: " + message);
     }
 
-    /// <summary>One line per option that shapes the weights (not checkpoint or evaluation cadence), sorted: stored in checkpoints.</summary>
+    /// <summary>One line per option that shapes the weights (not checkpoint or evaluation cadence): stored in checkpoints.
+    /// Options added later appear only when they differ from their default, so older checkpoints still resume.</summary>
     public string Describe()
     {
         var inv = CultureInfo.InvariantCulture;
@@ -128,6 +139,8 @@ public sealed record PretrainOptions
         Line("weight_decay", WeightDecay);
         Line("max_grad_norm", MaxGradNorm);
         Line("curriculum_fraction", CurriculumFraction);
+        if (TurnsPerSequence != 1) Line("turns_per_sequence", TurnsPerSequence);
+        if (InitFrom != null) Line("init_from", Path.GetFullPath(InitFrom));
         return sb.ToString();
     }
 }

@@ -55,6 +55,7 @@ public sealed class Pretrainer
         var gen = new Generator(options.Seed);
         var probe = Pixels(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray());
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize), gen, probe);
+        if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
         return new Pretrainer(model, new VisionDenseHeads(model.Config.Vision.HiddenSize, gen), tokenizer, options);
     }
 
@@ -144,17 +145,19 @@ public sealed class Pretrainer
         var input = Model.BuildInput(Model.Projector.Forward(perSequence), patchIndex, ids);
         var logits = Model.LanguageModel.Forward(input).Logits;
         var flat = logits.Reshape(-1, logits.Shape[^1]);
-        var targets = AnswerTargets.Build(input, ids, sequences.Select(s => s.AnswerStart).ToArray());
+        var targets = AnswerTargets.Build(input, ids, sequences.Select(s => s.IsAnswer).ToArray());
         return (F.CrossEntropy(flat, targets), TokenAccuracy(flat, targets), sequences.Count);
     }
 
-    List<(RgbImage Image, int[] Ids, int AnswerStart)> CaptionSequences(Generator gen, SceneOptions options) =>
+    List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> CaptionSequences(Generator gen, SceneOptions options) =>
         DrawScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
-            .Select(s => Sequence(s.Image, "", s.Caption)).ToList();
+            .Select(s => Sequence(s.Image, [("", s.Caption)])).ToList();
 
-    List<(RgbImage Image, int[] Ids, int AnswerStart)> InstructionSequences(Generator gen, SceneOptions options)
+    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> sequences: its caption (at most once, by chance) or
+    /// up to <see cref="PretrainOptions.TurnsPerSequence"/> of its items on one image (a degraded VizWiz image is its own).</summary>
+    List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> InstructionSequences(Generator gen, SceneOptions options)
     {
-        var list = new List<(RgbImage, int[], int)>();
+        var list = new List<(RgbImage, int[], bool[])>();
         foreach (var scene in DrawScenes(gen, Options.ScenesPerStep, options))
         {
             var items = SceneBench.Questions(scene);
@@ -165,20 +168,27 @@ public sealed class Pretrainer
                 if (!captioned && gen.NextDouble() < Options.CaptionShare)
                 {
                     captioned = true;
-                    list.Add(Sequence(scene.Image, "", scene.Caption));
+                    list.Add(Sequence(scene.Image, [("", scene.Caption)]));
                     continue;
                 }
-                var item = items[order[next++ % items.Count]];
-                list.Add(Sequence(item.Image ?? scene.Image, item.Prompt, item.Answer));
+                var first = items[order[next++ % items.Count]];
+                var image = first.Image ?? scene.Image;
+                var turns = new List<(string, string)> { (first.Prompt, first.Answer) };
+                while (first.Image == null && turns.Count < Options.TurnsPerSequence && items[order[next % items.Count]].Image == null)
+                {
+                    var item = items[order[next++ % items.Count]];
+                    turns.Add((item.Prompt, item.Answer));
+                }
+                list.Add(Sequence(image, turns));
             }
         }
         return list;
     }
 
-    (RgbImage Image, int[] Ids, int AnswerStart) Sequence(RgbImage image, string prompt, string answer)
+    (RgbImage Image, int[] Ids, bool[] IsAnswer) Sequence(RgbImage image, IReadOnlyList<(string Prompt, string Answer)> turns)
     {
-        var (ids, start) = ScenePrompt.TrainingIds(_tokenizer, prompt, answer);
-        return (image, ids, start);
+        var (ids, isAnswer) = ScenePrompt.TrainingIds(_tokenizer, turns);
+        return (image, ids, isAnswer);
     }
 
     static double TokenAccuracy(Tensor logits, int[] targets)

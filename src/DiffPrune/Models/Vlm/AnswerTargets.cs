@@ -20,20 +20,35 @@ public static class AnswerTargets
     /// <exception cref="ArgumentException">The input was not built with text indices, or sizes disagree.</exception>
     public static int[] Build(DecoderInput input, int[][] textIds, int[] answerStart)
     {
+        if (answerStart.Length != textIds.Length)
+            throw new ArgumentException($"{answerStart.Length} answer starts for a batch of {textIds.Length}");
+        for (int i = 0; i < textIds.Length; i++)
+            if (answerStart[i] < 1 || answerStart[i] > textIds[i].Length)
+                throw new ArgumentException($"answer start {answerStart[i]} of sample {i} is outside its {textIds[i].Length} text tokens");
+        return Build(input, textIds, textIds.Select((ids, i) => ids.Select((_, j) => j >= answerStart[i]).ToArray()).ToArray());
+    }
+
+    /// <summary>
+    /// Targets for several answers per sample (multi-turn): <paramref name="isAnswer"/>[b][j] marks the text tokens
+    /// that are trained (each answer and its EOS); position p learns token p + 1 when that token is marked.
+    /// </summary>
+    /// <exception cref="ArgumentException">No text indices, sizes disagree, or a mask marks the first token (nothing precedes it).</exception>
+    public static int[] Build(DecoderInput input, int[][] textIds, bool[][] isAnswer)
+    {
         var index = input.TextIndex ?? throw new ArgumentException("decoder input has no text indices: build it with LlavaModel.BuildInput");
         int b = textIds.Length;
-        if (answerStart.Length != b || index.Length % Math.Max(b, 1) != 0)
-            throw new ArgumentException($"{answerStart.Length} answer starts and {index.Length} positions for a batch of {b}");
+        if (isAnswer.Length != b || index.Length % Math.Max(b, 1) != 0)
+            throw new ArgumentException($"{isAnswer.Length} answer masks and {index.Length} positions for a batch of {b}");
         int t = index.Length / Math.Max(b, 1);
         var targets = Enumerable.Repeat(Ignore, index.Length).ToArray();
         for (int i = 0; i < b; i++)
         {
-            if (answerStart[i] < 1 || answerStart[i] > textIds[i].Length)
-                throw new ArgumentException($"answer start {answerStart[i]} of sample {i} is outside its {textIds[i].Length} text tokens");
+            if (isAnswer[i].Length != textIds[i].Length || (isAnswer[i].Length > 0 && isAnswer[i][0]))
+                throw new ArgumentException($"answer mask of sample {i} must cover its {textIds[i].Length} text tokens and leave the first one out");
             for (int p = 0; p + 1 < t; p++)
             {
                 int next = index[i * t + p + 1];
-                if (next >= answerStart[i]) targets[i * t + p] = textIds[i][next];
+                if (next >= 0 && isAnswer[i][next]) targets[i * t + p] = textIds[i][next];
             }
         }
         return targets;
