@@ -34,10 +34,11 @@ internal static class PretrainCommand
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
         var turns = new Option<int>("--turns") { Description = "Questions about one image per stage-2 sequence (multi-turn)", DefaultValueFactory = _ => d.TurnsPerSequence };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
+        var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop (with a checkpoint) once this global step is reached; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, init, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, init, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
         {
@@ -49,6 +50,7 @@ internal static class PretrainCommand
             LearningRate = r.GetValue(lr),
             TurnsPerSequence = r.GetValue(turns),
             InitFrom = r.GetValue(init),
+            PositionHeads = r.GetValue(positionHeads),
             CheckpointEvery = r.GetValue(checkpointEvery),
             EvalEvery = r.GetValue(evalEvery),
             EvalScenes = r.GetValue(evalScenes),

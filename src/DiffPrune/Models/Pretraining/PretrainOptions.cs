@@ -75,6 +75,9 @@ public sealed record PretrainOptions
     /// only a token or two, so several turns per sequence multiply the supervised tokens for little extra length.</summary>
     public int TurnsPerSequence { get; init; } = 1;
 
+    /// <summary>Stage 0 also trains heads that read each patch's row and column from its feature.</summary>
+    public bool PositionHeads { get; init; }
+
     /// <summary>Start from these weights instead of random ones: a pretraining checkpoint file or a model folder
     /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps).</summary>
     public string? InitFrom { get; init; }
@@ -140,6 +143,7 @@ public sealed record PretrainOptions
         Line("max_grad_norm", MaxGradNorm);
         Line("curriculum_fraction", CurriculumFraction);
         if (TurnsPerSequence != 1) Line("turns_per_sequence", TurnsPerSequence);
+        if (PositionHeads) Line("position_heads", true);
         if (InitFrom != null) Line("init_from", Path.GetFullPath(InitFrom));
         return sb.ToString();
     }

@@ -56,8 +56,11 @@ public sealed class Pretrainer
         var probe = Pixels(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray());
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize), gen, probe);
         if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
-        return new Pretrainer(model, new VisionDenseHeads(model.Config.Vision.HiddenSize, gen), tokenizer, options);
+        return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
     }
+
+    static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
+        new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null);
 
     static Tensor Pixels(IReadOnlyList<RgbImage> images) =>
         ImageTensors.Normalize(ImageTensors.ToTensor(images), ImageNormalization.Clip);
@@ -228,7 +231,7 @@ public sealed class Pretrainer
     {
         options.Validate();
         config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize);
-        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), new VisionDenseHeads(config.Vision.HiddenSize, new Generator(0)), tokenizer, options);
+        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options);
         var state = PretrainCheckpoint.Load(path, trainer.Model, trainer.Heads, options);
         trainer.Step = state.Step;
         if (state.OptimizerStage is PretrainStage stage && stage == options.Locate(Math.Min(state.Step, options.TotalSteps - 1)).Stage)

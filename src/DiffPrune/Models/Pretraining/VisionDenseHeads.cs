@@ -10,7 +10,13 @@ namespace DiffPrune.Models.Pretraining;
 /// (background patches excluded: predicting "none" is trivial there); the CLS head as balanced accuracy (mean of the
 /// hit rates on present and on absent kinds, since most kinds are absent).
 /// </summary>
-public sealed record DenseAccuracy(double Color, double Shape, double Size, double Digit, double Present);
+/// <param name="Color">Colour on object patches.</param>
+/// <param name="Shape">Shape on object patches.</param>
+/// <param name="Size">Size on object patches.</param>
+/// <param name="Digit">Digit on patches that hold one.</param>
+/// <param name="Present">CLS objects-present, balanced.</param>
+/// <param name="Position">The worse of row and column accuracy over all patches (NaN without position heads).</param>
+public sealed record DenseAccuracy(double Color, double Shape, double Size, double Digit, double Present, double Position = double.NaN);
 
 /// <summary>
 /// Dense supervision of a vision tower on SceneBench, the first stage of the base VLM's pretraining: the generator
@@ -21,15 +27,23 @@ public sealed record DenseAccuracy(double Color, double Shape, double Size, doub
 public sealed class VisionDenseHeads : Module
 {
     readonly Linear _color, _shape, _size, _digit, _present;
+    readonly Linear? _row, _column;
 
-    /// <summary>Creates the heads for features of width <paramref name="dim"/>.</summary>
-    public VisionDenseHeads(int dim, Generator gen)
+    /// <summary>Creates the heads for features of width <paramref name="dim"/>; with <paramref name="gridSize"/> also
+    /// position heads that read each patch's row and column from its feature (the LLM sees image tokens only through
+    /// RoPE offsets from the question, which shift with the prompt's length; "where" is easier when the feature says it).</summary>
+    public VisionDenseHeads(int dim, Generator gen, int? gridSize = null)
     {
         _color = Child("color", new Linear(dim, Enum.GetValues<SceneColor>().Length + 1, true, gen));
         _shape = Child("shape", new Linear(dim, Enum.GetValues<SceneShape>().Length + 1, true, gen));
         _size = Child("size", new Linear(dim, Enum.GetValues<ObjectSize>().Length + 1, true, gen));
         _digit = Child("digit", new Linear(dim, 11, true, gen));
         _present = Child("present", new Linear(dim, SceneAttributes.KindCount, true, gen));
+        if (gridSize is int g)
+        {
+            _row = Child("row", new Linear(dim, g, true, gen));
+            _column = Child("column", new Linear(dim, g, true, gen));
+        }
     }
 
     /// <summary>
@@ -59,12 +73,24 @@ public sealed class VisionDenseHeads : Module
             loss = loss == null ? ce : loss.Add(ce);
             accuracy[k] = Accuracy(logits, labels, heads[k].Head == _digit ? onDigit : onObject);
         }
+        double position = double.NaN;
+        if (_row != null && _column != null)
+        {
+            int grid = (int)Math.Round(Math.Sqrt(n));
+            var rows = Enumerable.Range(0, b * n).Select(i => i % n / grid).ToArray();
+            var columns = Enumerable.Range(0, b * n).Select(i => i % n % grid).ToArray();
+            var rowLogits = _row.Forward(patches);
+            var columnLogits = _column.Forward(patches);
+            loss = loss!.Add(F.CrossEntropy(rowLogits, rows)).Add(F.CrossEntropy(columnLogits, columns));
+            var all = Enumerable.Repeat(true, b * n).ToArray();
+            position = Math.Min(Accuracy(rowLogits, rows, all), Accuracy(columnLogits, columns, all));
+        }
         var present = _present.Forward(tower.Pooled(output));
         var targets = Tensor.FromArray(scenes.SelectMany(s => s.ObjectsPresent.Select(p => p ? 1f : 0f)).ToArray(), b, SceneAttributes.KindCount);
         loss = loss!.Add(F.BinaryCrossEntropyWithLogits(present, targets));
         var hits = present.ToArray().Zip(targets.ToArray(), (z, y) => (Present: y > 0.5f, Right: (z > 0) == (y > 0.5f))).ToArray();
         double presentAcc = 0.5 * (Rate(hits.Where(h => h.Present)) + Rate(hits.Where(h => !h.Present)));
-        return (loss, new DenseAccuracy(accuracy[0], accuracy[1], accuracy[2], accuracy[3], presentAcc));
+        return (loss, new DenseAccuracy(accuracy[0], accuracy[1], accuracy[2], accuracy[3], presentAcc, position));
     }
 
     static double Rate(IEnumerable<(bool Present, bool Right)> hits)
