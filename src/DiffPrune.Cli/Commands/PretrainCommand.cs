@@ -65,9 +65,9 @@ internal static class PretrainCommand
         var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
         if (!resume && File.Exists(checkpoint))
             throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
-        Directory.CreateDirectory(outDir.FullName);
         var tokenizer = WordTokenizer.ForSceneBench();
         var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer) : Pretrainer.Create(options, tokenizer);
+        Directory.CreateDirectory(outDir.FullName);
         var log = new PretrainLog(outDir.FullName, trainer.Step);
         Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
             $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +

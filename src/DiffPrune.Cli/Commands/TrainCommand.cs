@@ -53,8 +53,8 @@ internal static class TrainCommand
         var scenes = SceneOptions.ForGrid(n);
         var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
         if (!resume && File.Exists(checkpoint)) throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
-        Directory.CreateDirectory(outDir.FullName);
         var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options) : PrunerTrainer.Create(vlm, tokenizer, scenes, options);
+        Directory.CreateDirectory(outDir.FullName);
         var stepsLog = Path.Combine(outDir.FullName, "log.jsonl");
         var validationLog = Path.Combine(outDir.FullName, "validation.jsonl");
         var steps = JsonLines.Read<PrunerStepReport>(stepsLog).Where(s => s.Step < trainer.Step).ToList();
