@@ -137,7 +137,7 @@ internal static class PretrainCommand
         int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
         var random = trainer.Evaluate(testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
         var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
-        PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra);
+        PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");
         foreach (var (s, r) in scores.Zip(random)) Console.WriteLine($"{s.Suite.DisplayName(),-12} {s.Display,8}  {s.Value * 100,7:F1} %  {r.Value * 100,7:F1} %");
         Console.WriteLine($"{"average",-12} {"",8}  {scores.Average(s => s.Value) * 100,7:F1} %  {random.Average(s => s.Value) * 100,7:F1} %" +

@@ -165,3 +165,25 @@ public class PretrainerMultiTurnAndInitTests
         Assert.Contains("other config", Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.File("a.safetensors"), other)).Message);
     }
 }
+
+public class ImageRelianceTests
+{
+    [Fact]
+    public void LossesWithOwnAndSwappedImagesCoverCaptionsAndEverySuite()
+    {
+        var tokenizer = WordTokenizer.ForSceneBench();
+        var config = new LlavaConfig
+        {
+            Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
+            Text = new LlamaConfig { VocabSize = tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
+            ImageTokenId = WordTokenizer.ImageId,
+        };
+        var trainer = Pretrainer.Create(new PretrainOptions { VisionSteps = 1 }, tokenizer, config);
+        var reliance = trainer.MeasureImageReliance(3);
+        Assert.Equal(["captions", .. SceneSuites.All.Select(s => s.DisplayName())], reliance.Select(r => r.Task));
+        Assert.All(reliance, r => Assert.True(double.IsFinite(r.Matched) && double.IsFinite(r.Swapped) && r.Matched > 0));
+        var captions = reliance[0];
+        Assert.NotEqual(captions.Matched, captions.Swapped); // a random model still sees which image it got
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.MeasureImageReliance(1));
+    }
+}

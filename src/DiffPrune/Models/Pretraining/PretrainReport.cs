@@ -26,7 +26,7 @@ public static class PretrainReport
 
     /// <summary>Writes the report for <paramref name="test"/> scores (unpruned) and any extra rows (e.g. a pruned check).</summary>
     public static void Write(string dir, PretrainOptions options, PretrainLog log, IReadOnlyList<SuiteScore> test, double testSeconds,
-        IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>>? extra = null)
+        IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>>? extra = null, IReadOnlyList<ImageReliance>? reliance = null)
     {
         var stages = Summarize(log);
         var inv = CultureInfo.InvariantCulture;
@@ -55,6 +55,11 @@ public static class PretrainReport
             md.Append("\n## Validation during stage 2\n\n| step | average |\n| --- | --- |\n");
             foreach (var e in validation) md.Append(inv, $"| {e.Step} | {e.Average * 100:F1} |\n");
         }
+        if (reliance != null)
+        {
+            md.Append("\n## Does the model read the image?\n\nAnswer-token loss on validation scenes with each scene's own image and with another scene's (equal: answered from the question alone).\n\n| task | own image | swapped image |\n| --- | --- | --- |\n");
+            foreach (var r in reliance) md.Append(inv, $"| {r.Task} | {r.Matched:F3} | {r.Swapped:F3} |\n");
+        }
         md.Append("\n![loss](loss.svg)\n\n![accuracy](accuracy.svg)\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
@@ -64,6 +69,7 @@ public static class PretrainReport
             evaluations = log.Evaluations,
             test = test.ToDictionary(s => s.Suite.DisplayName(), s => s.Value),
             extra = extra?.ToDictionary(p => p.Key, p => p.Value.ToDictionary(s => s.Suite.DisplayName(), s => s.Value)),
+            image_reliance = reliance,
         }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
         WriteCurves(dir, log);
     }

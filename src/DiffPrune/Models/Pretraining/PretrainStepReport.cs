@@ -13,3 +13,9 @@ namespace DiffPrune.Models.Pretraining;
 /// <param name="Skipped">True when the loss or gradient was not finite and the update was skipped.</param>
 public sealed record PretrainStepReport(int Step, PretrainStage Stage, int StageStep, double Loss, double Accuracy,
     double LearningRate, double GradNorm, int Examples, double Seconds, bool Skipped);
+
+/// <summary>Answer-token loss of one task with the right images and with swapped ones.</summary>
+/// <param name="Task">"captions" or a suite's name.</param>
+/// <param name="Matched">Loss with each scene's own image.</param>
+/// <param name="Swapped">Loss with another scene's image; ≈ <paramref name="Matched"/> means the image is ignored.</param>
+public sealed record ImageReliance(string Task, double Matched, double Swapped);

@@ -138,6 +138,12 @@ public sealed class Pretrainer
     (Tensor Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
     {
         var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
+        var (loss, accuracy) = SequenceLoss(sequences);
+        return (loss, accuracy, sequences.Count);
+    }
+
+    (Tensor Loss, double Accuracy) SequenceLoss(List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> sequences)
+    {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
         Tensor features;
@@ -149,7 +155,7 @@ public sealed class Pretrainer
         var logits = Model.LanguageModel.Forward(input).Logits;
         var flat = logits.Reshape(-1, logits.Shape[^1]);
         var targets = AnswerTargets.Build(input, ids, sequences.Select(s => s.IsAnswer).ToArray());
-        return (F.CrossEntropy(flat, targets), TokenAccuracy(flat, targets), sequences.Count);
+        return (F.CrossEntropy(flat, targets), TokenAccuracy(flat, targets));
     }
 
     List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> CaptionSequences(Generator gen, SceneOptions options) =>
@@ -221,6 +227,35 @@ public sealed class Pretrainer
     /// unpruned or with a pre-LLM pruner.</summary>
     public IReadOnlyList<SuiteScore> Evaluate(int scenes, SceneSplit split = SceneSplit.Validation, Func<VisualTokens, VisualTokens>? preLlm = null) =>
         new SceneBenchEvaluator(Model, _tokenizer, ImageNormalization.Clip, batchSize: 32).Evaluate(_bench.Split(split, scenes), preLlm);
+
+    /// <summary>
+    /// Does the model read the image? Answer-token loss per task (captions, then the first item of each suite) on the
+    /// first <paramref name="scenes"/> validation scenes, with each scene's own image and with the next scene's.
+    /// Equal losses mean the answers come from the question alone.
+    /// </summary>
+    public IReadOnlyList<ImageReliance> MeasureImageReliance(int scenes)
+    {
+        if (scenes < 2) throw new ArgumentOutOfRangeException(nameof(scenes), $"need at least 2 scenes to swap images (got {scenes})");
+        var examples = _bench.Split(SceneSplit.Validation, scenes).ToList();
+        var tasks = new List<(string Name, Func<SceneExample, (RgbImage Image, string Prompt, string Answer)> Pick)>
+        {
+            ("captions", e => (e.Scene.Image, "", e.Caption)),
+        };
+        foreach (var suite in SceneSuites.All)
+            tasks.Add((suite.DisplayName(), e => { var q = e.ItemsOf(suite).First(); return (q.Image ?? e.Scene.Image, q.Prompt, q.Answer); }));
+        using var _ = Autograd.NoGrad();
+        return tasks.Select(task =>
+        {
+            var picked = examples.Select(task.Pick).ToArray();
+            var seqs = picked.Select(p => Sequence(p.Image, [(p.Prompt, p.Answer)])).ToList();
+            double Loss(int shift)
+            {
+                var swapped = seqs.Select((q, i) => (seqs[(i + shift) % seqs.Count].Image, q.Ids, q.IsAnswer)).ToList();
+                return SequenceLoss(swapped).Loss.Item();
+            }
+            return new ImageReliance(task.Name, Loss(0), Loss(1));
+        }).ToList();
+    }
 
     /// <summary>Writes the whole training state (model, heads, optimizer, step) to one file, atomically.</summary>
     public void SaveCheckpoint(string path) => PretrainCheckpoint.Save(path, this, _optimizer, _optimizerStage);
