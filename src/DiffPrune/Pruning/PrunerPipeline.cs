@@ -29,11 +29,7 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         var logits = scorer.Forward(features);
         var throttled = throttler.Apply(standardizer.Standardize(features), logits, k, tau, noise);
         var tokens = denoiser.Forward(standardizer.Restore(throttled.Tokens));
-        int b = features.Shape[0], n = features.Shape[1];
-        var patchIndex = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray();
-        var input = vlm.BuildInput(vlm.Projector.Forward(tokens), patchIndex, textIds);
-        var output = vlm.LanguageModel.Forward(input).Logits;
-        var loss = F.CrossEntropy(output.Reshape(-1, output.Shape[^1]), AnswerTargets.Build(input, textIds, answerStart));
+        var loss = vlm.AnswerLoss(vlm.Projector.Forward(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, k));
     }
 }

@@ -148,14 +148,9 @@ public sealed class Pretrainer
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
         Tensor features;
         using (Autograd.NoGrad()) features = Model.EncodeImages(Pixels(images)).Features;
-        var perSequence = features.IndexSelect(0, imageOf);
-        var ids = sequences.Select(s => s.Ids).ToArray();
-        var patchIndex = ids.Select(_ => Enumerable.Range(0, Model.Config.Vision.NumPatches).ToArray()).ToArray();
-        var input = Model.BuildInput(Model.Projector.Forward(perSequence), patchIndex, ids);
-        var logits = Model.LanguageModel.Forward(input).Logits;
-        var flat = logits.Reshape(-1, logits.Shape[^1]);
-        var targets = AnswerTargets.Build(input, ids, sequences.Select(s => s.IsAnswer).ToArray());
-        return (F.CrossEntropy(flat, targets), TokenAccuracy(flat, targets));
+        var projected = Model.Projector.Forward(features.IndexSelect(0, imageOf));
+        var (loss, logits, targets) = Model.AnswerLoss(projected, null, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.IsAnswer).ToArray());
+        return (loss, TokenAccuracy(logits, targets));
     }
 
     List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> CaptionSequences(Generator gen, SceneOptions options) =>

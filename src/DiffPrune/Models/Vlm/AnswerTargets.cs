@@ -18,14 +18,18 @@ public static class AnswerTargets
     /// token (the answer runs to the end, its EOS included). Feed the logits (B·T, V) and these to cross-entropy.
     /// </summary>
     /// <exception cref="ArgumentException">The input was not built with text indices, or sizes disagree.</exception>
-    public static int[] Build(DecoderInput input, int[][] textIds, int[] answerStart)
+    public static int[] Build(DecoderInput input, int[][] textIds, int[] answerStart) => Build(input, textIds, Masks(textIds, answerStart));
+
+    /// <summary>Answer masks for single answers that run from <paramref name="answerStart"/>[b] to the end of textIds[b].</summary>
+    /// <exception cref="ArgumentException">Sizes disagree or a start lies outside its text.</exception>
+    public static bool[][] Masks(int[][] textIds, int[] answerStart)
     {
         if (answerStart.Length != textIds.Length)
             throw new ArgumentException($"{answerStart.Length} answer starts for a batch of {textIds.Length}");
         for (int i = 0; i < textIds.Length; i++)
             if (answerStart[i] < 1 || answerStart[i] > textIds[i].Length)
                 throw new ArgumentException($"answer start {answerStart[i]} of sample {i} is outside its {textIds[i].Length} text tokens");
-        return Build(input, textIds, textIds.Select((ids, i) => ids.Select((_, j) => j >= answerStart[i]).ToArray()).ToArray());
+        return textIds.Select((ids, i) => ids.Select((_, j) => j >= answerStart[i]).ToArray()).ToArray();
     }
 
     /// <summary>

@@ -38,8 +38,25 @@ public sealed class LlavaModel : Module
         var h = vision.HiddenStates[Config.VisionLayersNeeded];
         int b = h.Shape[0], n = Config.Vision.NumPatches;
         var patches = h.Slice(1, 1, 1 + n);
-        var index = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray();
-        return new VisualTokens(patches, index, vision);
+        return new VisualTokens(patches, AllPatches(b), vision);
+    }
+
+    /// <summary>Patch indices 0 … N−1 for each of <paramref name="batch"/> samples (nothing pruned).</summary>
+    public int[][] AllPatches(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, Config.Vision.NumPatches).ToArray()).ToArray();
+
+    /// <summary>
+    /// Answer-token NLL (LLaVA's instruction-tuning loss) of the language model on <paramref name="projected"/> visual
+    /// tokens (B, K, d) standing for patches <paramref name="patchIndex"/> (null: all N, in order), spliced into
+    /// <paramref name="textIds"/>; <paramref name="isAnswer"/> marks the trained text tokens. Also returns the
+    /// flattened logits (B·T, V) and targets, for accuracy.
+    /// </summary>
+    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(Tensor projected, int[][]? patchIndex, int[][] textIds, bool[][] isAnswer)
+    {
+        var input = BuildInput(projected, patchIndex ?? AllPatches(projected.Shape[0]), textIds);
+        var logits = LanguageModel.Forward(input).Logits;
+        var flat = logits.Reshape(-1, logits.Shape[^1]);
+        var targets = AnswerTargets.Build(input, textIds, isAnswer);
+        return (F.CrossEntropy(flat, targets), flat, targets);
     }
 
     /// <summary>

@@ -149,12 +149,8 @@ public sealed class PrunerTrainer
 
     double HardLoss(TokenPruner pruner, Tensor features, int[][] ids, int[] start)
     {
-        int b = features.Shape[0], n = features.Shape[1];
-        var tokens = new VisualTokens(features, Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, n).ToArray()).ToArray(), new Models.Vision.VisionOutput([], []));
-        var kept = pruner.Prune(tokens);
-        var input = _vlm.BuildInput(_vlm.Projector.Forward(kept.Features), kept.PatchIndex, ids);
-        var logits = _vlm.LanguageModel.Forward(input).Logits;
-        return F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), AnswerTargets.Build(input, ids, start)).Item();
+        var kept = pruner.Prune(new VisualTokens(features, _vlm.AllPatches(features.Shape[0]), new Models.Vision.VisionOutput([], [])));
+        return _vlm.AnswerLoss(_vlm.Projector.Forward(kept.Features), kept.PatchIndex, ids, AnswerTargets.Masks(ids, start)).Loss.Item();
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
