@@ -24,7 +24,7 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
         for (int start = 0; start < queries.Count; start += batchSize)
         {
             var batch = queries.Skip(start).Take(batchSize).ToArray();
-            var pixels = ImageTensors.Normalize(ImageTensors.ToTensor(batch.Select(q => q.Image).ToArray()), normalization);
+            var pixels = ImageTensors.ToTensor(batch.Select(q => q.Image).ToArray(), normalization);
             var text = batch.Select(q => ScenePrompt.PromptIds(tokenizer, q.Prompt)).ToArray();
             var input = vlm.Prepare(pixels, text, preLlm) with { Droppers = droppers ?? [] };
             var ids = Generation.Generate(vlm.LanguageModel, input, maxAnswerTokens, SamplingOptions.Greedy, tokenizer.EosId);

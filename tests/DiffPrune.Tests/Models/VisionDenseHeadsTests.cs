@@ -11,7 +11,7 @@ namespace DiffPrune.Tests.Models;
 public class VisionDenseHeadsTests
 {
     static Tensor Pixels(IReadOnlyList<Scene> scenes) =>
-        ImageTensors.Normalize(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray()), ImageNormalization.Clip);
+        ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip);
 
     [Fact]
     public void ATinyViTLearnsPatchColoursFromTheGeneratorsLabels()

@@ -15,6 +15,9 @@ public static class ImageTensors
         return ToTensor([image]);
     }
 
+    /// <summary>(B, 3, H, W) normalised with <paramref name="normalization"/>: what a vision tower takes.</summary>
+    public static Tensor ToTensor(IReadOnlyList<RgbImage> images, ImageNormalization normalization) => Normalize(ToTensor(images), normalization);
+
     /// <summary>(B, 3, H, W) with values in [0, 1]; every image must have the size of the first.</summary>
     /// <exception cref="ArgumentException">No images, or images of different sizes (the message names the first that differs).</exception>
     public static Tensor ToTensor(IReadOnlyList<RgbImage> images)

@@ -33,6 +33,11 @@ public sealed class SceneBench
         return Enumerate(split.FirstSeed() + start, count);
     }
 
+    /// <summary><paramref name="count"/> training scenes at seeds drawn uniformly from the train split by <paramref name="gen"/>
+    /// (training batches: the same generator state gives the same scenes).</summary>
+    public static Scene[] DrawTrainingScenes(Tensors.Generator gen, int count, SceneOptions options) =>
+        Enumerable.Range(0, count).Select(_ => Scene.Generate((long)(gen.NextUInt64() % (ulong)SceneSplit.Train.Size()), options)).ToArray();
+
     /// <summary>As <see cref="Split(SceneSplit, int, long)"/>, with the split by name ("train", "val", "test").</summary>
     public IEnumerable<SceneExample> Split(string name, int count, long start = 0) => Split(SceneSplits.Parse(name), count, start);
 

@@ -53,7 +53,7 @@ public sealed class Pretrainer
     {
         options.Validate();
         var gen = new Generator(options.Seed);
-        var probe = Pixels(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray());
+        var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize), gen, probe);
         if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
         return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
@@ -62,8 +62,6 @@ public sealed class Pretrainer
     static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
         new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null);
 
-    static Tensor Pixels(IReadOnlyList<RgbImage> images) =>
-        ImageTensors.Normalize(ImageTensors.ToTensor(images), ImageNormalization.Clip);
 
     /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>
     /// <exception cref="InvalidOperationException">All steps are done, or too many non-finite steps in a row.</exception>
@@ -110,8 +108,6 @@ public sealed class Pretrainer
             ? Options.Scenes with { MinObjects = 1, MaxObjects = Math.Min(2, Options.Scenes.MaxObjects) }
             : Options.Scenes;
 
-    static Scene[] DrawScenes(Generator gen, int count, SceneOptions options) =>
-        Enumerable.Range(0, count).Select(_ => Scene.Generate((long)(gen.NextUInt64() % (ulong)SceneSplit.Train.Size()), options)).ToArray();
 
     AdamW OptimizerFor(PretrainStage stage)
     {
@@ -129,9 +125,9 @@ public sealed class Pretrainer
 
     (Tensor Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
     {
-        var scenes = DrawScenes(gen, Options.VisionBatch, options);
+        var scenes = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
         var tower = Model.VisionTower.VisionModel;
-        var (loss, accuracy) = Heads.Loss(tower, tower.Forward(Pixels(scenes.Select(s => s.Image).ToArray())), Model.Config.VisionLayersNeeded, scenes);
+        var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
         return (loss, accuracy.Color, scenes.Length);
     }
 
@@ -147,14 +143,14 @@ public sealed class Pretrainer
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
         Tensor features;
-        using (Autograd.NoGrad()) features = Model.EncodeImages(Pixels(images)).Features;
+        using (Autograd.NoGrad()) features = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
         var projected = Model.Projector.Forward(features.IndexSelect(0, imageOf));
         var (loss, logits, targets) = Model.AnswerLoss(projected, null, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.IsAnswer).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }
 
     List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> CaptionSequences(Generator gen, SceneOptions options) =>
-        DrawScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
+        SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
             .Select(s => Sequence(s.Image, [("", s.Caption)])).ToList();
 
     /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> sequences: its caption (at most once, by chance) or
@@ -162,7 +158,7 @@ public sealed class Pretrainer
     List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> InstructionSequences(Generator gen, SceneOptions options)
     {
         var list = new List<(RgbImage, int[], bool[])>();
-        foreach (var scene in DrawScenes(gen, Options.ScenesPerStep, options))
+        foreach (var scene in SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep, options))
         {
             var items = SceneBench.Questions(scene);
             var order = gen.Permutation(items.Count);
@@ -215,7 +211,7 @@ public sealed class Pretrainer
         using var _ = Autograd.NoGrad();
         var val = _bench.Split(SceneSplit.Validation, scenes).Select(e => e.Scene).ToArray();
         var tower = Model.VisionTower.VisionModel;
-        return Heads.Loss(tower, tower.Forward(Pixels(val.Select(s => s.Image).ToArray())), Model.Config.VisionLayersNeeded, val).Accuracy;
+        return Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(val.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, val).Accuracy;
     }
 
     /// <summary>Per-suite scores of the model on the first <paramref name="scenes"/> scenes of <paramref name="split"/>,

@@ -83,16 +83,13 @@ public sealed class PrunerTrainer
         options.Validate();
         CheckFits(vlm, scenes, options);
         var gen = new Generator(options.Seed);
-        var images = DrawScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
+        var images = SceneBench.DrawTrainingScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
         Tensor features;
-        using (Autograd.NoGrad()) features = vlm.EncodeImages(Pixels(images)).Features;
+        using (Autograd.NoGrad()) features = vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
         return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen);
     }
 
-    static Tensor Pixels(IReadOnlyList<RgbImage> images) => ImageTensors.Normalize(ImageTensors.ToTensor(images), ImageNormalization.Clip);
 
-    static Scene[] DrawScenes(Generator gen, int count, SceneOptions options) =>
-        Enumerable.Range(0, count).Select(_ => Scene.Generate((long)(gen.NextUInt64() % (ulong)SceneSplit.Train.Size()), options)).ToArray();
 
     Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0xD1B54A32D192ED03UL));
 
@@ -102,7 +99,7 @@ public sealed class PrunerTrainer
     (Tensor Features, int[][] Ids, int[] AnswerStart) Captions(IReadOnlyList<Scene> scenes)
     {
         Tensor features;
-        using (Autograd.NoGrad()) features = _vlm.EncodeImages(Pixels(scenes.Select(s => s.Image).ToArray())).Features;
+        using (Autograd.NoGrad()) features = _vlm.EncodeImages(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features;
         var sequences = scenes.Select(s => ScenePrompt.TrainingIds(_tokenizer, "", s.Caption)).ToArray();
         return (features, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray());
     }
@@ -117,7 +114,7 @@ public sealed class PrunerTrainer
         double tau = TauAt(Step);
         double lr = new CosineSchedule(Options.LearningRate, 0.1 * Options.LearningRate, Options.Steps).At(Step);
         _optimizer.LearningRate = (float)lr;
-        var (features, ids, start) = Captions(DrawScenes(gen, Options.BatchSize, _scenes));
+        var (features, ids, start) = Captions(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes));
         var (loss, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen);
         double value = loss.Item();
         _optimizer.ZeroGrad();
