@@ -27,6 +27,19 @@ public static class TinyModels
         ImageTokenId = 3,
     };
 
+    /// <summary>A toy VLM at SceneBench geometry (96 px, 8 px patches, 144 tokens) over the SceneBench word tokenizer:
+    /// the real pipeline's shapes at a width where a training step takes milliseconds.</summary>
+    public static LlavaConfig SceneLlava(int textWidth = 16)
+    {
+        int vocab = DiffPrune.Data.Text.WordTokenizer.ForSceneBench().VocabSize;
+        return new()
+        {
+            Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
+            Text = new LlamaConfig { VocabSize = vocab, HiddenSize = textWidth, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
+            ImageTokenId = DiffPrune.Data.Text.WordTokenizer.ImageId,
+        };
+    }
+
     /// <summary>A random LLaMA (seeded).</summary>
     public static LlamaForCausalLM RandomLlama(ulong seed = 1, bool tied = false) => new(Llama(tied), new Generator(seed));
 

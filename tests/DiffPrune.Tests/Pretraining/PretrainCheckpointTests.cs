@@ -6,6 +6,7 @@ using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors.IO;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
+using DiffPrune.Tests.Models;
 
 namespace DiffPrune.Tests.Pretraining;
 
@@ -13,18 +14,12 @@ public class PretrainCheckpointTests
 {
     static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
 
-    static LlavaConfig Config(int textWidth = 16) => new()
-    {
-        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
-        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = textWidth, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
-        ImageTokenId = WordTokenizer.ImageId,
-    };
 
     static readonly PretrainOptions Options = new() { VisionSteps = 2, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 1, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 };
 
     static string Saved(TempDirectory dir)
     {
-        var t = Pretrainer.Create(Options, Tokenizer, Config());
+        var t = Pretrainer.Create(Options, Tokenizer, TinyModels.SceneLlava());
         t.TrainStep();
         var path = dir.File("checkpoint.safetensors");
         t.SaveCheckpoint(path);
@@ -39,7 +34,7 @@ public class PretrainCheckpointTests
         var bytes = File.ReadAllBytes(path);
         bytes[^5] ^= 0x40; // one bit of the last tensor
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, Config()));
+        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, TinyModels.SceneLlava()));
         Assert.Contains("damaged", e.Message);
         Assert.Contains(path, e.Message);
     }
@@ -51,7 +46,7 @@ public class PretrainCheckpointTests
         var path = Saved(dir);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, Config()));
+        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, TinyModels.SceneLlava()));
         Assert.Contains(path, e.Message);
     }
 
@@ -60,10 +55,10 @@ public class PretrainCheckpointTests
     {
         using var dir = new TempDirectory();
         var path = Saved(dir);
-        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options with { InstructionSteps = 7 }, Tokenizer, Config()));
+        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options with { InstructionSteps = 7 }, Tokenizer, TinyModels.SceneLlava()));
         Assert.Contains("instruction_steps = 1", e.Message);
         Assert.Contains("instruction_steps = 7", e.Message);
-        e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, Config(textWidth: 32)));
+        e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, TinyModels.SceneLlava(textWidth: 32)));
         Assert.Contains("config", e.Message);
         Assert.Contains("hidden_size", e.Message);
     }
@@ -73,10 +68,10 @@ public class PretrainCheckpointTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("model.safetensors");
-        new LlavaModel(Config(), new DiffPrune.Tensors.Generator(1)).SaveSafeTensors(path);
-        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, Config()));
+        new LlavaModel(TinyModels.SceneLlava(), new DiffPrune.Tensors.Generator(1)).SaveSafeTensors(path);
+        var e = Assert.Throws<InvalidDataException>(() => Pretrainer.Resume(path, Options, Tokenizer, TinyModels.SceneLlava()));
         Assert.Contains("not a diffprune-pretrain-v1 checkpoint", e.Message);
-        Assert.Throws<FileNotFoundException>(() => Pretrainer.Resume(dir.File("missing.safetensors"), Options, Tokenizer, Config()));
+        Assert.Throws<FileNotFoundException>(() => Pretrainer.Resume(dir.File("missing.safetensors"), Options, Tokenizer, TinyModels.SceneLlava()));
     }
 
     [Fact]

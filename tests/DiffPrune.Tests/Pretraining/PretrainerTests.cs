@@ -7,6 +7,7 @@ using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
+using DiffPrune.Tests.Models;
 
 namespace DiffPrune.Tests.Pretraining;
 
@@ -14,13 +15,6 @@ public class PretrainerTests
 {
     static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
 
-    // SceneBench geometry (96 px, 8 px patches) at toy width: a step takes milliseconds
-    static LlavaConfig TinyConfig() => new()
-    {
-        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
-        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
-        ImageTokenId = WordTokenizer.ImageId,
-    };
 
     static PretrainOptions TinyOptions(ulong seed = 5) => new()
     {
@@ -45,14 +39,14 @@ public class PretrainerTests
     public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne(int interruptAt)
     {
         var options = TinyOptions();
-        var straight = Pretrainer.Create(options, Tokenizer, TinyConfig());
+        var straight = Pretrainer.Create(options, Tokenizer, TinyModels.SceneLlava());
         while (!straight.Done) straight.TrainStep();
 
         using var dir = new TempDirectory();
-        var first = Pretrainer.Create(options, Tokenizer, TinyConfig());
+        var first = Pretrainer.Create(options, Tokenizer, TinyModels.SceneLlava());
         while (first.Step < interruptAt) first.TrainStep();
         first.SaveCheckpoint(dir.File("ckpt.safetensors"));
-        var resumed = Pretrainer.Resume(dir.File("ckpt.safetensors"), options, Tokenizer, TinyConfig());
+        var resumed = Pretrainer.Resume(dir.File("ckpt.safetensors"), options, Tokenizer, TinyModels.SceneLlava());
         Assert.Equal(interruptAt, resumed.Step);
         while (!resumed.Done) resumed.TrainStep();
 
@@ -66,7 +60,7 @@ public class PretrainerTests
     [Fact]
     public void StageZeroTrainsTheTowerAndLaterStagesOnlyProjectorAndLanguageModel()
     {
-        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyConfig());
+        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyModels.SceneLlava());
         var start = Weights(t);
         while (t.Step < 3) t.TrainStep();
         var afterVision = Weights(t);
@@ -84,7 +78,7 @@ public class PretrainerTests
     [Fact]
     public void StepsReportTheirStageAndLearningRate()
     {
-        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyConfig());
+        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyModels.SceneLlava());
         var reports = new List<PretrainStepReport>();
         while (!t.Done) reports.Add(t.TrainStep());
         Assert.Equal([PretrainStage.Vision, PretrainStage.Vision, PretrainStage.Vision, PretrainStage.Alignment, PretrainStage.Alignment,
@@ -100,7 +94,7 @@ public class PretrainerTests
     [Fact]
     public void ANonFiniteLossStopsTrainingWithoutTouchingTheWeights()
     {
-        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyConfig());
+        var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyModels.SceneLlava());
         t.Model.VisionTower.VisionModel.PostLayerNorm.Weight.Data[0] = float.NaN; // poisons the CLS objective
         var before = Weights(t);
         var e = Assert.Throws<InvalidOperationException>(() => t.TrainStep());
@@ -114,12 +108,6 @@ public class PretrainerMultiTurnAndInitTests
 {
     static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
 
-    static LlavaConfig TinyConfig() => new()
-    {
-        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
-        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
-        ImageTokenId = WordTokenizer.ImageId,
-    };
 
     [Fact]
     public void MultiTurnSequencesTrainEveryAnswerAndStartLikeTheEvaluationPrompt()
@@ -151,17 +139,17 @@ public class PretrainerMultiTurnAndInitTests
     public void ARunCanStartFromAnotherRunsCheckpointAndTrainWithSeveralTurns()
     {
         using var dir = new TempDirectory();
-        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyConfig());
+        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyModels.SceneLlava());
         while (!first.Done) first.TrainStep();
         first.SaveCheckpoint(dir.File("a.safetensors"));
         var options = new PretrainOptions { VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 2, ScenesPerStep = 2, ItemsPerScene = 2, TurnsPerSequence = 3, WarmupSteps = 1, InitFrom = dir.File("a.safetensors") };
-        var second = Pretrainer.Create(options, Tokenizer, TinyConfig());
+        var second = Pretrainer.Create(options, Tokenizer, TinyModels.SceneLlava());
         foreach (var (name, p) in first.Model.NamedParameters()) Assert.Equal(p.ToArray(), second.Model.StateDict()[name].ToArray());
         var report = second.TrainStep();
         Assert.Equal(PretrainStage.Instruction, report.Stage);
         Assert.True(double.IsFinite(report.Loss));
         Assert.Equal(4, report.Examples);
-        var other = new LlavaModel(TinyConfig() with { Text = TinyConfig().Text with { HiddenSize = 32 } }, new Generator(1));
+        var other = new LlavaModel(TinyModels.SceneLlava(textWidth: 32), new Generator(1));
         Assert.Contains("other config", Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.File("a.safetensors"), other)).Message);
     }
 }
@@ -172,12 +160,7 @@ public class ImageRelianceTests
     public void LossesWithOwnAndSwappedImagesCoverCaptionsAndEverySuite()
     {
         var tokenizer = WordTokenizer.ForSceneBench();
-        var config = new LlavaConfig
-        {
-            Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
-            Text = new LlamaConfig { VocabSize = tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
-            ImageTokenId = WordTokenizer.ImageId,
-        };
+        var config = TinyModels.SceneLlava();
         var trainer = Pretrainer.Create(new PretrainOptions { VisionSteps = 1 }, tokenizer, config);
         var reliance = trainer.MeasureImageReliance(3);
         Assert.Equal(["captions", .. SceneSuites.All.Select(s => s.DisplayName())], reliance.Select(r => r.Task));

@@ -7,6 +7,7 @@ using DiffPrune.Pruning.Training;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
+using DiffPrune.Tests.Models;
 
 namespace DiffPrune.Tests.Pruning;
 
@@ -14,12 +15,7 @@ public class PrunerTrainerTests
 {
     static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
 
-    static LlavaModel TinyVlm() => new(new LlavaConfig
-    {
-        Vision = new VisionConfig { ImageSize = 96, PatchSize = 8, HiddenSize = 16, IntermediateSize = 32, NumLayers = 2, NumHeads = 2, HiddenAct = Activation.QuickGelu },
-        Text = new LlamaConfig { VocabSize = Tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 2, TieWordEmbeddings = false },
-        ImageTokenId = WordTokenizer.ImageId,
-    }, new Generator(3));
+    static LlavaModel TinyVlm() => new(TinyModels.SceneLlava(), new Generator(3));
 
     static readonly PrunerTrainingOptions Options = new()
     {
