@@ -8,7 +8,6 @@ using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Pretraining;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors.IO;
-using Spectre.Console;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -85,39 +84,18 @@ internal static class PretrainCommand
 
     static void Train(Pretrainer trainer, PretrainLog log, string checkpoint, int last)
     {
-        if (trainer.Step >= last) return;
-        void Loop(Action<PretrainStepReport> show)
+        var options = trainer.Options;
+        TrainingProgress.Run("pretrain", options.TotalSteps, trainer.Step, () => trainer.Step >= last, () =>
         {
-            while (trainer.Step < last)
-            {
-                var report = trainer.TrainStep();
-                log.Step(report);
-                show(report);
-                var options = trainer.Options;
-                bool stageEnd = trainer.Done || options.Locate(trainer.Step).Stage != report.Stage;
-                if (stageEnd && report.Stage == PretrainStage.Vision) log.Vision(trainer.Step, trainer.EvaluateVision(64));
-                if (report.Stage == PretrainStage.Instruction && options.EvalEvery > 0 && (report.StageStep + 1) % options.EvalEvery == 0 && !trainer.Done)
-                    log.Evaluation(trainer.Step, "validation", trainer.Evaluate(options.EvalScenes));
-                if (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(checkpoint);
-            }
-        }
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            Loop(r => { if (r.Step % 25 == 0 || r.Skipped) Console.Error.WriteLine(Describe(r)); });
-            return;
-        }
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("pretrain", maxValue: trainer.Options.TotalSteps);
-                task.Value = trainer.Step;
-                Loop(r =>
-                {
-                    task.Description = Markup.Escape(Describe(r));
-                    task.Value = r.Step + 1;
-                });
-            });
+            var report = trainer.TrainStep();
+            log.Step(report);
+            bool stageEnd = trainer.Done || options.Locate(trainer.Step).Stage != report.Stage;
+            if (stageEnd && report.Stage == PretrainStage.Vision) log.Vision(trainer.Step, trainer.EvaluateVision(64));
+            if (report.Stage == PretrainStage.Instruction && options.EvalEvery > 0 && (report.StageStep + 1) % options.EvalEvery == 0 && !trainer.Done)
+                log.Evaluation(trainer.Step, "validation", trainer.Evaluate(options.EvalScenes));
+            if (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(checkpoint);
+            return new TrainingProgress.Update(trainer.Step, Describe(report), report.Step % 25 == 0 || report.Skipped);
+        });
     }
 
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,

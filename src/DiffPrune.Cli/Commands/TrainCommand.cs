@@ -10,7 +10,6 @@ using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Pruning.Training;
 using DiffPrune.Data.Images;
-using Spectre.Console;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -63,7 +62,7 @@ internal static class TrainCommand
         JsonLines.Write(validationLog, validations);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
             (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
-        void Step()
+        TrainingProgress.Run("train", options.Steps, trainer.Step, () => trainer.Done, () =>
         {
             var report = trainer.TrainStep();
             steps.Add(report);
@@ -78,26 +77,9 @@ internal static class TrainCommand
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}"));
             }
-        }
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
-            {
-                var task = ctx.AddTask("train", maxValue: options.Steps);
-                while (!trainer.Done)
-                {
-                    Step();
-                    var r = steps[^1];
-                    task.Value = trainer.Step;
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"loss {r.Loss:F3} τ {r.Tau:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s");
-                }
-            });
-        else
-            while (!trainer.Done)
-            {
-                Step();
-                var r = steps[^1];
-                if (r.Step % 25 == 0) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {r.Step} loss {r.Loss:F3} τ {r.Tau:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s"));
-            }
+            var line = string.Create(CultureInfo.InvariantCulture, $"step {report.Step} loss {report.Loss:F3} τ {report.Tau:F2} lr {report.LearningRate:E1} {report.Examples / report.Seconds:F1} ex/s");
+            return new TrainingProgress.Update(trainer.Step, line, report.Step % 25 == 0);
+        });
         Finish(vlm, tokenizer, scenes, outDir.FullName, options, steps, validations, testScenes);
         return 0;
     }
