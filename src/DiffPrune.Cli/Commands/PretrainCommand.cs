@@ -31,13 +31,18 @@ internal static class PretrainCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Stage 2 steps between validation evaluations (0 = at the end only)", DefaultValueFactory = _ => d.EvalEvery };
         var evalScenes = new Option<int>("--eval-scenes") { Description = "Validation scenes per evaluation", DefaultValueFactory = _ => d.EvalScenes };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
-        var turns = new Option<int>("--turns") { Description = "Questions about one image per stage-2 sequence (multi-turn)", DefaultValueFactory = _ => d.TurnsPerSequence };
+        var turns = new Option<int>("--turns") { Description = "Questions about one image packed per stage-2 sequence (turns do not see each other)", DefaultValueFactory = _ => d.TurnsPerSequence };
+        var scenesPerStep = new Option<int>("--scenes-per-step") { Description = "Scenes per stage-1/2 step", DefaultValueFactory = _ => d.ScenesPerStep };
+        var itemsPerScene = new Option<int>("--items-per-scene") { Description = "Items (questions or the caption) per scene and stage-2 step", DefaultValueFactory = _ => d.ItemsPerScene };
+        var captionShare = new Option<double>("--caption-share") { Description = "Chance that a stage-2 scene's items include its caption", DefaultValueFactory = _ => d.CaptionShare };
+        var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
         var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop (with a checkpoint) once this global step is reached; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, init, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, scenesPerStep, itemsPerScene, captionShare, warmup,
+            init, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
         {
@@ -48,6 +53,10 @@ internal static class PretrainCommand
             InstructionSteps = r.GetValue(instructSteps),
             LearningRate = r.GetValue(lr),
             TurnsPerSequence = r.GetValue(turns),
+            ScenesPerStep = r.GetValue(scenesPerStep),
+            ItemsPerScene = r.GetValue(itemsPerScene),
+            CaptionShare = r.GetValue(captionShare),
+            WarmupSteps = r.GetValue(warmup),
             InitFrom = r.GetValue(init),
             PositionHeads = r.GetValue(positionHeads),
             CheckpointEvery = r.GetValue(checkpointEvery),

@@ -19,9 +19,7 @@ public static partial class F
             throw new ArgumentException($"attention shapes do not fit: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}");
         k = RepeatKv(k, h / hkv);
         v = RepeatKv(v, h / hkv);
-        var scores = q.Matmul(k, transB: true).Mul(scale ?? 1f / MathF.Sqrt(d));
-        if (mask != null) scores = scores.Add(mask.ToAdditive(b, h, t, s));
-        var probs = scores.Softmax(-1);
+        var probs = q.Matmul(k, transB: true).MaskedSoftmax(mask?.ToAdditive(b, h, t, s), scale ?? 1f / MathF.Sqrt(d));
         var output = probs.Matmul(v);
         return (output, returnProbs ? probs : null);
     }

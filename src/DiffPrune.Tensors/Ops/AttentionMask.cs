@@ -40,6 +40,30 @@ public abstract class AttentionMask
         return m;
     });
 
+    /// <summary>
+    /// Packed sequences: <paramref name="segments"/>[b·t + j] is the segment of token j of sample b (shape batch × t,
+    /// queries and keys alike). Segment 0 is shared: every token may see it. A token of segment s &gt; 0 is seen only
+    /// by tokens of segment s, so several independent continuations of one shared prefix train in one sequence.
+    /// Combine with <see cref="Causal"/>.
+    /// </summary>
+    public static AttentionMask Segments(int[] segments, int batch) => new Lambda((b, _, t, s) =>
+    {
+        if (b != batch || t != s || segments.Length != batch * t)
+            throw new ArgumentException($"segment mask is {batch}×{segments.Length / Math.Max(batch, 1)} but attention is {b}×{t} queries × {s} keys (segments need no KV cache)");
+        var m = Tensor.Zeros(batch, 1, t, t);
+        for (int i = 0; i < batch; i++)
+            for (int q = 0; q < t; q++)
+            {
+                int sq = segments[i * t + q];
+                for (int k = 0; k < t; k++)
+                {
+                    int sk = segments[i * t + k];
+                    if (sk != 0 && sk != sq) m.Storage[(i * t + q) * t + k] = float.NegativeInfinity;
+                }
+            }
+        return m;
+    });
+
     /// <summary>A boolean mask (true = may attend) of a shape broadcastable to (batch, heads, t, s).</summary>
     public static AttentionMask FromBool(bool[] allowed, params int[] shape)
     {
@@ -55,6 +79,18 @@ public abstract class AttentionMask
 
     /// <summary>Both masks: a key is visible only if both allow it.</summary>
     public AttentionMask And(AttentionMask other) => new Lambda((b, h, t, s) => ToAdditive(b, h, t, s).Add(other.ToAdditive(b, h, t, s)));
+
+    /// <summary>The same mask, its additive form built once per size and reused (one mask shared by every layer of a forward pass).</summary>
+    public AttentionMask Cached()
+    {
+        (int B, int H, int T, int S)? size = null;
+        Tensor? built = null;
+        return new Lambda((b, h, t, s) =>
+        {
+            if (built == null || size != (b, h, t, s)) (built, size) = (ToAdditive(b, h, t, s), (b, h, t, s));
+            return built;
+        });
+    }
 
     sealed class Lambda(Func<int, int, int, int, Tensor> make) : AttentionMask
     {

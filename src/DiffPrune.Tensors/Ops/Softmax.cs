@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace DiffPrune.Tensors;
 
 // softmax / log_softmax over one dimension, numerically stable (max subtracted). A row whose entries are
@@ -73,5 +75,77 @@ public sealed partial class Tensor
                     }
                 }
         });
+    }
+}
+
+// Attention's softmax in one pass: y = softmax(scale·x + mask) over the last dimension, the additive mask broadcast
+// to x. Fusing saves the scaled and masked copies of the (B, H, T, S) scores and their backward passes.
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// softmax(<paramref name="scale"/>·x + <paramref name="mask"/>) over the last dimension; <paramref name="mask"/>
+    /// (additive, −inf = blocked, no gradient) broadcasts to x. A row with every entry blocked gives zeros.
+    /// Equals <c>x.Mul(scale).Add(mask).Softmax(-1)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask does not broadcast to x.</exception>
+    public Tensor MaskedSoftmax(Tensor? mask, float scale = 1f)
+    {
+        int size = Shape[^1], rows = Numel / Math.Max(size, 1);
+        var maskRow = MaskRowOffsets(mask, rows);
+        var x = this;
+        var y = Zeros(Shape);
+        float[] xs = Storage, ys = y.Storage, ms = mask?.Storage ?? [];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = ys.AsSpan(r * size, size);
+            TensorPrimitives.Multiply(xs.AsSpan(r * size, size), scale, row);
+            if (mask != null) TensorPrimitives.Add(row, ms.AsSpan(maskRow[r], size), row);
+            float max = TensorPrimitives.Max(row);
+            if (float.IsNegativeInfinity(max)) { row.Clear(); continue; }
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
+        }
+        return Autograd.Record(y, "masked_softmax", [x], g =>
+        {
+            // y = softmax(scale·x + m): dx = scale · y ⊙ (g − ⟨g, y⟩)
+            var dx = x.GradSpan();
+            var tmp = new float[size];
+            for (int r = 0; r < rows; r++)
+            {
+                var yr = ys.AsSpan(r * size, size);
+                var gr = g.Storage.AsSpan(r * size, size);
+                float dot = TensorPrimitives.Dot(gr, yr);
+                TensorPrimitives.Subtract(gr, dot, tmp);
+                TensorPrimitives.Multiply(tmp, yr, tmp);
+                TensorPrimitives.MultiplyAdd(tmp, scale, dx.Slice(r * size, size), dx.Slice(r * size, size));
+            }
+        });
+    }
+
+    /// <summary>Offset of the mask row that broadcasts onto each last-dim row of this tensor.</summary>
+    int[] MaskRowOffsets(Tensor? mask, int rows)
+    {
+        var offsets = new int[rows];
+        if (mask == null) return offsets;
+        bool fits = mask.Rank <= Rank && mask.Shape[^1] == Shape[^1];
+        for (int j = 0; fits && j < mask.Rank; j++) fits = mask.Shape[j] == 1 || mask.Shape[j] == Shape[Rank - mask.Rank + j];
+        if (!fits) throw new ArgumentException($"mask {mask.Describe()} does not broadcast to scores {Describe()} (same last dimension, others equal or 1)");
+        var strides = ShapeUtil.BroadcastStrides(mask.Shape, Shape);
+        var lead = Shape[..^1];
+        var idx = new int[lead.Length];
+        for (int r = 0, off = 0; r < rows; r++)
+        {
+            offsets[r] = off;
+            for (int d = lead.Length - 1; d >= 0; d--)
+            {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < lead[d]) break;
+                off -= strides[d] * lead[d];
+                idx[d] = 0;
+            }
+        }
+        return offsets;
     }
 }

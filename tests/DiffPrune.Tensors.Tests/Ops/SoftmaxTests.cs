@@ -84,4 +84,26 @@ public class SoftmaxTests
         Finite(y);
         Close([0.26894142f, 0.7310586f, 0f], y);
     }
+
+    [Fact]
+    public void MaskedSoftmaxEqualsScaleMaskSoftmaxWithEveryBroadcastMask()
+    {
+        var gen = new Generator(43);
+        var x = Leaf(gen, 2, 3, 4, 5);
+        var causal = Tensor.Zeros(4, 5);
+        for (int i = 0; i < 4; i++) for (int j = i + 2; j < 5; j++) causal[i, j] = Ninf;
+        var padding = Tensor.Zeros(2, 1, 1, 5);
+        padding.Storage[3] = padding.Storage[9] = Ninf;
+        var perSample = causal.Reshape(1, 1, 4, 5).Add(padding); // (2, 1, 4, 5)
+        var fullyMasked = Tensor.Zeros(2, 3, 4, 5);
+        for (int j = 0; j < 5; j++) fullyMasked.Storage[(1 * 3 + 2) * 20 + 2 * 5 + j] = Ninf; // one whole row blocked
+        foreach (var mask in new Tensor?[] { null, causal, padding, perSample, fullyMasked })
+        {
+            var expected = mask == null ? x.Mul(0.7f).Softmax(-1) : x.Mul(0.7f).Add(mask).Softmax(-1);
+            Close(expected.ToArray(), x.MaskedSoftmax(mask, 0.7f), atol: 1e-6, rtol: 1e-5);
+            GradCheck.Check(t => t[0].MaskedSoftmax(mask, 0.7f), [x]);
+        }
+        Assert.Throws<ArgumentException>(() => x.MaskedSoftmax(Tensor.Zeros(2, 1, 5)));
+        Assert.Throws<ArgumentException>(() => x.MaskedSoftmax(Tensor.Zeros(4, 4)));
+    }
 }

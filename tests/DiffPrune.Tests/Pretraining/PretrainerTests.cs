@@ -112,16 +112,55 @@ public class PretrainerMultiTurnAndInitTests
     [Fact]
     public void MultiTurnSequencesTrainEveryAnswerAndStartLikeTheEvaluationPrompt()
     {
-        var (ids, isAnswer) = ScenePrompt.TrainingIds(Tokenizer, [("what color is the circle?", "red"), ("is there a square?", "no")]);
+        var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(Tokenizer, [("what color is the circle?", "red"), ("is there a square?", "no")]);
         var prompt = ScenePrompt.PromptIds(Tokenizer, "what color is the circle?");
         Assert.Equal(prompt, ids[..prompt.Length]);
         var trained = ids.Where((_, j) => isAnswer[j]).ToArray();
         Assert.Equal([Tokenizer.IdOf("red"), Tokenizer.EosId, Tokenizer.IdOf("no"), Tokenizer.EosId], trained);
+        int firstTurn = prompt.Length + 2; // "red <eos>"
+        Assert.Equal([0, 0], segments[..2]);
+        Assert.All(segments[2..firstTurn], s => Assert.Equal(1, s));
+        Assert.All(segments[firstTurn..], s => Assert.Equal(2, s));
         // single turn: the mask form gives the same targets as the answer-start form
         var (single, start) = ScenePrompt.TrainingIds(Tokenizer, "what shape?", "ring");
-        var (same, mask) = ScenePrompt.TrainingIds(Tokenizer, [("what shape?", "ring")]);
+        var (same, mask, _) = ScenePrompt.TrainingIds(Tokenizer, [("what shape?", "ring")]);
         Assert.Equal(single, same);
         Assert.Equal(Enumerable.Range(0, single.Length).Select(j => j >= start), mask);
+    }
+
+    [Fact]
+    public void PackedTurnsComputeExactlyWhatEachTurnComputesAlone()
+    {
+        var vlm = new LlavaModel(TinyModels.SceneLlava(), new Generator(3));
+        var image = Scene.Generate(7, SceneOptions.Default).Image;
+        (string, string)[] turns = [("", "a small red circle at the top."), ("what color is the circle?", "red"), ("is there a square?", "no")];
+        using var _ = Autograd.NoGrad();
+        var features = vlm.Projector.Forward(vlm.EncodeImages(DiffPrune.Data.Images.ImageTensors.ToTensor([image], DiffPrune.Data.Images.ImageNormalization.Clip)).Features);
+        var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(Tokenizer, turns);
+        var packed = vlm.AnswerLoss(features, null, [ids], [isAnswer], [segments]);
+        var packedInput = vlm.BuildInput(features, vlm.AllPatches(1), [ids], textSegments: [segments]);
+        int v = packed.Logits.Shape[1], n = vlm.Config.Vision.NumPatches;
+        double lossSum = 0;
+        int answerTokens = 0, offset = 2; // BOS and the image token
+        foreach (var turn in turns)
+        {
+            var (alone, aloneMask, _) = ScenePrompt.TrainingIds(Tokenizer, [turn]);
+            var single = vlm.AnswerLoss(features, null, [alone], [aloneMask]);
+            int length = alone.Length - 2, answers = aloneMask.Count(m => m);
+            // the turn's tokens sit at text indices offset.. in the packed sample, 2.. alone; rows = n + index − 1
+            var p = packed.Logits.Data.Slice((n + offset - 1) * v, length * v);
+            var a = single.Logits.Data.Slice((n + 1) * v, length * v);
+            TinyModels.AssertClose(a, p, 1e-4f, $"logits of turn '{turn.Item1}'");
+            Assert.Equal(packedInput.Positions[(n + offset - 1)..(n + offset - 1 + length)], Enumerable.Range(n + 1, length));
+            lossSum += single.Loss.Item() * answers;
+            answerTokens += answers;
+            offset += length;
+        }
+        Assert.Equal(lossSum / answerTokens, packed.Loss.Item(), 4);
+        // without the segments, later turns see earlier ones and their logits differ
+        var unpacked = vlm.AnswerLoss(features, null, [ids], [isAnswer]);
+        Assert.NotEqual(unpacked.Loss.Item(), packed.Loss.Item(), 4);
+        Assert.Contains("empty prompt", Assert.Throws<ArgumentException>(() => ScenePrompt.TrainingIds(Tokenizer, [turns[1], turns[0]])).Message);
     }
 
     [Fact]

@@ -20,16 +20,23 @@ public static class ScenePrompt
     }
 
     /// <summary>
-    /// A multi-turn training sequence about one image, as LLaVA's instruction data:
-    /// <c>&lt;bos&gt; &lt;image&gt; q1 a1 &lt;eos&gt; q2 a2 &lt;eos&gt; …</c>, with the mask of trained tokens (every answer and its EOS).
-    /// The first turn is exactly what <see cref="PromptIds"/> gives at evaluation.
+    /// Several questions about one image packed into one training sequence:
+    /// <c>&lt;bos&gt; &lt;image&gt; q1 a1 &lt;eos&gt; q2 a2 &lt;eos&gt; …</c>, with the mask of trained tokens (every answer and
+    /// its EOS) and each token's segment (0 for BOS and the image, t for turn t). Turns do not see each other (see
+    /// <c>LlavaModel.BuildInput</c>): each is trained exactly as the single question <see cref="PromptIds"/> gives at
+    /// evaluation, while the image is encoded once for all of them.
     /// </summary>
-    /// <exception cref="ArgumentException">No turns.</exception>
-    public static (int[] Ids, bool[] IsAnswer) TrainingIds(WordTokenizer tokenizer, IReadOnlyList<(string Prompt, string Answer)> turns)
+    /// <exception cref="ArgumentException">No turns, or a turn after the first with an empty prompt (its first answer
+    /// token would be predicted from the previous turn instead of the image).</exception>
+    public static (int[] Ids, bool[] IsAnswer, int[] Segments) TrainingIds(WordTokenizer tokenizer, IReadOnlyList<(string Prompt, string Answer)> turns)
     {
         if (turns.Count == 0) throw new ArgumentException("a training sequence needs at least one (prompt, answer) turn", nameof(turns));
+        for (int t = 1; t < turns.Count; t++)
+            if (turns[t].Prompt.Length == 0)
+                throw new ArgumentException($"turn {t + 1} has an empty prompt: only the first turn (e.g. a caption) may, since an answer must follow its own prompt or the image", nameof(turns));
         var ids = new List<int> { tokenizer.BosId, WordTokenizer.ImageId };
         var mask = new List<bool> { false, false };
+        var segments = new List<int> { 0, 0 };
         foreach (var (prompt, answer) in turns)
         {
             var q = tokenizer.Encode(prompt, bos: false);
@@ -38,7 +45,8 @@ public static class ScenePrompt
             mask.AddRange(Enumerable.Repeat(false, q.Length));
             ids.AddRange(a);
             mask.AddRange(Enumerable.Repeat(true, a.Length));
+            segments.AddRange(Enumerable.Repeat(segments.Count == 2 ? 1 : segments[^1] + 1, q.Length + a.Length));
         }
-        return (ids.ToArray(), mask.ToArray());
+        return (ids.ToArray(), mask.ToArray(), segments.ToArray());
     }
 }

@@ -33,9 +33,10 @@ public sealed class LlamaAttention : Module
 
     /// <summary>
     /// x (B, T, d) at <paramref name="positions"/> (B·T) with key validity <paramref name="valid"/> (B·T) →
-    /// (B, T, d), and the attention probabilities (B, H, T, S) when asked.
+    /// (B, T, d), and the attention probabilities (B, H, T, S) when asked. <paramref name="mask"/>, when given, replaces
+    /// the causal + padding mask built here (a caller without KV cache builds it once for all layers).
     /// </summary>
-    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs)
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs, AttentionMask? mask = null)
     {
         int b = x.Shape[0], t = x.Shape[1], hd = _cfg.HeadDim;
         var q = QProj.Forward(x).Reshape(b, t, _cfg.NumHeads, hd).Transpose(1, 2);   // (B, H, T, D)
@@ -45,9 +46,12 @@ public sealed class LlamaAttention : Module
         k = F.Rope(k, positions, _cfg.RopeTheta, RopeStyle.Half);
         var keyValid = valid;
         if (cache != null) (k, v, keyValid) = cache.Append(layer, k, v, valid);
-        var mask = AttentionMask.Causal;
-        if (keyValid.Any(ok => !ok)) mask = mask.And(AttentionMask.KeyPadding(keyValid, b));
+        mask ??= CausalMask(keyValid, b);
         var (o, probs) = F.ScaledDotProductAttention(q, k, v, mask, returnProbs: returnProbs);
         return (OProj.Forward(o.Transpose(1, 2).Reshape(b, t, _cfg.HiddenSize)), probs);
     }
+
+    /// <summary>Causal attention over keys whose validity is <paramref name="keyValid"/> (B·S).</summary>
+    public static AttentionMask CausalMask(bool[] keyValid, int batch) =>
+        keyValid.All(ok => ok) ? AttentionMask.Causal : AttentionMask.Causal.And(AttentionMask.KeyPadding(keyValid, batch));
 }

@@ -27,10 +27,10 @@ public sealed class LlamaDecoderLayer : Module
         PostAttentionLayerNorm = Child("post_attention_layernorm", new RmsNorm(cfg.HiddenSize, cfg.RmsNormEps));
     }
 
-    /// <summary>x (B, T, d) → (B, T, d) and, when asked, this layer's attention probabilities.</summary>
-    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs = false)
+    /// <summary>x (B, T, d) → (B, T, d) and, when asked, this layer's attention probabilities; <paramref name="mask"/> as in <see cref="LlamaAttention.Forward"/>.</summary>
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs = false, AttentionMask? mask = null)
     {
-        var (a, probs) = SelfAttn.Forward(InputLayerNorm.Forward(x), positions, valid, cache, layer, returnProbs);
+        var (a, probs) = SelfAttn.Forward(InputLayerNorm.Forward(x), positions, valid, cache, layer, returnProbs, mask);
         var h = x.Add(a);
         return (h.Add(Mlp.Forward(PostAttentionLayerNorm.Forward(h))), probs);
     }

@@ -20,6 +20,12 @@ public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid 
     /// image tokens and padding (set by <c>LlavaModel.BuildInput</c>; used to place training targets).
     /// </summary>
     public int[]? TextIndex { get; init; }
+    /// <summary>
+    /// Packed training sequences (B·T; null: one sequence per sample): the segment of each token, 0 for tokens every
+    /// later token sees (BOS, the image), s &gt; 0 for the tokens of turn s, which no other turn sees
+    /// (<see cref="AttentionMask.Segments"/>). Not with a KV cache.
+    /// </summary>
+    public int[]? Segments { get; init; }
     /// <summary>Compute logits of the last token only (generation).</summary>
     public bool LastLogitsOnly { get; init; }
     /// <summary>Return every layer's attention probabilities.</summary>
@@ -100,10 +106,14 @@ public sealed class LlamaForCausalLM : Module
             if (d.Layer < 1 || d.Layer >= Config.NumLayers)
                 throw new ArgumentException($"token dropper at layer {d.Layer}: must be in 1..{Config.NumLayers - 1}");
         if (droppers.Count > 0 && spans == null) throw new ArgumentException("token droppers need the image spans of the input");
+        var segments = input.Segments;
+        if (segments != null && (input.Cache != null || droppers.Count > 0 || segments.Length != positions.Length))
+            throw new ArgumentException($"decoder: {segments.Length} segment ids for {positions.Length} tokens; packed segments work without KV cache and token droppers");
 
         var attentions = input.OutputAttentions ? new List<Tensor>() : null;
         var kept = new List<int[][]>();
         Tensor? previousProbs = null;
+        var mask = SharedMask(input.Cache, valid, segments, b);
         int next = 0;
         for (int l = 0; l < Config.NumLayers; l++)
         {
@@ -113,16 +123,26 @@ public sealed class LlamaForCausalLM : Module
                 var keep = droppers[next].Keep(ctx);
                 kept.Add(keep);
                 (h, positions, valid, spans) = DropTokens(h, positions, valid, spans!, keep);
+                mask = SharedMask(input.Cache, valid, segments, b);
                 next++;
             }
             bool wantProbs = input.OutputAttentions || (next < droppers.Count && droppers[next].Layer == l + 1 && droppers[next].NeedsAttention);
-            (h, previousProbs) = Model.Layers[l].Forward(h, positions, valid, input.Cache, l, wantProbs);
+            (h, previousProbs) = Model.Layers[l].Forward(h, positions, valid, input.Cache, l, wantProbs, mask);
             if (previousProbs != null) attentions?.Add(previousProbs);
         }
         UpdateNextPositions(input.Cache, positions, valid, b);
         h = Model.Norm.Forward(h);
         if (input.LastLogitsOnly) h = h.Slice(1, h.Shape[1] - 1, h.Shape[1]);
         return new DecoderOutput(Head(h), positions, valid, spans, attentions, kept);
+    }
+
+    /// <summary>Without a KV cache every layer sees the same keys: one mask, built once (with a cache each layer builds its own from the cached keys).</summary>
+    static AttentionMask? SharedMask(KvCache? cache, bool[] valid, int[]? segments, int batch)
+    {
+        if (cache != null) return null;
+        var mask = LlamaAttention.CausalMask(valid, batch);
+        if (segments != null) mask = mask.And(AttentionMask.Segments(segments, batch));
+        return mask.Cached();
     }
 
     static void UpdateNextPositions(KvCache? cache, int[] positions, bool[] valid, int b)

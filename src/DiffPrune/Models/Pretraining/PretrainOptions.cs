@@ -34,7 +34,8 @@ public sealed record PretrainOptions
     /// <summary>Scenes per stage-1/2 step; each contributes <see cref="ItemsPerScene"/> sequences and one vision pass.</summary>
     public int ScenesPerStep { get; init; } = 8;
 
-    /// <summary>Sequences per scene and step (its items drawn without replacement; a caption counts as an item).</summary>
+    /// <summary>Items per scene and step (drawn without replacement; a caption counts as an item), packed into
+    /// sequences of <see cref="TurnsPerSequence"/> turns.</summary>
     public int ItemsPerScene { get; init; } = 4;
 
     /// <summary>Chance that a stage-2 sequence is the scene's caption instead of a question (few caption tokens relative to answers).</summary>
@@ -71,8 +72,9 @@ public sealed record PretrainOptions
     /// <summary>Steps in a row with a non-finite loss or gradient (each skipped, not applied) that stop training; 1 stops at the first, keeping the last good checkpoint.</summary>
     public int MaxBadSteps { get; init; } = 1;
 
-    /// <summary>Questions about the same image per stage-2 sequence (LLaVA's multi-turn conversations): each answer is
-    /// only a token or two, so several turns per sequence multiply the supervised tokens for little extra length.</summary>
+    /// <summary>Questions about the same image per stage-2 sequence. Turns do not see each other, so a packed turn trains
+    /// exactly as the question alone would; each answer is only a token or two, so packing multiplies the supervised
+    /// tokens per visual token encoded (a scene's ~20 questions cost about twice one question's sequence).</summary>
     public int TurnsPerSequence { get; init; } = 1;
 
     /// <summary>Stage 0 also trains heads that read each patch's row and column from its feature.</summary>
@@ -105,7 +107,7 @@ public sealed record PretrainOptions
         Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
         Require(WeightDecay >= 0 && MaxGradNorm > 0, $"WeightDecay = {WeightDecay} must be ≥ 0 and MaxGradNorm = {MaxGradNorm} > 0");
         Require(CurriculumFraction is >= 0 and <= 1, $"CurriculumFraction = {CurriculumFraction} is not in [0, 1]");
-        Require(TurnsPerSequence is >= 1 and <= 16, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..16");
+        Require(TurnsPerSequence is >= 1 and <= 64, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..64");
         Require(InitFrom == null || File.Exists(InitFrom) || Directory.Exists(InitFrom), $"InitFrom = {InitFrom}: no such checkpoint file or model folder");
         Require(CheckpointEvery >= 1 && EvalEvery >= 0 && EvalScenes >= 1 && MaxBadSteps >= 1,
             $"CheckpointEvery = {CheckpointEvery}, EvalEvery = {EvalEvery}, EvalScenes = {EvalScenes}, MaxBadSteps = {MaxBadSteps}");

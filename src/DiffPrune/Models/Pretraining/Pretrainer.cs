@@ -135,61 +135,63 @@ public sealed class Pretrainer
     {
         var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
         var (loss, accuracy) = SequenceLoss(sequences);
-        return (loss, accuracy, sequences.Count);
+        return (loss, accuracy, sequences.Sum(q => q.Segments[^1]));
     }
 
-    (Tensor Loss, double Accuracy) SequenceLoss(List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> sequences)
+    (Tensor Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences)
     {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
         Tensor features;
         using (Autograd.NoGrad()) features = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
         var projected = Model.Projector.Forward(features.IndexSelect(0, imageOf));
-        var (loss, logits, targets) = Model.AnswerLoss(projected, null, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.IsAnswer).ToArray());
+        var (loss, logits, targets) = Model.AnswerLoss(projected, null, sequences.Select(s => s.Ids).ToArray(),
+            sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }
 
-    List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> CaptionSequences(Generator gen, SceneOptions options) =>
+    List<TrainingSequence> CaptionSequences(Generator gen, SceneOptions options) =>
         SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
             .Select(s => Sequence(s.Image, [("", s.Caption)])).ToList();
 
-    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> sequences: its caption (at most once, by chance) or
-    /// up to <see cref="PretrainOptions.TurnsPerSequence"/> of its items on one image (a degraded VizWiz image is its own).</summary>
-    List<(RgbImage Image, int[] Ids, bool[] IsAnswer)> InstructionSequences(Generator gen, SceneOptions options)
+    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> of its items (drawn without replacement; the
+    /// caption replaces one, by chance, at most once), grouped by image (VizWiz items share a degraded one) into
+    /// sequences of up to <see cref="PretrainOptions.TurnsPerSequence"/> turns that do not see each other.</summary>
+    List<TrainingSequence> InstructionSequences(Generator gen, SceneOptions options)
     {
-        var list = new List<(RgbImage, int[], bool[])>();
+        var list = new List<TrainingSequence>();
         foreach (var scene in SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep, options))
         {
             var items = SceneBench.Questions(scene);
             var order = gen.Permutation(items.Count);
+            var picked = new List<(RgbImage Image, string Prompt, string Answer)>();
             bool captioned = false;
-            for (int k = 0, next = 0; k < Options.ItemsPerScene; k++)
+            for (int k = 0, next = 0; k < Options.ItemsPerScene && next < items.Count; k++)
             {
                 if (!captioned && gen.NextDouble() < Options.CaptionShare)
                 {
                     captioned = true;
-                    list.Add(Sequence(scene.Image, [("", scene.Caption)]));
+                    picked.Insert(0, (scene.Image, "", scene.Caption)); // first: an answer with no prompt must follow the image
                     continue;
                 }
-                var first = items[order[next++ % items.Count]];
-                var image = first.Image ?? scene.Image;
-                var turns = new List<(string, string)> { (first.Prompt, first.Answer) };
-                while (first.Image == null && turns.Count < Options.TurnsPerSequence && items[order[next % items.Count]].Image == null)
-                {
-                    var item = items[order[next++ % items.Count]];
-                    turns.Add((item.Prompt, item.Answer));
-                }
-                list.Add(Sequence(image, turns));
+                var item = items[order[next++]];
+                picked.Add((item.Image ?? scene.Image, item.Prompt, item.Answer));
             }
+            foreach (var group in picked.GroupBy(p => p.Image))
+                foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
+                    list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()));
         }
         return list;
     }
 
-    (RgbImage Image, int[] Ids, bool[] IsAnswer) Sequence(RgbImage image, IReadOnlyList<(string Prompt, string Answer)> turns)
+    TrainingSequence Sequence(RgbImage image, IReadOnlyList<(string Prompt, string Answer)> turns)
     {
-        var (ids, isAnswer) = ScenePrompt.TrainingIds(_tokenizer, turns);
-        return (image, ids, isAnswer);
+        var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(_tokenizer, turns);
+        return new TrainingSequence(image, ids, isAnswer, segments);
     }
+
+    /// <summary>One training sequence: its image and its packed turns (<see cref="ScenePrompt.TrainingIds(WordTokenizer, IReadOnlyList{ValueTuple{string, string}})"/>).</summary>
+    sealed record TrainingSequence(RgbImage Image, int[] Ids, bool[] IsAnswer, int[] Segments);
 
     static double TokenAccuracy(Tensor logits, int[] targets)
     {
@@ -241,7 +243,7 @@ public sealed class Pretrainer
             var seqs = picked.Select(p => Sequence(p.Image, [(p.Prompt, p.Answer)])).ToList();
             double Loss(int shift)
             {
-                var swapped = seqs.Select((q, i) => (seqs[(i + shift) % seqs.Count].Image, q.Ids, q.IsAnswer)).ToList();
+                var swapped = seqs.Select((q, i) => q with { Image = seqs[(i + shift) % seqs.Count].Image }).ToList();
                 return SequenceLoss(swapped).Loss.Item();
             }
             return new ImageReliance(task.Name, Loss(0), Loss(1));

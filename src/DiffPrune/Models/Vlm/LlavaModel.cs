@@ -48,11 +48,12 @@ public sealed class LlavaModel : Module
     /// Answer-token NLL (LLaVA's instruction-tuning loss) of the language model on <paramref name="projected"/> visual
     /// tokens (B, K, d) standing for patches <paramref name="patchIndex"/> (null: all N, in order), spliced into
     /// <paramref name="textIds"/>; <paramref name="isAnswer"/> marks the trained text tokens. Also returns the
-    /// flattened logits (B·T, V) and targets, for accuracy.
+    /// flattened logits (B·T, V) and targets, for accuracy. <paramref name="textSegments"/> packs several turns per
+    /// sample that do not see each other (see <see cref="BuildInput"/>).
     /// </summary>
-    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(Tensor projected, int[][]? patchIndex, int[][] textIds, bool[][] isAnswer)
+    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(Tensor projected, int[][]? patchIndex, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
     {
-        var input = BuildInput(projected, patchIndex ?? AllPatches(projected.Shape[0]), textIds);
+        var input = BuildInput(projected, patchIndex ?? AllPatches(projected.Shape[0]), textIds, textSegments: textSegments);
         var logits = LanguageModel.Forward(input).Logits;
         var flat = logits.Reshape(-1, logits.Shape[^1]);
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
@@ -64,19 +65,24 @@ public sealed class LlavaModel : Module
     /// text after. Samples are left-padded to a common length. Position ids: visual token j gets
     /// start + PatchIndex[j] and text after the image start + N + m, exactly as if all N tokens were present
     /// (with <paramref name="reindex"/>, positions are contiguous instead).
+    /// <paramref name="textSegments"/> (per text token: 0 = seen by all later tokens, s &gt; 0 = turn s) packs several
+    /// turns about one image into one sample: a turn sees the shared tokens before it and itself, and its positions
+    /// continue from the shared tokens as if it were the only turn, so a packed turn computes exactly what it would
+    /// alone (<see cref="DecoderInput.Segments"/>). Text before the image must be shared.
     /// </summary>
-    public DecoderInput BuildInput(Tensor projected, int[][] patchIndex, int[][] textIds, bool reindex = false)
+    public DecoderInput BuildInput(Tensor projected, int[][] patchIndex, int[][] textIds, bool reindex = false, int[][]? textSegments = null)
     {
         int b = projected.Shape[0], k = projected.Shape[1], d = Config.Text.HiddenSize, n = Config.Vision.NumPatches;
-        if (textIds.Length != b || patchIndex.Length != b)
-            throw new ArgumentException($"batch of {b} images but {textIds.Length} texts and {patchIndex.Length} patch index lists");
+        if (textIds.Length != b || patchIndex.Length != b || (textSegments != null && textSegments.Length != b))
+            throw new ArgumentException($"batch of {b} images but {textIds.Length} texts, {patchIndex.Length} patch index lists and {textSegments?.Length} segment lists");
         var pieces = new List<Tensor>();
-        var rows = new List<(int[] Pos, int[] Text, int Start, int Length)>();
+        var rows = new List<(int[] Pos, int[] Text, int[] Segment, int Start, int Length)>();
         for (int i = 0; i < b; i++)
         {
             int slot = ImageSlot(textIds[i], i);
             var pre = textIds[i][..slot];
             var post = textIds[i][(slot + 1)..];
+            var turn = TextSegments(textSegments?[i], textIds[i].Length, slot, i);
             var parts = new List<Tensor>();
             if (pre.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(pre, 1, pre.Length)));
             parts.Add(projected.Slice(0, i, i + 1));
@@ -85,14 +91,20 @@ public sealed class LlavaModel : Module
             var pos = new int[pre.Length + k + post.Length];
             for (int j = 0; j < pre.Length; j++) pos[j] = j;
             for (int j = 0; j < k; j++) pos[pre.Length + j] = pre.Length + (reindex ? j : patchIndex[i][j]);
-            for (int j = 0; j < post.Length; j++) pos[pre.Length + k + j] = pre.Length + (reindex ? k : n) + j;
+            PlaceAfterImage(pos.AsSpan(pre.Length + k), turn.AsSpan(slot + 1), pre.Length + (reindex ? k : n));
             var text = new int[pos.Length];
-            for (int j = 0; j < text.Length; j++) text[j] = j < pre.Length ? j : j < pre.Length + k ? -1 : j - k + 1;
-            rows.Add((pos, text, pre.Length, k));
+            var segment = new int[pos.Length];
+            for (int j = 0; j < text.Length; j++)
+            {
+                text[j] = j < pre.Length ? j : j < pre.Length + k ? -1 : j - k + 1;
+                segment[j] = text[j] < 0 ? 0 : turn[text[j]];
+            }
+            rows.Add((pos, text, segment, pre.Length, k));
         }
         int len = rows.Max(r => r.Pos.Length);
         var positions = new int[b * len];
         var valid = new bool[b * len];
+        var segments = new int[b * len];
         var textIndex = Enumerable.Repeat(-1, b * len).ToArray();
         var spans = new ImageSpan[b];
         var padded = new List<Tensor>();
@@ -105,10 +117,39 @@ public sealed class LlavaModel : Module
                 positions[i * len + pad + j] = rows[i].Pos[j];
                 valid[i * len + pad + j] = true;
                 textIndex[i * len + pad + j] = rows[i].Text[j];
+                segments[i * len + pad + j] = rows[i].Segment[j];
             }
             spans[i] = new ImageSpan(pad + rows[i].Start, rows[i].Length);
         }
-        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans, TextIndex = textIndex };
+        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid)
+        {
+            ImageSpans = spans,
+            TextIndex = textIndex,
+            Segments = textSegments == null ? null : segments,
+        };
+    }
+
+    static int[] TextSegments(int[]? segments, int length, int slot, int sample)
+    {
+        if (segments == null) return new int[length];
+        if (segments.Length != length || segments.Any(s => s < 0) || segments[..(slot + 1)].Any(s => s != 0))
+            throw new ArgumentException($"segments of sample {sample} must give each of its {length} text tokens a segment ≥ 0, and 0 up to the image token");
+        return segments;
+    }
+
+    /// <summary>Positions of the text after the image: shared tokens count on from <paramref name="start"/>; each turn
+    /// continues from the shared tokens before it, as if no other turn were there.</summary>
+    static void PlaceAfterImage(Span<int> pos, ReadOnlySpan<int> segment, int start)
+    {
+        int shared = 0;
+        var within = new Dictionary<int, int>();
+        for (int j = 0; j < pos.Length; j++)
+        {
+            if (segment[j] == 0) { pos[j] = start + shared++; continue; }
+            within.TryGetValue(segment[j], out int m);
+            pos[j] = start + shared + m;
+            within[segment[j]] = m + 1;
+        }
     }
 
     int ImageSlot(int[] ids, int sample)
