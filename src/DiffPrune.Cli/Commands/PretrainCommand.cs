@@ -32,16 +32,17 @@ internal static class PretrainCommand
         var evalScenes = new Option<int>("--eval-scenes") { Description = "Validation scenes per evaluation", DefaultValueFactory = _ => d.EvalScenes };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
         var turns = new Option<int>("--turns") { Description = "Questions about one image packed per stage-2 sequence (turns do not see each other)", DefaultValueFactory = _ => d.TurnsPerSequence };
-        var scenesPerStep = new Option<int>("--scenes-per-step") { Description = "Scenes per stage-1/2 step", DefaultValueFactory = _ => d.ScenesPerStep };
-        var itemsPerScene = new Option<int>("--items-per-scene") { Description = "Items (questions or the caption) per scene and stage-2 step", DefaultValueFactory = _ => d.ItemsPerScene };
-        var captionShare = new Option<double>("--caption-share") { Description = "Chance that a stage-2 scene's items include its caption", DefaultValueFactory = _ => d.CaptionShare };
+        var captionsPerStep = new Option<int>("--captions-per-step") { Description = "Captions per stage-1 step", DefaultValueFactory = _ => d.CaptionsPerStep };
+        var scenesPerStep = new Option<int>("--scenes-per-step") { Description = "Scenes per stage-2 step", DefaultValueFactory = _ => d.ScenesPerStep };
+        var itemsPerScene = new Option<int>("--items-per-scene") { Description = "Questions per scene and stage-2 step", DefaultValueFactory = _ => d.ItemsPerScene };
+        var captionShare = new Option<double>("--caption-share") { Description = "Chance that a stage-2 scene also trains its caption", DefaultValueFactory = _ => d.CaptionShare };
         var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
         var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop (with a checkpoint) once this global step is reached; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, scenesPerStep, itemsPerScene, captionShare, warmup,
+            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, warmup,
             init, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
@@ -53,6 +54,7 @@ internal static class PretrainCommand
             InstructionSteps = r.GetValue(instructSteps),
             LearningRate = r.GetValue(lr),
             TurnsPerSequence = r.GetValue(turns),
+            CaptionsPerStep = r.GetValue(captionsPerStep),
             ScenesPerStep = r.GetValue(scenesPerStep),
             ItemsPerScene = r.GetValue(itemsPerScene),
             CaptionShare = r.GetValue(captionShare),

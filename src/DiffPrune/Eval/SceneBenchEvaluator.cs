@@ -14,23 +14,64 @@ namespace DiffPrune.Eval;
 /// </summary>
 public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer, ImageNormalization normalization, int batchSize = 16, int maxAnswerTokens = 8)
 {
-    /// <summary>Greedy answers to (image, prompt) queries, in order.</summary>
+    /// <summary>
+    /// Greedy answers to (image, prompt) queries, in order. Each distinct image (by reference) is encoded and
+    /// pre-LLM-pruned once for all its queries; without in-LLM droppers its visual prefix is also prefilled once and
+    /// its KV cache shared by its prompts (in-LLM droppers decide per prompt, so each query then runs whole).
+    /// </summary>
     public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries,
         Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
         using var _ = Autograd.NoGrad();
         var answers = new string[queries.Count];
-        for (int start = 0; start < queries.Count; start += batchSize)
+        var images = queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToList();
+        var imageIndex = new Dictionary<RgbImage, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < images.Count; i++) imageIndex[images[i]] = i;
+        var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => imageIndex[queries[q].Image]).ToDictionary(g => g.Key, g => g.ToArray());
+        bool shared = (droppers == null || droppers.Count == 0) && queries.All(q => q.Prompt.Length > 0);
+        for (int start = 0; start < images.Count; start += batchSize)
         {
-            var batch = queries.Skip(start).Take(batchSize).ToArray();
-            var pixels = ImageTensors.ToTensor(batch.Select(q => q.Image).ToArray(), normalization);
-            var text = batch.Select(q => ScenePrompt.PromptIds(tokenizer, q.Prompt)).ToArray();
-            var input = vlm.Prepare(pixels, text, preLlm) with { Droppers = droppers ?? [] };
-            var ids = Generation.Generate(vlm.LanguageModel, input, maxAnswerTokens, SamplingOptions.Greedy, tokenizer.EosId);
-            for (int i = 0; i < batch.Length; i++) answers[start + i] = tokenizer.Decode(ids[i]);
+            int count = Math.Min(batchSize, images.Count - start);
+            var pixels = ImageTensors.ToTensor(images.Skip(start).Take(count).ToArray(), normalization);
+            var tokens = vlm.EncodeImages(pixels);
+            if (preLlm != null) tokens = preLlm(tokens);
+            var projected = vlm.Projector.Forward(tokens.Features);
+            var rows = Enumerable.Range(0, count).SelectMany(i => byImage[start + i].Select(q => (Query: q, Image: i))).ToArray();
+            var prefix = shared ? Prefill(projected, tokens.PatchIndex) : null;
+            foreach (var chunk in rows.Chunk(batchSize * 4))
+            {
+                var ids = prefix != null
+                    ? AnswerOnPrefix(prefix, chunk.Select(r => r.Image).ToArray(), chunk.Select(r => queries[r.Query].Prompt).ToArray())
+                    : AnswerWhole(projected, tokens.PatchIndex, chunk.Select(r => r.Image).ToArray(), chunk.Select(r => queries[r.Query].Prompt).ToArray(), droppers);
+                for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = tokenizer.Decode(ids[i]);
+            }
         }
         return answers;
+    }
+
+    /// <summary>The prompt's shared part, BOS and the image, run once per image into a KV cache.</summary>
+    KvCache Prefill(Tensor projected, int[][] patchIndex)
+    {
+        int b = projected.Shape[0];
+        var head = Enumerable.Range(0, b).Select(_ => ScenePrompt.ImagePrefixIds(tokenizer)).ToArray();
+        var cache = new KvCache(vlm.Config.Text.NumLayers, b);
+        vlm.LanguageModel.Forward(vlm.BuildInput(projected, patchIndex, head) with { Cache = cache, LastLogitsOnly = true });
+        return cache;
+    }
+
+    int[][] AnswerOnPrefix(KvCache prefix, int[] imageOf, string[] prompts)
+    {
+        var text = prompts.Select(p => tokenizer.Encode(p, bos: false)).ToArray();
+        return Generation.Generate(vlm.LanguageModel, vlm.BuildContinuation(text, textBeforeImage: ScenePrompt.ImagePrefixIds(tokenizer).Length - 1), maxAnswerTokens, SamplingOptions.Greedy,
+            tokenizer.EosId, cache: prefix.Gather(imageOf));
+    }
+
+    int[][] AnswerWhole(Tensor projected, int[][] patchIndex, int[] imageOf, string[] prompts, IReadOnlyList<ITokenDropper>? droppers)
+    {
+        var input = vlm.BuildInput(projected.IndexSelect(0, imageOf), imageOf.Select(i => patchIndex[i]).ToArray(),
+            prompts.Select(p => ScenePrompt.PromptIds(tokenizer, p)).ToArray()) with { Droppers = droppers ?? [] };
+        return Generation.Generate(vlm.LanguageModel, input, maxAnswerTokens, SamplingOptions.Greedy, tokenizer.EosId);
     }
 
     /// <summary>Every question of <paramref name="examples"/> answered and scored per suite (VizWiz items use their degraded image).</summary>

@@ -64,6 +64,28 @@ public class SceneBenchEvaluatorTests
     }
 
     [Fact]
+    public void AnswersOnASharedImagePrefixEqualAnswersToWholePrompts()
+    {
+        var vlm = TinySceneVlm();
+        var examples = new SceneBench().Split(SceneSplit.Test, 3).ToArray();
+        var items = examples.SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, q.Prompt))).ToArray();
+        var eval = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 2);
+        var shared = eval.Answer(items);
+        // an in-LLM dropper that keeps every token makes each query run whole, with its own prefill
+        var whole = eval.Answer(items, droppers: [new KeepEverything()]);
+        Assert.Equal(whole, shared);
+        Assert.True(shared.Distinct().Count() > 1, "one answer to everything would not test the prefix");
+    }
+
+    sealed class KeepEverything : ITokenDropper
+    {
+        public int Layer => 1;
+        public bool NeedsAttention => false;
+        public int[][] Keep(TokenDropContext context) =>
+            Enumerable.Range(0, context.Hidden.Shape[0]).Select(_ => Enumerable.Range(0, context.Hidden.Shape[1]).ToArray()).ToArray();
+    }
+
+    [Fact]
     public void PruningHooksChangeWhatTheModelSees()
     {
         var vlm = TinySceneVlm();

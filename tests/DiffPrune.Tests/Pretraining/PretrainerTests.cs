@@ -23,6 +23,7 @@ public class PretrainerTests
         VisionBatch = 2,
         AlignmentSteps = 2,
         InstructionSteps = 3,
+        CaptionsPerStep = 4,
         ScenesPerStep = 2,
         ItemsPerScene = 2,
         CaptionShare = 0.3,
@@ -86,8 +87,8 @@ public class PretrainerTests
         Assert.All(reports, r => Assert.True(double.IsFinite(r.Loss) && r.Loss > 0 && !r.Skipped));
         Assert.Equal(2e-3, reports[0].LearningRate, 9);                                   // warmup of 1 step reaches the peak at once
         Assert.Equal((2e-3 + 2e-4) / 2, reports[2].LearningRate, 9);                     // cosine from the peak towards 10 %: halfway at step 2 of 3
-        Assert.Equal(4, reports[3].Examples);                                             // stage 1: one caption for each of 2 × 2 scenes
-        Assert.Equal(4, reports[5].Examples);                                             // stage 2: 2 scenes × 2 items
+        Assert.Equal(4, reports[3].Examples);                                             // stage 1: 4 captions
+        Assert.All(reports[5..], r => Assert.InRange(r.Examples, 4, 6));                  // stage 2: 2 scenes × 2 items, and each caption by chance
         Assert.Throws<InvalidOperationException>(() => t.TrainStep());
     }
 
@@ -178,7 +179,7 @@ public class PretrainerMultiTurnAndInitTests
     public void ARunCanStartFromAnotherRunsCheckpointAndTrainWithSeveralTurns()
     {
         using var dir = new TempDirectory();
-        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyModels.SceneLlava());
+        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, CaptionsPerStep = 2, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyModels.SceneLlava());
         while (!first.Done) first.TrainStep();
         first.SaveCheckpoint(dir.File("a.safetensors"));
         var options = new PretrainOptions { VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 2, ScenesPerStep = 2, ItemsPerScene = 2, TurnsPerSequence = 3, WarmupSteps = 1, InitFrom = dir.File("a.safetensors") };

@@ -10,7 +10,10 @@ public static class ScenePrompt
 {
     /// <summary>What the model sees before it answers: BOS, the image token, the prompt.</summary>
     public static int[] PromptIds(WordTokenizer tokenizer, string prompt) =>
-        [tokenizer.BosId, WordTokenizer.ImageId, .. tokenizer.Encode(prompt, bos: false)];
+        [.. ImagePrefixIds(tokenizer), .. tokenizer.Encode(prompt, bos: false)];
+
+    /// <summary>What every prompt starts with, BOS and the image token: a prefix several prompts about one image can share.</summary>
+    public static int[] ImagePrefixIds(WordTokenizer tokenizer) => [tokenizer.BosId, WordTokenizer.ImageId];
 
     /// <summary>The full training sequence and the index of its first answer token (the answer runs to EOS).</summary>
     public static (int[] Ids, int AnswerStart) TrainingIds(WordTokenizer tokenizer, string prompt, string answer)
@@ -34,7 +37,7 @@ public static class ScenePrompt
         for (int t = 1; t < turns.Count; t++)
             if (turns[t].Prompt.Length == 0)
                 throw new ArgumentException($"turn {t + 1} has an empty prompt: only the first turn (e.g. a caption) may, since an answer must follow its own prompt or the image", nameof(turns));
-        var ids = new List<int> { tokenizer.BosId, WordTokenizer.ImageId };
+        var ids = new List<int>(ImagePrefixIds(tokenizer));
         var mask = new List<bool> { false, false };
         var segments = new List<int> { 0, 0 };
         foreach (var (prompt, answer) in turns)

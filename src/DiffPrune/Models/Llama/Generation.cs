@@ -18,16 +18,19 @@ public static class Generation
     /// <summary>
     /// Runs <paramref name="prompt"/> (a prefill input without cache), then generates up to
     /// <paramref name="maxNewTokens"/> tokens per sample. A sample stops after <paramref name="eosId"/>; the
-    /// returned lists hold the generated ids (EOS included when produced).
+    /// returned lists hold the generated ids (EOS included when produced). A prompt that continues a prefix already in
+    /// <paramref name="cache"/> (e.g. <see cref="KvCache.Gather"/> of an image prefilled once) runs on it.
     /// </summary>
-    public static int[][] Generate(LlamaForCausalLM lm, DecoderInput prompt, int maxNewTokens, SamplingOptions sampling, int? eosId = null, bool useCache = true)
+    public static int[][] Generate(LlamaForCausalLM lm, DecoderInput prompt, int maxNewTokens, SamplingOptions sampling, int? eosId = null,
+        bool useCache = true, KvCache? cache = null)
     {
         using var _ = Autograd.NoGrad();
         int b = prompt.Embeds.Shape[0];
+        if (cache != null && !useCache) throw new ArgumentException("a prompt that continues a KV cache cannot be decoded by recomputation");
         var gen = new Generator(sampling.Seed);
         var outputs = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
         var done = new bool[b];
-        var cache = useCache ? new KvCache(lm.Config.NumLayers, b) : null;
+        cache ??= useCache ? new KvCache(lm.Config.NumLayers, b) : null;
         var first = lm.Forward(prompt with { Cache = cache, LastLogitsOnly = true });
         var next = Pick(first.Logits, sampling, gen);
 

@@ -47,6 +47,31 @@ public sealed class KvCache
     /// <summary>Floats held by all layers (keys + values), for memory accounting.</summary>
     public long FloatCount => _layers.Sum(l => (long)(l.Keys?.Numel ?? 0) + (l.Values?.Numel ?? 0));
 
+    /// <summary>
+    /// A cache whose sample i is sample <paramref name="rows"/>[i] of this one (keys, values, validity and next
+    /// position copied): a prefix computed once, e.g. an image, continued by several prompts.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A row outside 0..Batch−1.</exception>
+    public KvCache Gather(int[] rows)
+    {
+        foreach (int r in rows)
+            if (r < 0 || r >= Batch) throw new ArgumentOutOfRangeException(nameof(rows), $"row {r} of a KV cache of batch {Batch}");
+        var copy = new KvCache(Layers, rows.Length);
+        for (int l = 0; l < Layers; l++)
+        {
+            var e = _layers[l];
+            if (e.Keys == null) continue;
+            int s = e.Length;
+            var valid = new bool[rows.Length * s];
+            for (int i = 0; i < rows.Length; i++) Array.Copy(e.Valid, rows[i] * s, valid, i * s, s);
+            copy._layers[l].Keys = e.Keys.IndexSelect(0, rows);
+            copy._layers[l].Values = e.Values!.IndexSelect(0, rows);
+            copy._layers[l].Valid = valid;
+        }
+        for (int i = 0; i < rows.Length; i++) copy.NextPosition[i] = NextPosition[rows[i]];
+        return copy;
+    }
+
     /// <summary>Appends this step's keys/values to layer <paramref name="layer"/> and returns the full K, V and validity.</summary>
     internal (Tensor K, Tensor V, bool[] Valid) Append(int layer, Tensor k, Tensor v, bool[] valid)
     {

@@ -31,14 +31,18 @@ public sealed record PretrainOptions
     /// <summary>Stage 2 steps (questions of all suites, some captions).</summary>
     public int InstructionSteps { get; init; } = 2500;
 
-    /// <summary>Scenes per stage-1/2 step; each contributes <see cref="ItemsPerScene"/> sequences and one vision pass.</summary>
+    /// <summary>Captions (one scene each) per stage-1 step.</summary>
+    public int CaptionsPerStep { get; init; } = 32;
+
+    /// <summary>Scenes per stage-2 step; each contributes <see cref="ItemsPerScene"/> items and one vision pass (two with its VizWiz image).</summary>
     public int ScenesPerStep { get; init; } = 8;
 
-    /// <summary>Items per scene and step (drawn without replacement; a caption counts as an item), packed into
-    /// sequences of <see cref="TurnsPerSequence"/> turns.</summary>
+    /// <summary>Questions per scene and stage-2 step (drawn without replacement), packed into sequences of
+    /// <see cref="TurnsPerSequence"/> turns.</summary>
     public int ItemsPerScene { get; init; } = 4;
 
-    /// <summary>Chance that a stage-2 sequence is the scene's caption instead of a question (few caption tokens relative to answers).</summary>
+    /// <summary>Chance that a stage-2 scene also trains its caption (few caption tokens relative to answers, but the
+    /// pruner later trains on captions, so the model must keep describing images).</summary>
     public double CaptionShare { get; init; } = 0.1;
 
     /// <summary>Stage 1/2 peak learning rate (a small model from scratch wants a high one).</summary>
@@ -101,7 +105,7 @@ public sealed record PretrainOptions
         Require(VisionSteps >= 0 && AlignmentSteps >= 0 && InstructionSteps >= 0, $"stage steps must be ≥ 0 (got {VisionSteps}, {AlignmentSteps}, {InstructionSteps})");
         Require(TotalSteps > 0, "all three stages have 0 steps: nothing to train");
         Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");
-        Require(ScenesPerStep >= 1 && ItemsPerScene >= 1, $"ScenesPerStep = {ScenesPerStep}, ItemsPerScene = {ItemsPerScene} must be ≥ 1");
+        Require(CaptionsPerStep >= 1 && ScenesPerStep >= 1 && ItemsPerScene >= 1, $"CaptionsPerStep = {CaptionsPerStep}, ScenesPerStep = {ScenesPerStep}, ItemsPerScene = {ItemsPerScene} must be ≥ 1");
         Require(CaptionShare is >= 0 and <= 1, $"CaptionShare = {CaptionShare} is not in [0, 1]");
         Require(VisionLearningRate > 0 && LearningRate > 0, $"learning rates must be > 0 (got {VisionLearningRate}, {LearningRate})");
         Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
@@ -135,6 +139,7 @@ public sealed record PretrainOptions
         Line("vision_lr", VisionLearningRate);
         Line("alignment_steps", AlignmentSteps);
         Line("instruction_steps", InstructionSteps);
+        if (CaptionsPerStep != 32) Line("captions_per_step", CaptionsPerStep);
         Line("scenes_per_step", ScenesPerStep);
         Line("items_per_scene", ItemsPerScene);
         Line("caption_share", CaptionShare);

@@ -138,7 +138,43 @@ public sealed class Pretrainer
         return (loss, accuracy, sequences.Sum(q => q.Segments[^1]));
     }
 
+    /// <summary>Mean answer-token NLL and accuracy over <paramref name="sequences"/>, run in groups of similar length
+    /// (a short VizWiz sequence padded to a packed scene's length would cost as much as the scene).</summary>
     (Tensor Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences)
+    {
+        int answers = sequences.Sum(AnswerTokens);
+        Tensor? total = null;
+        double right = 0;
+        foreach (var group in LengthGroups(sequences))
+        {
+            var (loss, accuracy) = GroupLoss(group);
+            int n = group.Sum(AnswerTokens);
+            var weighted = loss.Mul((float)n / answers);
+            total = total == null ? weighted : total.Add(weighted);
+            right += accuracy * n;
+        }
+        return (total!, right / answers);
+    }
+
+    static int AnswerTokens(TrainingSequence s) => s.IsAnswer.Count(a => a);
+
+    /// <summary>Sequences sorted by length and cut where the length jumps by more than half.</summary>
+    static IEnumerable<List<TrainingSequence>> LengthGroups(List<TrainingSequence> sequences)
+    {
+        var group = new List<TrainingSequence>();
+        foreach (var s in sequences.OrderBy(s => s.Ids.Length))
+        {
+            if (group.Count > 0 && s.Ids.Length > 1.5 * group[0].Ids.Length)
+            {
+                yield return group;
+                group = [];
+            }
+            group.Add(s);
+        }
+        if (group.Count > 0) yield return group;
+    }
+
+    (Tensor Loss, double Accuracy) GroupLoss(List<TrainingSequence> sequences)
     {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
@@ -151,12 +187,12 @@ public sealed class Pretrainer
     }
 
     List<TrainingSequence> CaptionSequences(Generator gen, SceneOptions options) =>
-        SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep * Options.ItemsPerScene, options)
+        SceneBench.DrawTrainingScenes(gen, Options.CaptionsPerStep, options)
             .Select(s => Sequence(s.Image, [("", s.Caption)])).ToList();
 
-    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> of its items (drawn without replacement; the
-    /// caption replaces one, by chance, at most once), grouped by image (VizWiz items share a degraded one) into
-    /// sequences of up to <see cref="PretrainOptions.TurnsPerSequence"/> turns that do not see each other.</summary>
+    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> of its items (drawn without replacement) and, by
+    /// chance, its caption, grouped by image (VizWiz items share a degraded one) into sequences of up to
+    /// <see cref="PretrainOptions.TurnsPerSequence"/> turns that do not see each other.</summary>
     List<TrainingSequence> InstructionSequences(Generator gen, SceneOptions options)
     {
         var list = new List<TrainingSequence>();
@@ -165,18 +201,10 @@ public sealed class Pretrainer
             var items = SceneBench.Questions(scene);
             var order = gen.Permutation(items.Count);
             var picked = new List<(RgbImage Image, string Prompt, string Answer)>();
-            bool captioned = false;
-            for (int k = 0, next = 0; k < Options.ItemsPerScene && next < items.Count; k++)
-            {
-                if (!captioned && gen.NextDouble() < Options.CaptionShare)
-                {
-                    captioned = true;
-                    picked.Insert(0, (scene.Image, "", scene.Caption)); // first: an answer with no prompt must follow the image
-                    continue;
-                }
-                var item = items[order[next++]];
-                picked.Add((item.Image ?? scene.Image, item.Prompt, item.Answer));
-            }
+            if (gen.NextDouble() < Options.CaptionShare)
+                picked.Add((scene.Image, "", scene.Caption)); // first: an answer with no prompt must follow the image
+            foreach (int i in order.Take(Options.ItemsPerScene))
+                picked.Add((items[i].Image ?? scene.Image, items[i].Prompt, items[i].Answer));
             foreach (var group in picked.GroupBy(p => p.Image))
                 foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
                     list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()));

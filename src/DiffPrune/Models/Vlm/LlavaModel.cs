@@ -129,6 +129,32 @@ public sealed class LlavaModel : Module
         };
     }
 
+    /// <summary>
+    /// Text that continues a prefix ending with the image (<c>text before it; the image</c>), already in a KV cache:
+    /// embeddings of <paramref name="textAfterImage"/> (none empty), left-padded to a common length, at the positions
+    /// <see cref="BuildInput"/> gives text after the image (<paramref name="textBeforeImage"/> + N + m).
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty continuation (its first answer token would come from the prefix).</exception>
+    public DecoderInput BuildContinuation(int[][] textAfterImage, int textBeforeImage)
+    {
+        int b = textAfterImage.Length, len = textAfterImage.Max(t => t.Length), n = Config.Vision.NumPatches;
+        if (textAfterImage.Any(t => t.Length == 0)) throw new ArgumentException("every continuation needs at least one token");
+        var ids = new int[b * len];
+        var positions = new int[b * len];
+        var valid = new bool[b * len];
+        for (int i = 0; i < b; i++)
+        {
+            int pad = len - textAfterImage[i].Length;
+            for (int j = 0; j < textAfterImage[i].Length; j++)
+            {
+                ids[i * len + pad + j] = textAfterImage[i][j];
+                positions[i * len + pad + j] = textBeforeImage + n + j;
+                valid[i * len + pad + j] = true;
+            }
+        }
+        return new DecoderInput(LanguageModel.Embed(new IntTensor(ids, b, len)), positions, valid);
+    }
+
     static int[] TextSegments(int[]? segments, int length, int slot, int sample)
     {
         if (segments == null) return new int[length];
