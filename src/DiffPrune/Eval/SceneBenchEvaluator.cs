@@ -70,7 +70,8 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
     int[][] AnswerWhole(Tensor projected, int[][] patchIndex, int[] imageOf, string[] prompts, IReadOnlyList<ITokenDropper>? droppers)
     {
         var input = vlm.BuildInput(projected.IndexSelect(0, imageOf), imageOf.Select(i => patchIndex[i]).ToArray(),
-            prompts.Select(p => ScenePrompt.PromptIds(tokenizer, p)).ToArray()) with { Droppers = droppers ?? [] };
+            prompts.Select(p => ScenePrompt.PromptIds(tokenizer, p)).ToArray()) with
+        { Droppers = droppers ?? [] };
         return Generation.Generate(vlm.LanguageModel, input, maxAnswerTokens, SamplingOptions.Greedy, tokenizer.EosId);
     }
 
