@@ -10,19 +10,6 @@ public class TokenDroppingTests
 {
     static readonly int[][] Text = [[1, 5, 3, 9, 12, 7]];
 
-    /// <summary>Records the context it is handed and keeps every token.</summary>
-    sealed class Spy(int layer, bool needsAttention = false) : ITokenDropper
-    {
-        public TokenDropContext? Seen { get; private set; }
-        public int Layer => layer;
-        public bool NeedsAttention => needsAttention;
-        public TokenDropDecision Decide(TokenDropContext context)
-        {
-            Seen = context;
-            return new TokenDropDecision(Enumerable.Range(0, context.Batch).Select(_ => Enumerable.Range(0, context.Tokens).ToArray()).ToArray());
-        }
-    }
-
     [Fact]
     public void GatherAveragesEachSlotOverItsKeptTokenAndTheTokensMergedIntoIt()
     {
@@ -53,7 +40,7 @@ public class TokenDroppingTests
         using var _ = Autograd.NoGrad();
         var prompt = vlm.Prepare(TinyModels.Pixels(1, 12), Text);
         int t = prompt.Positions.Length, start = prompt.ImageSpans![0].Start;
-        var spy = new Spy(2);
+        var spy = new SpyDropper(2);
         lm.Forward(prompt with { Droppers = [spy] });
         var atLayer2 = spy.Seen!.Hidden;
 
@@ -86,7 +73,7 @@ public class TokenDroppingTests
         var lm = vlm.LanguageModel;
         using var _ = Autograd.NoGrad();
         var prompt = vlm.Prepare(TinyModels.Pixels(1, 14), Text);
-        var spy = new Spy(2, needsAttention: true);
+        var spy = new SpyDropper(2, needsAttention: true);
         lm.Forward(prompt with { Droppers = [spy] });
         var seen = spy.Seen!;
         Assert.Same(prompt.Embeds, seen.Input.Embeds);
@@ -102,7 +89,7 @@ public class TokenDroppingTests
         using var _ = Autograd.NoGrad();
         var prompt = TinyModels.Prompt(lm, [1, 4, 9, 2, 7]);
         var cache = new KvCache(lm.Config.NumLayers, 1);
-        var spy = new Spy(3);
+        var spy = new SpyDropper(3);
         lm.Forward(prompt with { Cache = cache, Droppers = [spy], ImageSpans = [new ImageSpan(1, 2)] });
         var layer = lm.Model.Layers[2];
         var keys = layer.SelfAttn.Keys(layer.InputLayerNorm.Forward(spy.Seen!.PreviousInput), spy.Seen.Positions);
@@ -113,7 +100,7 @@ public class TokenDroppingTests
     public void TwoStagesAtOneLayerAreRejected()
     {
         var lm = TinyModels.RandomLlama();
-        var prompt = TinyModels.Prompt(lm, [1, 4, 9]) with { ImageSpans = [new ImageSpan(1, 1)], Droppers = [new Spy(2), new Spy(2)] };
+        var prompt = TinyModels.Prompt(lm, [1, 4, 9]) with { ImageSpans = [new ImageSpan(1, 1)], Droppers = [new SpyDropper(2), new SpyDropper(2)] };
         Assert.Contains("two token droppers at layer 2", Assert.Throws<ArgumentException>(() => lm.Forward(prompt)).Message);
     }
 
