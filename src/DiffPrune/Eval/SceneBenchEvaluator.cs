@@ -3,14 +3,15 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
 using DiffPrune.Tensors;
 
 namespace DiffPrune.Eval;
 
 /// <summary>
 /// Answers SceneBench questions with a VLM (greedy decoding, batched, left-padded) and scores them with each
-/// suite's own score. Pruning plugs in through the VLM's two hooks: a pre-LLM function on the visual tokens and
-/// in-LLM token droppers.
+/// suite's own score. Pruning plugs in through the VLM's two hooks (a pre-LLM function on the visual tokens and
+/// in-LLM token droppers), or as an <see cref="IPruningMethod"/> that sets both.
 /// </summary>
 public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer, ImageNormalization normalization, int batchSize = 16, int maxAnswerTokens = 8)
 {
@@ -20,7 +21,15 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
     /// its KV cache shared by its prompts (in-LLM droppers decide per prompt, so each query then runs whole).
     /// </summary>
     public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries,
-        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null)
+        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null) =>
+        Answer(queries, preLlm, droppers, visionAttentions: false);
+
+    /// <summary>Greedy answers with <paramref name="method"/>'s hooks (the vision tower records attentions when the method reads them).</summary>
+    public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries, IPruningMethod method) =>
+        Answer(queries, method.PreLlm, method.Droppers, method.NeedsVisionAttentions);
+
+    string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries,
+        Func<VisualTokens, VisualTokens>? preLlm, IReadOnlyList<ITokenDropper>? droppers, bool visionAttentions)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
         using var _ = Autograd.NoGrad();
@@ -34,7 +43,7 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
         {
             int count = Math.Min(batchSize, images.Count - start);
             var pixels = ImageTensors.ToTensor(images.Skip(start).Take(count).ToArray(), normalization);
-            var tokens = vlm.EncodeImages(pixels);
+            var tokens = vlm.EncodeImages(pixels, visionAttentions);
             if (preLlm != null) tokens = preLlm(tokens);
             var projected = vlm.Projector.Forward(tokens.Features);
             var rows = Enumerable.Range(0, count).SelectMany(i => byImage[start + i].Select(q => (Query: q, Image: i))).ToArray();
@@ -77,10 +86,17 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
 
     /// <summary>Every question of <paramref name="examples"/> answered and scored per suite (VizWiz items use their degraded image).</summary>
     public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples,
-        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null)
+        Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null) =>
+        Evaluate(examples, queries => Answer(queries, preLlm, droppers));
+
+    /// <summary>Every question of <paramref name="examples"/> answered with <paramref name="method"/> and scored per suite.</summary>
+    public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, IPruningMethod method) =>
+        Evaluate(examples, queries => Answer(queries, method));
+
+    static IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, Func<IReadOnlyList<(RgbImage Image, string Prompt)>, string[]> answer)
     {
         var items = examples.SelectMany(e => e.Items.Select(q => (Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
-        var answers = Answer(items.Select(x => (x.Image, x.Item.Prompt)).ToArray(), preLlm, droppers);
+        var answers = answer(items.Select(x => (x.Image, x.Item.Prompt)).ToArray());
         return SceneSuites.All.Select(suite =>
         {
             var idx = Enumerable.Range(0, items.Length).Where(i => items[i].Item.Suite == suite).ToArray();

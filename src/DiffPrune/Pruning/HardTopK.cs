@@ -12,13 +12,12 @@ public static class HardTopK
     {
         if (logits.Rank != 2) throw new ArgumentException($"hard top-K needs logits (B, N); got {logits.Describe()}", nameof(logits));
         int b = logits.Shape[0], n = logits.Shape[1];
-        if (k < 1 || k > n) throw new ArgumentOutOfRangeException(nameof(k), $"K must be in 1..N (got K = {k}, N = {n})");
-        var data = logits.Data;
+        TokenBudget.Check(k, n, nameof(k));
         var result = new int[b][];
         for (int r = 0; r < b; r++)
         {
-            var row = data.Slice(r * n, n).ToArray();
-            result[r] = Enumerable.Range(0, n).OrderByDescending(i => row[i]).ThenBy(i => i).Take(k).Order().ToArray();
+            var row = logits.Data.Slice(r * n, n).ToArray();
+            result[r] = Ranking.Top(k, Enumerable.Range(0, n), i => row[i]).Order().ToArray();
         }
         return result;
     }

@@ -18,7 +18,7 @@ public sealed record TokenPrunerConfig(int VisionWidth, int Heads, int Layers, i
 /// Throttler and denoiser are gone. Saved as its own small folder (pruner.json + pruner.safetensors) that loads
 /// without any training code.
 /// </summary>
-public sealed class TokenPruner
+public sealed class TokenPruner : PreLlmPruner
 {
     const string ConfigFile = "pruner.json", WeightsFile = "pruner.safetensors";
 
@@ -28,10 +28,11 @@ public sealed class TokenPruner
     /// <summary>The configuration.</summary>
     public TokenPrunerConfig Config { get; }
 
+
+
     /// <summary>A pruner from a (trained) scorer keeping <paramref name="config"/>.Keep tokens.</summary>
-    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config)
+    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config) : base("DiffPrune", config.Keep)
     {
-        if (config.Keep < 1) throw new ArgumentOutOfRangeException(nameof(config), $"a pruner must keep at least 1 token (got {config.Keep})");
         Scorer = scorer;
         Config = config;
     }
@@ -39,12 +40,11 @@ public sealed class TokenPruner
     /// <summary>Keeps the K highest-scoring tokens of each image, in original order.</summary>
     /// <exception cref="ArgumentOutOfRangeException">K exceeds the tokens there are.</exception>
     /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>
-    public VisualTokens Prune(VisualTokens tokens)
+    public override VisualTokens Prune(VisualTokens tokens)
     {
         if (tokens.Features.Shape[2] != Config.VisionWidth)
             throw new ArgumentException($"pruner scores features of width {Config.VisionWidth}, got {tokens.Features.Describe()}");
-        if (Config.Keep > tokens.Count)
-            throw new ArgumentOutOfRangeException(nameof(tokens), $"pruner keeps {Config.Keep} tokens but images have {tokens.Count} (K must be in 1..N)");
+        TokenBudget.Check(Config.Keep, tokens.Count, nameof(tokens));
         using var _ = Autograd.NoGrad();
         return tokens.Select(HardTopK.Indices(Scorer.Forward(tokens.Features), Config.Keep));
     }

@@ -5,6 +5,7 @@ using DiffPrune.Eval;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 
@@ -81,8 +82,8 @@ public class SceneBenchEvaluatorTests
     {
         public int Layer => 1;
         public bool NeedsAttention => false;
-        public int[][] Keep(TokenDropContext context) =>
-            Enumerable.Range(0, context.Hidden.Shape[0]).Select(_ => Enumerable.Range(0, context.Hidden.Shape[1]).ToArray()).ToArray();
+        public TokenDropDecision Decide(TokenDropContext context) =>
+            new(Enumerable.Range(0, context.Hidden.Shape[0]).Select(_ => Enumerable.Range(0, context.Hidden.Shape[1]).ToArray()).ToArray());
     }
 
     [Fact]
@@ -97,5 +98,20 @@ public class SceneBenchEvaluatorTests
         Assert.Equal(full, keepAll);
         var keep4 = eval.Answer(items, preLlm: t => t.Select(t.PatchIndex.Select(_ => new[] { 0, 1, 2, 3 }).ToArray()));
         Assert.NotEqual(full, keep4);
+    }
+
+    [Fact]
+    public void EveryComparedMethodRunsThroughTheEvaluatorAtSceneBenchGeometry()
+    {
+        var vlm = TinySceneVlm();
+        var examples = new SceneBench().Split(SceneSplit.Test, 1).ToArray();
+        var eval = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 8);
+        var items = examples[0].Items.Select(q => (q.Image ?? examples[0].Scene.Image, q.Prompt)).ToArray();
+        foreach (var name in PruningMethods.Names) // at 16 of 144, the paper's 64 of 576
+            Assert.Equal(SceneSuites.All, eval.Evaluate(examples, PruningMethods.Create(name, vlm, 16)).Select(s => s.Suite));
+        var fastV = PruningMethods.Create("FastV", vlm, 16);
+        var answers = eval.Answer(items, fastV);
+        Assert.Equal(eval.Answer(items, droppers: fastV.Droppers), answers);
+        Assert.NotEqual(eval.Answer(items), answers);
     }
 }

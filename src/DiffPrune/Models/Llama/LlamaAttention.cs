@@ -38,12 +38,10 @@ public sealed class LlamaAttention : Module
     /// </summary>
     public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs, AttentionMask? mask = null)
     {
-        int b = x.Shape[0], t = x.Shape[1], hd = _cfg.HeadDim;
-        var q = QProj.Forward(x).Reshape(b, t, _cfg.NumHeads, hd).Transpose(1, 2);   // (B, H, T, D)
-        var k = KProj.Forward(x).Reshape(b, t, _cfg.NumKvHeads, hd).Transpose(1, 2); // (B, Hkv, T, D)
-        var v = VProj.Forward(x).Reshape(b, t, _cfg.NumKvHeads, hd).Transpose(1, 2); // (B, Hkv, T, D)
-        q = F.Rope(q, positions, _cfg.RopeTheta, RopeStyle.Half);
-        k = F.Rope(k, positions, _cfg.RopeTheta, RopeStyle.Half);
+        int b = x.Shape[0], t = x.Shape[1];
+        var q = Queries(x, positions);
+        var k = Keys(x, positions);
+        var v = Heads(VProj, x, _cfg.NumKvHeads);
         var keyValid = valid;
         if (cache != null) (k, v, keyValid) = cache.Append(layer, k, v, valid);
         mask ??= CausalMask(keyValid, b);
@@ -54,4 +52,13 @@ public sealed class LlamaAttention : Module
     /// <summary>Causal attention over keys whose validity is <paramref name="keyValid"/> (B·S).</summary>
     public static AttentionMask CausalMask(bool[] keyValid, int batch) =>
         keyValid.All(ok => ok) ? AttentionMask.Causal : AttentionMask.Causal.And(AttentionMask.KeyPadding(keyValid, batch));
+
+    /// <summary>Rotated queries (B, H, T, D) of the normed input x (B, T, d) at <paramref name="positions"/> (B·T).</summary>
+    public Tensor Queries(Tensor x, int[] positions) => F.Rope(Heads(QProj, x, _cfg.NumHeads), positions, _cfg.RopeTheta, RopeStyle.Half);
+
+    /// <summary>Rotated keys (B, Hkv, T, D) of the normed input x (B, T, d) at <paramref name="positions"/> (B·T), as the KV cache holds them.</summary>
+    public Tensor Keys(Tensor x, int[] positions) => F.Rope(Heads(KProj, x, _cfg.NumKvHeads), positions, _cfg.RopeTheta, RopeStyle.Half);
+
+    /// <summary>proj(x) (B, T, heads·D) split into heads (B, heads, T, D).</summary>
+    Tensor Heads(Linear proj, Tensor x, int heads) => proj.Forward(x).Reshape(x.Shape[0], x.Shape[1], heads, _cfg.HeadDim).Transpose(1, 2);
 }

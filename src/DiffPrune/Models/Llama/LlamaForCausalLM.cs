@@ -11,7 +11,7 @@ public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid 
 {
     /// <summary>KV cache to extend (null: no cache).</summary>
     public KvCache? Cache { get; init; }
-    /// <summary>In-LLM pruning stages, applied in order of their layer.</summary>
+    /// <summary>In-LLM pruning stages, applied in order of their layer (at most one per layer).</summary>
     public IReadOnlyList<ITokenDropper> Droppers { get; init; } = [];
     /// <summary>Image spans per sample (needed by droppers).</summary>
     public ImageSpan[]? ImageSpans { get; init; }
@@ -38,8 +38,8 @@ public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid 
 /// <param name="Valid">Their validity.</param>
 /// <param name="ImageSpans">Image spans after dropping (null when none were given).</param>
 /// <param name="Attentions">Per layer (B, H, T, S) when requested.</param>
-/// <param name="Kept">Per dropping stage, the kept indices it chose (into that stage's input).</param>
-public sealed record DecoderOutput(Tensor Logits, int[] Positions, bool[] Valid, ImageSpan[]? ImageSpans, IReadOnlyList<Tensor>? Attentions, IReadOnlyList<int[][]> Kept);
+/// <param name="Decisions">Per dropping stage, in layer order, the decision it made (indices into that stage's input).</param>
+public sealed record DecoderOutput(Tensor Logits, int[] Positions, bool[] Valid, ImageSpan[]? ImageSpans, IReadOnlyList<Tensor>? Attentions, IReadOnlyList<TokenDropDecision> Decisions);
 
 /// <summary>The decoder stack: embed_tokens, layers, norm (HF <c>LlamaModel</c>, prefix <c>model.</c>).</summary>
 public sealed class LlamaModel : Module
@@ -101,39 +101,53 @@ public sealed class LlamaForCausalLM : Module
         if (input.Cache is { } c && (c.Batch != b || c.Layers != Config.NumLayers))
             throw new ArgumentException($"KV cache is for batch {c.Batch} and {c.Layers} layers, input has batch {b} and the model {Config.NumLayers} layers");
         var spans = input.ImageSpans;
-        var droppers = input.Droppers.OrderBy(d => d.Layer).ToList();
-        foreach (var d in droppers)
-            if (d.Layer < 1 || d.Layer >= Config.NumLayers)
-                throw new ArgumentException($"token dropper at layer {d.Layer}: must be in 1..{Config.NumLayers - 1}");
-        if (droppers.Count > 0 && spans == null) throw new ArgumentException("token droppers need the image spans of the input");
+        var droppers = OrderedDroppers(input, spans);
         var segments = input.Segments;
         if (segments != null && (input.Cache != null || droppers.Count > 0 || segments.Length != positions.Length))
             throw new ArgumentException($"decoder: {segments.Length} segment ids for {positions.Length} tokens; packed segments work without KV cache and token droppers");
 
         var attentions = input.OutputAttentions ? new List<Tensor>() : null;
-        var kept = new List<int[][]>();
+        var decisions = new List<TokenDropDecision>();
         Tensor? previousProbs = null;
         var mask = SharedMask(input.Cache, valid, segments, b);
+        var previousInput = h;
         int next = 0;
         for (int l = 0; l < Config.NumLayers; l++)
         {
-            while (next < droppers.Count && droppers[next].Layer == l)
+            if (next < droppers.Count && droppers[next].Layer == l)
             {
-                var ctx = new TokenDropContext(h, previousProbs, positions, valid, spans!, this);
-                var keep = droppers[next].Keep(ctx);
-                kept.Add(keep);
-                (h, positions, valid, spans) = DropTokens(h, positions, valid, spans!, keep);
+                var decision = droppers[next].Decide(new TokenDropContext(h, previousInput, previousProbs, positions, valid, spans!, input, this));
+                decisions.Add(decision);
+                (h, positions, valid, spans) = DropTokens(h, positions, valid, spans!, decision);
                 mask = SharedMask(input.Cache, valid, segments, b);
                 next++;
             }
             bool wantProbs = input.OutputAttentions || (next < droppers.Count && droppers[next].Layer == l + 1 && droppers[next].NeedsAttention);
+            previousInput = h;
             (h, previousProbs) = Model.Layers[l].Forward(h, positions, valid, input.Cache, l, wantProbs, mask);
             if (previousProbs != null) attentions?.Add(previousProbs);
         }
         UpdateNextPositions(input.Cache, positions, valid, b);
         h = Model.Norm.Forward(h);
         if (input.LastLogitsOnly) h = h.Slice(1, h.Shape[1] - 1, h.Shape[1]);
-        return new DecoderOutput(Head(h), positions, valid, spans, attentions, kept);
+        return new DecoderOutput(Head(h), positions, valid, spans, attentions, decisions);
+    }
+
+    /// <summary>The droppers in layer order, checked: one per layer, each in 1..L−1, and image spans to act on.</summary>
+    List<ITokenDropper> OrderedDroppers(DecoderInput input, ImageSpan[]? spans)
+    {
+        var droppers = input.Droppers.OrderBy(d => d.Layer).ToList();
+        for (int i = 0; i < droppers.Count; i++)
+        {
+            int layer = droppers[i].Layer;
+            if (layer < 1 || layer >= Config.NumLayers)
+                throw new ArgumentException($"token dropper at layer {layer}: must be in 1..{Config.NumLayers - 1}");
+            // a second stage at the same layer would be handed the first one's attention, which no longer fits its tokens
+            if (i > 0 && droppers[i - 1].Layer == layer)
+                throw new ArgumentException($"two token droppers at layer {layer}: give each layer at most one stage");
+        }
+        if (droppers.Count > 0 && spans == null) throw new ArgumentException("token droppers need the image spans of the input");
+        return droppers;
     }
 
     /// <summary>Without a KV cache every layer sees the same keys: one mask, built once (with a cache each layer builds its own from the cached keys).</summary>
@@ -163,26 +177,21 @@ public sealed class LlamaForCausalLM : Module
         return next;
     }
 
-    /// <summary>Keeps, per sample, the tokens <paramref name="keep"/> (ascending) of h, positions, validity and spans.</summary>
-    static (Tensor, int[], bool[], ImageSpan[]) DropTokens(Tensor h, int[] positions, bool[] valid, ImageSpan[] spans, int[][] keep)
+    /// <summary>Applies <paramref name="decision"/> to h (kept or merged rows), positions, validity and spans.</summary>
+    static (Tensor, int[], bool[], ImageSpan[]) DropTokens(Tensor h, int[] positions, bool[] valid, ImageSpan[] spans, TokenDropDecision decision)
     {
         int b = h.Shape[0], t = h.Shape[1];
-        if (keep.Length != b) throw new ArgumentException($"token dropper returned {keep.Length} keep lists for batch {b}");
-        int k = keep[0].Length;
-        var flat = new int[b * k];
+        var kept = decision.Gather(h); // validates the decision
+        int k = decision.Count;
         var newPos = new int[b * k];
         var newValid = new bool[b * k];
         var newSpans = new ImageSpan[b];
         for (int i = 0; i < b; i++)
         {
-            var ki = keep[i];
-            if (ki.Length != k) throw new ArgumentException($"token dropper kept {ki.Length} tokens of sample {i} but {k} of sample 0; every sample must keep as many");
+            var ki = decision.Keep[i];
             int before = 0, inside = 0;
             for (int j = 0; j < k; j++)
             {
-                if (ki[j] < 0 || ki[j] >= t || (j > 0 && ki[j] <= ki[j - 1]))
-                    throw new ArgumentException($"token dropper: keep list of sample {i} must be ascending indices in 0..{t - 1}");
-                flat[i * k + j] = i * t + ki[j];
                 newPos[i * k + j] = positions[i * t + ki[j]];
                 newValid[i * k + j] = valid[i * t + ki[j]];
                 if (ki[j] < spans[i].Start) before++;
@@ -190,7 +199,6 @@ public sealed class LlamaForCausalLM : Module
             }
             newSpans[i] = new ImageSpan(before, inside);
         }
-        var kept = h.Reshape(b * t, h.Shape[2]).IndexSelect(0, flat).Reshape(b, k, h.Shape[2]);
         return (kept, newPos, newValid, newSpans);
     }
 }

@@ -1,3 +1,4 @@
+using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Tensors;
 
@@ -37,6 +38,18 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
             patches[i] = sorted.Select(j => PatchIndex[i][j]).ToArray();
         }
         var features = Features.Reshape(b * n, d).IndexSelect(0, flat).Reshape(b, k, d);
+        return this with { Features = features, PatchIndex = patches };
+    }
+
+    /// <summary>
+    /// Keeps tokens <paramref name="decision"/>.Keep (ascending, per sample) and averages the tokens its MergeInto
+    /// assigns into their slot; a merged token stands for its kept token's patch (VisionZip's contextual tokens).
+    /// </summary>
+    /// <exception cref="ArgumentException">The decision does not fit these tokens.</exception>
+    public VisualTokens Merge(TokenDropDecision decision)
+    {
+        var features = decision.Gather(Features);
+        var patches = decision.Keep.Select((keep, i) => keep.Select(j => PatchIndex[i][j]).ToArray()).ToArray();
         return this with { Features = features, PatchIndex = patches };
     }
 }

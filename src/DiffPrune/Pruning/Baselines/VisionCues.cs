@@ -1,0 +1,53 @@
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Pruning.Baselines;
+
+/// <summary>
+/// What CLS-attention methods read from the vision tower. The feature layer is the last layer the VLM ran (LLaVA's
+/// −2), so its attention is the last of <see cref="VisionOutput.Attentions"/> and its input the hidden state before
+/// its output. Token j of sample b is patch PatchIndex[b][j]: row and column 1 + PatchIndex[b][j] (CLS is 0).
+/// </summary>
+internal static class VisionCues
+{
+    /// <summary>CLS → patch attention of the feature layer, summed over heads, for each of sample b's tokens.</summary>
+    /// <exception cref="ArgumentException">The tokens were encoded without attentions.</exception>
+    public static float[] ClsAttention(VisualTokens tokens, int b, string method)
+    {
+        var attn = tokens.Vision.Attentions![FeatureLayer(tokens, method)]; // (B, H, 1 + N, 1 + N)
+        var scores = new float[tokens.Count];
+        for (int j = 0; j < scores.Length; j++)
+            for (int head = 0; head < attn.Shape[1]; head++) scores[j] += attn[b, head, 0, 1 + tokens.PatchIndex[b][j]];
+        return scores;
+    }
+
+    /// <summary>Attention heads of the feature layer.</summary>
+    public static int Heads(VisualTokens tokens, string method) => tokens.Vision.Attentions![FeatureLayer(tokens, method)].Shape[1];
+
+    /// <summary>
+    /// The feature layer's keys averaged over heads (VisionZip's merge metric) for sample b's tokens (N, d_v / H):
+    /// that layer's layer_norm1 and k_proj applied again to its input.
+    /// </summary>
+    public static Tensor MeanHeadKeys(ClipVisionTransformer tower, VisualTokens tokens, int b, string method)
+    {
+        int layer = FeatureLayer(tokens, method);
+        var block = tower.Encoder.Layers[layer];
+        var input = tokens.Vision.HiddenStates[layer];                        // (B, 1 + N, d_v): what entered the layer
+        var rows = tokens.PatchIndex[b].Select(p => b * input.Shape[1] + 1 + p).ToArray();
+        var x = input.Reshape(-1, input.Shape[2]).IndexSelect(0, rows);      // (N, d_v)
+        int heads = block.SelfAttn.Heads;
+        var keys = block.SelfAttn.KProj.Forward(block.LayerNorm1.Forward(x)); // (N, d_v)
+        return keys.Reshape(rows.Length, heads, input.Shape[2] / heads).Mean(1);
+    }
+
+    /// <summary>Index of the feature layer (the last with attentions).</summary>
+    /// <exception cref="ArgumentException">No attentions were recorded.</exception>
+    static int FeatureLayer(VisualTokens tokens, string method)
+    {
+        var attentions = tokens.Vision.Attentions;
+        if (attentions == null || attentions.Count == 0)
+            throw new ArgumentException($"{method} reads the vision tower's CLS attention: encode the images with attentions (outputVisionAttentions: true)");
+        return attentions.Count - 1;
+    }
+}
