@@ -9,8 +9,9 @@ namespace DiffPrune.Pruning;
 /// <param name="VisionWidth">d_v of the features it scores.</param>
 /// <param name="Heads">Scorer attention heads.</param>
 /// <param name="Layers">Scorer encoder blocks.</param>
-/// <param name="Keep">Tokens kept per image (K).</param>
-public sealed record TokenPrunerConfig(int VisionWidth, int Heads, int Layers, int Keep);
+/// <param name="Keep">Tokens kept per image (K); in threshold mode, the mean K the threshold was calibrated to.</param>
+/// <param name="Threshold">Threshold mode: keep each image's tokens whose logit reaches this (null: top-K).</param>
+public sealed record TokenPrunerConfig(int VisionWidth, int Heads, int Layers, int Keep, float? Threshold = null);
 
 /// <summary>
 /// DiffPrune at inference (paper Eq. 3): the trained scorer ranks the visual tokens and a hard top-K gather keeps
@@ -30,23 +31,57 @@ public sealed class TokenPruner : PreLlmPruner
 
 
 
-    /// <summary>A pruner from a (trained) scorer keeping <paramref name="config"/>.Keep tokens.</summary>
-    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config) : base("DiffPrune", config.Keep)
+    /// <summary>A pruner from a (trained) scorer keeping <paramref name="config"/>.Keep tokens (or, with a threshold,
+    /// the tokens that reach it).</summary>
+    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config) : base(config.Threshold == null ? "DiffPrune" : "DiffPrune (threshold)", config.Keep)
     {
         Scorer = scorer;
         Config = config;
     }
 
-    /// <summary>Keeps the K highest-scoring tokens of each image, in original order.</summary>
+    /// <summary>
+    /// Keeps, in original order, the K highest-scoring tokens of each image or, in threshold mode, every token whose
+    /// logit reaches the threshold (at least the best one), so that each image keeps as many as it needs.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">K exceeds the tokens there are.</exception>
     /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>
     public override VisualTokens Prune(VisualTokens tokens)
+    {
+        using var _ = Autograd.NoGrad();
+        var logits = Logits(tokens);
+        if (Config.Threshold is not float threshold) return tokens.Select(HardTopK.Indices(logits, Config.Keep));
+        int n = logits.Shape[1];
+        var all = logits.Data.ToArray();
+        return tokens.Select(Enumerable.Range(0, logits.Shape[0]).Select(i =>
+        {
+            var kept = Enumerable.Range(0, n).Where(j => all[i * n + j] >= threshold).ToArray();
+            return kept.Length > 0 ? kept : [System.Numerics.Tensors.TensorPrimitives.IndexOfMax(all.AsSpan(i * n, n))];
+        }).ToArray());
+    }
+
+    /// <summary>Scorer logits (B, N) of the tokens.</summary>
+    /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>
+    public Tensor Logits(VisualTokens tokens)
     {
         if (tokens.Features.Shape[2] != Config.VisionWidth)
             throw new ArgumentException($"pruner scores features of width {Config.VisionWidth}, got {tokens.Features.Describe()}");
         TokenBudget.Check(Config.Keep, tokens.Count, nameof(tokens));
         using var _ = Autograd.NoGrad();
-        return tokens.Select(HardTopK.Indices(Scorer.Forward(tokens.Features), Config.Keep));
+        return Scorer.Forward(tokens.Features);
+    }
+
+    /// <summary>
+    /// The same scorer in threshold mode: the threshold is the (K·B)-th largest logit over the B images of
+    /// <paramref name="calibration"/> (validation images), so that those images keep K tokens on average, more where the
+    /// scorer rates many tokens highly and fewer where it rates few.
+    /// </summary>
+    public TokenPruner WithCalibratedThreshold(VisualTokens calibration)
+    {
+        var logits = Logits(calibration).Data.ToArray();
+        Array.Sort(logits);
+        int b = calibration.Features.Shape[0];
+        float threshold = logits[logits.Length - Math.Min(Config.Keep * b, logits.Length)];
+        return new TokenPruner(Scorer, Config with { Threshold = threshold });
     }
 
     /// <summary>Writes pruner.json and pruner.safetensors into <paramref name="dir"/> (each atomically).</summary>

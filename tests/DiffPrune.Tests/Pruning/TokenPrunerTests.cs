@@ -55,6 +55,48 @@ public class TokenPrunerTests
     }
 
     [Fact]
+    public void ThresholdModeKeepsKOnAverageOverTheCalibrationImagesWithAKPerImage()
+    {
+        var calibration = Tokens(b: 6);
+        var adaptive = Pruner(keep: 5).WithCalibratedThreshold(calibration);
+        Assert.NotNull(adaptive.Config.Threshold);
+        var kept = adaptive.Prune(calibration);
+        var counts = Enumerable.Range(0, 6).Select(kept.CountOf).ToArray();
+        Assert.Equal(30, counts.Sum());                              // mean K = 5 exactly on the calibration images
+        Assert.True(counts.Distinct().Count() > 1, $"every image kept the same number ({string.Join(", ", counts)})");
+        var logits = adaptive.Scorer.Forward(calibration.Features);
+        for (int b = 0; b < 6; b++)
+        {
+            var expected = Enumerable.Range(0, 16).Where(i => logits.Data[b * 16 + i] >= adaptive.Config.Threshold).ToArray();
+            Assert.Equal(expected, kept.PatchIndex[b]);
+            for (int j = counts[b]; j < kept.Count; j++)                // padding slots hold zeros
+                for (int c = 0; c < 24; c++) Assert.Equal(0f, kept.Features.Data[(b * kept.Count + j) * 24 + c]);
+        }
+        // a threshold above every logit still keeps each image's best token
+        var strict = new TokenPruner(adaptive.Scorer, adaptive.Config with { Threshold = 1e9f });
+        Assert.All(strict.Prune(calibration).PatchIndex, p => Assert.Single(p));
+    }
+
+    [Fact]
+    public void ImagesThatKeepDifferentNumbersOfTokensGetTheirOwnLogitsInABatch()
+    {
+        var vlm = new LlavaModel(TinyModels.Llava(), new Generator(3));
+        var tokens = vlm.EncodeImages(TinyModels.Pixels(3, 5));
+        int[][] keep = [[0, 4, 9], [1, 2, 3, 5, 8, 15], [7]];
+        int[][] text = [[1, 3, 7, 8], [1, 3, 9], [1, 3, 7, 8, 6]];
+        var kept = tokens.Select(keep);
+        using var _ = Autograd.NoGrad();
+        var batched = vlm.LanguageModel.Forward(vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, text) with { LastLogitsOnly = true }).Logits;
+        int v = batched.Shape[^1];
+        for (int i = 0; i < 3; i++)
+        {
+            var alone = vlm.EncodeImages(TinyModels.Pixels(3, 5).Slice(0, i, i + 1)).Select([keep[i]]);
+            var single = vlm.LanguageModel.Forward(vlm.BuildInput(vlm.Projector.Forward(alone.Features), alone.PatchIndex, [text[i]]) with { LastLogitsOnly = true }).Logits;
+            TinyModels.AssertClose(single.Data, batched.Data.Slice(i * v, v), 1e-4f, $"sample {i}");
+        }
+    }
+
+    [Fact]
     public void BadBudgetsWidthsAndFoldersAreNamed()
     {
         Assert.Contains("1..N", Assert.Throws<ArgumentOutOfRangeException>(() => Pruner(keep: 17).Prune(Tokens())).Message);

@@ -61,8 +61,9 @@ public sealed class LlavaModel : Module
     }
 
     /// <summary>
-    /// Builds the language-model input: per sample, text before the image token, the projected visual tokens, the
-    /// text after. Samples are left-padded to a common length. Position ids: visual token j gets
+    /// Builds the language-model input: per sample, text before the image token, the projected visual tokens (the
+    /// first patchIndex[i].Length of the K slots: adaptive pruners keep different numbers), the text after. Samples
+    /// are left-padded to a common length. Position ids: visual token j gets
     /// start + PatchIndex[j] and text after the image start + N + m, exactly as if all N tokens were present
     /// (with <paramref name="reindex"/>, positions are contiguous instead).
     /// <paramref name="textSegments"/> (per text token: 0 = seen by all later tokens, s &gt; 0 = turn s) packs several
@@ -72,20 +73,21 @@ public sealed class LlavaModel : Module
     /// </summary>
     public DecoderInput BuildInput(Tensor projected, int[][] patchIndex, int[][] textIds, bool reindex = false, int[][]? textSegments = null)
     {
-        int b = projected.Shape[0], k = projected.Shape[1], d = Config.Text.HiddenSize, n = Config.Vision.NumPatches;
+        int b = projected.Shape[0], slots = projected.Shape[1], d = Config.Text.HiddenSize, n = Config.Vision.NumPatches;
         if (textIds.Length != b || patchIndex.Length != b || (textSegments != null && textSegments.Length != b))
             throw new ArgumentException($"batch of {b} images but {textIds.Length} texts, {patchIndex.Length} patch index lists and {textSegments?.Length} segment lists");
         var pieces = new List<Tensor>();
         var rows = new List<(int[] Pos, int[] Text, int[] Segment, int Start, int Length)>();
         for (int i = 0; i < b; i++)
         {
-            int slot = ImageSlot(textIds[i], i);
+            int slot = ImageSlot(textIds[i], i), k = patchIndex[i].Length;
+            if (k < 1 || k > slots) throw new ArgumentException($"sample {i} has {k} patch indices for {slots} visual token slots");
             var pre = textIds[i][..slot];
             var post = textIds[i][(slot + 1)..];
             var turn = TextSegments(textSegments?[i], textIds[i].Length, slot, i);
             var parts = new List<Tensor>();
             if (pre.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(pre, 1, pre.Length)));
-            parts.Add(projected.Slice(0, i, i + 1));
+            parts.Add(k == slots ? projected.Slice(0, i, i + 1) : projected.Slice(0, i, i + 1).Slice(1, 0, k));
             if (post.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(post, 1, post.Length)));
             pieces.Add(Tensor.Cat(parts, 1));
             var pos = new int[pre.Length + k + post.Length];

@@ -14,31 +14,50 @@ namespace DiffPrune.Models.Vlm;
 /// <param name="Vision">The vision tower's output (hidden states, attentions) the tokens came from.</param>
 public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOutput Vision)
 {
-    /// <summary>Number of tokens per sample.</summary>
+    /// <summary>Token slots per sample (the most any sample holds; see <see cref="CountOf"/>).</summary>
     public int Count => Features.Shape[1];
 
-    /// <summary>Keeps tokens <paramref name="keep"/> per sample (indices into the current tokens; sorted here to keep the original order).</summary>
+    /// <summary>Tokens sample <paramref name="i"/> holds: its first CountOf(i) slots are real, the rest zero padding
+    /// (after an adaptive pruner, samples keep different numbers).</summary>
+    public int CountOf(int i) => PatchIndex[i].Length;
+
+    /// <summary>
+    /// Keeps tokens <paramref name="keep"/> per sample (indices into the current tokens; sorted here to keep the
+    /// original order). Samples may keep different numbers: features are zero-padded to the longest list.
+    /// </summary>
+    /// <exception cref="ArgumentException">A list is empty, repeats an index or leaves 0..Count−1.</exception>
     public VisualTokens Select(int[][] keep)
     {
         int b = Features.Shape[0], n = Features.Shape[1], d = Features.Shape[2];
         if (keep.Length != b) throw new ArgumentException($"{keep.Length} keep lists for a batch of {b}");
-        int k = keep[0].Length;
+        int k = keep.Max(l => l.Length);
         var flat = new int[b * k];
+        var present = new bool[b * k];
         var patches = new int[b][];
         for (int i = 0; i < b; i++)
         {
             var sorted = keep[i].Order().ToArray();
-            if (sorted.Length != k) throw new ArgumentException($"sample {i} keeps {sorted.Length} tokens, sample 0 keeps {k}");
-            for (int j = 0; j < k; j++)
+            if (sorted.Length == 0) throw new ArgumentException($"keep list of sample {i} is empty: every image keeps at least one token");
+            for (int j = 0; j < sorted.Length; j++)
             {
-                if (sorted[j] < 0 || sorted[j] >= n || (j > 0 && sorted[j] == sorted[j - 1]))
-                    throw new ArgumentException($"keep list of sample {i} must hold distinct indices in 0..{n - 1}");
+                if (sorted[j] < 0 || sorted[j] >= CountOf(i) || (j > 0 && sorted[j] == sorted[j - 1]))
+                    throw new ArgumentException($"keep list of sample {i} must hold distinct indices in 0..{CountOf(i) - 1}");
                 flat[i * k + j] = i * n + sorted[j];
+                present[i * k + j] = true;
             }
             patches[i] = sorted.Select(j => PatchIndex[i][j]).ToArray();
         }
         var features = Features.Reshape(b * n, d).IndexSelect(0, flat).Reshape(b, k, d);
+        if (present.Any(p => !p)) features = features.Mul(PaddingMask(present, b, k));
         return this with { Features = features, PatchIndex = patches };
+    }
+
+    static Tensor PaddingMask(bool[] present, int b, int k)
+    {
+        var mask = Tensor.Zeros(b, k, 1);
+        var data = mask.Data;
+        for (int i = 0; i < present.Length; i++) if (present[i]) data[i] = 1f;
+        return mask;
     }
 
     /// <summary>
