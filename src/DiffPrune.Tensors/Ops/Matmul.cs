@@ -70,28 +70,41 @@ internal static class MatmulOps
         }
         int lda = transA ? m : k, ldb = transB ? k : n;
         var y = Tensor.Zeros(batch.Append(m).Append(n).ToArray());
-        for (int i = 0; i < count; i++)
-            Gemm.Sgemm(transA, transB, m, n, k, 1f, a.Data.Slice(aOff[i] * aMat, aMat), lda, b.Data.Slice(bOff[i] * bMat, bMat), ldb, 0f, y.Data.Slice(i * cMat, cMat), n);
+        long work = (long)m * n * Math.Max(k, 1) / 8;
+        RowParallel.For(count, work, (lo, hi) =>
+        {
+            for (int i = lo; i < hi; i++)
+                Gemm.Sgemm(transA, transB, m, n, k, 1f, a.Data.Slice(aOff[i] * aMat, aMat), lda, b.Data.Slice(bOff[i] * bMat, bMat), ldb, 0f, y.Data.Slice(i * cMat, cMat), n);
+        });
         return Autograd.Record(y, "bmm", [a, b], g =>
         {
-            for (int i = 0; i < count; i++)
+            // a broadcast operand accumulates the gradients of several products: those run on one thread
+            bool aShared = a.RequiresGrad && aOff.Distinct().Count() < count, bShared = b.RequiresGrad && bOff.Distinct().Count() < count;
+            if (a.RequiresGrad) a.GradSpan(); // allocate here: threads must not race to create it
+            if (b.RequiresGrad) b.GradSpan();
+            RowParallel.For(count, aShared || bShared ? long.MaxValue / count : work, (lo, hi) =>
             {
-                var gi = g.Data.Slice(i * cMat, cMat);
-                var ai = a.Data.Slice(aOff[i] * aMat, aMat);
-                var bi = b.Data.Slice(bOff[i] * bMat, bMat);
-                if (a.RequiresGrad)
-                {
-                    var da = a.GradSpan().Slice(aOff[i] * aMat, aMat);
-                    if (!transA) Gemm.Sgemm(false, !transB, m, k, n, 1f, gi, n, bi, ldb, 1f, da, k);   // dA = dC·op(B)ᵀ
-                    else Gemm.Sgemm(transB, true, k, m, n, 1f, bi, ldb, gi, n, 1f, da, m);             // dA = op(B)·dCᵀ
-                }
-                if (b.RequiresGrad)
-                {
-                    var db = b.GradSpan().Slice(bOff[i] * bMat, bMat);
-                    if (!transB) Gemm.Sgemm(!transA, false, k, n, m, 1f, ai, lda, gi, n, 1f, db, n);   // dB = op(A)ᵀ·dC
-                    else Gemm.Sgemm(true, transA, n, k, m, 1f, gi, n, ai, lda, 1f, db, k);             // dB = dCᵀ·op(A)
-                }
-            }
+                for (int i = lo; i < hi; i++) BackwardOne(g, i);
+            });
         });
+
+        void BackwardOne(Tensor g, int i)
+        {
+            var gi = g.Data.Slice(i * cMat, cMat);
+            var ai = a.Data.Slice(aOff[i] * aMat, aMat);
+            var bi = b.Data.Slice(bOff[i] * bMat, bMat);
+            if (a.RequiresGrad)
+            {
+                var da = a.GradSpan().Slice(aOff[i] * aMat, aMat);
+                if (!transA) Gemm.Sgemm(false, !transB, m, k, n, 1f, gi, n, bi, ldb, 1f, da, k);   // dA = dC·op(B)ᵀ
+                else Gemm.Sgemm(transB, true, k, m, n, 1f, bi, ldb, gi, n, 1f, da, m);             // dA = op(B)·dCᵀ
+            }
+            if (b.RequiresGrad)
+            {
+                var db = b.GradSpan().Slice(bOff[i] * bMat, bMat);
+                if (!transB) Gemm.Sgemm(!transA, false, k, n, m, 1f, ai, lda, gi, n, 1f, db, n);   // dB = op(A)ᵀ·dC
+                else Gemm.Sgemm(true, transA, n, k, m, 1f, gi, n, ai, lda, 1f, db, k);             // dB = dCᵀ·op(A)
+            }
+        }
     }
 }

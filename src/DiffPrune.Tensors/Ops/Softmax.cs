@@ -95,31 +95,39 @@ public sealed partial class Tensor
         var x = this;
         var y = Zeros(Shape);
         float[] xs = Storage, ys = y.Storage, ms = mask?.Storage ?? [];
-        for (int r = 0; r < rows; r++)
+        RowParallel.For(rows, size * 4, (lo, hi) =>
         {
-            var row = ys.AsSpan(r * size, size);
-            TensorPrimitives.Multiply(xs.AsSpan(r * size, size), scale, row);
-            if (mask != null) TensorPrimitives.Add(row, ms.AsSpan(maskRow[r], size), row);
-            float max = TensorPrimitives.Max(row);
-            if (float.IsNegativeInfinity(max)) { row.Clear(); continue; }
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
-        }
+            for (int r = lo; r < hi; r++)
+            {
+                var row = ys.AsSpan(r * size, size);
+                TensorPrimitives.Multiply(xs.AsSpan(r * size, size), scale, row);
+                if (mask != null) TensorPrimitives.Add(row, ms.AsSpan(maskRow[r], size), row);
+                float max = TensorPrimitives.Max(row);
+                if (float.IsNegativeInfinity(max)) { row.Clear(); continue; }
+                TensorPrimitives.Subtract(row, max, row);
+                TensorPrimitives.Exp(row, row);
+                TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
+            }
+        });
         return Autograd.Record(y, "masked_softmax", [x], g =>
         {
             // y = softmax(scale·x + m): dx = scale · y ⊙ (g − ⟨g, y⟩)
-            var dx = x.GradSpan();
-            var tmp = new float[size];
-            for (int r = 0; r < rows; r++)
+            x.GradSpan();
+            float[] dx = x.Grad!.Storage, gs = g.Storage;
+            RowParallel.For(rows, size * 4, (lo, hi) =>
             {
-                var yr = ys.AsSpan(r * size, size);
-                var gr = g.Storage.AsSpan(r * size, size);
-                float dot = TensorPrimitives.Dot(gr, yr);
-                TensorPrimitives.Subtract(gr, dot, tmp);
-                TensorPrimitives.Multiply(tmp, yr, tmp);
-                TensorPrimitives.MultiplyAdd(tmp, scale, dx.Slice(r * size, size), dx.Slice(r * size, size));
-            }
+                var tmp = new float[size];
+                for (int r = lo; r < hi; r++)
+                {
+                    var yr = ys.AsSpan(r * size, size);
+                    var gr = gs.AsSpan(r * size, size);
+                    var dr = dx.AsSpan(r * size, size);
+                    float dot = TensorPrimitives.Dot(gr, yr);
+                    TensorPrimitives.Subtract(gr, dot, tmp);
+                    TensorPrimitives.Multiply(tmp, yr, tmp);
+                    TensorPrimitives.MultiplyAdd(tmp, scale, dr, dr);
+                }
+            });
         });
     }
 

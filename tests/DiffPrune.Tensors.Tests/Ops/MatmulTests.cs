@@ -83,6 +83,28 @@ public class MatmulTests
     }
 
     [Fact]
+    public void ABatchLargeEnoughToRunOnSeveralThreadsGivesEachProductAndGradientAsAlone()
+    {
+        // 24 products of 64×64×32: well above RowParallel.MinWork, so the batch is split across threads
+        var gen = new Generator(56);
+        var a = Leaf(gen, 2, 12, 64, 32);
+        var b = Leaf(gen, 2, 12, 64, 32);
+        var y = a.Matmul(b, transB: true);
+        var upstream = Tensor.Randn(gen, y.Shape);
+        y.Mul(upstream).Sum().Backward();
+        for (int i = 0; i < 24; i++)
+        {
+            var ai = Tensor.FromArray(a.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32).RequireGrad();
+            var bi = Tensor.FromArray(b.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32).RequireGrad();
+            var yi = ai.Matmul(bi, transB: true);
+            yi.Mul(Tensor.FromArray(upstream.Data.Slice(i * 64 * 64, 64 * 64).ToArray(), 64, 64)).Sum().Backward();
+            Close(yi.ToArray(), Tensor.FromArray(y.Data.Slice(i * 64 * 64, 64 * 64).ToArray(), 64, 64), atol: 1e-5, rtol: 1e-5);
+            Close(ai.Grad!.ToArray(), Tensor.FromArray(a.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
+            Close(bi.Grad!.ToArray(), Tensor.FromArray(b.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
+        }
+    }
+
+    [Fact]
     public void TransposeFlagsEqualMaterialisedTransposes()
     {
         var gen = new Generator(54);

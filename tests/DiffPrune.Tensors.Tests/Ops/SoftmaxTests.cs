@@ -106,4 +106,22 @@ public class SoftmaxTests
         Assert.Throws<ArgumentException>(() => x.MaskedSoftmax(Tensor.Zeros(2, 1, 5)));
         Assert.Throws<ArgumentException>(() => x.MaskedSoftmax(Tensor.Zeros(4, 4)));
     }
+
+    [Fact]
+    public void MaskedSoftmaxOverManyRowsRunsOnSeveralThreadsAndMatchesTheComposition()
+    {
+        var gen = new Generator(44);
+        var x = Leaf(gen, 4, 4, 96, 96);
+        var causal = Tensor.Zeros(96, 96);
+        for (int i = 0; i < 96; i++) for (int j = i + 1; j < 96; j++) causal[i, j] = Ninf;
+        var upstream = Tensor.Randn(gen, x.Shape);
+        var fused = x.MaskedSoftmax(causal, 0.3f);
+        fused.Mul(upstream).Sum().Backward();
+        var fusedGrad = x.Grad!.ToArray();
+        x.Grad = null;
+        var composed = x.Mul(0.3f).Add(causal).Softmax(-1);
+        composed.Mul(upstream).Sum().Backward();
+        Close(composed.ToArray(), fused, atol: 1e-6, rtol: 1e-5);
+        Close(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 1e-6, rtol: 1e-4);
+    }
 }
