@@ -30,13 +30,14 @@ internal static class TrainCommand
         var throttler = new Option<ThrottlerKind>("--throttler") { Description = "VpNoise (DiffPrune), ScaleGate or GumbelSte (GumbelDiffPrune)", DefaultValueFactory = _ => d.Throttler };
         var denoiser = new Option<DenoiserAttention>("--denoiser") { Description = "Diagonal (DiffPrune) or Global (ablation)", DefaultValueFactory = _ => d.Denoiser };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data and noise", DefaultValueFactory = _ => d.Seed };
+        var pool = new Option<int>("--feature-pool") { Description = "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", DefaultValueFactory = _ => d.FeaturePool };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, steps, lr, throttler, denoiser, seed, testScenes,
+            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, testScenes,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
-            d with { Steps = r.GetValue(steps), LearningRate = r.GetValue(lr), Throttler = r.GetValue(throttler), Denoiser = r.GetValue(denoiser), Seed = r.GetValue(seed) }));
+            d with { Steps = r.GetValue(steps), LearningRate = r.GetValue(lr), Throttler = r.GetValue(throttler), Denoiser = r.GetValue(denoiser), Seed = r.GetValue(seed), FeaturePool = r.GetValue(pool) }));
         return cmd;
     }
 

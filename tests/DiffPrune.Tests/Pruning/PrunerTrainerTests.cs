@@ -27,6 +27,7 @@ public class PrunerTrainerTests
         StandardizerScenes = 4,
         ValidationScenes = 3,
         Patience = 2,
+        FeaturePool = 6,
     };
 
     static float[] Weights(PrunerTrainer t) => t.Scorer.Parameters().Concat(t.Denoiser.Parameters()).SelectMany(p => p.ToArray()).ToArray();
@@ -54,6 +55,27 @@ public class PrunerTrainerTests
 
         var other = Options with { Keep = 8 };
         Assert.Contains("keep = 8", Assert.Throws<InvalidDataException>(() => PrunerTrainer.Resume(dir.File("pruner-ckpt.safetensors"), vlm, Tokenizer, SceneOptions.Default, other)).Message);
+    }
+
+    [Fact]
+    public void ASharedFeaturePoolTrainsAsTheRunsOwnAndHoldsTheFrozenTowersFeatures()
+    {
+        var vlm = TinyVlm();
+        var pool = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options));
+        var chunked = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options), batch: 4);
+        TinyModels.AssertClose(pool.Features.Data, chunked.Features.Data, 1e-5f, "features encoded 4 at a time");
+        var scene = SceneBench.DrawTrainingScenes(new Generator(pool.Seed), 1, SceneOptions.Default)[0];
+        using (Autograd.NoGrad())
+        {
+            var alone = vlm.EncodeImages(DiffPrune.Data.Images.ImageTensors.ToTensor([scene.Image], DiffPrune.Data.Images.ImageNormalization.Clip)).Features;
+            TinyModels.AssertClose(alone.Data, pool.Features.Data[..alone.Numel], 1e-5f, "pooled features of the first scene");
+        }
+        Assert.Equal(ScenePrompt.TrainingIds(Tokenizer, "", scene.Caption).Ids, pool.Ids[0]);
+        var own = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);
+        var shared = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options, pool);
+        while (!own.Done) { own.TrainStep(); shared.TrainStep(); }
+        Assert.Equal(Weights(own), Weights(shared));
+        Assert.Contains("feature pool", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { Seed = 5 }, pool)).Message);
     }
 
     [Fact]

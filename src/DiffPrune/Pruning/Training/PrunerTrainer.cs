@@ -26,6 +26,7 @@ public sealed class PrunerTrainer
     readonly SceneOptions _scenes;
     readonly PrunerPipeline _pipeline;
     readonly AdamW _optimizer;
+    readonly CaptionFeaturePool? _pool;
     (Tensor Features, int[][] Ids, int[] AnswerStart)? _validation;
 
     /// <summary>The options.</summary>
@@ -52,9 +53,12 @@ public sealed class PrunerTrainer
     /// <summary>True when every step is taken or early stopping triggered.</summary>
     public bool Done => Step >= Options.Steps || ValidationsSinceBest >= Options.Patience;
 
-    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen)
+    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool)
     {
         CheckFits(vlm, scenes, options);
+        _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options));
+        if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options)))
+            throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}; these options want {options.FeaturePool} drawn with {PoolSeed(options)} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
         int dv = vlm.Config.Vision.HiddenSize;
         _vlm = vlm;
         _tokenizer = tokenizer;
@@ -76,9 +80,13 @@ public sealed class PrunerTrainer
             throw new ArgumentException($"scenes of {scenes.ImageSize} px / {scenes.PatchCount} patches do not fit the VLM's {vlm.Config.Vision.ImageSize} px / {n} patches");
     }
 
-    /// <summary>A fresh run on the frozen <paramref name="vlm"/> (its weights are never changed).</summary>
-    /// <exception cref="ArgumentException">Bad options, K ≥ N, or scenes of another geometry than the VLM's.</exception>
-    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options)
+    /// <summary>The seed of the training scenes in the feature pool of a run with <paramref name="options"/>.</summary>
+    public static ulong PoolSeed(PrunerTrainingOptions options) => options.Seed ^ 0x5EEDF00DUL;
+
+    /// <summary>A fresh run on the frozen <paramref name="vlm"/> (its weights are never changed); <paramref name="pool"/>
+    /// shares features another run encoded (it must be <see cref="PrunerTrainingOptions.FeaturePool"/> scenes drawn with <see cref="PoolSeed"/>).</summary>
+    /// <exception cref="ArgumentException">Bad options, K ≥ N, scenes of another geometry than the VLM's, or a pool that does not fit.</exception>
+    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null)
     {
         options.Validate();
         CheckFits(vlm, scenes, options);
@@ -86,7 +94,7 @@ public sealed class PrunerTrainer
         var images = SceneBench.DrawTrainingScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
         Tensor features;
         using (Autograd.NoGrad()) features = vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
-        return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen);
+        return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen, pool);
     }
 
 
@@ -114,7 +122,7 @@ public sealed class PrunerTrainer
         double tau = TauAt(Step);
         double lr = new CosineSchedule(Options.LearningRate, 0.1 * Options.LearningRate, Options.Steps).At(Step);
         _optimizer.LearningRate = (float)lr;
-        var (features, ids, start) = Captions(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes));
+        var (features, ids, start) = _pool?.Batch(gen, Options.BatchSize) ?? Captions(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes));
         var (loss, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen);
         double value = loss.Item();
         _optimizer.ZeroGrad();
@@ -170,11 +178,11 @@ public sealed class PrunerTrainer
 
     /// <summary>Continues a run from <paramref name="path"/> with the same VLM and options.</summary>
     /// <exception cref="InvalidDataException">Not a pruner-training checkpoint, damaged, or other options or VLM.</exception>
-    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options)
+    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null)
     {
         options.Validate();
         int dv = vlm.Config.Vision.HiddenSize;
-        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0));
+        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0), pool);
         var contents = TrainingCheckpoint.Load(path, Format, trainer.Modules(), trainer.Identity());
         var inv = CultureInfo.InvariantCulture;
         trainer.Step = int.Parse(contents.Metadata["step"], inv);

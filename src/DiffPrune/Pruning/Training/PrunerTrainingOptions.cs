@@ -58,6 +58,10 @@ public sealed record PrunerTrainingOptions
     /// <summary>Validations in a row without a better hard-top-K validation loss before training stops early.</summary>
     public int Patience { get; init; } = 4;
 
+    /// <summary>Training scenes encoded once by the frozen vision tower and drawn from at every step
+    /// (<see cref="CaptionFeaturePool"/>); 0 draws and encodes fresh scenes at every step instead.</summary>
+    public int FeaturePool { get; init; } = 2048;
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -73,6 +77,7 @@ public sealed record PrunerTrainingOptions
         Require(Steps >= 1 && BatchSize >= 1, $"Steps = {Steps} and BatchSize = {BatchSize} must be at least 1");
         Require(LearningRate > 0 && WeightDecay >= 0 && MaxGradNorm > 0, $"LearningRate = {LearningRate}, WeightDecay = {WeightDecay}, MaxGradNorm = {MaxGradNorm}");
         Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
+        Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
         Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && Patience >= 1,
             $"StandardizerScenes = {StandardizerScenes}, ValidationScenes = {ValidationScenes}, EvalEvery = {EvalEvery}, Patience = {Patience}");
         return this;
@@ -94,6 +99,7 @@ public sealed record PrunerTrainingOptions
         Line("throttler", Throttler);
         Line("denoiser", Denoiser);
         Line("standardizer_scenes", StandardizerScenes);
+        Line("feature_pool", FeaturePool);
         Line("validation_scenes", ValidationScenes);
         Line("eval_every", EvalEvery);
         Line("patience", Patience);
