@@ -76,21 +76,19 @@ public sealed class Pretrainer
         optimizer.LearningRate = (float)lr;
         var gen = StepGenerator(Step);
         var scenes = SceneOptionsAt(stageStep, stageSteps);
-        var (loss, accuracy, examples) = stage == PretrainStage.Vision
+        optimizer.ZeroGrad();
+        var (lossValue, accuracy, examples) = stage == PretrainStage.Vision
             ? VisionLoss(gen, scenes)
             : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment);
-        double lossValue = loss.Item();
         double norm = double.NaN;
         bool skipped = !double.IsFinite(lossValue);
-        optimizer.ZeroGrad();
         if (!skipped)
         {
-            loss.Backward();
             norm = GradClip.ClipGradNorm(optimizer.Parameters, Options.MaxGradNorm);
             skipped = !double.IsFinite(norm);
             if (!skipped) optimizer.StepOnce();
-            optimizer.ZeroGrad();
         }
+        optimizer.ZeroGrad();
         _badSteps = skipped ? _badSteps + 1 : 0;
         if (_badSteps >= Options.MaxBadSteps)
             throw new InvalidOperationException($"step {Step}: {_badSteps} steps in a row had a non-finite loss or gradient (last loss {lossValue}); " +
@@ -123,48 +121,62 @@ public sealed class Pretrainer
         return _optimizer;
     }
 
-    (Tensor Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
+    /// <summary>The stage-0 loss of one batch, backpropagated when finite.</summary>
+    (double Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
     {
         var scenes = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
         var tower = Model.VisionTower.VisionModel;
         var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
-        return (loss, accuracy.Color, scenes.Length);
+        double value = loss.Item();
+        if (double.IsFinite(value)) loss.Backward();
+        return (value, accuracy.Color, scenes.Length);
     }
 
-    (Tensor Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
+    (double Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
     {
         var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
-        var (loss, accuracy) = SequenceLoss(sequences);
+        var (loss, accuracy) = SequenceLoss(sequences, backward: true);
         return (loss, accuracy, sequences.Sum(q => q.Segments[^1]));
     }
 
-    /// <summary>Mean answer-token NLL and accuracy over <paramref name="sequences"/>, run in groups of similar length
-    /// (a short VizWiz sequence padded to a packed scene's length would cost as much as the scene).</summary>
-    (Tensor Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences)
+    /// <summary>
+    /// Mean answer-token NLL and accuracy over <paramref name="sequences"/>, run in groups of similar length (a short
+    /// VizWiz sequence padded to a packed scene's length would cost as much as the scene) and bounded size (attention
+    /// maps of a few MB stay off the large-object heap). With <paramref name="backward"/>, each group's share of the
+    /// loss is backpropagated as soon as it is computed (gradients accumulate); a non-finite group stops there.
+    /// </summary>
+    (double Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences, bool backward)
     {
         int answers = sequences.Sum(AnswerTokens);
-        Tensor? total = null;
-        double right = 0;
-        foreach (var group in LengthGroups(sequences))
+        double total = 0, right = 0;
+        foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.Vision.NumPatches))
         {
             var (loss, accuracy) = GroupLoss(group);
             int n = group.Sum(AnswerTokens);
             var weighted = loss.Mul((float)n / answers);
-            total = total == null ? weighted : total.Add(weighted);
+            double value = weighted.Item();
+            if (!double.IsFinite(value)) return (value, double.NaN);
+            if (backward) weighted.Backward();
+            total += value;
             right += accuracy * n;
         }
-        return (total!, right / answers);
+        return (total, right / answers);
     }
 
     static int AnswerTokens(TrainingSequence s) => s.IsAnswer.Count(a => a);
 
-    /// <summary>Sequences sorted by length and cut where the length jumps by more than half.</summary>
-    static IEnumerable<List<TrainingSequence>> LengthGroups(List<TrainingSequence> sequences)
+    /// <summary>Attention probabilities per group at most (floats): 16 MB, below the large-object-heap threshold.</summary>
+    const long MaxGroupAttention = 4 << 20;
+
+    /// <summary>Sequences sorted by length, cut where the length jumps by more than half or the group's attention maps
+    /// (sequences × heads × length²) would exceed <see cref="MaxGroupAttention"/>.</summary>
+    static IEnumerable<List<TrainingSequence>> LengthGroups(List<TrainingSequence> sequences, int heads, int visualTokens)
     {
         var group = new List<TrainingSequence>();
         foreach (var s in sequences.OrderBy(s => s.Ids.Length))
         {
-            if (group.Count > 0 && s.Ids.Length > 1.5 * group[0].Ids.Length)
+            long longest = s.Ids.Length - 1L + visualTokens; // the image token stands for N visual tokens
+            if (group.Count > 0 && (s.Ids.Length > 1.5 * group[0].Ids.Length || (group.Count + 1) * heads * longest * longest > MaxGroupAttention))
             {
                 yield return group;
                 group = [];
@@ -272,7 +284,7 @@ public sealed class Pretrainer
             double Loss(int shift)
             {
                 var swapped = seqs.Select((q, i) => q with { Image = seqs[(i + shift) % seqs.Count].Image }).ToList();
-                return SequenceLoss(swapped).Loss.Item();
+                return SequenceLoss(swapped, backward: false).Loss;
             }
             return new ImageReliance(task.Name, Loss(0), Loss(1));
         }).ToList();
