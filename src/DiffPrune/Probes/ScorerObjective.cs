@@ -39,28 +39,33 @@ public sealed class ScorerObjective
     }
 
     /// <summary>Mean cross-entropy of <paramref name="labels"/> given patch tokens (B, N, d), differentiable in the scorer's weights.</summary>
-    public Tensor Loss(ProbeScorer scorer, ProbeMethod method, Tensor tokens, int[] labels, double tau, Generator noise)
-    {
-        var logits = scorer.Forward(Classifier.WithPositions(tokens));
-        var classLogits = method switch
-        {
-            ProbeMethod.DiffPrune => Classifier.Classify(Standardizer.Restore(_vpNoise.Apply(Standardizer.Standardize(tokens), logits, Keep, tau, noise).Tokens)),
-            ProbeMethod.GumbelSte => Classifier.Classify(tokens, GumbelSteThrottler.StraightThroughMask(logits, Keep, tau, noise).Mask),
-            _ => throw new ArgumentOutOfRangeException(nameof(method), $"unknown probe method {method}"),
-        };
-        return F.CrossEntropy(classLogits, labels);
-    }
+    public Tensor Loss(ProbeScorer scorer, ProbeMethod method, Tensor tokens, int[] labels, double tau, Generator noise) =>
+        F.CrossEntropy(ClassLogits(scorer.Forward(Classifier.WithPositions(tokens)), method, tokens, tau, noise), labels);
 
     /// <summary>
-    /// The value of <see cref="Loss"/> without a graph. Gumbel-STE's forward pass is hard top-K, so it is computed here by
-    /// gathering the K kept tokens (the same function, at a fraction of the cost); the noise is drawn identically.
+    /// Class logits (B, C) on the path of <paramref name="method"/> for scorer logits (B, N), differentiable in them. Under
+    /// NoGrad, Gumbel-STE's forward (hard top-K) is computed by gathering the K kept tokens: the same function at a
+    /// fraction of the cost, with the noise drawn identically.
     /// </summary>
+    public Tensor ClassLogits(Tensor scores, ProbeMethod method, Tensor tokens, double tau, Generator noise)
+    {
+        switch (method)
+        {
+            case ProbeMethod.DiffPrune:
+                return Classifier.Classify(Standardizer.Restore(_vpNoise.Apply(Standardizer.Standardize(tokens), scores, Keep, tau, noise).Tokens));
+            case ProbeMethod.GumbelSte when !Autograd.IsEnabled:
+                return Classifier.ClassifyKept(tokens, HardTopK.Indices(scores.Add(Tensor.RandGumbel(noise, scores.Shape)), Keep));
+            case ProbeMethod.GumbelSte:
+                return Classifier.Classify(tokens, GumbelSteThrottler.StraightThroughMask(scores, Keep, tau, noise).Mask);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(method), $"unknown probe method {method}");
+        }
+    }
+
+    /// <summary>The value of <see cref="Loss"/>, computed without a graph (see <see cref="ClassLogits"/>).</summary>
     public double Evaluate(ProbeScorer scorer, ProbeMethod method, Tensor tokens, int[] labels, double tau, Generator noise)
     {
         using var _ = Autograd.NoGrad();
-        if (method != ProbeMethod.GumbelSte) return Loss(scorer, method, tokens, labels, tau, noise).Item();
-        var logits = scorer.Forward(Classifier.WithPositions(tokens));
-        var perturbed = logits.Add(Tensor.RandGumbel(noise, logits.Shape));
-        return F.CrossEntropy(Classifier.ClassifyKept(tokens, HardTopK.Indices(perturbed, Keep)), labels).Item();
+        return Loss(scorer, method, tokens, labels, tau, noise).Item();
     }
 }
