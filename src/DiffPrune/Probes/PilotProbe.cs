@@ -144,15 +144,15 @@ public sealed class PilotProbe
                     for (int b = 0; b < coherenceBatches.Length; b++)
                     {
                         gradients.Add(GradientCoherence.Gradient(objective, scorer, method, coherenceBatches[b].Tokens, coherenceBatches[b].Labels, tau, Stream(e, 7, b)));
-                        yield return Advance(cost.Gradient, Inv($"{enc.Name}: {method} coherence at step {trainer.Step}, gradient {b + 1}/{coherenceBatches.Length}"), false);
+                        yield return Advance(cost.Gradient, Inv($"{enc.Name}: {method.DisplayName()} coherence at step {trainer.Step}, gradient {b + 1}/{coherenceBatches.Length}"), false);
                     }
                     coherence.Add(new CoherencePoint(trainer.Step, tau, GradientCoherence.MeanPairwiseCosine(gradients)));
-                    yield return Advance(0, Inv($"{enc.Name}: {method} coherence at step {trainer.Step} (τ {tau:F2}): {coherence[^1].Coherence:F4}"), true);
+                    yield return Advance(0, Inv($"{enc.Name}: {method.DisplayName()} coherence at step {trainer.Step} (τ {tau:F2}): {coherence[^1].Coherence:F4}"), true);
                 }
                 if (trainer.Done) break;
                 var (loss, stepTau) = trainer.TrainStep();
                 losses.Add(loss);
-                yield return Advance(cost.ScorerStep, Inv($"{enc.Name}: {method} scorer step {trainer.Step}/{o.ScorerSteps}, loss {loss:F3}, τ {stepTau:F2}"),
+                yield return Advance(cost.ScorerStep, Inv($"{enc.Name}: {method.DisplayName()} scorer step {trainer.Step}/{o.ScorerSteps}, loss {loss:F3}, τ {stepTau:F2}"),
                     trainer.Step % 25 == 0 || trainer.Done);
             }
             trained[method] = (scorer, losses, coherence);
@@ -177,7 +177,7 @@ public sealed class PilotProbe
             {
                 grid[i] = coordinates.Select(b => LossLandscape.At(parameters, d1, d2, coordinates[i], b,
                     () => objective.Evaluate(scorer, method, evalTokens, evalLabels, o.TauEnd, Stream(e, 10)))).ToArray();
-                yield return Advance(pointCost * o.LandscapeGrid, Inv($"{enc.Name}: {method} loss slice, line {i + 1}/{o.LandscapeGrid}"), i + 1 == o.LandscapeGrid);
+                yield return Advance(pointCost * o.LandscapeGrid, Inv($"{enc.Name}: {method.DisplayName()} loss slice, line {i + 1}/{o.LandscapeGrid}"), i + 1 == o.LandscapeGrid);
             }
             var profile = LossLandscape.StepwiseVariationProfile(grid);
             var axis = LossLandscape.StepwiseVariationProfile([grid[o.LandscapeGrid / 2]]).Average();

@@ -9,3 +9,13 @@ public enum ProbeMethod
     /// <summary>Hard top-K of s + g in the forward pass (the encoder sees only the K tokens), Soft Top-K's gradient in the backward pass (Eq. 1).</summary>
     GumbelSte,
 }
+
+/// <summary>Names of <see cref="ProbeMethod"/> for reports.</summary>
+public static class ProbeMethods
+{
+    /// <summary>"DiffPrune" or "Gumbel-STE".</summary>
+    public static string DisplayName(this ProbeMethod method) => method == ProbeMethod.DiffPrune ? "DiffPrune" : "Gumbel-STE";
+
+    /// <summary>"diffprune" or "gumbel-ste", for file names.</summary>
+    public static string Slug(this ProbeMethod method) => method == ProbeMethod.DiffPrune ? "diffprune" : "gumbel-ste";
+}

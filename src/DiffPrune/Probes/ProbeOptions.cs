@@ -20,7 +20,7 @@ public sealed record ProbeOptions
     public int Keep { get; init; } = 58;
 
     /// <summary>Classifier training steps (AdamW, warmup then cosine).</summary>
-    public int ClassifierSteps { get; init; } = 300;
+    public int ClassifierSteps { get; init; } = 250;
 
     /// <summary>Images per classifier step.</summary>
     public int ClassifierBatch { get; init; } = 32;
@@ -65,10 +65,10 @@ public sealed record ProbeOptions
     public double LandscapeRange { get; init; } = 1.0;
 
     /// <summary>Images of the fixed batch the loss slice is evaluated on.</summary>
-    public int LandscapeImages { get; init; } = 16;
+    public int LandscapeImages { get; init; } = 8;
 
     /// <summary>Test images scored for Fig. 4b (and the classifiers' test accuracy).</summary>
-    public int AccuracyImages { get; init; } = 1000;
+    public int AccuracyImages { get; init; } = 500;
 
     /// <summary>Fractions of the N tokens kept in Fig. 4b.</summary>
     public IReadOnlyList<double> KeepFractions { get; init; } = [0.25, 0.5, 0.75];

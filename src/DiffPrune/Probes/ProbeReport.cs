@@ -24,6 +24,10 @@ public static class ProbeReport
     public const double NearlyIdenticalPoints = 3;
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    const int HeatMapContours = 12;
+
+    /// <summary>A mean coherence below this makes a ratio over it unreliable (the report says so).</summary>
+    const double SmallCoherence = 0.1;
 
     /// <summary>Writes the report files into <paramref name="dir"/> (created if missing) and returns the paths written.</summary>
     public static IReadOnlyList<string> Write(string dir, ProbeResult result)
@@ -59,11 +63,11 @@ public static class ProbeReport
         md.Append(string.Concat(Enumerable.Repeat(" --- |", 2 + result.Encoders[0].Scorers[0].Coherence.Count))).Append('\n');
         foreach (var e in result.Encoders)
             foreach (var s in e.Scorers)
-                md.Append(Inv, $"| {e.Encoder.Name} | {MethodName(s.Method)} | {string.Join(" | ", s.Coherence.Select(c => c.Coherence.ToString("F4", Inv)))} |\n");
+                md.Append(Inv, $"| {e.Encoder.Name} | {s.Method.DisplayName()} | {string.Join(" | ", s.Coherence.Select(c => c.Coherence.ToString("F4", Inv)))} |\n");
         var coherenceChart = new RasterLineChart("Cross-batch gradient coherence along scorer training", "scorer step", "mean pairwise cosine") { Markers = true };
         for (int i = 0; i < result.Encoders.Count; i++)
             foreach (var s in result.Encoders[i].Scorers)
-                coherenceChart.Add($"{result.Encoders[i].Encoder.Name} {MethodName(s.Method)}", s.Coherence.Select(c => ((double)c.Step, c.Coherence)),
+                coherenceChart.Add($"{result.Encoders[i].Encoder.Name} {s.Method.DisplayName()}", s.Coherence.Select(c => ((double)c.Step, c.Coherence)),
                     PlotColor.Palette[(2 * i + (s.Method == ProbeMethod.DiffPrune ? 0 : 1)) % PlotColor.Palette.Count], dashed: s.Method == ProbeMethod.GumbelSte);
         md.Append(Inv, $"\n![coherence]({Png("coherence.png", coherenceChart.Draw())})\n\n");
         md.Append(Inv, $"What the scorers learned, test top-1 at K = {result.Keep}: through each method's own training path at the final τ (VP-Noise for DiffPrune, hard top-K of s + g for Gumbel-STE), and deployed (hard top-K of the learned scores, no noise), each next to random scores on the same path:\n\n");
@@ -85,18 +89,18 @@ public static class ProbeReport
         md.Append('\n').Append(VariationReading(result)).Append("\n\n");
         foreach (var e in result.Encoders)
         {
-            var all = e.Landscapes.SelectMany(l => l.Loss.SelectMany(line => line)).Where(double.IsFinite).ToList();
-            var range = AxisTicks.Range(all);
-            md.Append(Inv, $"**{e.Encoder}** (both maps share one colour scale and contour levels):\n\n");
+            var spans = e.Landscapes.Select(l => (l.Method, Range: AxisTicks.Range(l.Loss.SelectMany(line => line).Where(double.IsFinite)))).ToList();
+            md.Append(Inv, $"**{e.Encoder}**: each map has its own colour scale with {HeatMapContours} contour levels, so that contour shapes compare at equal level counts; ");
+            md.Append(string.Join(", ", spans.Select(p => string.Create(Inv, $"{p.Method.DisplayName()}'s loss spans {p.Range.Lo:F3}–{p.Range.Hi:F3}")))).Append(".\n\n");
             foreach (var l in e.Landscapes)
             {
-                var map = new RasterHeatMap($"{e.Encoder.Name}: {MethodName(l.Method)} scorer loss", "d1", "d2", "loss") { ValueRange = range }
+                var map = new RasterHeatMap($"{e.Encoder.Name}: {l.Method.DisplayName()} scorer loss", "d1", "d2", "loss") { ContourLevels = HeatMapContours }
                     .Grid(l.Coordinates, l.Coordinates, l.Loss);
-                md.Append(Inv, $"![{e.Encoder.Name} {MethodName(l.Method)} loss slice]({Png($"landscape-{e.Encoder.Name}-{Slug(l.Method)}.png", map.Draw())}) ");
+                md.Append(Inv, $"![{e.Encoder.Name} {l.Method.DisplayName()} loss slice]({Png($"landscape-{e.Encoder.Name}-{l.Method.Slug()}.png", map.Draw())}) ");
             }
             var variation = new RasterLineChart($"{e.Encoder.Name}: stepwise loss variation along d2", "d2 (step start)", "mean |L(β_j+1) − L(β_j)|") { Markers = true };
             foreach (var l in e.Landscapes)
-                variation.Add(MethodName(l.Method), l.Profile.Select((v, j) => (l.Coordinates[j], v)), dashed: l.Method == ProbeMethod.GumbelSte);
+                variation.Add(l.Method.DisplayName(), l.Profile.Select((v, j) => (l.Coordinates[j], v)), dashed: l.Method == ProbeMethod.GumbelSte);
             md.Append(Inv, $"\n\n![{e.Encoder.Name} stepwise variation]({Png($"variation-{e.Encoder.Name}.png", variation.Draw())})\n\n");
         }
 
@@ -128,7 +132,7 @@ public static class ProbeReport
         var scorerChart = new RasterLineChart("Scorer training (10-step running mean)", "step", "cross-entropy");
         for (int i = 0; i < result.Encoders.Count; i++)
             foreach (var s in result.Encoders[i].Scorers)
-                scorerChart.Add($"{result.Encoders[i].Encoder.Name} {MethodName(s.Method)}", RunningMean(s.Losses, 10),
+                scorerChart.Add($"{result.Encoders[i].Encoder.Name} {s.Method.DisplayName()}", RunningMean(s.Losses, 10),
                     PlotColor.Palette[(2 * i + (s.Method == ProbeMethod.DiffPrune ? 0 : 1)) % PlotColor.Palette.Count], dashed: s.Method == ProbeMethod.GumbelSte);
         md.Append(Inv, $"![classifier]({Png("classifier-loss.png", classifierChart.Draw())})\n\n![scorers]({Png("scorer-loss.png", scorerChart.Draw())})\n\n");
         md.Append("Note: the two losses of the scorer chart are different functions (VP-Noise on all tokens vs hard top-K), so their levels are not comparable; each shows whether its scorer learns.\n\n");
@@ -171,47 +175,46 @@ public static class ProbeReport
     /// <summary>"12.3×", or "undefined" when the denominator was not positive.</summary>
     public static string RatioText(double ratio) => double.IsFinite(ratio) ? ratio.ToString(Math.Abs(ratio) >= 10 ? "F1" : "F2", Inv) + "×" : "undefined (denominator ≤ 0)";
 
-    static string MethodName(ProbeMethod m) => m == ProbeMethod.DiffPrune ? "DiffPrune" : "Gumbel-STE";
-
-    static string Slug(ProbeMethod m) => m == ProbeMethod.DiffPrune ? "diffprune" : "gumbel-ste";
-
     static IEnumerable<(double X, double Y)> RunningMean(IReadOnlyList<double> values, int window = 25) =>
         values.Select((_, i) => ((double)(i + 1), values.Skip(Math.Max(0, i + 1 - window)).Take(Math.Min(window, i + 1)).Average()));
 
     /// <summary>How the measured coherence ratios compare with the paper's, in words.</summary>
     public static string CoherenceReading(ProbeResult result)
     {
-        var ratios = result.Encoders.Select(e => e.CoherenceRatio).ToArray();
-        var sb = new StringBuilder("Reading: ");
-        if (ratios.All(r => double.IsFinite(r) && r > 1))
-            sb.Append(Inv, $"DiffPrune's gradients are more coherent than Gumbel-STE's at every size ({string.Join(", ", result.Encoders.Select(e => $"{e.Encoder.Name} {RatioText(e.CoherenceRatio)}"))}), the direction the paper reports. ");
-        else
-            sb.Append(Inv, $"the paper's direction (DiffPrune more coherent) does not hold at every size here ({string.Join(", ", result.Encoders.Select(e => $"{e.Encoder.Name} {RatioText(e.CoherenceRatio)}"))}). ");
-        double largest = ratios.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
-        if (double.IsFinite(largest))
-            sb.Append(Inv, $"The largest ratio, {RatioText(largest)}, is {(largest >= PaperCoherenceRatio ? "at or above" : "below")} the paper's {PaperCoherenceRatio}× on DeiT-Base (86 M parameters; these encoders have {string.Join(" and ", result.Encoders.Select(e => e.ClassifierParameters.ToString("N0", Inv)))}). ");
+        var sb = RatioReading(result, e => e.CoherenceRatio, "DiffPrune's gradients are more coherent than Gumbel-STE's", "the direction the paper reports",
+            "DiffPrune more coherent",
+            string.Create(Inv, $"the paper's {PaperCoherenceRatio}× on DeiT-Base (86 M parameters; these encoders have {string.Join(" and ", result.Encoders.Select(e => e.ClassifierParameters.ToString("N0", Inv)))})"), PaperCoherenceRatio);
         if (result.Encoders.Count >= 2)
         {
+            var ratios = result.Encoders.Select(e => e.CoherenceRatio).ToArray();
             bool grows = ratios.Zip(ratios.Skip(1)).All(p => double.IsFinite(p.First) && double.IsFinite(p.Second) && p.Second > p.First);
-            sb.Append(grows ? "The gap grows with encoder size, as the paper says." : "The gap does not grow monotonically with encoder size here, unlike the paper's statement.");
+            sb.Append(grows ? "The gap grows with encoder size, as the paper says. " : "The gap does not grow monotonically with encoder size here, unlike the paper's statement. ");
         }
+        double weakest = result.Encoders.Min(e => Math.Abs(e.Scorer(ProbeMethod.GumbelSte).MeanCoherence));
+        if (weakest < SmallCoherence)
+            sb.Append(Inv, $"Caution: Gumbel-STE's mean coherence is close to zero (|{weakest:F3}| at the weakest size), so the ratio's size is set by the noise in that small denominator; the per-checkpoint table below is the more reliable reading, and other seeds can move the ratio a lot.");
         return sb.ToString();
     }
 
     /// <summary>How the measured loss-variation ratios compare with the paper's, in words.</summary>
-    public static string VariationReading(ProbeResult result)
+    public static string VariationReading(ProbeResult result) =>
+        RatioReading(result, e => e.VariationRatio, "Gumbel-STE's loss varies more from grid step to grid step than DiffPrune's", "the direction of the paper's Fig. 2",
+            "Gumbel-STE rougher", string.Create(Inv, $"the paper's ≈{PaperVariationRatio}×"), PaperVariationRatio)
+        .Append("The mean |ΔL| measures step-to-step change, so a rough surface and a steep smooth one both raise it; the contour maps show which it is.")
+        .ToString();
+
+    // "Reading: <claim> at every size (a 2.1×, b 3.4×), <agreement>. The largest ratio, 3.4×, is below <paper>. " or the disagreeing form
+    static StringBuilder RatioReading(ProbeResult result, Func<EncoderResult, double> ratioOf, string claim, string agreement, string direction, string paper, double paperRatio)
     {
-        var ratios = result.Encoders.Select(e => e.VariationRatio).ToArray();
+        var ratios = result.Encoders.Select(ratioOf).ToArray();
+        string each = string.Join(", ", result.Encoders.Select(e => $"{e.Encoder.Name} {RatioText(ratioOf(e))}"));
         var sb = new StringBuilder("Reading: ");
-        if (ratios.All(r => double.IsFinite(r) && r > 1))
-            sb.Append(Inv, $"Gumbel-STE's loss varies more from grid step to grid step than DiffPrune's at every size ({string.Join(", ", result.Encoders.Select(e => $"{e.Encoder.Name} {RatioText(e.VariationRatio)}"))}), the direction of the paper's Fig. 2. ");
-        else
-            sb.Append(Inv, $"the paper's direction (Gumbel-STE rougher) does not hold at every size here ({string.Join(", ", result.Encoders.Select(e => $"{e.Encoder.Name} {RatioText(e.VariationRatio)}"))}). ");
+        if (ratios.All(r => double.IsFinite(r) && r > 1)) sb.Append(Inv, $"{claim} at every size ({each}), {agreement}. ");
+        else sb.Append(Inv, $"the paper's direction ({direction}) does not hold at every size here ({each}). ");
         double largest = ratios.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
         if (double.IsFinite(largest))
-            sb.Append(Inv, $"The largest ratio, {RatioText(largest)}, is {(largest >= PaperVariationRatio ? "at or above" : "below")} the paper's ≈{PaperVariationRatio}×. ");
-        sb.Append("The mean |ΔL| measures step-to-step change, so a rough surface and a steep smooth one both raise it; the contour maps show which it is.");
-        return sb.ToString();
+            sb.Append(Inv, $"The largest ratio, {RatioText(largest)}, is {(largest >= paperRatio ? "at or above" : "below")} {paper}. ");
+        return sb;
     }
 
     /// <summary>How Fig. 4b's hard top-K and VP-Noise accuracies compare ("nearly identical" in the paper), in words.</summary>

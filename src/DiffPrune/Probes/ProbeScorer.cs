@@ -21,12 +21,4 @@ public sealed class ProbeScorer : Module
         var logits = Mlp.Forward(tokens);
         return logits.Reshape(logits.Shape[0], logits.Shape[1]);
     }
-
-    /// <summary>A copy with the same weights (to perturb without touching this one).</summary>
-    public ProbeScorer Clone()
-    {
-        var copy = new ProbeScorer(Mlp.Fc1.InFeatures, Mlp.Fc1.OutFeatures, new Generator(0));
-        copy.LoadStateDict(StateDict());
-        return copy;
-    }
 }

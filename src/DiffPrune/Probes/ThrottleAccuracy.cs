@@ -29,7 +29,7 @@ public sealed class ThrottleAccuracy
     readonly long[] _hard1, _hard5, _vp1, _vp5;
     readonly double[] _alphaInside, _alphaOutside;
     long _full1, _full5;
-    int _images, _batches;
+    int _images;
 
     /// <summary>Fractions of the N tokens kept, in the order of <see cref="Rows"/>.</summary>
     public IReadOnlyList<double> KeepFractions { get; }
@@ -69,11 +69,10 @@ public sealed class ThrottleAccuracy
             }
             (_vp1[k], _vp5[k]) = Count(_classifier.Classify(restricted), labels, _vp1[k], _vp5[k]);
             var stats = AlphaStats.Of(alpha, keep);
-            _alphaInside[k] += stats.MeanInsideTopK;
-            _alphaOutside[k] += stats.MassOutsideTopK;
+            _alphaInside[k] += stats.MeanInsideTopK * b;
+            _alphaOutside[k] += stats.MassOutsideTopK * b;
         }
         _images += b;
-        _batches++;
     }
 
     /// <summary>Top-1 and top-5 accuracy with every token (no restriction).</summary>
@@ -81,7 +80,7 @@ public sealed class ThrottleAccuracy
 
     /// <summary>One row per keep fraction.</summary>
     public IReadOnlyList<ThrottleAccuracyRow> Rows => _keeps.Select((keep, k) => new ThrottleAccuracyRow(KeepFractions[k], keep,
-        Rate(_hard1[k]), Rate(_hard5[k]), Rate(_vp1[k]), Rate(_vp5[k]), new AlphaStats(_alphaInside[k] / Math.Max(_batches, 1), _alphaOutside[k] / Math.Max(_batches, 1)))).ToArray();
+        Rate(_hard1[k]), Rate(_hard5[k]), Rate(_vp1[k]), Rate(_vp5[k]), new AlphaStats(_alphaInside[k] / Math.Max(_images, 1), _alphaOutside[k] / Math.Max(_images, 1)))).ToArray();
 
     double Rate(long correct) => _images == 0 ? double.NaN : (double)correct / _images;
 

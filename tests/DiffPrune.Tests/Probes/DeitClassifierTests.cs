@@ -4,13 +4,12 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-public class DeitClassifierTests
+public class DeitClassifierTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
 {
     [Fact]
     public void KeepingEveryTokenIsTheUnprunedForward()
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var classifier = new DeitClassifier(ProbeTestData.Narrow, 10, new Generator(1));
         var (pixels, _) = train.Range(0, 2);
         using var _ = Autograd.NoGrad();
@@ -24,8 +23,7 @@ public class DeitClassifierTests
     public void ZeroOneKeyWeightsSeeExactlyTheKeptTokens()
     {
         // the Gumbel-STE forward: weighting attention keys by a hard mask equals dropping the unmasked tokens
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var classifier = new DeitClassifier(ProbeTestData.Narrow with { NumLayers = 2 }, 10, new Generator(2));
         var (pixels, _) = train.Range(0, 2);
         using var _ = Autograd.NoGrad();

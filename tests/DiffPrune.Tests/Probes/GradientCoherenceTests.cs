@@ -4,7 +4,7 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-public class GradientCoherenceTests
+public class GradientCoherenceTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
 {
     [Fact]
     public void MeanPairwiseCosineIsTheAverageOverAllPairs()
@@ -24,8 +24,7 @@ public class GradientCoherenceTests
     [InlineData(ProbeMethod.GumbelSte)]
     public void TheSameMiniBatchAndNoiseGiveCoherenceOneAndOthersLess(ProbeMethod method)
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var (objective, tokens, labels) = ProbeTestData.Objective(train, images: 4);
         var scorer = new ProbeScorer(8, 16, new Generator(4));
         var g = GradientCoherence.Gradient(objective, scorer, method, tokens, labels, 0.5, new Generator(21));

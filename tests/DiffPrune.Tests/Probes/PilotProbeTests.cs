@@ -5,9 +5,10 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-public class PilotProbeTests
+public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
 {
-    static ProbeOptions Micro => new()
+    // the quick probe made smaller still: narrow encoders, a few images per measurement
+    static ProbeOptions Micro => ProbeOptions.Quick with
     {
         Encoders = [new("a", 8, 1, 2), new("b", 8, 2, 2)],
         ClassifierSteps = 3,
@@ -15,7 +16,6 @@ public class PilotProbeTests
         StandardizerImages = 8,
         ScorerSteps = 2,
         ScorerBatch = 2,
-        CoherenceCheckpoints = 2,
         CoherenceBatches = 2,
         CoherenceBatchSize = 2,
         LandscapeGrid = 3,
@@ -28,15 +28,20 @@ public class PilotProbeTests
     // every measured number, without the wall times
     static string Numbers(ProbeResult r) => JsonSerializer.Serialize(r.Encoders.Select(e => new
     {
-        e.ClassifierLosses, e.Top1, e.Top5, e.RandomHardTop1, e.RandomVpTop1, e.Landscapes, e.Accuracy,
+        e.ClassifierLosses,
+        e.Top1,
+        e.Top5,
+        e.RandomHardTop1,
+        e.RandomVpTop1,
+        e.Landscapes,
+        e.Accuracy,
         Scorers = e.Scorers.Select(s => new { s.Method, s.Losses, s.Coherence, s.OwnPathTop1, s.HardTop1 }),
     }));
 
     [Fact]
     public void ATinyProbeIsReproducibleFromItsSeed()
     {
-        using var dir = new TempDirectory();
-        var (train, test) = ProbeTestData.Splits(dir);
+        var (train, test) = (data.Train, data.Test);
         var first = new PilotProbe(Micro, train, test);
         var progress = RunAll(first);
         var second = new PilotProbe(Micro, train, test);
@@ -68,10 +73,10 @@ public class PilotProbeTests
     [Fact]
     public void TheReportHoldsTheNumbersThePaperFiguresAndDecodablePngs()
     {
-        using var dir = new TempDirectory();
-        var (train, test) = ProbeTestData.Splits(dir);
+        var (train, test) = (data.Train, data.Test);
         var probe = new PilotProbe(Micro, train, test);
         RunAll(probe);
+        using var dir = new TempDirectory();
         string outDir = Path.Combine(dir.Path, "report");
         var files = ProbeReport.Write(outDir, probe.Result!);
         Assert.Equal(Path.Combine(outDir, "report.md"), files[0]);
@@ -108,8 +113,7 @@ public class PilotProbeTests
         Bad(new ProbeOptions { KeepFractions = [0.5, 1.5] }, "keep fractions");
         Bad(new ProbeOptions { TauEnd = 0 }, "τ schedule");
         Assert.Equal([0, 15, 30, 45, 60], new ProbeOptions().CoherenceSteps());
-        using var dir = new TempDirectory();
-        var (train, test) = ProbeTestData.Splits(dir);
+        var (train, test) = (data.Train, data.Test);
         Assert.Contains("the test split holds 60", Assert.Throws<ArgumentException>(() => new PilotProbe(Micro with { AccuracyImages = 61 }, train, test)).Message);
     }
 

@@ -6,20 +6,26 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-/// <summary>Small stand-ins for the probe's data and models: synthetic Fashion-MNIST files and a very narrow DeiT.</summary>
-static class ProbeTestData
+/// <summary>
+/// Train (120 images) and test (60) splits written in Fashion-MNIST's IDX format to a temporary folder and loaded as the probe
+/// loads the real ones: class c is a bright 8×8 square at a position set by c on a dim noisy background. Shared by a test
+/// class (xunit class fixture) and deleted after it.
+/// </summary>
+public sealed class SyntheticFashionMnist : IDisposable
 {
-    /// <summary>A ViT of width 8 (one block, two heads) over the probe's 56×56 images: N = 196, cheap to run.</summary>
-    public static VisionConfig Narrow => new ProbeEncoder("narrow", 8, 1, 2).Config;
+    readonly TempDirectory _dir = new();
 
-    /// <summary>
-    /// Writes train and test splits in Fashion-MNIST's IDX format into <paramref name="dir"/>: class c is a bright 8×8
-    /// square at a position set by c, on a dim noisy background, so a classifier can learn the classes from a few patches.
-    /// </summary>
-    public static (ProbeImages Train, ProbeImages Test) Splits(TempDirectory dir, int train = 120, int test = 60)
+    /// <summary>The training split.</summary>
+    public ProbeImages Train { get; }
+
+    /// <summary>The test split.</summary>
+    public ProbeImages Test { get; }
+
+    /// <summary>Writes and loads the splits.</summary>
+    public SyntheticFashionMnist()
     {
         var gen = new Generator(99);
-        foreach (var (prefix, count) in new[] { ("train", train), ("t10k", test) })
+        foreach (var (prefix, count) in new[] { ("train", 120), ("t10k", 60) })
         {
             var labels = Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray();
             var pixels = new byte[count * 784];
@@ -30,11 +36,21 @@ static class ProbeTestData
                     for (int x = 0; x < 28; x++)
                         pixels[i * 784 + y * 28 + x] = y >= top && y < top + 8 && x >= left && x < left + 8 ? (byte)(200 + gen.NextInt(55)) : (byte)gen.NextInt(40);
             }
-            IdxFileTests.Write(dir.File($"{prefix}-images-idx3-ubyte.gz"), 0x803, [count, 28, 28], pixels);
-            IdxFileTests.Write(dir.File($"{prefix}-labels-idx1-ubyte.gz"), 0x801, [count], labels);
+            IdxFileTests.Write(_dir.File($"{prefix}-images-idx3-ubyte.gz"), 0x803, [count, 28, 28], pixels);
+            IdxFileTests.Write(_dir.File($"{prefix}-labels-idx1-ubyte.gz"), 0x801, [count], labels);
         }
-        return ProbeImages.Load(dir.Path);
+        (Train, Test) = ProbeImages.Load(_dir.Path);
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>Small stand-ins for the probe's models.</summary>
+static class ProbeTestData
+{
+    /// <summary>A ViT of width 8 (one block, two heads) over the probe's 56×56 images: N = 196, cheap to run.</summary>
+    public static VisionConfig Narrow => new ProbeEncoder("narrow", 8, 1, 2).Config;
 
     /// <summary>A narrow classifier with random weights, its patch tokens for the first <paramref name="images"/> training images, and an objective at K.</summary>
     public static (ScorerObjective Objective, Tensor Tokens, int[] Labels) Objective(ProbeImages train, int images = 3, int keep = 20)

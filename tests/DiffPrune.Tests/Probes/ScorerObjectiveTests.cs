@@ -4,13 +4,12 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-public class ScorerObjectiveTests
+public class ScorerObjectiveTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
 {
     [Fact]
     public void DiffPruneScorerGradientMatchesFiniteDifferencesThroughSoftTopKAndVpNoise()
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var (objective, tokens, labels) = ProbeTestData.Objective(train);
         var scorer = new ProbeScorer(8, 16, new Generator(4));
         double Loss() => objective.Evaluate(scorer, ProbeMethod.DiffPrune, tokens, labels, 0.5, new Generator(11));   // the same ε every call
@@ -21,17 +20,7 @@ public class ScorerObjectiveTests
         {
             var analytic = w.Grad!.ToArray();
             Assert.Contains(analytic, g => Math.Abs(g) > 1e-4f);
-            for (int i = 0; i < w.Numel; i += 7, checkedCount++)
-            {
-                float saved = w.Data[i];
-                w.Data[i] = saved + 1e-2f;
-                double up = Loss();
-                w.Data[i] = saved - 1e-2f;
-                double down = Loss();
-                w.Data[i] = saved;
-                double numeric = (up - down) / 2e-2;
-                Assert.True(Math.Abs(numeric - analytic[i]) <= 1e-3 + 5e-2 * Math.Abs(numeric), $"{w.Name} {i}: analytic {analytic[i]:G4} vs numeric {numeric:G4}");
-            }
+            checkedCount += FiniteDifferences.CheckWeight(w, analytic, Loss, stride: 7, atol: 1e-3);
         }
         Assert.True(checkedCount > 10);
         // the classifier is frozen: nothing flowed into its weights
@@ -41,8 +30,7 @@ public class ScorerObjectiveTests
     [Fact]
     public void GumbelSteLossIsPiecewiseConstantInTheScorerWhileItsStraightThroughGradientIsNot()
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var (objective, tokens, labels) = ProbeTestData.Objective(train);
         var scorer = new ProbeScorer(8, 16, new Generator(6));
         double Loss() => objective.Evaluate(scorer, ProbeMethod.GumbelSte, tokens, labels, 0.5, new Generator(12));
@@ -64,8 +52,7 @@ public class ScorerObjectiveTests
     [Fact]
     public void TheGatheredGumbelForwardIsTheMaskedAttentionForward()
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var (objective, tokens, labels) = ProbeTestData.Objective(train);
         var scorer = new ProbeScorer(8, 16, new Generator(7));
         double masked = objective.Loss(scorer, ProbeMethod.GumbelSte, tokens, labels, 0.5, new Generator(13)).Item();
@@ -77,8 +64,7 @@ public class ScorerObjectiveTests
     [Fact]
     public void BudgetsOutsideOneToNMinusOneAreRejected()
     {
-        using var dir = new TempDirectory();
-        var (train, _) = ProbeTestData.Splits(dir);
+        var train = data.Train;
         var (objective, _, _) = ProbeTestData.Objective(train);
         foreach (int k in new[] { 0, 196 })
             Assert.Contains("K must be in 1..195", Assert.Throws<ArgumentOutOfRangeException>(() => new ScorerObjective(objective.Classifier, objective.Standardizer, k)).Message);

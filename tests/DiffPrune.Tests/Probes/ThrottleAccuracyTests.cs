@@ -5,13 +5,12 @@ using DiffPrune.Tests.Data;
 
 namespace DiffPrune.Tests.Probes;
 
-public class ThrottleAccuracyTests
+public class ThrottleAccuracyTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
 {
     [Fact]
     public void KeepingEveryTokenScoresTheUnprunedAccuracy()
     {
-        using var dir = new TempDirectory();
-        var (train, test) = ProbeTestData.Splits(dir);
+        var (train, test) = (data.Train, data.Test);
         var classifier = new DeitClassifier(ProbeTestData.Narrow, 10, new Generator(3));
         classifier.RequiresGrad(false);
         TokenStandardizer standardizer;
