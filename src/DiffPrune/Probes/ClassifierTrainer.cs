@@ -49,14 +49,7 @@ public sealed class ClassifierTrainer
         var gen = new Generator(_seed ^ ((ulong)(Step + 1) * 0x9E3779B97F4A7C15UL));
         var (pixels, labels) = _train.Batch(_train.Sample(gen, BatchSize));
         _optimizer.LearningRate = (float)_lr.At(Step);
-        _optimizer.ZeroGrad();
-        var loss = F.CrossEntropy(Model.Forward(pixels), labels);
-        double value = loss.Item();
-        if (!double.IsFinite(value)) throw new InvalidOperationException($"classifier training: non-finite loss ({value}) at step {Step}");
-        loss.Backward();
-        GradClip.ClipGradNorm(_optimizer.Parameters, 1.0);
-        _optimizer.StepOnce();
-        _optimizer.ZeroGrad();
+        double value = OptimizerStep.Take(_optimizer, F.CrossEntropy(Model.Forward(pixels), labels), $"classifier training step {Step}");
         Step++;
         return value;
     }

@@ -50,14 +50,7 @@ public sealed class ScorerTrainer
         Tensor tokens;
         using (Autograd.NoGrad()) tokens = _objective.Classifier.PatchTokens(pixels);
         double tau = TauAt(Step);
-        _optimizer.ZeroGrad();
-        var loss = _objective.Loss(Scorer, Method, tokens, labels, tau, gen);
-        double value = loss.Item();
-        if (!double.IsFinite(value)) throw new InvalidOperationException($"{Method} scorer: non-finite loss ({value}) at step {Step}");
-        loss.Backward();
-        GradClip.ClipGradNorm(_optimizer.Parameters, 1.0);
-        _optimizer.StepOnce();
-        _optimizer.ZeroGrad();
+        double value = OptimizerStep.Take(_optimizer, _objective.Loss(Scorer, Method, tokens, labels, tau, gen), $"{Method.DisplayName()} scorer step {Step}");
         Step++;
         return (value, tau);
     }
