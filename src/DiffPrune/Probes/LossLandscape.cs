@@ -72,6 +72,17 @@ public static class LossLandscape
     /// </summary>
     public static double MeanStepwiseVariation(IReadOnlyList<IReadOnlyList<double>> loss) => StepwiseVariationProfile(loss).Average();
 
+    /// <summary>
+    /// Roughness independent of slope: mean |L(β_{j+1}) − 2L(β_j) + L(β_{j−1})| along d2 over every line of the grid. A plane
+    /// scores 0 however steep it is; kinks and jumps (a piecewise-constant loss) score high. A complement to
+    /// <see cref="MeanStepwiseVariation"/>, which a steep smooth surface also raises.
+    /// </summary>
+    public static double MeanSecondDifference(IReadOnlyList<IReadOnlyList<double>> loss)
+    {
+        if (loss[0].Count < 3) throw new ArgumentException("second differences need at least three points along d2");
+        return loss.Average(line => Enumerable.Range(1, line.Count - 2).Average(j => Math.Abs(line[j + 1] - 2 * line[j] + line[j - 1])));
+    }
+
     /// <summary>|L(β_{j+1}) − L(β_j)| along d2 for each step j, averaged over the grid's lines (the curve of Fig. 2c).</summary>
     public static double[] StepwiseVariationProfile(IReadOnlyList<IReadOnlyList<double>> loss)
     {

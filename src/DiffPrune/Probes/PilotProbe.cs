@@ -181,7 +181,7 @@ public sealed class PilotProbe
             }
             var profile = LossLandscape.StepwiseVariationProfile(grid);
             var axis = LossLandscape.StepwiseVariationProfile([grid[o.LandscapeGrid / 2]]).Average();
-            landscapes.Add(new LandscapeSlice(method, o.TauEnd, coordinates, grid, profile.Average(), axis, profile));
+            landscapes.Add(new LandscapeSlice(method, o.TauEnd, coordinates, grid, profile.Average(), axis, profile, LossLandscape.MeanSecondDifference(grid)));
         }
         seconds["landscape"] = Lap(phase);
 

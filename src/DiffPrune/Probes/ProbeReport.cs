@@ -80,11 +80,11 @@ public static class ProbeReport
 
         // landscape
         md.Append("\n## 2. Loss landscape (paper Fig. 2: Gumbel-Softmax's mean stepwise loss variation ≈24× DiffPrune's)\n\n");
-        md.Append("| encoder | DiffPrune mean \\|ΔL\\| along d2 | Gumbel-STE | ratio | along the d2 axis only (d1 = 0): DiffPrune / Gumbel-STE / ratio | paper |\n| --- | --- | --- | --- | --- | --- |\n");
+        md.Append("| encoder | DiffPrune mean \\|ΔL\\| along d2 | Gumbel-STE | ratio | paper | along the d2 axis only (d1 = 0): DiffPrune / Gumbel-STE / ratio | roughness, mean \\|Δ²L\\|: DiffPrune / Gumbel-STE / ratio |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var e in result.Encoders)
         {
             var (d, g) = (e.Landscape(ProbeMethod.DiffPrune), e.Landscape(ProbeMethod.GumbelSte));
-            md.Append(Inv, $"| {e.Encoder.Name} | {d.MeanVariation:G4} | {g.MeanVariation:G4} | {RatioText(e.VariationRatio)} | {d.AxisVariation:G4} / {g.AxisVariation:G4} / {RatioText(d.AxisVariation > 0 ? g.AxisVariation / d.AxisVariation : double.NaN)} | ≈{PaperVariationRatio}× |\n");
+            md.Append(Inv, $"| {e.Encoder.Name} | {d.MeanVariation:G4} | {g.MeanVariation:G4} | {RatioText(e.VariationRatio)} | ≈{PaperVariationRatio}× | {d.AxisVariation:G4} / {g.AxisVariation:G4} / {RatioText(d.AxisVariation > 0 ? g.AxisVariation / d.AxisVariation : double.NaN)} | {d.SecondDifference:G4} / {g.SecondDifference:G4} / {RatioText(e.SecondDifferenceRatio)} |\n");
         }
         md.Append('\n').Append(VariationReading(result)).Append("\n\n");
         foreach (var e in result.Encoders)
@@ -160,6 +160,7 @@ public static class ProbeReport
                 e.RandomVpTop1,
                 e.CoherenceRatio,
                 e.VariationRatio,
+                e.SecondDifferenceRatio,
                 scorers = e.Scorers.Select(s => new { s.Method, s.MeanCoherence, s.Coherence, s.OwnPathTop1, s.HardTop1, s.Losses }),
                 e.Landscapes,
                 e.Accuracy,
@@ -200,7 +201,8 @@ public static class ProbeReport
     public static string VariationReading(ProbeResult result) =>
         RatioReading(result, e => e.VariationRatio, "Gumbel-STE's loss varies more from grid step to grid step than DiffPrune's", "the direction of the paper's Fig. 2",
             "Gumbel-STE rougher", string.Create(Inv, $"the paper's ≈{PaperVariationRatio}×"), PaperVariationRatio)
-        .Append("The mean |ΔL| measures step-to-step change, so a rough surface and a steep smooth one both raise it; the contour maps show which it is.")
+        .Append("The mean |ΔL| measures step-to-step change, so a rough surface and a steep smooth one both raise it; ")
+        .Append(string.Create(Inv, $"the second differences |Δ²L|, which a smooth slope does not raise, put Gumbel-STE at {string.Join(", ", result.Encoders.Select(e => $"{RatioText(e.SecondDifferenceRatio)} ({e.Encoder.Name})"))} DiffPrune's roughness, and the contour maps show which surface is which."))
         .ToString();
 
     // "Reading: <claim> at every size (a 2.1×, b 3.4×), <agreement>. The largest ratio, 3.4×, is below <paper>. " or the disagreeing form

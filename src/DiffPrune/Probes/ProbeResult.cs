@@ -26,8 +26,9 @@ public sealed record ScorerRun(ProbeMethod Method, IReadOnlyList<double> Losses,
 /// <param name="MeanVariation">Mean |L(β_{j+1}) − L(β_j)| along d2 over the whole grid.</param>
 /// <param name="AxisVariation">The same along the d2 axis alone (d1 = 0).</param>
 /// <param name="Profile">Mean |ΔL| per step along d2 (Fig. 2c).</param>
+/// <param name="SecondDifference">Mean |Δ²L| along d2: roughness that a smooth slope does not raise.</param>
 public sealed record LandscapeSlice(ProbeMethod Method, double Tau, IReadOnlyList<double> Coordinates, IReadOnlyList<IReadOnlyList<double>> Loss,
-    double MeanVariation, double AxisVariation, IReadOnlyList<double> Profile);
+    double MeanVariation, double AxisVariation, IReadOnlyList<double> Profile, double SecondDifference);
 
 /// <summary>Everything measured at one encoder size.</summary>
 /// <param name="Encoder">The size.</param>
@@ -57,6 +58,9 @@ public sealed record EncoderResult(ProbeEncoder Encoder, long ClassifierParamete
 
     /// <summary>Gumbel-STE's mean stepwise loss variation over DiffPrune's (paper: ≈24×); NaN when DiffPrune's is not positive.</summary>
     public double VariationRatio => Ratio(Landscape(ProbeMethod.GumbelSte).MeanVariation, Landscape(ProbeMethod.DiffPrune).MeanVariation);
+
+    /// <summary>Gumbel-STE's mean |Δ²L| over DiffPrune's; NaN when DiffPrune's is not positive.</summary>
+    public double SecondDifferenceRatio => Ratio(Landscape(ProbeMethod.GumbelSte).SecondDifference, Landscape(ProbeMethod.DiffPrune).SecondDifference);
 
     static double Ratio(double a, double b) => b > 0 ? a / b : double.NaN;
 }

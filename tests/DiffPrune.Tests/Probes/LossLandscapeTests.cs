@@ -54,5 +54,9 @@ public class LossLandscapeTests
         // a step function: one jump of 2 between the 2nd and 3rd point of each line
         var step = c.Select(_ => (IReadOnlyList<double>)new double[] { 0, 0, 2, 2, 2 }).ToArray();
         Assert.Equal([0, 2, 0, 0], LossLandscape.StepwiseVariationProfile(step));
+        // second differences: zero on the plane however steep; the step's kinks give (2 + 2 + 0) / 3 per line
+        Assert.Equal(0, LossLandscape.MeanSecondDifference(loss), 12);
+        Assert.Equal(4.0 / 3, LossLandscape.MeanSecondDifference(step), 12);
+        Assert.Throws<ArgumentException>(() => LossLandscape.MeanSecondDifference([new double[] { 1, 2 }]));
     }
 }

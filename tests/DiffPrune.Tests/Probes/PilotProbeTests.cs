@@ -123,7 +123,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
         static EncoderResult Encoder(string name, double diffCoherence, double gumbelCoherence, double diffVariation, double gumbelVariation, double vpTop1)
         {
             ScorerRun Run(ProbeMethod m, double c) => new(m, [1.0], [new CoherencePoint(0, 1, c)], 0.5, 0.5);
-            LandscapeSlice Slice(ProbeMethod m, double v) => new(m, 0.1, [-1.0, 0, 1], [], v, v, [v, v]);
+            LandscapeSlice Slice(ProbeMethod m, double v) => new(m, 0.1, [-1.0, 0, 1], [], v, v, [v, v], v / 2);
             return new(new ProbeEncoder(name, 8, 1, 2), 100, 10, [1.0], 0.8, 0.99, 0.6, 0.3,
                 [Run(ProbeMethod.DiffPrune, diffCoherence), Run(ProbeMethod.GumbelSte, gumbelCoherence)],
                 [Slice(ProbeMethod.DiffPrune, diffVariation), Slice(ProbeMethod.GumbelSte, gumbelVariation)],
@@ -137,6 +137,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
         Assert.Contains("grows with encoder size, as the paper says", ProbeReport.CoherenceReading(agrees));
         Assert.Contains("nearly identical, as the paper reports", ProbeReport.AccuracyReading(agrees));
         Assert.Contains("the direction of the paper's Fig. 2", ProbeReport.VariationReading(agrees));
+        Assert.Contains("Gumbel-STE at 10.0× (a), 30.0× (b) DiffPrune's roughness", ProbeReport.VariationReading(agrees));
 
         var disagrees = new ProbeResult("", 58, 196, [Encoder("a", 0.05, 0.5, 0.1, 0.01, 0.2), Encoder("b", 0.3, -0.1, 0.1, 0.05, 0.3)], 1);
         Assert.Contains("does not hold at every size", ProbeReport.CoherenceReading(disagrees));
