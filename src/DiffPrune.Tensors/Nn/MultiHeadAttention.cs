@@ -28,12 +28,13 @@ public sealed class MultiHeadAttention : Module
         OutProj = Child("out_proj", new Linear(dim, dim, bias, gen));
     }
 
-    /// <summary>x (B, T, C) → (B, T, C); optionally also the attention probabilities (B, H, T, T).</summary>
-    public (Tensor Output, Tensor? Probs) Forward(Tensor x, AttentionMask? mask = null, bool returnProbs = false)
+    /// <summary>x (B, T, C) → (B, T, C); optionally also the attention probabilities (B, H, T, T). Key weights (B, T)
+    /// as in <see cref="F.ScaledDotProductAttention"/>.</summary>
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, AttentionMask? mask = null, bool returnProbs = false, Tensor? keyWeights = null)
     {
         int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2], hd = c / Heads;
         Tensor Split(Linear proj) => proj.Forward(x).Reshape(b, t, Heads, hd).Transpose(1, 2); // (B, H, T, hd)
-        var (o, probs) = F.ScaledDotProductAttention(Split(QProj), Split(KProj), Split(VProj), mask, returnProbs: returnProbs);
+        var (o, probs) = F.ScaledDotProductAttention(Split(QProj), Split(KProj), Split(VProj), mask, returnProbs: returnProbs, keyWeights: keyWeights);
         return (OutProj.Forward(o.Transpose(1, 2).Reshape(b, t, c)), probs);
     }
 }

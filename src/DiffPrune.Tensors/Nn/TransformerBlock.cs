@@ -24,10 +24,11 @@ public sealed class TransformerBlock : Module
         LayerNorm2 = Child("layer_norm2", new LayerNorm(dim, eps));
     }
 
-    /// <summary>x (B, T, C) → (B, T, C), plus attention probabilities when asked.</summary>
-    public (Tensor Output, Tensor? Probs) Forward(Tensor x, AttentionMask? mask = null, bool returnProbs = false)
+    /// <summary>x (B, T, C) → (B, T, C), plus attention probabilities when asked; optional key weights (B, T) as in
+    /// <see cref="F.ScaledDotProductAttention"/>.</summary>
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, AttentionMask? mask = null, bool returnProbs = false, Tensor? keyWeights = null)
     {
-        var (a, probs) = SelfAttn.Forward(LayerNorm1.Forward(x), mask, returnProbs);
+        var (a, probs) = SelfAttn.Forward(LayerNorm1.Forward(x), mask, returnProbs, keyWeights);
         var h = x.Add(a);
         return (h.Add(Mlp.Forward(LayerNorm2.Forward(h))), probs);
     }

@@ -7,9 +7,13 @@ public static partial class F
     /// multiple of Hkv (grouped-query attention shares each key/value head among H/Hkv query heads).
     /// scale defaults to 1/√D. A query row whose keys are all masked gets a zero output.
     /// With <paramref name="returnProbs"/> the attention probabilities (B, H, T, S) come back too.
+    /// <paramref name="keyWeights"/> (B, S), when given, reweights the keys differentiably (DynamicViT's attention
+    /// policy): p_ij = w_j·e^{a_ij} / Σ_l w_l·e^{a_il}. With weights in {0, 1} the output equals attention over the
+    /// weight-1 keys alone, yet gradients reach every weight, zero ones included. Each query must keep at least one
+    /// allowed key of positive weight.
     /// </summary>
     public static (Tensor Output, Tensor? Probs) ScaledDotProductAttention(Tensor q, Tensor k, Tensor v,
-        AttentionMask? mask = null, float? scale = null, bool returnProbs = false)
+        AttentionMask? mask = null, float? scale = null, bool returnProbs = false, Tensor? keyWeights = null)
     {
         if (q.Rank != 4 || k.Rank != 4 || v.Rank != 4)
             throw new ArgumentException($"attention expects 4-d q, k, v (B, H, T, D); got {q.Describe()}, {k.Describe()}, {v.Describe()}");
@@ -20,6 +24,13 @@ public static partial class F
         k = RepeatKv(k, h / hkv);
         v = RepeatKv(v, h / hkv);
         var probs = q.Matmul(k, transB: true).MaskedSoftmax(mask?.ToAdditive(b, h, t, s), scale ?? 1f / MathF.Sqrt(d));
+        if (keyWeights != null)
+        {
+            if (keyWeights.Rank != 2 || keyWeights.Shape[0] != b || keyWeights.Shape[1] != s)
+                throw new ArgumentException($"attention key weights {keyWeights.Describe()} must be (batch {b}, keys {s})");
+            var weighted = probs.Mul(keyWeights.Reshape(b, 1, 1, s));
+            probs = weighted.Div(weighted.Sum(-1, keepDim: true));  // softmax restricted to (and weighted by) w
+        }
         var output = probs.Matmul(v);
         return (output, returnProbs ? probs : null);
     }

@@ -187,4 +187,29 @@ public class AttentionTests
         var p = F.ScaledDotProductAttention(q, k, v, returnProbs: true).Probs!;
         Close(Tensor.Ones(1, 2, 3).ToArray(), p.Sum(-1), atol: 1e-6, rtol: 0);
     }
+
+    [Fact]
+    public void BinaryKeyWeightsEqualAttentionOverTheKeptKeysAlone()
+    {
+        // weights 1/0 (DynamicViT's hard policy): the output is attention over the weight-1 keys only
+        var (q, k, v) = Qkv(new Generator(112), 2, 2, 2, 4, 5, 3, 2);
+        bool[] kept = [true, false, true, true, false, true, true, false, false, true];
+        var w = Tensor.FromArray(kept.Select(x => x ? 1f : 0f).ToArray(), 2, 5);
+        var (o, p) = F.ScaledDotProductAttention(q, k, v, returnProbs: true, keyWeights: w);
+        var (eo, ep) = Reference(q, k, v, (b, _, j) => kept[b * 5 + j], 1f / MathF.Sqrt(3));
+        Close(eo, o, atol: 1e-6, rtol: 1e-5);
+        Close(ep, p!, atol: 1e-7, rtol: 1e-5);
+    }
+
+    [Fact]
+    public void KeyWeightGradientMatchesFiniteDifferencesAndReachesZeroWeights()
+    {
+        var (q, k, v) = Qkv(new Generator(113), 2, 2, 2, 3, 4, 2, 2);
+        var w = Tensor.FromArray([1f, 0.7f, 0.2f, 1.3f, 0.5f, 1f, 0.9f, 0.4f], 2, 4).RequireGrad();
+        GradCheck.Check(x => F.ScaledDotProductAttention(x[0], x[1], x[2], keyWeights: x[3]).Output, [q, k, v, w], h: 1e-2, atol: 3e-3, rtol: 3e-2);
+        var hard = Tensor.FromArray([1f, 0f, 1f, 0f, 0f, 1f, 1f, 1f], 2, 4).RequireGrad();
+        F.ScaledDotProductAttention(q, k, v, keyWeights: hard).Output.Mul(Tensor.Randn(new Generator(2), [2, 2, 3, 2])).Sum().Backward();
+        Assert.True(Math.Abs(hard.Grad![0, 1]) > 1e-4f && Math.Abs(hard.Grad![1, 0]) > 1e-4f, "a zero weight still gets a gradient");
+        Assert.Contains("key weights", Assert.Throws<ArgumentException>(() => F.ScaledDotProductAttention(q, k, v, keyWeights: Tensor.Ones(2, 3))).Message);
+    }
 }

@@ -10,7 +10,6 @@ namespace DiffPrune.Eval.Plots;
 /// </summary>
 public sealed class SvgLineChart(string title, string xLabel, string yLabel)
 {
-    static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
     readonly List<(string Name, IReadOnlyList<(double X, double Y)> Points)> _series = [];
 
     /// <summary>Plot y on a log10 scale (non-positive values are left out).</summary>
@@ -37,8 +36,8 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         var all = _series.SelectMany(s => s.Points).ToList();
         if (all.Count == 0) throw new InvalidOperationException($"chart '{title}' has no points to draw");
         double Ty(double y) => LogY ? Math.Log10(y) : y;
-        var (x0, x1) = Range(all.Select(p => p.X));
-        var (y0, y1) = Range(all.Select(p => Ty(p.Y)));
+        var (x0, x1) = AxisTicks.Range(all.Select(p => p.X));
+        var (y0, y1) = AxisTicks.Range(all.Select(p => Ty(p.Y)));
         const int left = 70, right = 20, top = 40, bottom = 50;
         double pw = Width - left - right, ph = Height - top - bottom;
         double Px(double x) => left + (x - x0) / (x1 - x0) * pw;
@@ -48,12 +47,12 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         sb.Append(inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         sb.Append(inv, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
         sb.Append(inv, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
-        foreach (double t in Ticks(x0, x1))
-            sb.Append(inv, $"<line x1=\"{Px(t):F1}\" y1=\"{top}\" x2=\"{Px(t):F1}\" y2=\"{top + ph}\" stroke=\"#eee\"/><text x=\"{Px(t):F1}\" y=\"{top + ph + 16}\" text-anchor=\"middle\">{Format(t)}</text>\n");
-        foreach (double t in LogY ? LogTicks(y0, y1) : Ticks(y0, y1))
+        foreach (double t in AxisTicks.Linear(x0, x1))
+            sb.Append(inv, $"<line x1=\"{Px(t):F1}\" y1=\"{top}\" x2=\"{Px(t):F1}\" y2=\"{top + ph}\" stroke=\"#eee\"/><text x=\"{Px(t):F1}\" y=\"{top + ph + 16}\" text-anchor=\"middle\">{AxisTicks.Format(t)}</text>\n");
+        foreach (double t in LogY ? AxisTicks.Log(y0, y1) : AxisTicks.Linear(y0, y1))
         {
             double py = top + ph - (t - y0) / (y1 - y0) * ph;
-            sb.Append(inv, $"<line x1=\"{left}\" y1=\"{py:F1}\" x2=\"{left + pw}\" y2=\"{py:F1}\" stroke=\"#eee\"/><text x=\"{left - 6}\" y=\"{py + 4:F1}\" text-anchor=\"end\">{Format(LogY ? Math.Pow(10, t) : t)}</text>\n");
+            sb.Append(inv, $"<line x1=\"{left}\" y1=\"{py:F1}\" x2=\"{left + pw}\" y2=\"{py:F1}\" stroke=\"#eee\"/><text x=\"{left - 6}\" y=\"{py + 4:F1}\" text-anchor=\"end\">{AxisTicks.Format(LogY ? Math.Pow(10, t) : t)}</text>\n");
         }
         sb.Append(inv, $"<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#333\"/>\n");
         sb.Append(inv, $"<text x=\"{left + pw / 2}\" y=\"{Height - 10}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n");
@@ -61,7 +60,7 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         for (int i = 0; i < _series.Count; i++)
         {
             var (name, points) = _series[i];
-            string color = Palette[i % Palette.Length];
+            string color = PlotColor.Palette[i % PlotColor.Palette.Count].ToHex();
             if (points.Count > 0)
                 sb.Append(inv, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{string.Join(' ', points.Select(p => string.Create(inv, $"{Px(p.X):F1},{Py(p.Y):F1}")))}\"/>\n");
             if (points.Count == 1)
@@ -72,38 +71,6 @@ public sealed class SvgLineChart(string title, string xLabel, string yLabel)
         sb.Append("</svg>\n");
         return sb.ToString();
     }
-
-    static (double Lo, double Hi) Range(IEnumerable<double> values)
-    {
-        double lo = values.Min(), hi = values.Max();
-        if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
-        return (lo, hi);
-    }
-
-    /// <summary>About five round tick values inside [lo, hi].</summary>
-    static IEnumerable<double> Ticks(double lo, double hi)
-    {
-        double raw = (hi - lo) / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double step = new[] { 1, 2, 5, 10 }.Select(m => m * mag).First(s => s >= raw);
-        for (double t = Math.Ceiling(lo / step) * step; t <= hi + step * 1e-9; t += step) yield return t;
-    }
-
-    /// <summary>Ticks at 1, 2 and 5 × 10^e inside [lo, hi] (exponents), or at powers of ten when that gives too many.</summary>
-    static IEnumerable<double> LogTicks(double lo, double hi)
-    {
-        var all = new List<double>();
-        for (int e = (int)Math.Floor(lo); e <= (int)Math.Ceiling(hi); e++)
-            foreach (double m in new[] { 1.0, 2.0, 5.0 })
-            {
-                double t = e + Math.Log10(m);
-                if (t >= lo - 1e-9 && t <= hi + 1e-9) all.Add(t);
-            }
-        return all.Count > 8 ? all.Where(t => Math.Abs(t - Math.Round(t)) < 1e-9) : all;
-    }
-
-    static string Format(double v) => Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-2 && v != 0)
-        ? v.ToString("0.#E0", CultureInfo.InvariantCulture)
-        : v.ToString("0.###", CultureInfo.InvariantCulture);
 
     static string Escape(string s) => WebUtility.HtmlEncode(s);
 }

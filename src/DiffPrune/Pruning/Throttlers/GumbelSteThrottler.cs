@@ -13,10 +13,21 @@ public sealed class GumbelSteThrottler : IThrottler
     public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise)
     {
         var (b, n) = Shapes.Check(tokens, logits);
-        var perturbed = logits.Add(Tensor.RandGumbel(noise, b, n));
+        var (mask, alpha) = StraightThroughMask(logits, k, tau, noise);
+        return new Throttled(tokens.Mul(mask.Reshape(b, n, 1)), alpha);
+    }
+
+    /// <summary>
+    /// The straight-through mask of <paramref name="logits"/> (B, N): its value is the hard top-K mask of s + g (1 kept,
+    /// 0 dropped), its gradient that of α = Soft Top-K(s + g, K, τ), which is returned too. Gumbel noise g (B, N) is drawn
+    /// from <paramref name="noise"/>. A caller may apply the mask any way it likes (zeroing tokens, or weighting attention
+    /// keys so that dropped tokens vanish from the forward pass).
+    /// </summary>
+    public static (Tensor Mask, Tensor Alpha) StraightThroughMask(Tensor logits, int k, double tau, Generator noise)
+    {
+        var perturbed = logits.Add(Tensor.RandGumbel(noise, logits.Shape));
         var alpha = SoftTopK.Forward(perturbed, k, tau);
         var hard = HardTopK.Mask(perturbed, k);
-        var mask = alpha.Add(hard.Sub(alpha).Detach());   // value: hard; gradient: soft
-        return new Throttled(tokens.Mul(mask.Reshape(b, n, 1)), alpha);
+        return (alpha.Add(hard.Sub(alpha).Detach()), alpha);   // value: hard; gradient: soft
     }
 }

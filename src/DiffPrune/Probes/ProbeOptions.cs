@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+
+namespace DiffPrune.Probes;
+
+/// <summary>
+/// What the pilot probe (paper §3, Fig. 1c, Fig. 2, Fig. 4b) measures and how long it trains. The defaults fit in about
+/// fifteen minutes on two cores; <see cref="Quick"/> runs in well under a minute (for CI) and measures the same things
+/// on far less data, so its numbers are a smoke test, not a result.
+/// </summary>
+public sealed record ProbeOptions
+{
+    /// <summary>Seed of every weight, mini-batch and noise draw: same seed, same numbers.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Encoder sizes, smallest first (the paper's claim is that the coherence gap grows with size).</summary>
+    public IReadOnlyList<ProbeEncoder> Encoders { get; init; } = [new("tiny", 32, 2, 2), new("small", 64, 2, 4)];
+
+    /// <summary>Tokens kept by the scorer (K = 58 of N = 196: 70 % pruned, as in the paper).</summary>
+    public int Keep { get; init; } = 58;
+
+    /// <summary>Classifier training steps (AdamW, warmup then cosine).</summary>
+    public int ClassifierSteps { get; init; } = 250;
+
+    /// <summary>Images per classifier step.</summary>
+    public int ClassifierBatch { get; init; } = 32;
+
+    /// <summary>Peak classifier learning rate.</summary>
+    public double ClassifierLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Training images whose patch tokens fix the standardiser's channel statistics.</summary>
+    public int StandardizerImages { get; init; } = 256;
+
+    /// <summary>Scorer hidden units per token channel (the MLP is d → ratio·d → 1).</summary>
+    public int ScorerHiddenRatio { get; init; } = 4;
+
+    /// <summary>Scorer training steps per method.</summary>
+    public int ScorerSteps { get; init; } = 60;
+
+    /// <summary>Images per scorer step.</summary>
+    public int ScorerBatch { get; init; } = 16;
+
+    /// <summary>Scorer learning rate (AdamW, constant).</summary>
+    public double ScorerLearningRate { get; init; } = 1e-3;
+
+    /// <summary>τ at the first scorer step (cosine to <see cref="TauEnd"/> over the scorer steps).</summary>
+    public double TauStart { get; init; } = 1.0;
+
+    /// <summary>τ at the last scorer step.</summary>
+    public double TauEnd { get; init; } = 0.1;
+
+    /// <summary>Points along scorer training (first and last step included) where gradient coherence is measured.</summary>
+    public int CoherenceCheckpoints { get; init; } = 5;
+
+    /// <summary>Mini-batches whose gradients are compared at each checkpoint (all pairs).</summary>
+    public int CoherenceBatches { get; init; } = 6;
+
+    /// <summary>Images per coherence mini-batch.</summary>
+    public int CoherenceBatchSize { get; init; } = 16;
+
+    /// <summary>Grid points per axis of the loss slice (odd, so that the trained scorer is a grid point).</summary>
+    public int LandscapeGrid { get; init; } = 21;
+
+    /// <summary>Half-width of the slice: coordinates run over [−r, r] along each filter-normalised direction.</summary>
+    public double LandscapeRange { get; init; } = 1.0;
+
+    /// <summary>Images of the fixed batch the loss slice is evaluated on.</summary>
+    public int LandscapeImages { get; init; } = 8;
+
+    /// <summary>Test images scored for Fig. 4b (and the classifiers' test accuracy).</summary>
+    public int AccuracyImages { get; init; } = 500;
+
+    /// <summary>Fractions of the N tokens kept in Fig. 4b.</summary>
+    public IReadOnlyList<double> KeepFractions { get; init; } = [0.25, 0.5, 0.75];
+
+    /// <summary>τ of the Soft Top-K that turns Fig. 4b's random scores into VP-Noise weights α.</summary>
+    public double AccuracyTau { get; init; } = 0.1;
+
+    /// <summary>Folder with the Fashion-MNIST files (null: where <c>dataset-fashion-mnist</c> installs them).</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>A CI-sized probe: the same measurements on a few steps, batches and images.</summary>
+    public static ProbeOptions Quick { get; } = new()
+    {
+        Encoders = [new("tiny", 16, 1, 2), new("small", 32, 2, 2)],
+        ClassifierSteps = 30,
+        ClassifierBatch = 16,
+        StandardizerImages = 64,
+        ScorerSteps = 6,
+        ScorerBatch = 8,
+        CoherenceCheckpoints = 2,
+        CoherenceBatches = 3,
+        CoherenceBatchSize = 8,
+        LandscapeGrid = 5,
+        LandscapeImages = 8,
+        AccuracyImages = 64,
+    };
+
+    /// <summary>Checks the options and returns them.</summary>
+    /// <exception cref="ArgumentException">Names the option at fault and the range it must lie in.</exception>
+    public ProbeOptions Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException("probe options: " + message);
+        }
+        Require(Encoders.Count >= 1, "at least one encoder size is needed");
+        foreach (var e in Encoders)
+        {
+            Require(e.Width >= 2 && e.Depth >= 1 && e.Heads >= 1 && e.Width % e.Heads == 0, $"encoder {e}: width, depth and heads must be positive and the heads must divide the width");
+            Require(e.Name.Length > 0 && e.Name.All(char.IsAsciiLetterOrDigit), $"encoder name '{e.Name}' must be letters and digits (it names files)");
+        }
+        Require(Encoders.Select(e => e.Name).Distinct().Count() == Encoders.Count, "encoder names must differ");
+        int n = Encoders[0].Config.NumPatches;
+        Require(Keep >= 1 && Keep < n, $"keep K = {Keep} must be in 1..{n - 1} (N = {n} tokens; K = N prunes nothing)");
+        Require(ClassifierSteps >= 1 && ClassifierBatch >= 1 && ClassifierLearningRate > 0, $"classifier steps {ClassifierSteps}, batch {ClassifierBatch} and learning rate {ClassifierLearningRate} must be positive");
+        Require(StandardizerImages >= 2, $"standardizer images {StandardizerImages} must be at least 2");
+        Require(ScorerHiddenRatio >= 1 && ScorerSteps >= 1 && ScorerBatch >= 1 && ScorerLearningRate > 0, $"scorer hidden ratio {ScorerHiddenRatio}, steps {ScorerSteps}, batch {ScorerBatch} and learning rate {ScorerLearningRate} must be positive");
+        Require(TauStart > 0 && TauEnd > 0 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} must be positive and finite");
+        Require(CoherenceCheckpoints >= 1 && CoherenceCheckpoints <= ScorerSteps + 1, $"coherence checkpoints {CoherenceCheckpoints} must be in 1..{ScorerSteps + 1} (scorer steps + 1)");
+        Require(CoherenceBatches >= 2 && CoherenceBatchSize >= 1, $"coherence needs at least 2 mini-batches of at least 1 image (got {CoherenceBatches} of {CoherenceBatchSize})");
+        Require(LandscapeGrid >= 3 && LandscapeGrid % 2 == 1, $"landscape grid {LandscapeGrid} must be odd and at least 3");
+        Require(LandscapeRange > 0 && double.IsFinite(LandscapeRange) && LandscapeImages >= 1, $"landscape range {LandscapeRange} and images {LandscapeImages} must be positive");
+        Require(AccuracyImages >= 1 && AccuracyTau > 0, $"accuracy images {AccuracyImages} and τ {AccuracyTau} must be positive");
+        Require(KeepFractions.Count >= 1 && KeepFractions.All(f => f > 0 && f <= 1 && (int)Math.Round(f * n) >= 1), $"keep fractions must lie in (0, 1] and keep at least one of {n} tokens");
+        return this;
+    }
+
+    /// <summary>The pilot probe's number of patch tokens N.</summary>
+    public int Tokens => Encoders[0].Config.NumPatches;
+
+    /// <summary>Scorer steps at which coherence is measured: evenly spaced from 0 to <see cref="ScorerSteps"/> inclusive.</summary>
+    public int[] CoherenceSteps() => CoherenceCheckpoints == 1
+        ? [ScorerSteps]
+        : Enumerable.Range(0, CoherenceCheckpoints).Select(i => (int)Math.Round((double)i * ScorerSteps / (CoherenceCheckpoints - 1))).Distinct().ToArray();
+
+    /// <summary>Every option, one per line (for reports).</summary>
+    public string Describe()
+    {
+        var sb = new StringBuilder();
+        void Line(string name, object value) => sb.Append(name).Append(" = ").Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append('\n');
+        Line("seed", Seed);
+        Line("encoders", string.Join("; ", Encoders));
+        Line("keep", $"{Keep} of {Tokens}");
+        Line("classifier", $"{ClassifierSteps} steps x {ClassifierBatch} images, lr {ClassifierLearningRate.ToString(CultureInfo.InvariantCulture)}");
+        Line("standardizer_images", StandardizerImages);
+        Line("scorer", $"MLP d -> {ScorerHiddenRatio}d -> 1, {ScorerSteps} steps x {ScorerBatch} images, lr {ScorerLearningRate.ToString(CultureInfo.InvariantCulture)}, tau {TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)}");
+        Line("coherence", $"{CoherenceCheckpoints} checkpoints x {CoherenceBatches} mini-batches of {CoherenceBatchSize}");
+        Line("landscape", $"{LandscapeGrid}x{LandscapeGrid} on [-{LandscapeRange.ToString(CultureInfo.InvariantCulture)}, {LandscapeRange.ToString(CultureInfo.InvariantCulture)}]^2, {LandscapeImages} images");
+        Line("accuracy", $"{AccuracyImages} test images, keep {string.Join("/", KeepFractions.Select(f => (f * 100).ToString("0.#", CultureInfo.InvariantCulture)))} %, VP-Noise tau {AccuracyTau.ToString(CultureInfo.InvariantCulture)}");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,37 @@
+using DiffPrune.Probes;
+using DiffPrune.Tensors;
+using DiffPrune.Tests.Data;
+
+namespace DiffPrune.Tests.Probes;
+
+public class GradientCoherenceTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
+{
+    [Fact]
+    public void MeanPairwiseCosineIsTheAverageOverAllPairs()
+    {
+        Assert.Equal(1, GradientCoherence.MeanPairwiseCosine([[1, 2, 3], [2, 4, 6], [0.5, 1, 1.5]]), 12);
+        Assert.Equal(-1, GradientCoherence.MeanPairwiseCosine([[1, -2], [-1, 2]]), 12);
+        Assert.Equal(0, GradientCoherence.MeanPairwiseCosine([[1, 0], [0, 3]]), 12);
+        // pairs (a, b) = 1, (a, c) = 0, (b, c) = 0
+        Assert.Equal(1.0 / 3, GradientCoherence.MeanPairwiseCosine([[1, 0], [2, 0], [0, 1]]), 12);
+        Assert.Equal(0, GradientCoherence.MeanPairwiseCosine([[0, 0], [1, 1]]), 12);
+        Assert.Throws<ArgumentException>(() => GradientCoherence.MeanPairwiseCosine([[1.0]]));
+        Assert.Throws<ArgumentException>(() => GradientCoherence.MeanPairwiseCosine([[1.0], [1.0, 2.0]]));
+    }
+
+    [Theory]
+    [InlineData(ProbeMethod.DiffPrune)]
+    [InlineData(ProbeMethod.GumbelSte)]
+    public void TheSameMiniBatchAndNoiseGiveCoherenceOneAndOthersLess(ProbeMethod method)
+    {
+        var train = data.Train;
+        var (objective, tokens, labels) = ProbeTestData.Objective(train, images: 4);
+        var scorer = new ProbeScorer(8, 16, new Generator(4));
+        var g = GradientCoherence.Gradient(objective, scorer, method, tokens, labels, 0.5, new Generator(21));
+        Assert.Equal(scorer.ParameterCount, g.Length);
+        Assert.Equal(1, GradientCoherence.MeanPairwiseCosine([g, GradientCoherence.Gradient(objective, scorer, method, tokens, labels, 0.5, new Generator(21))]), 9);
+        Assert.All(scorer.Parameters(), p => Assert.Null(p.Grad));
+        var other = GradientCoherence.Gradient(objective, scorer, method, tokens.Slice(0, 0, 2), labels[..2], 0.5, new Generator(22));
+        Assert.InRange(GradientCoherence.MeanPairwiseCosine([g, other]), -1, 0.999);
+    }
+}

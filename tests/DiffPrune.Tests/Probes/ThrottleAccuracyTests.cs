@@ -1,0 +1,49 @@
+using DiffPrune.Probes;
+using DiffPrune.Pruning;
+using DiffPrune.Tensors;
+using DiffPrune.Tests.Data;
+
+namespace DiffPrune.Tests.Probes;
+
+public class ThrottleAccuracyTests(SyntheticFashionMnist data) : IClassFixture<SyntheticFashionMnist>
+{
+    [Fact]
+    public void KeepingEveryTokenScoresTheUnprunedAccuracy()
+    {
+        var (train, test) = (data.Train, data.Test);
+        var classifier = new DeitClassifier(ProbeTestData.Narrow, 10, new Generator(3));
+        classifier.RequiresGrad(false);
+        TokenStandardizer standardizer;
+        using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(classifier.PatchTokens(train.Range(0, 32).Pixels));
+        var accuracy = new ThrottleAccuracy(classifier, standardizer, [1.0, 0.05], 0.1);
+        var gen = new Generator(4);
+        for (int start = 0; start < 60; start += 30)
+        {
+            var (pixels, labels) = test.Range(start, 30);
+            accuracy.Add(pixels, labels, gen);
+        }
+        var (top1, top5) = accuracy.Unpruned;
+        var all = accuracy.Rows[0];
+        Assert.Equal((196, top1, top5), (all.Keep, all.HardTop1, all.HardTop5));
+        Assert.Equal((top1, top5), (all.VpTop1, all.VpTop5));
+        Assert.Equal((1.0, 0.0), (all.Alpha.MeanInsideTopK, all.Alpha.MassOutsideTopK));
+        Assert.True(top5 > top1);
+        var few = accuracy.Rows[1];
+        Assert.Equal(10, few.Keep);
+        Assert.True(few.Alpha.MeanInsideTopK > 0.5 && few.Alpha.MassOutsideTopK < 0.5, "α at τ = 0.1 is close to the hard mask");
+        Assert.Equal(60, accuracy.Images);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ThrottleAccuracy(classifier, standardizer, [0.001], 0.1));
+    }
+
+    [Fact]
+    public void TopOneAndTopFiveCountTheRankOfTheLabel()
+    {
+        // label 2 ranks 1st in row 0, 3rd in row 1, 6th in row 2
+        var logits = Tensor.FromArray([
+            0, 1, 9, 2, 3, 4,
+            5, 8, 6, 7, 0, 1,
+            9, 8, 3, 7, 6, 5], 3, 6);
+        Assert.Equal((1L, 2L), ThrottleAccuracy.Count(logits, [2, 2, 2], 0, 0));
+        Assert.Equal((3L, 5L), ThrottleAccuracy.Count(logits, [2, 2, 2], 2, 3));
+    }
+}
