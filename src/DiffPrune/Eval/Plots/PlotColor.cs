@@ -11,7 +11,7 @@ public readonly record struct PlotColor(byte R, byte G, byte B)
     /// <summary>Black.</summary>
     public static PlotColor Black { get; } = new(0, 0, 0);
 
-    /// <summary>The series colours (matplotlib's tab10, as <see cref="SvgLineChart"/> uses them).</summary>
+    /// <summary>The series colours (matplotlib's tab10).</summary>
     public static IReadOnlyList<PlotColor> Palette { get; } =
         new[] { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf" }.Select(Parse).ToArray();
 

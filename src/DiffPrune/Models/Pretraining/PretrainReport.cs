@@ -8,7 +8,7 @@ using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Models.Pretraining;
 
-/// <summary>Writes a finished run's report into its folder: report.md, report.json, loss.svg and accuracy.svg.</summary>
+/// <summary>Writes a finished run's report into its folder: report.md, report.json, loss.png and accuracy.png.</summary>
 public static class PretrainReport
 {
     /// <summary>Per-stage throughput and end-of-stage training numbers.</summary>
@@ -60,7 +60,7 @@ public static class PretrainReport
             md.Append("\n## Does the model read the image?\n\nAnswer-token loss on validation scenes with each scene's own image and with another scene's (equal: answered from the question alone).\n\n| task | own image | swapped image |\n| --- | --- | --- |\n");
             foreach (var r in reliance) md.Append(inv, $"| {r.Task} | {r.Matched:F3} | {r.Swapped:F3} |\n");
         }
-        md.Append("\n![loss](loss.svg)\n\n![accuracy](accuracy.svg)\n");
+        md.Append("\n![loss](loss.png)\n\n![accuracy](accuracy.png)\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
         {
@@ -76,8 +76,8 @@ public static class PretrainReport
 
     static void WriteCurves(string dir, PretrainLog log)
     {
-        var loss = new SvgLineChart("Training loss", "step", "loss") { LogY = true };
-        var accuracy = new SvgLineChart("Training accuracy", "step", "accuracy");
+        var loss = new RasterLineChart("Training loss", "step", "loss") { LogY = true };
+        var accuracy = new RasterLineChart("Training accuracy", "step", "accuracy");
         foreach (var g in log.Steps.GroupBy(s => s.Stage))
         {
             loss.Add(g.Key.ToString(), Smooth(g.Select(s => (s.Step, s.Loss))));
@@ -85,8 +85,8 @@ public static class PretrainReport
         }
         var validation = log.Evaluations.Where(e => e.Kind == "validation").Select(e => ((double)e.Step, e.Average)).ToList();
         if (validation.Count > 0) accuracy.Add("validation average score", validation);
-        AtomicFile.WriteAllText(Path.Combine(dir, "loss.svg"), loss.ToSvg());
-        AtomicFile.WriteAllText(Path.Combine(dir, "accuracy.svg"), accuracy.ToSvg());
+        loss.SavePng(Path.Combine(dir, "loss.png"));
+        accuracy.SavePng(Path.Combine(dir, "accuracy.png"));
     }
 
     /// <summary>Mean over windows of 20 steps (step curves are noisy at these batch sizes).</summary>

@@ -8,7 +8,7 @@ using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Pruning.Training;
 
-/// <summary>Writes a pruner training run's report: report.md, report.json, curves.svg (loss, τ, α) and validation.svg.</summary>
+/// <summary>Writes a pruner training run's report: report.md, report.json, curves.png (loss, τ, α) and validation.png.</summary>
 public static class PrunerTrainingReport
 {
     /// <summary>Writes the report into <paramref name="dir"/>; <paramref name="scores"/> maps a method name ("unpruned" first) to its test scores.</summary>
@@ -39,7 +39,7 @@ public static class PrunerTrainingReport
             foreach (var (name, list) in scores)
                 md.Append(inv, $"| {name} | {string.Join(" | ", list.Select(s => (s.Value * 100).ToString("F1", inv)))} | {list.Average(s => s.Value) * 100:F1} | {RetentionText.Describe(list, first)} |\n");
         }
-        md.Append("\n![curves](curves.svg)\n\n![validation](validation.svg)\n");
+        md.Append("\n![curves](curves.png)\n\n![validation](validation.png)\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
         {
@@ -48,14 +48,14 @@ public static class PrunerTrainingReport
             scores = scores.ToDictionary(p => p.Key, p => p.Value.ToDictionary(s => s.Suite.DisplayName(), s => s.Value)),
         }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
         if (steps.Count > 0)
-            AtomicFile.WriteAllText(Path.Combine(dir, "curves.svg"), new SvgLineChart("Pruner training", "step", "value")
+            new RasterLineChart("Pruner training", "step", "value")
                 .Add("loss", steps.Select(s => ((double)s.Step, s.Loss)))
                 .Add("tau", steps.Select(s => ((double)s.Step, s.Tau)))
                 .Add("mean alpha in top-K", steps.Select(s => ((double)s.Step, s.Alpha.MeanInsideTopK)))
-                .Add("alpha mass outside", steps.Select(s => ((double)s.Step, s.Alpha.MassOutsideTopK))).ToSvg());
+                .Add("alpha mass outside", steps.Select(s => ((double)s.Step, s.Alpha.MassOutsideTopK))).SavePng(Path.Combine(dir, "curves.png"));
         if (validations.Count > 0)
-            AtomicFile.WriteAllText(Path.Combine(dir, "validation.svg"), new SvgLineChart("Validation loss", "step", "caption NLL")
+            new RasterLineChart("Validation loss", "step", "caption NLL")
                 .Add("soft (training input)", validations.Select(v => ((double)v.Step, v.SoftLoss)))
-                .Add("hard top-K (deployed)", validations.Select(v => ((double)v.Step, v.HardLoss))).ToSvg());
+                .Add("hard top-K (deployed)", validations.Select(v => ((double)v.Step, v.HardLoss))).SavePng(Path.Combine(dir, "validation.png"));
     }
 }
