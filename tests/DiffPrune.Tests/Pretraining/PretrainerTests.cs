@@ -165,11 +165,12 @@ public class PretrainerMultiTurnAndInitTests
     }
 
     [Fact]
-    public void NewOptionsLeaveTheDescriptionOfOlderRunsUnchanged()
+    public void TheDescriptionNamesTheRecipeAndOnlyTheOptionsARunChanged()
     {
         var d = new PretrainOptions().Describe();
-        Assert.DoesNotContain("turns", d);
+        Assert.Contains("turns_per_sequence = 24", d);
         Assert.DoesNotContain("init", d);
+        Assert.DoesNotContain("captions_per_step", d);
         Assert.Contains("turns_per_sequence = 4", (new PretrainOptions() with { TurnsPerSequence = 4 }).Describe());
         Assert.Throws<ArgumentException>(() => (new PretrainOptions() with { TurnsPerSequence = 0 }).Validate());
         Assert.Contains("no such", Assert.Throws<ArgumentException>(() => (new PretrainOptions() with { InitFrom = "/nonexistent/x" }).Validate()).Message);

@@ -26,10 +26,26 @@ public sealed class Scene
         PatchShape = Attribute(objects, patchObject, o => (int)o.Shape);
         PatchColor = Attribute(objects, patchObject, o => (int)o.Color);
         PatchSize = Attribute(objects, patchObject, o => (int)o.Size);
+        PatchObjectDigit = Attribute(objects, patchObject, o => o.Digit ?? -1);
+        PatchRegion = Attribute(objects, patchObject, o => (int)o.Region);
+        PatchAnchor = Anchors(objects.Length, patchObject, patchPixels);
         var present = new bool[SceneAttributes.KindCount];
         foreach (var o in objects) present[o.KindIndex] = true;
         ObjectsPresent = present;
         Caption = caption;
+    }
+
+    static bool[] Anchors(int objects, int[] patchObject, int[] patchPixels)
+    {
+        var best = Enumerable.Repeat(-1, objects).ToArray();
+        for (int p = 0; p < patchObject.Length; p++)
+        {
+            int o = patchObject[p];
+            if (o >= 0 && (best[o] < 0 || patchPixels[p] > patchPixels[best[o]])) best[o] = p;
+        }
+        var anchor = new bool[patchObject.Length];
+        foreach (int p in best) if (p >= 0) anchor[p] = true;
+        return anchor;
     }
 
     /// <summary>Generates the scene of <paramref name="seed"/> (≥ 0) under <paramref name="options"/> (default: <see cref="SceneOptions.Default"/>).</summary>
@@ -62,6 +78,14 @@ public sealed class Scene
     public IReadOnlyList<int> PatchSize { get; }
     /// <summary>Per patch: the digit whose glyph lies in it, −1 elsewhere (each glyph lies wholly inside one patch).</summary>
     public IReadOnlyList<int> PatchDigit { get; }
+    /// <summary>Per patch: the digit on the labelled object (on every one of its patches, not only the glyph's), −1 for
+    /// background and objects without one. An object-level label, as the colour, shape and size are.</summary>
+    public IReadOnlyList<int> PatchObjectDigit { get; }
+    /// <summary>Per patch: <see cref="SceneRegion"/> id of the labelled object, −1 for background.</summary>
+    public IReadOnlyList<int> PatchRegion { get; }
+    /// <summary>Per patch: true on one patch of each object, the one holding most of its pixels (the lowest index on a
+    /// tie), so that counting anchors counts objects.</summary>
+    public IReadOnlyList<bool> PatchAnchor { get; }
 
     /// <summary>Multi-hot over the <see cref="SceneAttributes.KindCount"/> (colour, shape) kinds: which are in the
     /// image (index <see cref="SceneAttributes.KindIndex"/>). A target for a CLS objective.</summary>

@@ -26,24 +26,24 @@ public sealed record PretrainOptions
     public double VisionLearningRate { get; init; } = 2e-3;
 
     /// <summary>Stage 1 steps (captions only). Short: captions are long and the answers matter more.</summary>
-    public int AlignmentSteps { get; init; } = 200;
+    public int AlignmentSteps { get; init; } = 300;
 
     /// <summary>Stage 2 steps (questions of all suites, some captions).</summary>
-    public int InstructionSteps { get; init; } = 2500;
+    public int InstructionSteps { get; init; } = 2000;
 
     /// <summary>Captions (one scene each) per stage-1 step.</summary>
     public int CaptionsPerStep { get; init; } = 32;
 
     /// <summary>Scenes per stage-2 step; each contributes <see cref="ItemsPerScene"/> items and one vision pass (two with its VizWiz image).</summary>
-    public int ScenesPerStep { get; init; } = 8;
+    public int ScenesPerStep { get; init; } = 16;
 
     /// <summary>Questions per scene and stage-2 step (drawn without replacement), packed into sequences of
     /// <see cref="TurnsPerSequence"/> turns.</summary>
-    public int ItemsPerScene { get; init; } = 4;
+    public int ItemsPerScene { get; init; } = 24;
 
     /// <summary>Chance that a stage-2 scene also trains its caption (few caption tokens relative to answers, but the
     /// pruner later trains on captions, so the model must keep describing images).</summary>
-    public double CaptionShare { get; init; } = 0.1;
+    public double CaptionShare { get; init; } = 0.5;
 
     /// <summary>Stage 1/2 peak learning rate (a small model from scratch wants a high one).</summary>
     public double LearningRate { get; init; } = 2e-3;
@@ -68,7 +68,7 @@ public sealed record PretrainOptions
     public int CheckpointEvery { get; init; } = 100;
 
     /// <summary>Evaluate on validation scenes every this many stage-2 steps (and at the end); 0 = only at the end.</summary>
-    public int EvalEvery { get; init; } = 500;
+    public int EvalEvery { get; init; } = 250;
 
     /// <summary>Validation scenes per evaluation (≈ 22 items each).</summary>
     public int EvalScenes { get; init; } = 30;
@@ -79,7 +79,7 @@ public sealed record PretrainOptions
     /// <summary>Questions about the same image per stage-2 sequence. Turns do not see each other, so a packed turn trains
     /// exactly as the question alone would; each answer is only a token or two, so packing multiplies the supervised
     /// tokens per visual token encoded (a scene's ~20 questions cost about twice one question's sequence).</summary>
-    public int TurnsPerSequence { get; init; } = 1;
+    public int TurnsPerSequence { get; init; } = 24;
 
     /// <summary>Stage 0 also trains heads that read each patch's row and column from its feature.</summary>
     public bool PositionHeads { get; init; }
@@ -149,7 +149,7 @@ public sealed record PretrainOptions
         Line("weight_decay", WeightDecay);
         Line("max_grad_norm", MaxGradNorm);
         Line("curriculum_fraction", CurriculumFraction);
-        if (TurnsPerSequence != 1) Line("turns_per_sequence", TurnsPerSequence);
+        Line("turns_per_sequence", TurnsPerSequence);
         if (PositionHeads) Line("position_heads", true);
         if (InitFrom != null) Line("init_from", Path.GetFullPath(InitFrom));
         return sb.ToString();

@@ -38,7 +38,7 @@ public static class PretrainReport
             md.Append(inv, $"| {s.Stage} | {s.Steps} | {s.Seconds / 60:F1} | {s.ExamplesPerSecond:F1} | {s.FinalLoss:F3} | {s.FinalAccuracy:F3} | {s.SkippedSteps} |\n");
         md.Append("\nAccuracy: stage Vision = colour on object patches; the other stages = answer tokens under teacher forcing.\n\n");
         foreach (var v in log.Evaluations.Where(e => e.Vision != null))
-            md.Append(inv, $"Vision tower after step {v.Step} (validation, object patches): colour {v.Vision!.Color:F3}, shape {v.Vision.Shape:F3}, size {v.Vision.Size:F3}, digit {v.Vision.Digit:F3}, objects present (balanced) {v.Vision.Present:F3}{(double.IsNaN(v.Vision.Position) ? "" : $", row and column {v.Vision.Position:F3}")}.\n\n");
+            md.Append(inv, $"Vision tower after step {v.Step} (validation, object patches): colour {v.Vision!.Color:F3}, shape {v.Vision.Shape:F3}, size {v.Vision.Size:F3}, digit {v.Vision.Digit:F3}, region {v.Vision.Region:F3}, anchor patches (balanced) {v.Vision.Anchor:F3}, objects present (balanced) {v.Vision.Present:F3}{(double.IsNaN(v.Vision.Position) ? "" : $", row and column {v.Vision.Position:F3}")}.\n\n");
         var rows = new List<(string Name, IReadOnlyList<SuiteScore> Scores)> { ("unpruned", test) };
         if (extra != null) rows.AddRange(extra.Select(p => (p.Key, p.Value)));
         md.Append(inv, $"## Test scores ({test.Max(s => s.Items)} items per suite at most; scored in {testSeconds:F0} s)\n\n| | ");

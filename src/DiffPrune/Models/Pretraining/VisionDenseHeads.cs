@@ -6,27 +6,35 @@ using DiffPrune.Tensors.Nn;
 namespace DiffPrune.Models.Pretraining;
 
 /// <summary>
-/// Accuracy of the dense heads: colour, shape and size on object patches, digit on the patches that hold a digit
-/// (background patches excluded: predicting "none" is trivial there); the CLS head as balanced accuracy (mean of the
-/// hit rates on present and on absent kinds, since most kinds are absent).
+/// Accuracy of the dense heads: colour, shape, size and region on object patches, digit on the patches of objects that
+/// carry one, anchors as balanced accuracy over all patches (few are anchors) (background patches excluded elsewhere:
+/// predicting "none" is trivial there); the CLS head as balanced accuracy (mean of the hit rates on present and on
+/// absent kinds, since most kinds are absent).
 /// </summary>
 /// <param name="Color">Colour on object patches.</param>
 /// <param name="Shape">Shape on object patches.</param>
 /// <param name="Size">Size on object patches.</param>
-/// <param name="Digit">Digit on patches that hold one.</param>
+/// <param name="Digit">The object's digit on the patches of objects with one.</param>
 /// <param name="Present">CLS objects-present, balanced.</param>
 /// <param name="Position">The worse of row and column accuracy over all patches (NaN without position heads).</param>
-public sealed record DenseAccuracy(double Color, double Shape, double Size, double Digit, double Present, double Position = double.NaN);
+/// <param name="Region">The object's region on object patches.</param>
+/// <param name="Anchor">One anchor patch per object, balanced.</param>
+public sealed record DenseAccuracy(double Color, double Shape, double Size, double Digit, double Present, double Position = double.NaN,
+    double Region = double.NaN, double Anchor = double.NaN);
 
 /// <summary>
 /// Dense supervision of a vision tower on SceneBench, the first stage of the base VLM's pretraining: the generator
-/// knows which object covers each patch, so per-patch heads on the feature layer the VLM reads learn colour, shape,
-/// size and digit (class 0 = background or no digit), and a head on the pooled CLS learns which (colour, shape)
-/// kinds are present, so that CLS attention means something. Train-only: the heads are not part of the VLM.
+/// knows which object covers each patch, so per-patch heads on the feature layer the VLM reads learn, on every patch
+/// of an object, that object's colour, shape, size, digit and region (class 0 = background or no digit) and whether
+/// the patch is its anchor; a head on the pooled CLS learns which (colour, shape) kinds are present, so that CLS
+/// attention means something. Object-level labels let the tower gather an object into each of its patches (as
+/// CLIP's patch tokens carry object semantics): a question about the red triangle's digit is then answered from any
+/// of its patches, in one lookup, while a pruner that drops all of them still loses it. Train-only: the heads are not
+/// part of the VLM.
 /// </summary>
 public sealed class VisionDenseHeads : Module
 {
-    readonly Linear _color, _shape, _size, _digit, _present;
+    readonly Linear _color, _shape, _size, _digit, _region, _anchor, _present;
     readonly Linear? _row, _column;
 
     /// <summary>Creates the heads for features of width <paramref name="dim"/>; with <paramref name="gridSize"/> also
@@ -38,6 +46,8 @@ public sealed class VisionDenseHeads : Module
         _shape = Child("shape", new Linear(dim, Enum.GetValues<SceneShape>().Length + 1, true, gen));
         _size = Child("size", new Linear(dim, Enum.GetValues<ObjectSize>().Length + 1, true, gen));
         _digit = Child("digit", new Linear(dim, 11, true, gen));
+        _region = Child("region", new Linear(dim, Enum.GetValues<SceneRegion>().Length + 1, true, gen));
+        _anchor = Child("anchor", new Linear(dim, 2, true, gen));
         _present = Child("present", new Linear(dim, SceneAttributes.KindCount, true, gen));
         if (gridSize is int g)
         {
@@ -57,22 +67,28 @@ public sealed class VisionDenseHeads : Module
         if (scenes.Count != b || scenes.Any(s => s.PatchColor.Count != n))
             throw new ArgumentException($"{scenes.Count} scenes with {scenes[0].PatchColor.Count} patch labels for features of {b} images × {n} patches");
         var patches = h.Slice(1, 1, 1 + n).Reshape(b * n, d);
-        var heads = new (Linear Head, Func<Scene, IReadOnlyList<int>> Labels)[]
+        var onObject = scenes.SelectMany(s => s.PatchObject.Select(o => o >= 0)).ToArray();
+        var onDigit = scenes.SelectMany(s => s.PatchObjectDigit.Select(g => g >= 0)).ToArray();
+        var anchors = scenes.SelectMany(s => s.PatchAnchor).ToArray();
+        var heads = new (Linear Head, Func<Scene, IEnumerable<int>> Labels, bool[] Scored)[]
         {
-            (_color, s => s.PatchColor), (_shape, s => s.PatchShape), (_size, s => s.PatchSize), (_digit, s => s.PatchDigit),
+            (_color, s => s.PatchColor, onObject), (_shape, s => s.PatchShape, onObject), (_size, s => s.PatchSize, onObject),
+            (_digit, s => s.PatchObjectDigit, onDigit), (_region, s => s.PatchRegion, onObject),
         };
         Tensor? loss = null;
-        var accuracy = new double[4];
-        var onObject = scenes.SelectMany(s => s.PatchObject.Select(o => o >= 0)).ToArray();
-        var onDigit = scenes.SelectMany(s => s.PatchDigit.Select(g => g >= 0)).ToArray();
+        var accuracy = new double[heads.Length];
         for (int k = 0; k < heads.Length; k++)
         {
             var labels = scenes.SelectMany(s => heads[k].Labels(s).Select(l => l + 1)).ToArray(); // −1 (none) → class 0
             var logits = heads[k].Head.Forward(patches);
             var ce = F.CrossEntropy(logits, labels);
             loss = loss == null ? ce : loss.Add(ce);
-            accuracy[k] = Accuracy(logits, labels, heads[k].Head == _digit ? onDigit : onObject);
+            accuracy[k] = Accuracy(logits, labels, heads[k].Scored);
         }
+        var anchorLabels = anchors.Select(a => a ? 1 : 0).ToArray();
+        var anchorLogits = _anchor.Forward(patches);
+        loss = loss!.Add(F.CrossEntropy(anchorLogits, anchorLabels));
+        double anchor = 0.5 * (Accuracy(anchorLogits, anchorLabels, anchors) + Accuracy(anchorLogits, anchorLabels, anchors.Select(a => !a).ToArray()));
         double position = double.NaN;
         if (_row != null && _column != null)
         {
@@ -90,7 +106,7 @@ public sealed class VisionDenseHeads : Module
         loss = loss!.Add(F.BinaryCrossEntropyWithLogits(present, targets));
         var hits = present.ToArray().Zip(targets.ToArray(), (z, y) => (Present: y > 0.5f, Right: (z > 0) == (y > 0.5f))).ToArray();
         double presentAcc = 0.5 * (Rate(hits.Where(h => h.Present)) + Rate(hits.Where(h => !h.Present)));
-        return (loss, new DenseAccuracy(accuracy[0], accuracy[1], accuracy[2], accuracy[3], presentAcc, position));
+        return (loss, new DenseAccuracy(accuracy[0], accuracy[1], accuracy[2], accuracy[3], presentAcc, position, accuracy[4], anchor));
     }
 
     static double Rate(IEnumerable<(bool Present, bool Right)> hits)

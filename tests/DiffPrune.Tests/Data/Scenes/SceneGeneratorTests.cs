@@ -82,6 +82,9 @@ public class SceneGeneratorTests
                 {
                     Assert.Equal(-1, s.PatchShape[p]);
                     Assert.Equal(-1, s.PatchDigit[p]);
+                    Assert.Equal(-1, s.PatchObjectDigit[p]);
+                    Assert.Equal(-1, s.PatchRegion[p]);
+                    Assert.False(s.PatchAnchor[p]);
                     // an unlabelled patch holds fewer than MinPatchPixels pixels of any object
                     foreach (var o in s.Objects) Assert.True(pixels.Count(px => px == o.Color.Rgb()) < options.MinPatchPixels, $"scene {s.Seed} patch {p} misses {o.Name}");
                     continue;
@@ -92,11 +95,16 @@ public class SceneGeneratorTests
                 Assert.Equal((int)obj.Shape, s.PatchShape[p]);
                 Assert.Equal((int)obj.Color, s.PatchColor[p]);
                 Assert.Equal((int)obj.Size, s.PatchSize[p]);
+                Assert.Equal(obj.Digit ?? -1, s.PatchObjectDigit[p]);       // every patch of the object carries its digit
+                Assert.Equal((int)obj.Region, s.PatchRegion[p]);
                 Assert.InRange(s.PatchPixels[p], 1, options.PatchSize * options.PatchSize);
             }
             foreach (var o in s.Objects)
             {
                 Assert.Contains(o.Index, s.PatchObject);                   // every object is visible to dense labels
+                var own = Enumerable.Range(0, options.PatchCount).Where(p => s.PatchObject[p] == o.Index).ToArray();
+                var anchor = Assert.Single(own, p => s.PatchAnchor[p]);     // one anchor per object, on its fullest patch
+                Assert.Equal(own.Max(p => s.PatchPixels[p]), s.PatchPixels[anchor]);
                 if (o.Digit is int d)
                 {
                     Assert.Equal(d, s.PatchDigit[o.GlyphPatch]);
