@@ -1,4 +1,5 @@
 using DiffPrune.Tensors.Blas;
+using DiffPrune.Eval.Profiling;
 
 namespace DiffPrune.Bench;
 

@@ -1,5 +1,6 @@
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Blas;
+using DiffPrune.Eval.Profiling;
 
 namespace DiffPrune.Bench;
 

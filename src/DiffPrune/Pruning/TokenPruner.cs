@@ -37,6 +37,14 @@ public sealed class TokenPruner : PreLlmPruner
         Config = config;
     }
 
+    /// <summary>
+    /// The same scorer keeping <paramref name="keep"/> tokens instead: the ranking is unchanged, only the top-K cut
+    /// moves. A scorer trained for one K (<see cref="TokenPrunerConfig.Keep"/>) is evaluated at another budget this way,
+    /// an extrapolation the tables mark ("trained K = 16").
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">K &lt; 1.</exception>
+    public TokenPruner WithKeep(int keep) => keep == Config.Keep ? this : new TokenPruner(Scorer, Config with { Keep = keep });
+
     /// <summary>Keeps the K highest-scoring tokens of each image, in original order.</summary>
     /// <exception cref="ArgumentOutOfRangeException">K exceeds the tokens there are.</exception>
     /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>
