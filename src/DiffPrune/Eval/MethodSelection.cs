@@ -11,29 +11,24 @@ public sealed class MethodSelection
     /// <summary>The name that stands for the trained pruners in a method list.</summary>
     public const string DiffPruneName = "DiffPrune";
 
-    MethodSelection(IReadOnlyList<string> names, bool diffPrune, DiffPrunePruners? pruners)
+    MethodSelection(IReadOnlyList<string> names, DiffPrunePruners? pruners)
     {
         Names = names;
-        IncludesDiffPrune = diffPrune;
         Pruners = pruners;
     }
 
     /// <summary>Registry names compared with Vanilla, in registry order (Vanilla itself excluded).</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>Whether DiffPrune is compared (every method, or named in the list): with <see cref="Pruners"/>, or in a
-    /// profile, untrained when none are given (its cost does not depend on training).</summary>
-    public bool IncludesDiffPrune { get; }
-
-    /// <summary>The trained DiffPrune pruners, or null.</summary>
+    /// <summary>The trained DiffPrune pruners, compared whenever given; or null.</summary>
     public DiffPrunePruners? Pruners { get; }
 
     /// <summary>Every registered method, plus <paramref name="pruners"/> when given.</summary>
-    public static MethodSelection All(DiffPrunePruners? pruners = null) => new(PruningMethods.Names.Skip(1).ToArray(), true, pruners);
+    public static MethodSelection All(DiffPrunePruners? pruners = null) => new(PruningMethods.Names.Skip(1).ToArray(), pruners);
 
     /// <summary>
     /// The methods named in <paramref name="list"/> (comma-separated, any case; null, empty or "all": every registered
-    /// method), with <paramref name="pruners"/> as DiffPrune. "DiffPrune" in the list asks for the pruners explicitly.
+    /// method), with <paramref name="pruners"/> as DiffPrune whenever given. "DiffPrune" in the list asks for them.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones), or DiffPrune without pruners.</exception>
     public static MethodSelection Parse(string? list, DiffPrunePruners? pruners)
@@ -44,10 +39,12 @@ public sealed class MethodSelection
         if (diffPrune && pruners == null)
             throw new ArgumentException($"{DiffPruneName} is a trained pruner: give its folder (diffprune train writes pruner/) as --pruner DIR");
         var names = items.Where(i => !i.Equals(DiffPruneName, StringComparison.OrdinalIgnoreCase)).Select(Canonical).ToHashSet();
-        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), diffPrune, pruners);
+        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), pruners);
     }
 
-    static string Canonical(string name) =>
+    /// <summary>The registry's spelling of <paramref name="name"/> (any case).</summary>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>
+    public static string Canonical(string name) =>
         PruningMethods.Names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"unknown method '{name}'; known: {string.Join(", ", PruningMethods.Names.Append(DiffPruneName))}");
 
@@ -58,7 +55,7 @@ public sealed class MethodSelection
     public IReadOnlyList<ComparedMethod> At(int keep, ulong seed = 0)
     {
         var rows = Names.Select(name => new ComparedMethod(name, vlm => PruningMethods.Create(name, vlm, keep, seed))).ToList();
-        if (IncludesDiffPrune && Pruners != null)
+        if (Pruners != null)
         {
             var (pruner, label) = Pruners.At(keep);
             rows.Add(new ComparedMethod(label, _ => pruner));

@@ -15,23 +15,22 @@ namespace DiffPrune.Eval.Profiling;
 /// layer time at that layer's length. The schedule (which layers see how many tokens) comes from the same method built
 /// for 32 layers on a narrow stand-in of the same N (<see cref="TokenSchedule.Observe"/>).
 /// </summary>
-public sealed class LlavaWidthProfiler
+internal sealed class LlavaWidthProfiler : IRowProfiler
 {
     const int ImageToken = 3, Vocabulary = 256, NarrowWidth = 8;
 
-    readonly LlavaWidthOptions _options;
     readonly LlavaModel _narrow;
     readonly Tensor _pixels;
     readonly int[] _prompt;
     readonly Generator _gen;
-    readonly Dictionary<bool, (double Ms, VisualTokens Tokens)> _encoded = [];
-    readonly Dictionary<int, double> _layerMs = [], _projectorMs = [];
+    readonly Dictionary<bool, VisualTokens> _encoded = [];
+    readonly HashSet<int> _layerLengths = [];
 
     /// <summary>Builds the models (random weights from <see cref="LlavaWidthOptions.Seed"/>; this takes a while at true width).</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
     public LlavaWidthProfiler(LlavaWidthOptions options)
     {
-        _options = options.Validate();
+        options.Validate();
         _gen = new Generator(options.Seed);
         Model = new LlavaModel(TimingConfig(options), _gen);
         _narrow = new LlavaModel(NarrowConfig(), _gen);
@@ -45,78 +44,87 @@ public sealed class LlavaWidthProfiler
     /// <summary>The model that is timed: LLaVA-1.5-7B's widths, fewer layers, an embedding table and LM head shrunk to 256 entries (neither is timed).</summary>
     public LlavaModel Model { get; }
 
-    /// <summary>The options.</summary>
-    public LlavaWidthOptions Options => _options;
-
     /// <summary>Encoding time measured on the built vision layers is multiplied by this (23 / layers computed).</summary>
     public double VisionScale => (double)Target.VisionLayersNeeded / Model.Config.VisionLayersNeeded;
 
-    /// <summary>Median milliseconds of one Vicuna-7B-width decoder layer, per sequence length measured so far.</summary>
-    public IReadOnlyDictionary<int, double> DecoderLayerMs => _layerMs;
-
-    /// <summary>The row of <paramref name="compared"/>: built on the timed model for its decision, and for 32 layers for its schedule.</summary>
-    public MethodProfile Measure(ComparedMethod compared)
+    /// <inheritdoc/>
+    public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
     {
         var method = compared.Build(Model);
-        using var _ = Autograd.NoGrad();
-        var (encodeMs, tokens) = Encoded(method.NeedsVisionAttentions);
-        double prunerMs = 0;
+        bool attentions = method.NeedsVisionAttentions;
+        string encode = $"encode:{attentions}";
+        timer.Add(encode, () => Model.EncodeImages(_pixels, attentions));
+        var tokens = Encoded(attentions);
+        var decisions = new List<string>();
         if (method.PreLlm is { } preLlm)
         {
             var all = tokens;
-            prunerMs = Timing.MedianMilliseconds(() => preLlm(all), _options.Runs, _options.Warmup);
+            decisions.Add($"{index}:decide");
+            timer.Add(decisions[^1], () => preLlm(all));
             tokens = preLlm(all);
         }
-        var deep = method.Droppers.Count == 0 ? method : compared.Build(_narrow);
-        var schedule = method.Droppers.Count == 0
+        var stages = DecideInShallowLlm(method, tokens);
+        for (int s = 0; s < stages.Length; s++)
+        {
+            decisions.Add($"{index}:decide:{s}");
+            timer.Add(decisions[^1], stages[s].DecideAgain);
+        }
+        var deep = stages.Length == 0 ? method : compared.Build(_narrow);
+        var schedule = stages.Length == 0
             ? TokenSchedule.Constant(tokens.Count, _prompt.Length - 1 + tokens.Count, Target.Text.NumLayers)
             : TokenSchedule.Observe(_narrow, deep, _pixels, _prompt);
-        prunerMs += method.Droppers.Count == 0 ? 0 : DecideInShallowLlm(method, tokens);
-        double prefillMs = ProjectorMs(schedule.ProjectedTokens) + schedule.LayerTokens.Sum(LayerMs);
-        return MethodProfile.Of(compared.Label, deep, FlopCount.Of(Target, schedule), schedule, encodeMs, prunerMs, prefillMs, StageNote(method, deep));
+        string projector = AddProjector(timer, schedule.ProjectedTokens);
+        var layers = schedule.LayerTokens.Select(t => AddLayer(timer, t)).ToArray();
+        var flops = FlopCount.Of(Target, schedule);
+        string? note = StageNote(method, deep);
+        return median => MethodProfile.Of(compared.Label, deep, flops, schedule, median(encode) * VisionScale, decisions.Sum(median),
+            median(projector) + layers.Sum(median), note);
     }
 
-    (double Ms, VisualTokens Tokens) Encoded(bool attentions)
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<int, double>? DecoderLayerMs(Func<string, double> median) =>
+        _layerLengths.Order().ToDictionary(t => t, t => median(LayerKey(t)));
+
+    VisualTokens Encoded(bool attentions)
     {
-        if (!_encoded.TryGetValue(attentions, out var encoded))
-        {
-            double ms = Timing.MedianMilliseconds(() => Model.EncodeImages(_pixels, attentions), _options.Runs, _options.Warmup);
-            _encoded[attentions] = encoded = (ms * VisionScale, Model.EncodeImages(_pixels, attentions));
-        }
-        return encoded;
+        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = Model.EncodeImages(_pixels, attentions);
+        return tokens;
     }
 
-    /// <summary>Runs the shallow LLM once on all N visual tokens with each stage's decision timed on the context it meets.</summary>
-    double DecideInShallowLlm(IPruningMethod method, VisualTokens tokens)
+    /// <summary>Runs the shallow LLM once on all N visual tokens, each in-LLM stage deciding on the context it meets there.</summary>
+    CapturedDropper[] DecideInShallowLlm(IPruningMethod method, VisualTokens tokens)
     {
-        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new MeasuredDropper(d, _options.Runs, _options.Warmup)).ToArray();
+        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new CapturedDropper(d)).ToArray();
+        if (stages.Length == 0) return stages;
         var input = Model.BuildInput(Model.Projector.Forward(tokens.Features), tokens.PatchIndex, [_prompt]);
         Model.LanguageModel.Forward(input with { Droppers = stages, LastLogitsOnly = true });
-        return stages.Sum(s => s.MedianMs);
+        return stages;
     }
 
     string? StageNote(IPruningMethod timed, IPruningMethod deep) => timed.Droppers.Count == deep.Droppers.Count ? null
         : $"decision timed in the {Model.Config.Text.NumLayers}-layer LLM, where its {deep.Droppers.Count} stages merge into {timed.Droppers.Count}";
 
-    double ProjectorMs(int tokens) => Cached(_projectorMs, tokens, () =>
+    string AddProjector(InterleavedTimer timer, int tokens)
     {
+        string key = $"projector:{tokens}";
         var features = Tensor.Randn(_gen, [1, tokens, Target.Vision.HiddenSize]);
-        return Timing.MedianMilliseconds(() => Model.Projector.Forward(features), _options.Runs, _options.Warmup);
-    });
+        timer.Add(key, () => Model.Projector.Forward(features));
+        return key;
+    }
 
-    double LayerMs(int tokens) => Cached(_layerMs, tokens, () =>
-    {
-        var x = Tensor.Randn(_gen, [1, tokens, Target.Text.HiddenSize]);
-        var positions = Enumerable.Range(0, tokens).ToArray();
-        var valid = Enumerable.Repeat(true, tokens).ToArray();
-        var layer = Model.LanguageModel.Model.Layers[0];
-        return Timing.MedianMilliseconds(() => layer.Forward(x, positions, valid, null, 0), _options.Runs, _options.Warmup);
-    });
+    static string LayerKey(int tokens) => $"layer:{tokens}";
 
-    static double Cached(Dictionary<int, double> cache, int key, Func<double> measure)
+    string AddLayer(InterleavedTimer timer, int tokens)
     {
-        if (!cache.TryGetValue(key, out double value)) cache[key] = value = measure();
-        return value;
+        if (_layerLengths.Add(tokens))
+        {
+            var x = Tensor.Randn(_gen, [1, tokens, Target.Text.HiddenSize]);
+            var positions = Enumerable.Range(0, tokens).ToArray();
+            var valid = Enumerable.Repeat(true, tokens).ToArray();
+            var layer = Model.LanguageModel.Model.Layers[0];
+            timer.Add(LayerKey(tokens), () => layer.Forward(x, positions, valid, null, 0));
+        }
+        return LayerKey(tokens);
     }
 
     static LlavaConfig TimingConfig(LlavaWidthOptions options) => Target with

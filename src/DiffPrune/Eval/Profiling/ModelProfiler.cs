@@ -5,45 +5,51 @@ using DiffPrune.Tensors;
 namespace DiffPrune.Eval.Profiling;
 
 /// <summary>
-/// Time to first token of a whole VLM at batch 1, split as paper Table 4 splits it; every part is the median of
-/// <c>runs</c> calls after <c>warmup</c> untimed ones. Encoding: the vision tower up to its feature layer (with attention
-/// maps when the method reads them). Decision: a pre-LLM method's function on the encoded tokens, or each in-LLM stage's
-/// decision on the context it meets in the prefill (<see cref="MeasuredDropper"/>). Prefill: projector, sequence
-/// assembly and the decoder with the decisions replayed, so it pays for the drops but not for deciding them.
+/// Time to first token of a whole VLM at batch 1, split as paper Table 4 splits it. Encoding: the vision tower up to
+/// its feature layer (with attention maps when the method reads them; the same work for every method of a kind, so
+/// timed once per kind). Decision: a pre-LLM method's function on the encoded tokens, or each in-LLM stage's decision
+/// on the context it met in the prefill (<see cref="CapturedDropper"/>). Prefill: projector, sequence assembly and the
+/// decoder with the decisions replayed, so it pays for the drops but not for deciding them.
 /// </summary>
 /// <param name="vlm">The model, at full depth.</param>
 /// <param name="pixels">One image (1, 3, H, W), normalised.</param>
 /// <param name="promptIds">Its prompt, with the image token.</param>
-/// <param name="runs">Timed runs per part (≥ 1).</param>
-/// <param name="warmup">Untimed runs before them (≥ 0).</param>
-public sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptIds, int runs, int warmup)
+internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptIds) : IRowProfiler
 {
-    /// <summary>The profiled model.</summary>
-    public LlavaModel Model => vlm;
-
-    /// <summary>The row of <paramref name="compared"/>, built on the model.</summary>
-    public MethodProfile Measure(ComparedMethod compared)
+    /// <inheritdoc/>
+    public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
     {
         var method = compared.Build(vlm);
-        using var _ = Autograd.NoGrad();
         bool attentions = method.NeedsVisionAttentions;
-        double encodeMs = Timing.MedianMilliseconds(() => vlm.EncodeImages(pixels, attentions), runs, warmup);
+        string encode = $"encode:{attentions}";
+        timer.Add(encode, () => vlm.EncodeImages(pixels, attentions));
         var tokens = vlm.EncodeImages(pixels, attentions);
-        double prunerMs = 0;
+        var decisions = new List<string>();
         if (method.PreLlm is { } preLlm)
         {
             var all = tokens;
-            prunerMs = Timing.MedianMilliseconds(() => preLlm(all), runs, warmup);
+            decisions.Add($"{index}:decide");
+            timer.Add(decisions[^1], () => preLlm(all));
             tokens = preLlm(all);
         }
-        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new MeasuredDropper(d, runs, warmup)).ToArray();
-        var input = Prefill(tokens, stages);
-        prunerMs += stages.Sum(s => s.MedianMs);
-        double prefillMs = Timing.MedianMilliseconds(() => Prefill(tokens, stages), runs, warmup);
-        var schedule = TokenSchedule.FromStages(tokens.Count, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
+        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new CapturedDropper(d)).ToArray();
+        var pruned = tokens;
+        var input = Prefill(pruned, stages);
+        for (int s = 0; s < stages.Length; s++)
+        {
+            decisions.Add($"{index}:decide:{s}");
+            timer.Add(decisions[^1], stages[s].DecideAgain);
+        }
+        string prefill = $"{index}:prefill";
+        timer.Add(prefill, () => Prefill(pruned, stages));
+        var schedule = TokenSchedule.FromStages(pruned.Count, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
             stages.Select(s => s.Layer).ToArray(), stages.Select(s => s.KeptTokens).ToArray());
-        return MethodProfile.Of(compared.Label, method, FlopCount.Of(vlm.Config, schedule), schedule, encodeMs, prunerMs, prefillMs);
+        var flops = FlopCount.Of(vlm.Config, schedule);
+        return median => MethodProfile.Of(compared.Label, method, flops, schedule, median(encode), decisions.Sum(median), median(prefill));
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<int, double>? DecoderLayerMs(Func<string, double> median) => null;
 
     /// <summary>Projects the tokens, builds the sequence and runs the decoder; returns the decoder input.</summary>
     DecoderInput Prefill(VisualTokens tokens, IReadOnlyList<ITokenDropper> stages)
