@@ -39,6 +39,9 @@ public sealed record PruneResult(string Method, string Location, int VisualToken
 /// </summary>
 public static class PruneComparison
 {
+    /// <summary>About how many pixels wide the similarity image is drawn (whole pixels per entry, at least 2).</summary>
+    const int SimilaritySide = 256;
+
     /// <summary>Reads a PNG image.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a PNG (the message says how to fix it), or a broken one.</exception>
@@ -78,7 +81,7 @@ public static class PruneComparison
         var features = tokens.Features.Reshape(tokens.Count, -1);
         var (top, bottom, ranked) = Blocks(pruning, features, kept);
         var overlay = TokenMap.Overlay(resized, vlm.Config.Vision.GridSize, kept);
-        var similarity = TokenMap.SimilarityImage(TokenMap.Similarity(features, [.. top, .. bottom]), top.Length);
+        var similarity = TokenMap.SimilarityImage(TokenMap.Similarity(features, [.. top, .. bottom]), top.Length, cell: Math.Max(2, SimilaritySide / (top.Length + bottom.Length)));
         return new PruneResult(method.Label, pruning.Location, tokens.Count, question, unpruned, pruned, timing.Rows[0], timing.Rows[1],
             kept, top, bottom, ranked, overlay, similarity);
     }

@@ -102,7 +102,7 @@ public class TokenMapTests
         Assert.True(result.Bottom.Max(i => logits[i]) < result.Top.Min(i => logits[i]));
         Assert.Equal(Enumerable.Range(0, 144).OrderBy(i => logits[i]).Take(16).Order(), result.Bottom.Order());
         Assert.Equal((96 * 4, 96 * 4), (result.Overlay.Width, result.Overlay.Height));
-        Assert.Equal(32 * 4 + TokenMap.SeparatorWidth, result.Similarity.Width);
+        Assert.Equal(32 * (256 / 32) + TokenMap.SeparatorWidth, result.Similarity.Width);
         Assert.Equal(["Vanilla", "DiffPrune"], new[] { result.UnprunedTiming.Method, result.PrunedTiming.Method });
         Assert.Equal(144, result.UnprunedTiming.Keep);
 
