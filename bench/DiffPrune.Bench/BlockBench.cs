@@ -1,5 +1,4 @@
 using DiffPrune.Tensors.Blas;
-using DiffPrune.Eval.Profiling;
 
 namespace DiffPrune.Bench;
 

@@ -1,6 +1,5 @@
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Blas;
-using DiffPrune.Eval.Profiling;
 
 namespace DiffPrune.Bench;
 

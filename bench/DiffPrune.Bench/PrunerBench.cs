@@ -5,7 +5,6 @@ using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Tensors;
-using DiffPrune.Eval.Profiling;
 
 namespace DiffPrune.Bench;
 

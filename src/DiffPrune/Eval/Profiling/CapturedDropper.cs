@@ -1,4 +1,5 @@
 using DiffPrune.Models.Llama;
+using DiffPrune.Pruning;
 
 namespace DiffPrune.Eval.Profiling;
 
@@ -12,6 +13,9 @@ internal sealed class CapturedDropper(ITokenDropper stage) : ITokenDropper
 {
     TokenDropContext? _context;
     TokenDropDecision? _decision;
+
+    /// <summary>Captures of <paramref name="method"/>'s in-LLM stages, in layer order.</summary>
+    public static CapturedDropper[] Stages(IPruningMethod method) => method.Droppers.OrderBy(d => d.Layer).Select(d => new CapturedDropper(d)).ToArray();
 
     /// <inheritdoc/>
     public int Layer => stage.Layer;

@@ -51,24 +51,11 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
     {
         var method = compared.Build(Model);
-        bool attentions = method.NeedsVisionAttentions;
-        string encode = $"encode:{attentions}";
-        timer.Add(encode, () => Model.EncodeImages(_pixels, attentions));
-        var tokens = Encoded(attentions);
-        var decisions = new List<string>();
-        if (method.PreLlm is { } preLlm)
-        {
-            var all = tokens;
-            decisions.Add($"{index}:decide");
-            timer.Add(decisions[^1], () => preLlm(all));
-            tokens = preLlm(all);
-        }
+        var parts = new RowParts(timer, index);
+        string encode = parts.Encoding(Model, _pixels, method.NeedsVisionAttentions);
+        var tokens = parts.PreLlm(method, Encoded(method.NeedsVisionAttentions));
         var stages = DecideInShallowLlm(method, tokens);
-        for (int s = 0; s < stages.Length; s++)
-        {
-            decisions.Add($"{index}:decide:{s}");
-            timer.Add(decisions[^1], stages[s].DecideAgain);
-        }
+        parts.Stages(stages);
         var deep = stages.Length == 0 ? method : compared.Build(_narrow);
         var schedule = stages.Length == 0
             ? TokenSchedule.Constant(tokens.Count, _prompt.Length - 1 + tokens.Count, Target.Text.NumLayers)
@@ -77,7 +64,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
         var layers = schedule.LayerTokens.Select(t => AddLayer(timer, t)).ToArray();
         var flops = FlopCount.Of(Target, schedule);
         string? note = StageNote(method, deep);
-        return median => MethodProfile.Of(compared.Label, deep, flops, schedule, median(encode) * VisionScale, decisions.Sum(median),
+        return median => MethodProfile.Of(compared.Label, deep, flops, schedule, median(encode) * VisionScale, parts.DecisionMs(median),
             median(projector) + layers.Sum(median), note);
     }
 
@@ -94,7 +81,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     /// <summary>Runs the shallow LLM once on all N visual tokens, each in-LLM stage deciding on the context it meets there.</summary>
     CapturedDropper[] DecideInShallowLlm(IPruningMethod method, VisualTokens tokens)
     {
-        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new CapturedDropper(d)).ToArray();
+        var stages = CapturedDropper.Stages(method);
         if (stages.Length == 0) return stages;
         var input = Model.BuildInput(Model.Projector.Forward(tokens.Features), tokens.PatchIndex, [_prompt]);
         Model.LanguageModel.Forward(input with { Droppers = stages, LastLogitsOnly = true });

@@ -20,32 +20,17 @@ internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptI
     public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
     {
         var method = compared.Build(vlm);
-        bool attentions = method.NeedsVisionAttentions;
-        string encode = $"encode:{attentions}";
-        timer.Add(encode, () => vlm.EncodeImages(pixels, attentions));
-        var tokens = vlm.EncodeImages(pixels, attentions);
-        var decisions = new List<string>();
-        if (method.PreLlm is { } preLlm)
-        {
-            var all = tokens;
-            decisions.Add($"{index}:decide");
-            timer.Add(decisions[^1], () => preLlm(all));
-            tokens = preLlm(all);
-        }
-        var stages = method.Droppers.OrderBy(d => d.Layer).Select(d => new CapturedDropper(d)).ToArray();
-        var pruned = tokens;
+        var parts = new RowParts(timer, index);
+        string encode = parts.Encoding(vlm, pixels, method.NeedsVisionAttentions);
+        var pruned = parts.PreLlm(method, vlm.EncodeImages(pixels, method.NeedsVisionAttentions));
+        var stages = CapturedDropper.Stages(method);
         var input = Prefill(pruned, stages);
-        for (int s = 0; s < stages.Length; s++)
-        {
-            decisions.Add($"{index}:decide:{s}");
-            timer.Add(decisions[^1], stages[s].DecideAgain);
-        }
-        string prefill = $"{index}:prefill";
-        timer.Add(prefill, () => Prefill(pruned, stages));
+        parts.Stages(stages);
+        string prefill = parts.Add("prefill", () => Prefill(pruned, stages));
         var schedule = TokenSchedule.FromStages(pruned.Count, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
             stages.Select(s => s.Layer).ToArray(), stages.Select(s => s.KeptTokens).ToArray());
         var flops = FlopCount.Of(vlm.Config, schedule);
-        return median => MethodProfile.Of(compared.Label, method, flops, schedule, median(encode), decisions.Sum(median), median(prefill));
+        return median => MethodProfile.Of(compared.Label, method, flops, schedule, median(encode), parts.DecisionMs(median), median(prefill));
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace DiffPrune.Bench;
+
+/// <summary>Wall-clock timing: warm-up, then the median of several timed runs (robust to a noisy shared machine).</summary>
+internal static class Timing
+{
+    /// <summary>
+    /// Median seconds per call of <paramref name="op"/>. Each of <paramref name="runs"/> runs repeats the call
+    /// enough times to last about <paramref name="minRunSeconds"/>, so short calls are not lost in timer noise.
+    /// </summary>
+    public static double MedianSeconds(Action op, int runs = 7, double minRunSeconds = 0.02, int warmup = 3)
+    {
+        for (int i = 0; i < warmup; i++) op();
+        var sw = Stopwatch.StartNew();
+        op();
+        double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-7);
+        int inner = Math.Max(1, (int)Math.Ceiling(minRunSeconds / once));
+        var times = new double[runs];
+        for (int r = 0; r < runs; r++)
+        {
+            sw.Restart();
+            for (int i = 0; i < inner; i++) op();
+            times[r] = sw.Elapsed.TotalSeconds / inner;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+}
