@@ -9,4 +9,7 @@ root.Subcommands.Add(ScenesCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ProbeCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(PruneCommand.Create());
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

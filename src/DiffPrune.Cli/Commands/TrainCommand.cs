@@ -44,10 +44,7 @@ internal static class TrainCommand
     static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, PrunerTrainingOptions options)
     {
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
-        var vlm = HfCheckpoint.LoadLlava(modelDir.FullName);
-        var tokenizerPath = Path.Combine(modelDir.FullName, "tokenizer.txt");
-        if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{modelDir.FullName} has no tokenizer.txt (pretrain writes one next to the model)");
-        var tokenizer = WordTokenizer.Load(tokenizerPath);
+        var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         int n = vlm.Config.Vision.NumPatches;
         options = options with { Keep = keep ?? n / 9 };
         var scenes = SceneOptions.ForGrid(n);

@@ -40,6 +40,14 @@ public sealed class TokenPruner : PreLlmPruner
     }
 
     /// <summary>
+    /// The same scorer keeping <paramref name="keep"/> tokens instead: the ranking is unchanged, only the top-K cut
+    /// moves. A scorer trained for one K (<see cref="TokenPrunerConfig.Keep"/>) is evaluated at another budget this way,
+    /// an extrapolation the tables mark ("trained K = 16").
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">K &lt; 1.</exception>
+    public TokenPruner WithKeep(int keep) => keep == Config.Keep ? this : new TokenPruner(Scorer, Config with { Keep = keep });
+
+    /// <summary>
     /// Keeps, in original order, the K highest-scoring tokens of each image or, in threshold mode, every token whose
     /// logit reaches the threshold (at least the best one), so that each image keeps as many as it needs.
     /// </summary>

@@ -50,12 +50,18 @@ public sealed record LlamaConfig
     }
 
     /// <summary>FLOPs (multiply-adds × 2) of a prefill of <paramref name="tokens"/> tokens, without the LM head.</summary>
-    public double PrefillFlops(int tokens)
+    public double PrefillFlops(int tokens) => NumLayers * LayerFlops(tokens);
+
+    /// <summary>
+    /// FLOPs of one decoder layer on <paramref name="tokens"/> tokens: q/k/v/o projections 2·T·(2d² + 2d·d_kv),
+    /// attention scores and weighted sum 2·2·T²·d (full, un-masked count), SwiGLU MLP 2·T·3·d·d_ff.
+    /// </summary>
+    public double LayerFlops(int tokens)
     {
         double d = HiddenSize, kv = (double)NumKvHeads * HeadDim, t = tokens;
         double projections = 2 * t * (d * d * 2 + d * kv * 2);
-        double attention = 2 * 2 * t * t * d; // scores and weighted sum, full (un-masked) count
+        double attention = 2 * 2 * t * t * d;
         double mlp = 2 * t * 3 * d * IntermediateSize;
-        return NumLayers * (projections + attention + mlp);
+        return projections + attention + mlp;
     }
 }

@@ -35,6 +35,9 @@ public sealed record LlavaConfig
     /// <summary>Projector parameters: d_v·d + d + d·d + d.</summary>
     public long ProjectorParameterCount() => (long)Vision.HiddenSize * Text.HiddenSize + Text.HiddenSize + (long)Text.HiddenSize * Text.HiddenSize + Text.HiddenSize;
 
+    /// <summary>FLOPs of projecting <paramref name="tokens"/> visual tokens: 2·T·(d_v·d + d·d) (biases and GELU left out).</summary>
+    public double ProjectorFlops(int tokens) => 2.0 * tokens * ((double)Vision.HiddenSize * Text.HiddenSize + (double)Text.HiddenSize * Text.HiddenSize);
+
     /// <summary>Total parameters without allocating weights.</summary>
     public long ParameterCount() => Vision.ParameterCount() + ProjectorParameterCount() + Text.ParameterCount();
 

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using DiffPrune.Eval;
+
+namespace DiffPrune.Cli;
+
+/// <summary>The options that choose compared methods, shared by eval and profile: --methods and --pruner.</summary>
+internal sealed class MethodOptions
+{
+    public Option<string?> Methods { get; } = new("--methods")
+    {
+        Description = $"Comma-separated methods (default all): {string.Join(", ", DiffPrune.Pruning.PruningMethods.Names.Skip(1))}, {MethodSelection.DiffPruneName}",
+    };
+
+    public Option<string[]> Pruners { get; } = new("--pruner")
+    {
+        Description = "A trained DiffPrune pruner folder (diffprune train's pruner/), a train run folder, or a folder of those (one per budget); repeatable",
+        DefaultValueFactory = _ => [],
+    };
+
+    /// <summary>The selection, its pruner folders loaded (checked before any model is loaded).</summary>
+    public MethodSelection Parse(ParseResult r)
+    {
+        var folders = r.GetValue(Pruners)!;
+        var pruners = folders.Length > 0 ? DiffPrunePruners.Load(folders) : null;
+        return MethodSelection.Parse(r.GetValue(Methods), pruners);
+    }
+}

@@ -1,0 +1,46 @@
+using DiffPrune.Data.Scenes;
+
+namespace DiffPrune.Eval;
+
+/// <summary>One method at one budget: its score on every suite and its average retention against Vanilla.</summary>
+/// <param name="Method">Row label.</param>
+/// <param name="Location">"Pre", "L2–L32", "–".</param>
+/// <param name="Keep">K (N for Vanilla).</param>
+/// <param name="Scores">Per suite, in <see cref="SceneSuites.All"/> order.</param>
+/// <param name="Retention">Average retention (1 = nothing lost) over the suites Vanilla scores above 0; null when it scores 0 on all.</param>
+/// <param name="Seconds">Wall time of answering and scoring.</param>
+public sealed record EvaluationRow(string Method, string Location, int Keep, IReadOnlyList<SuiteScore> Scores, double? Retention, double Seconds);
+
+/// <summary>The rows of one budget, "Retain K tokens (x % pruning)".</summary>
+/// <param name="Fraction">K / N as given.</param>
+/// <param name="Keep">K.</param>
+/// <param name="Rows">The methods, in selection order.</param>
+public sealed record EvaluationBlock(double Fraction, int Keep, IReadOnlyList<EvaluationRow> Rows);
+
+/// <summary>
+/// Paper Table 1 on SceneBench: the unpruned upper bound, then one block per budget; every score is the suite's own
+/// score and Avg. the average retention, the mean over suites of pruned / unpruned score. A suite Vanilla scores 0
+/// on has no retention and is left out of every average (<see cref="ExcludedSuites"/>), as the paper averages over
+/// the benchmarks a method has.
+/// </summary>
+/// <param name="Model">The evaluated model's name (its folder).</param>
+/// <param name="VisualTokens">N.</param>
+/// <param name="Scenes">Test scenes.</param>
+/// <param name="Items">Questions answered per method.</param>
+/// <param name="Vanilla">The upper bound.</param>
+/// <param name="Blocks">One per budget, in the order given.</param>
+public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes, int Items, EvaluationRow Vanilla, IReadOnlyList<EvaluationBlock> Blocks)
+{
+    /// <summary>Suites left out of Avg. because Vanilla scores 0 on them.</summary>
+    public IReadOnlyList<SceneSuite> ExcludedSuites => Vanilla.Scores.Where(s => !(s.Value > 0)).Select(s => s.Suite).ToArray();
+
+    /// <summary>
+    /// Average retention of <paramref name="pruned"/> against <paramref name="unpruned"/> over the suites the unpruned
+    /// model scores above 0 (<see cref="SceneBench.AverageRetention(IReadOnlyDictionary{SceneSuite, double}, IReadOnlyDictionary{SceneSuite, double})"/>); null when there are none.
+    /// </summary>
+    public static double? Retention(IReadOnlyList<SuiteScore> pruned, IReadOnlyList<SuiteScore> unpruned)
+    {
+        var reference = unpruned.Where(s => s.Value > 0).ToDictionary(s => s.Suite, s => s.Value);
+        return reference.Count == 0 ? null : SceneBench.AverageRetention(pruned.ToDictionary(s => s.Suite, s => s.Value), reference);
+    }
+}

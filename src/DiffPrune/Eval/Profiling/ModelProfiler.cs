@@ -1,0 +1,46 @@
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Eval.Profiling;
+
+/// <summary>
+/// Time to first token of a whole VLM at batch 1, split as paper Table 4 splits it. Encoding: the vision tower up to
+/// its feature layer (with attention maps when the method reads them; the same work for every method of a kind, so
+/// timed once per kind). Decision: a pre-LLM method's function on the encoded tokens, or each in-LLM stage's decision
+/// on the context it met in the prefill (<see cref="CapturedDropper"/>). Prefill: projector, sequence assembly and the
+/// decoder with the decisions replayed, so it pays for the drops but not for deciding them.
+/// </summary>
+/// <param name="vlm">The model, at full depth.</param>
+/// <param name="pixels">One image (1, 3, H, W), normalised.</param>
+/// <param name="promptIds">Its prompt, with the image token.</param>
+internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptIds) : IRowProfiler
+{
+    /// <inheritdoc/>
+    public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
+    {
+        var method = compared.Build(vlm);
+        var parts = new RowParts(timer, index);
+        string encode = parts.Encoding(vlm, pixels, method.NeedsVisionAttentions);
+        var pruned = parts.PreLlm(method, vlm.EncodeImages(pixels, method.NeedsVisionAttentions));
+        var stages = CapturedDropper.Stages(method);
+        var input = Prefill(pruned, stages);
+        parts.Stages(stages);
+        string prefill = parts.Add("prefill", () => Prefill(pruned, stages));
+        var schedule = TokenSchedule.FromStages(pruned.Count, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
+            stages.Select(s => s.Layer).ToArray(), stages.Select(s => s.KeptTokens).ToArray());
+        var flops = FlopCount.Of(vlm.Config, schedule);
+        return median => MethodProfile.Of(compared.Label, method, flops, schedule, median(encode), parts.DecisionMs(median), median(prefill));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<int, double>? DecoderLayerMs(Func<string, double> median) => null;
+
+    /// <summary>Projects the tokens, builds the sequence and runs the decoder; returns the decoder input.</summary>
+    DecoderInput Prefill(VisualTokens tokens, IReadOnlyList<ITokenDropper> stages)
+    {
+        var input = vlm.BuildInput(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, [promptIds]) with { Droppers = stages, LastLogitsOnly = true };
+        vlm.LanguageModel.Forward(input);
+        return input;
+    }
+}

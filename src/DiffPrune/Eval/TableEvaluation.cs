@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Vlm;
+
+namespace DiffPrune.Eval;
+
+/// <summary>
+/// What <c>diffprune eval</c> does, as a library: methods × budgets × suites on a loaded VLM, giving paper Table 1
+/// (<see cref="EvaluationTable"/>). <see cref="Plan"/> lists the rows (Vanilla first, then each budget's methods), and
+/// each is evaluated on its own (<see cref="Evaluate"/>, for a progress display) or all at once (<see cref="Run"/>).
+/// </summary>
+public sealed class TableEvaluation
+{
+    readonly LlavaModel _vlm;
+    readonly IReadOnlyList<SceneExample> _examples;
+    readonly SceneBenchEvaluator _evaluator;
+    readonly string _model;
+
+    /// <summary>One planned row: a method at a budget (<see cref="Fraction"/> null for the upper bound).</summary>
+    /// <param name="Fraction">K / N, or null for Vanilla.</param>
+    /// <param name="Keep">K.</param>
+    /// <param name="Method">The method.</param>
+    public sealed record PlannedRow(double? Fraction, int Keep, ComparedMethod Method);
+
+    /// <summary>
+    /// Evaluation of <paramref name="selection"/> at each of <paramref name="fractions"/> (kept shares of N) on
+    /// <paramref name="examples"/>, with Vanilla as the upper bound; <paramref name="seed"/> seeds Random.
+    /// </summary>
+    /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), or pruners of another width than the model's.</exception>
+    public TableEvaluation(LlavaModel vlm, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
+        IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32)
+    {
+        if (examples.Count == 0) throw new ArgumentException("no scenes to evaluate on");
+        if (fractions.Count == 0) throw new ArgumentException("no budgets to evaluate at");
+        foreach (double f in fractions)
+            if (!(f > 0 && f < 1)) throw new ArgumentException($"budget {f} is outside (0, 1): give kept shares of N such as 1/9");
+        selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
+        _vlm = vlm;
+        _examples = examples;
+        _model = modelName;
+        _evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize);
+        int n = vlm.Config.Vision.NumPatches;
+        var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
+        foreach (double f in fractions)
+        {
+            int keep = BudgetFractions.Keep(f, n);
+            plan.AddRange(selection.At(keep, seed).Select(m => new PlannedRow(f, keep, m)));
+        }
+        Plan = plan;
+    }
+
+    /// <summary>The rows to evaluate, Vanilla first.</summary>
+    public IReadOnlyList<PlannedRow> Plan { get; }
+
+    /// <summary>Questions answered per row.</summary>
+    public int Items => _examples.Sum(e => e.Items.Count);
+
+    /// <summary>Answers and scores every question with one planned row's method (retention is filled in by <see cref="Table"/>).</summary>
+    public EvaluationRow Evaluate(PlannedRow row)
+    {
+        var method = row.Method.Build(_vlm);
+        var clock = Stopwatch.StartNew();
+        var scores = _evaluator.Evaluate(_examples, method);
+        return new EvaluationRow(row.Method.Label, method.Location, method.Keep, scores, null, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The table of <paramref name="rows"/>, evaluated in <see cref="Plan"/> order, with retention against the first (Vanilla).</summary>
+    /// <exception cref="ArgumentException">Rows that do not match the plan.</exception>
+    public EvaluationTable Table(IReadOnlyList<EvaluationRow> rows)
+    {
+        if (rows.Count != Plan.Count) throw new ArgumentException($"the plan has {Plan.Count} rows, got {rows.Count}");
+        var vanilla = rows[0] with { Retention = EvaluationTable.Retention(rows[0].Scores, rows[0].Scores) };
+        var blocks = Enumerable.Range(1, rows.Count - 1)
+            .GroupBy(i => (Plan[i].Fraction!.Value, Plan[i].Keep), i => rows[i] with { Retention = EvaluationTable.Retention(rows[i].Scores, vanilla.Scores) })
+            .Select(g => new EvaluationBlock(g.Key.Value, g.Key.Keep, g.ToArray()))
+            .ToArray();
+        return new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks);
+    }
+
+    /// <summary>Evaluates every planned row (calling <paramref name="onRow"/> after each) and returns the table.</summary>
+    public EvaluationTable Run(Action<EvaluationRow>? onRow = null) =>
+        Table(Plan.Select(p =>
+        {
+            var row = Evaluate(p);
+            onRow?.Invoke(row);
+            return row;
+        }).ToArray());
+}

@@ -1,0 +1,83 @@
+namespace DiffPrune.Cli.Tests;
+
+/// <summary>eval, profile and prune end to end on a tiny model, and each bad input's one-line message and exit code.</summary>
+public class CommandTests(ModelFolderFixture folder) : IClassFixture<ModelFolderFixture>
+{
+    /// <summary>Runs a command that must fail: exit code ≠ 0, nothing on stdout, one line on stderr holding every fragment.</summary>
+    static void Fails(string[] args, params string[] fragments)
+    {
+        var (exit, output, error) = Cli.Run(args);
+        Assert.NotEqual(0, exit);
+        Assert.Equal("", output);
+        var lines = error.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line, got: {error}");
+        Assert.StartsWith("error: ", lines[0]);
+        foreach (var f in fragments) Assert.Contains(f, lines[0]);
+    }
+
+    [Fact]
+    public void UnknownMethodNamesTheKnownOnes() =>
+        Fails(["eval", "--model", folder.Model, "--methods", "fastv,nosuch"], "unknown method 'nosuch'", "VisionZip", "DiffPrune");
+
+    [Fact]
+    public void BudgetsOutsideZeroOneAreRefused()
+    {
+        Fails(["eval", "--model", folder.Model, "--budgets", "1/3,1.5"], "budget 1.5 is outside (0, 1)", "e.g. 1/9");
+        Fails(["profile", "--model", folder.Model, "--budget", "0"], "outside (0, 1)");
+        Fails(["prune", "--model", folder.Model, "--method", "random", "--image", folder.Image, "--question", "q", "--budget", "1"], "outside (0, 1)");
+    }
+
+    [Fact]
+    public void MissingFoldersNameTheFolderAndTheFix()
+    {
+        var missing = folder.Out("no-such-folder");
+        Fails(["eval", "--model", missing], missing, "diffprune pretrain");
+        Fails(["eval", "--model", folder.Model, "--pruner", missing], missing, "diffprune train");
+        Fails(["profile", "--model", folder.Model, "--pruner", folder.Root], "holds no pruner.json");
+        Fails(["prune", "--model", folder.Model, "--pruner", missing, "--image", folder.Image, "--question", "q"], missing);
+    }
+
+    [Fact]
+    public void ANonPngImageIsRefused() =>
+        Fails(["prune", "--model", folder.Model, "--method", "random", "--image", folder.NotPng, "--question", "what color is it?"],
+            folder.NotPng, "is not a PNG file: convert it");
+
+    [Fact]
+    public void PruneNeedsExactlyOneOfPrunerAndMethod() =>
+        Fails(["prune", "--model", folder.Model, "--image", folder.Image, "--question", "q"], "--pruner DIR", "--method NAME");
+
+    [Fact]
+    public void EvalWritesTable1AsMarkdownJsonAndCsv()
+    {
+        var dir = folder.Out("eval");
+        var (exit, output, error) = Cli.Run("eval", "--model", folder.Model, "--methods", "random,fastv", "--budgets", "1/9", "--scenes", "1", "--out", dir);
+        Assert.True(exit == 0, error);
+        Assert.Contains("| *Retain 16 Tokens (88.9 % pruning)* |", output);
+        Assert.Contains("| FastV | L1–L2 |", output);
+        Assert.All(["report.md", "report.json", "table.csv"], f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, FastV
+    }
+
+    [Fact]
+    public void ProfileReportsTable4AndThePrefillSpeedupNextToTheFlopsRatio()
+    {
+        var dir = folder.Out("profile");
+        var (exit, output, error) = Cli.Run("profile", "--model", folder.Model, "--methods", "random,pyramiddrop", "--no-llava", "--runs", "2", "--warmup", "1", "--out", dir);
+        Assert.True(exit == 0, error);
+        Assert.Contains("| Method | Loc. | K | FLOPs (G) | Enc. | Pruner | Prefill | TTFT | Speedup |", output);
+        Assert.Contains("| PyramidDrop | L1 | 16 |", output);
+        Assert.Contains("At 88.9 % pruning (K = 16 of 144), DiffPrune (untrained scorer)'s measured prefill speedup is", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.True(File.Exists(Path.Combine(dir, "report.json")));
+    }
+
+    [Fact]
+    public void PruneAnswersBothWaysAndDrawsTheTokens()
+    {
+        var dir = folder.Out("prune");
+        var (exit, output, error) = Cli.Run("prune", "--model", folder.Model, "--method", "fastv", "--image", folder.Image, "--question", "what color is the circle?", "--runs", "2", "--out", dir);
+        Assert.True(exit == 0, error);
+        Assert.Contains("| unpruned |", output);
+        Assert.Contains("| FastV |", output);
+        Assert.All(["tokens.png", "similarity.png", "report.md", "report.json"], f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
+    }
+}
