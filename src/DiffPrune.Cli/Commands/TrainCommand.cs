@@ -16,7 +16,6 @@ namespace DiffPrune.Cli.Commands;
 /// <summary><c>diffprune train</c>: trains a DiffPrune pruner (or an ablation) on a frozen base VLM and reports it.</summary>
 internal static class TrainCommand
 {
-    const string CheckpointName = "checkpoint.safetensors";
 
     public static Command Create()
     {
@@ -48,46 +47,25 @@ internal static class TrainCommand
         int n = vlm.Config.Vision.NumPatches;
         options = options with { Keep = keep ?? n / 9 };
         var scenes = SceneOptions.ForGrid(n);
-        var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
-        if (!resume && File.Exists(checkpoint)) throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
-        var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options) : PrunerTrainer.Create(vlm, tokenizer, scenes, options);
-        Directory.CreateDirectory(outDir.FullName);
-        var stepsLog = Path.Combine(outDir.FullName, "log.jsonl");
-        var validationLog = Path.Combine(outDir.FullName, "validation.jsonl");
-        var steps = JsonLines.Read<PrunerStepReport>(stepsLog).Where(s => s.Step < trainer.Step).ToList();
-        var validations = JsonLines.Read<PrunerValidation>(validationLog).Where(v => v.Step <= trainer.Step).ToList();
-        JsonLines.Write(stepsLog, steps);
-        JsonLines.Write(validationLog, validations);
+        var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
-            (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
-        TrainingProgress.Run("train", options.Steps, trainer.Step, () => trainer.Done, () =>
+            (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
+        TrainingProgress.Run("train", options.Steps, run.Trainer.Step, () => run.Done, () =>
         {
-            var report = trainer.TrainStep();
-            steps.Add(report);
-            JsonLines.Append(stepsLog, report);
-            if (trainer.Step % options.EvalEvery == 0 || trainer.Step == options.Steps)
-            {
-                var v = trainer.Validate();
-                validations.Add(v);
-                JsonLines.Append(validationLog, v);
-                if (v.Best) trainer.ToPruner().Save(Path.Combine(outDir.FullName, "pruner"));
-                trainer.SaveCheckpoint(checkpoint);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}"));
-            }
-            var line = string.Create(CultureInfo.InvariantCulture, $"step {report.Step} loss {report.Loss:F3} τ {report.Tau:F2} lr {report.LearningRate:E1} {report.Examples / report.Seconds:F1} ex/s");
-            return new TrainingProgress.Update(trainer.Step, line, report.Step % 25 == 0);
+            var (report, validation) = run.Next();
+            if (validation != null) Console.Error.WriteLine(PrunerTrainingRun.Describe(validation));
+            return new TrainingProgress.Update(run.Trainer.Step, PrunerTrainingRun.Describe(report), report.Step % 25 == 0);
         });
-        Finish(vlm, tokenizer, scenes, outDir.FullName, options, steps, validations, testScenes);
+        Finish(vlm, tokenizer, scenes, run, testScenes);
         return 0;
     }
 
-    static void Finish(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, string outDir, PrunerTrainingOptions options,
-        List<PrunerStepReport> steps, List<PrunerValidation> validations, int testScenes)
+    static void Finish(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes)
     {
-        var best = TokenPruner.Load(Path.Combine(outDir, "pruner"));
+        var options = run.Trainer.Options;
+        var best = TokenPruner.Load(run.PrunerDir);
         int n = vlm.Config.Vision.NumPatches;
-        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({outDir}/pruner), random {options.Keep}/{n}");
+        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}), random {options.Keep}/{n}");
         var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 32);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
@@ -96,7 +74,7 @@ internal static class TrainCommand
             [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best.Prune),
             [$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed).Prune),
         };
-        PrunerTrainingReport.Write(outDir, options, steps, validations, scores);
+        run.WriteReport(scores);
         var unpruned = scores["unpruned"];
         foreach (var (name, list) in scores)
             Console.WriteLine($"{name,-22} average {list.Average(s => s.Value) * 100,5:F1} %   retention {RetentionText.Describe(list, unpruned)}");
