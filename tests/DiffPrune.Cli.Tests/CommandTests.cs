@@ -80,4 +80,32 @@ public class CommandTests(ModelFolderFixture folder) : IClassFixture<ModelFolder
         Assert.Contains("| FastV |", output);
         Assert.All(["tokens.png", "similarity.png", "report.md", "report.json"], f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
     }
+
+    [Fact]
+    public void QuickDemoWritesTheThreeTablesAndTheFiguresAndNamesTheReport()
+    {
+        var dir = folder.Out("demo");
+        var (exit, output, error) = Cli.Run("demo", "--quick", "--model", folder.Model, "--out", dir);
+        Assert.True(exit == 0, error);
+        var report = Path.Combine(dir, "report.md");
+        Assert.Equal(report, output.Trim());
+        var md = File.ReadAllText(report);
+        Assert.Contains("## SceneBench evaluation (paper Table 1)", md);
+        Assert.Contains("## Component ablation (paper Table 5), K = 16 of 144", md);
+        Assert.Contains("| Global-attention Denoiser | diagonal |", md);
+        Assert.Contains("measured prefill speedup", md);
+        Assert.Contains("| DiffPrune (trained K = 16) | Pre |", md);
+        // the tiny random model answers nothing right, so there is no retention to draw; the shipped model's demo draws it (.ci/run)
+        Assert.Contains("No retention figure: the unpruned model scores 0 on every suite", md);
+        Assert.All(["report.json", "ablation.png", "figure5/tokens.png", "figure5/similarity.png", "train/vpnoise-diagonal-k16/pruner/pruner.json"],
+            f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
+    }
+
+    [Fact]
+    public void DemoWithoutTheShippedModelNamesTheFolderAndTheFix()
+    {
+        var missing = folder.Out("no-model");
+        Fails(["demo", "--quick", "--model", missing], missing, "diffprune pretrain");
+        Fails(["demo", "--quick", "--model", folder.Model, "--budgets", "2"], "outside (0, 1)");
+    }
 }

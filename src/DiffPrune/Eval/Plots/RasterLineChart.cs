@@ -32,6 +32,9 @@ public sealed class RasterLineChart(string title, string xLabel, string yLabel)
         return this;
     }
 
+    /// <summary>True when no series has a finite point, so there is nothing to draw.</summary>
+    public bool IsEmpty => _series.All(s => s.Points.Count == 0);
+
     /// <summary>The chart as an image.</summary>
     /// <exception cref="InvalidOperationException">No series has a point.</exception>
     public RasterCanvas Draw()

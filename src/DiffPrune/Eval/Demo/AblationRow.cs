@@ -1,0 +1,33 @@
+using DiffPrune.Data.Scenes;
+using DiffPrune.Pruning;
+using DiffPrune.Pruning.Training;
+
+namespace DiffPrune.Eval.Demo;
+
+/// <summary>One row of paper Table 5: DiffPrune or one of its variants, trained alike, at one budget.</summary>
+/// <param name="Variant">"Full DiffPrune", "Gumbel-STE Throttler", "Scale-gate Throttler", "Global-attention Denoiser".</param>
+/// <param name="Replaced">The design it replaces ("–" for the full method).</param>
+/// <param name="Throttler">Its throttler.</param>
+/// <param name="Denoiser">Its denoiser.</param>
+/// <param name="Keep">K.</param>
+/// <param name="Scores">Test scores of its deployed hard top-K pruner.</param>
+/// <param name="Retention">Average retention over all suites.</param>
+/// <param name="PaperRetention">Average retention over the paper's Table 5 suites (GQA, MMBench, POPE, MME).</param>
+/// <param name="Alpha">How binary α was in the last validation (mean in the top-K, mass outside).</param>
+/// <param name="SoftLoss">The last validation loss on the soft training input.</param>
+/// <param name="HardLoss">The last validation loss with hard top-K.</param>
+public sealed record AblationRow(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser, int Keep,
+    IReadOnlyList<SuiteScore> Scores, double? Retention, double? PaperRetention, AlphaStats Alpha, double SoftLoss, double HardLoss)
+{
+    /// <summary>The suites the paper's Table 5 averages over.</summary>
+    public static IReadOnlyList<SceneSuite> PaperSuites { get; } = [SceneSuite.Gqa, SceneSuite.MmBench, SceneSuite.Pope, SceneSuite.Mme];
+
+    /// <summary>The four variants of Table 5, the full method first: (name, replaced design, throttler, denoiser).</summary>
+    public static IReadOnlyList<(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser)> Variants { get; } =
+    [
+        ("Full DiffPrune", "–", ThrottlerKind.VpNoise, DenoiserAttention.Diagonal),
+        ("Gumbel-STE Throttler", "gradient-continuous", ThrottlerKind.GumbelSte, DenoiserAttention.Diagonal),
+        ("Scale-gate Throttler", "VP-Noise form", ThrottlerKind.ScaleGate, DenoiserAttention.Diagonal),
+        ("Global-attention Denoiser", "diagonal", ThrottlerKind.VpNoise, DenoiserAttention.Global),
+    ];
+}

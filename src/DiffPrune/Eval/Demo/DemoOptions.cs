@@ -1,0 +1,73 @@
+namespace DiffPrune.Eval.Demo;
+
+/// <summary>
+/// What <c>diffprune demo</c> runs: DiffPrune trained at the tightest budget (one scorer re-ranks at the others, or
+/// one scorer per budget), its three ablations at that budget, every method × budget × suite, and the profile.
+/// Sized so the default ends within 20 minutes on 2 cores; <see cref="Quick"/> within 2.
+/// </summary>
+public sealed record DemoOptions
+{
+    /// <summary>Seed of every pruner's weights, data and noise, and of Random.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Kept shares of N (paper: 192/128/64 of 576).</summary>
+    public IReadOnlyList<double> Budgets { get; init; } = BudgetFractions.Default;
+
+    /// <summary>Steps of each pruner training run (DiffPrune and each ablation).</summary>
+    public int TrainSteps { get; init; } = 120;
+
+    /// <summary>Captions per training step.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate of the pruner runs.</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>Training scenes encoded once and shared by every run.</summary>
+    public int FeaturePool { get; init; } = 1024;
+
+    /// <summary>Validation captions per validation (early stopping and the soft-vs-hard gap).</summary>
+    public int ValidationScenes { get; init; } = 32;
+
+    /// <summary>Train one scorer per budget instead of one at the tightest budget that re-ranks at the others.</summary>
+    public bool ScorerPerBudget { get; init; }
+
+    /// <summary>Test scenes every method is scored on (≈ 22 questions each).</summary>
+    public int TestScenes { get; init; } = 40;
+
+    /// <summary>Timed rounds of the profile (median), after <see cref="ProfileWarmup"/>.</summary>
+    public int ProfileRuns { get; init; } = 30;
+
+    /// <summary>Warm-up rounds of the profile.</summary>
+    public int ProfileWarmup { get; init; } = 5;
+
+    /// <summary>True for the reduced run (<see cref="QuickRun"/>).</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>The reduced demo (CI runs it): a few steps, scenes and rounds, every table and figure still made.</summary>
+    public static DemoOptions QuickRun { get; } = new()
+    {
+        Quick = true,
+        TrainSteps = 4,
+        BatchSize = 8,
+        FeaturePool = 32,
+        ValidationScenes = 4,
+        TestScenes = 2,
+        ProfileRuns = 3,
+        ProfileWarmup = 1,
+    };
+
+    /// <summary>Checks the options and returns them.</summary>
+    /// <exception cref="ArgumentException">Names the option at fault.</exception>
+    public DemoOptions Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException("demo options: " + message);
+        }
+        Require(Budgets.Count > 0 && Budgets.All(b => b > 0 && b < 1), $"budgets must be kept shares of N in (0, 1) (got {string.Join(", ", Budgets)})");
+        Require(TrainSteps >= 1 && BatchSize >= 1 && FeaturePool >= 1 && ValidationScenes >= 1, $"TrainSteps = {TrainSteps}, BatchSize = {BatchSize}, FeaturePool = {FeaturePool}, ValidationScenes = {ValidationScenes} must be ≥ 1");
+        Require(LearningRate > 0, $"LearningRate = {LearningRate} must be > 0");
+        Require(TestScenes >= 1 && ProfileRuns >= 1 && ProfileWarmup >= 0, $"TestScenes = {TestScenes}, ProfileRuns = {ProfileRuns}, ProfileWarmup = {ProfileWarmup}");
+        return this;
+    }
+}

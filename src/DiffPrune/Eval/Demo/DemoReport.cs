@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Eval.Plots;
+using DiffPrune.Eval.Profiling;
+using DiffPrune.Eval.Reports;
+using DiffPrune.Tensors.IO;
+
+namespace DiffPrune.Eval.Demo;
+
+/// <summary>
+/// The demo's report: report.md with Tables 1, 5 and 4 and Figure 5 (each next to what the paper reports), the
+/// training runs and what was left to other commands; report.json with every number; retention.png (retention by
+/// budget, per method) and ablation.png (validation loss of the Table 5 runs).
+/// </summary>
+public static class DemoReport
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Paper Table 5 at K = 64 (LLaVA-1.5-7B, GQA/MMBench/POPE/MME): the figure next to each variant.</summary>
+    static readonly Dictionary<string, double> PaperTable5 = new()
+    {
+        ["Full DiffPrune"] = 95.5,
+        ["Gumbel-STE Throttler"] = 87.4,
+        ["Scale-gate Throttler"] = 93.2,
+        ["Global-attention Denoiser"] = 92.7,
+    };
+
+    /// <summary>Writes the report of a finished demo; returns report.md's path.</summary>
+    /// <exception cref="InvalidOperationException">A phase has not run.</exception>
+    public static string Write(DemoPipeline demo)
+    {
+        var table = demo.Table ?? throw new InvalidOperationException("the demo has not evaluated its methods yet");
+        var profile = demo.Profile ?? throw new InvalidOperationException("the demo has not profiled yet");
+        if (demo.Ablations.Count == 0 || demo.Figure5 == null) throw new InvalidOperationException("the demo has not finished its ablations and Figure 5");
+        Directory.CreateDirectory(demo.Dir);
+        var retention = RetentionChart(table);
+        if (!retention.IsEmpty) retention.SavePng(Path.Combine(demo.Dir, "retention.png"));
+        AblationChart(demo).SavePng(Path.Combine(demo.Dir, "ablation.png"));
+        var md = Markdown(demo, table, profile, retention.IsEmpty);
+        var path = Path.Combine(demo.Dir, "report.md");
+        AtomicFile.WriteAllText(path, md);
+        AtomicFile.WriteAllText(Path.Combine(demo.Dir, "report.json"), Json(demo, table, profile));
+        return path;
+    }
+
+    static string Markdown(DemoPipeline demo, EvaluationTable table, ProfileTable profile, bool noRetention)
+    {
+        var o = demo.Options;
+        int n = demo.VisualTokens, k = demo.TightestKeep;
+        var md = new StringBuilder("# DiffPrune demo\n\n");
+        string quick = o.Quick ? "; **quick run**: too few steps and scenes for its numbers to mean anything, it checks that every part runs" : "";
+        md.AppendLine(Inv, $"Base VLM {demo.ModelName} (frozen; N = {n} visual tokens). Seed {o.Seed}{quick}. Every number below was computed by this run.").AppendLine();
+        string scorers = o.ScorerPerBudget ? "one scorer trained per budget." : $"one DiffPrune scorer trained at K = {k}, re-ranking at the other budgets (rows marked \"trained K = {k}\").";
+        md.AppendLine(Inv, $"- Pruner training: {o.TrainSteps} steps of {o.BatchSize} captions per run (AdamW lr {o.LearningRate:G3}, cosine; τ 2.0 → 0.1 over the run), features of {o.FeaturePool} training scenes encoded once and shared by every run; {scorers}");
+        md.AppendLine(Inv, $"- Test: {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
+        md.AppendLine(Inv, $"- Time: {demo.Seconds.Values.Sum() / 60:F1} min in all on {ProfileReport.Machine()}: {string.Join("; ", demo.Seconds.Select(p => $"{p.Key} {p.Value:F0} s"))}.").AppendLine();
+        md.AppendLine(Demote(EvaluationReport.Markdown(table))).AppendLine(noRetention
+            ? "No retention figure: the unpruned model scores 0 on every suite, so retention is undefined."
+            : "![average retention by budget](retention.png)").AppendLine();
+        Ablations(md, demo);
+        md.AppendLine(Demote(ProfileReport.Markdown([profile])));
+        Figure5(md, demo);
+        Training(md, demo);
+        md.AppendLine("## Left to other commands\n");
+        md.AppendLine(Inv, $"- `diffprune profile --model MODEL --pruner {Path.Combine(demo.Dir, "train")}`: the profile at LLaVA-1.5-7B width (N = 576, d_v = 1024, Vicuna-7B layers), a few minutes more.");
+        md.AppendLine("- `diffprune train --model MODEL`: a full-length pruner run (400 steps) with its own report; `--throttler` / `--denoiser` for the ablations at that length.");
+        md.AppendLine("- `diffprune eval --model MODEL --pruner DIR --scenes 100`: Table 1 on more test scenes (narrower error bars).");
+        md.AppendLine("- `diffprune probe`: the pilot studies (gradient coherence, loss landscape, VP-Noise vs hard top-K) on Fashion-MNIST.");
+        return md.ToString();
+    }
+
+    /// <summary>A sub-report's headings one level down, under this report's title.</summary>
+    static string Demote(string markdown) => string.Join('\n', markdown.Split('\n').Select(l => l.StartsWith('#') ? "#" + l : l));
+
+    static void Ablations(StringBuilder md, DemoPipeline demo)
+    {
+        md.AppendLine(Inv, $"## Component ablation (paper Table 5), K = {demo.TightestKeep} of {demo.VisualTokens}\n");
+        md.AppendLine("Each variant replaces one training-time component; base VLM, scorer, data, seed and steps are the same. Average retention of the deployed hard top-K pruner over all ten suites and over the paper's four (GQA, MMBench, POPE, MME), next to the paper's K = 64 of 576 figure (LLaVA-1.5-7B). α: how binary the training input was at the last validation (hard top-K: 1 and 0); the validation losses compare the soft training input with hard top-K on the same captions.\n");
+        md.AppendLine("| Variant | Replaced design | Avg. (10 suites) | Avg. (GQA, MMB, POPE, MME) | paper | mean α in top-K | α mass outside | val. loss soft | val. loss hard |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var a in demo.Ablations)
+            md.AppendLine(Inv, $"| {a.Variant} | {a.Replaced} | {EvaluationReport.RetentionCell(a.Retention)} | {EvaluationReport.RetentionCell(a.PaperRetention)} | {PaperTable5[a.Variant]:F1} % | {a.Alpha.MeanInsideTopK:F3} | {a.Alpha.MassOutsideTopK:F3} | {a.SoftLoss:F4} | {a.HardLoss:F4} |");
+        var full = demo.Ablations[0];
+        var beaten = demo.Ablations.Skip(1).Where(a => a.Retention >= full.Retention).Select(a => a.Variant).ToArray();
+        md.AppendLine().AppendLine(beaten.Length == 0
+            ? "Reading: the full method keeps the most accuracy of the four, the paper's ordering at the top."
+            : $"Reading: {string.Join(" and ", beaten)} kept at least as much as the full method in this run, unlike the paper.");
+        md.AppendLine().AppendLine("![validation loss of the Table 5 runs](ablation.png)").AppendLine();
+    }
+
+    static void Figure5(StringBuilder md, DemoPipeline demo)
+    {
+        var f = demo.Figure5!;
+        md.AppendLine("## Learned token ranking (paper Figure 5)\n");
+        md.AppendLine(Inv, $"{f.Method} on a test image, question \"{f.Question}\": answer \"{f.Unpruned}\" with all {f.VisualTokens} tokens, \"{f.Pruned}\" with {f.Kept.Count}. Left: kept tokens red, dropped blue. Right: cosine similarity of the vision features, [top-{f.Top.Count} ; bottom-{f.Bottom.Count}] by score.\n");
+        md.AppendLine("![kept and dropped tokens](figure5/tokens.png) ![similarity of top-K and bottom-K tokens](figure5/similarity.png)").AppendLine();
+    }
+
+    static void Training(StringBuilder md, DemoPipeline demo)
+    {
+        md.AppendLine("## Pruner training runs\n");
+        md.AppendLine("| run | K | steps | minutes | captions/s | last val. loss soft | hard top-K | mean α in top-K | α mass outside | report |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (config, run) in demo.Runs)
+        {
+            double seconds = run.Steps.Sum(s => s.Seconds);
+            var v = run.Validations[^1];
+            var rel = Path.GetRelativePath(demo.Dir, Path.Combine(run.Dir, "report.md"));
+            md.AppendLine(Inv, $"| {config.Variant} | {config.Keep} | {run.Steps.Count} | {seconds / 60:F1} | {run.Steps.Sum(s => s.Examples) / Math.Max(seconds, 1e-9):F1} | {v.SoftLoss:F4} | {v.HardLoss:F4} | {v.Alpha.MeanInsideTopK:F3} | {v.Alpha.MassOutsideTopK:F3} | [{rel}]({rel}) |");
+        }
+        md.AppendLine();
+    }
+
+    static RasterLineChart RetentionChart(EvaluationTable table)
+    {
+        var chart = new RasterLineChart("Average retention by budget", "visual tokens kept", "average retention (%)") { Markers = true };
+        foreach (var method in table.Blocks.SelectMany(b => b.Rows).GroupBy(r => BaseName(r.Method)))
+        {
+            var points = method.Where(r => r.Retention != null).Select(r => ((double)r.Keep, 100 * r.Retention!.Value)).OrderBy(p => p.Item1).ToArray();
+            if (points.Length > 0) chart.Add(method.Key, points, dashed: method.First().Location != "Pre");
+        }
+        return chart;
+    }
+
+    static string BaseName(string label) => label.Split(" (")[0];
+
+    static RasterLineChart AblationChart(DemoPipeline demo)
+    {
+        var chart = new RasterLineChart($"Table 5 runs: validation loss, hard top-K at K = {demo.TightestKeep}", "step", "caption NLL") { Markers = true };
+        foreach (var (config, run) in demo.Runs.Where(r => r.Config.Keep == demo.TightestKeep))
+            chart.Add(config.Variant, run.Validations.Select(v => ((double)v.Step, v.HardLoss)));
+        return chart;
+    }
+
+    static string Json(DemoPipeline demo, EvaluationTable table, ProfileTable profile) => JsonSerializer.Serialize(new
+    {
+        model = demo.ModelName,
+        options = demo.Options,
+        seconds = demo.Seconds,
+        table1 = JsonDocument.Parse(EvaluationReport.Json(table)).RootElement,
+        table5 = demo.Ablations.Select(a => new
+        {
+            variant = a.Variant,
+            replaced = a.Replaced,
+            keep = a.Keep,
+            retention = a.Retention,
+            retentionPaperSuites = a.PaperRetention,
+            paper = PaperTable5[a.Variant] / 100,
+            alpha = a.Alpha,
+            softLoss = a.SoftLoss,
+            hardLoss = a.HardLoss,
+            scores = a.Scores.ToDictionary(s => s.Suite.DisplayName(), s => s.Value),
+        }),
+        table4 = JsonDocument.Parse(ProfileReport.Json([profile])).RootElement,
+        training = demo.Runs.Select(r => new { variant = r.Config.Variant, keep = r.Config.Keep, dir = r.Run.Dir, steps = r.Run.Steps.Count, validations = r.Run.Validations }),
+    }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true });
+}
