@@ -39,7 +39,7 @@ internal static class PretrainCommand
         var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
         var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
-        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop (with a checkpoint) once this global step is reached; resume later with --resume" };
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
             output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, warmup,
@@ -86,7 +86,8 @@ internal static class PretrainCommand
         Train(trainer, log, checkpoint, last);
         if (!trainer.Done)
         {
-            Console.Error.WriteLine($"stopped at step {trainer.Step} of {options.TotalSteps}; continue with --resume");
+            var modelDir = SaveModel(trainer, tokenizer, outDir.FullName);
+            Console.Error.WriteLine($"stopped at step {trainer.Step} of {options.TotalSteps}: {modelDir} holds the weights as they are now; continue with --resume");
             return 0;
         }
         Finish(trainer, tokenizer, outDir.FullName, log, testScenes);
@@ -112,11 +113,24 @@ internal static class PretrainCommand
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
 
-    static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog log, int testScenes)
+    /// <summary>Writes model/ (config.json, model.safetensors with the options and step in its metadata, tokenizer.txt).</summary>
+    static string SaveModel(Pretrainer trainer, WordTokenizer tokenizer, string outDir)
     {
         var modelDir = Path.Combine(outDir, "model");
-        HfCheckpoint.Save(trainer.Model, modelDir, new Dictionary<string, string> { ["format"] = "pt", ["pretrain_options"] = trainer.Options.Describe() });
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            ["pretrain_options"] = trainer.Options.Describe(),
+            ["pretrain_step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
+        };
+        HfCheckpoint.Save(trainer.Model, modelDir, metadata);
         tokenizer.Save(Path.Combine(modelDir, "tokenizer.txt"));
+        return modelDir;
+    }
+
+    static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog log, int testScenes)
+    {
+        var modelDir = SaveModel(trainer, tokenizer, outDir);
         Console.Error.WriteLine($"model written to {modelDir}; scoring {testScenes} test scenes");
         var clock = Stopwatch.StartNew();
         var scores = trainer.Evaluate(testScenes, SceneSplit.Test);

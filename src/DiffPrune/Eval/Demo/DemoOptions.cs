@@ -14,7 +14,7 @@ public sealed record DemoOptions
     public IReadOnlyList<double> Budgets { get; init; } = BudgetFractions.Default;
 
     /// <summary>Steps of each pruner training run (DiffPrune and each ablation).</summary>
-    public int TrainSteps { get; init; } = 120;
+    public int TrainSteps { get; init; } = 80;
 
     /// <summary>Captions per training step.</summary>
     public int BatchSize { get; init; } = 32;
