@@ -142,7 +142,8 @@ public sealed class DemoPipeline
             var (step, validation) = run.Next();
             if (run.Done) run.WriteReport();
             return validation != null ? PrunerTrainingRun.Describe(validation) : PrunerTrainingRun.Describe(step);
-        }) { Done = () => run.Done };
+        })
+        { Done = () => run.Done };
     }
 
     DiffPrunePruners DiffPrune() =>
@@ -195,7 +196,8 @@ public sealed class DemoPipeline
             var line = profile.Step();
             if (profile.Done) Profile = profile.Table();
             return line;
-        }) { Done = () => profile.Done };
+        })
+        { Done = () => profile.Done };
     }
 
     string DrawFigure5()
