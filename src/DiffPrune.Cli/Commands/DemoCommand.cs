@@ -11,13 +11,10 @@ namespace DiffPrune.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>The base VLM that ships with the tool, copied beside the executable at build time.</summary>
-    public static string ShippedModel => Path.Combine(AppContext.BaseDirectory, "models", "scenebench-vlm");
-
     public static Command Create()
     {
         var d = new DemoOptions();
-        var model = new Option<DirectoryInfo>("--model") { Description = "Base VLM folder (default: the shipped SceneBench VLM)", DefaultValueFactory = _ => new DirectoryInfo(ShippedModel) };
+        var model = ShippedModel.Option();
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json, the figures and the training runs", DefaultValueFactory = _ => new DirectoryInfo("runs/demo") };
         var quick = new Option<bool>("--quick") { Description = "A reduced run (a few steps and scenes, ≈ 1 minute): every table and figure made, its numbers meaningless" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the pruners' weights, data and noise, and of Random", DefaultValueFactory = _ => 0UL };
@@ -43,7 +40,7 @@ internal static class DemoCommand
     {
         options.Validate();
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        string name = modelDir.FullName == new DirectoryInfo(ShippedModel).FullName ? "SceneBench VLM (shipped)" : modelDir.FullName;
+        string name = ShippedModel.NameOf(modelDir);
         var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName);
         Console.Error.WriteLine($"demo: {name}, N = {demo.VisualTokens}, budgets K = {string.Join(", ", options.Budgets.Select(b => BudgetFractions.Keep(b, demo.VisualTokens)))}, " +
             $"{options.TrainSteps} training steps per run, {options.TestScenes} test scenes{(options.Quick ? " (quick)" : "")}; writing to {outDir.FullName}");

@@ -12,7 +12,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Base VLM folder (config.json, model.safetensors, tokenizer.txt), e.g. pretrain's model/", Required = true };
+        var model = ShippedModel.Option();
         var methods = new MethodOptions();
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated (fractions or decimals in (0, 1))", DefaultValueFactory = _ => "1/3,2/9,1/9" };
         var scenes = new Option<int>("--scenes") { Description = "SceneBench test scenes (each with items of all ten suites)", DefaultValueFactory = _ => 100 };
@@ -34,7 +34,7 @@ internal static class EvalCommand
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         var examples = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, scenes).ToList();
-        var evaluation = new TableEvaluation(vlm, tokenizer, examples, selection, fractions, modelDir.FullName, seed, batch);
+        var evaluation = new TableEvaluation(vlm, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);
         Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({selection.Names.Count + (selection.Pruners != null ? 1 : 0)} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>

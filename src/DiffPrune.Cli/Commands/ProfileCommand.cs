@@ -12,7 +12,7 @@ internal static class ProfileCommand
     public static Command Create()
     {
         var d = new LlavaWidthOptions();
-        var model = new Option<DirectoryInfo>("--model") { Description = "Base VLM folder (config.json, model.safetensors, tokenizer.txt), e.g. pretrain's model/", Required = true };
+        var model = ShippedModel.Option();
         var methods = new MethodOptions();
         var budget = new Option<string>("--budget") { Description = "Kept fraction of N (default 1/9: the paper's 64 of 576, 88.9 % pruning)", DefaultValueFactory = _ => "1/9" };
         var runs = new Option<int>("--runs") { Description = "Timed runs per part on the loaded VLM (medians)", DefaultValueFactory = _ => 30 };
@@ -39,7 +39,7 @@ internal static class ProfileCommand
     {
         if (runs < 1 || warmup < 0) throw new ArgumentException($"--runs must be at least 1 and --warmup at least 0 (got {runs} and {warmup})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        var tables = new List<ProfileTable> { Measure(EfficiencyProfile.ForModel(vlm, tokenizer, modelDir.FullName, selection, fraction, runs, warmup, seed)) };
+        var tables = new List<ProfileTable> { Measure(EfficiencyProfile.ForModel(vlm, tokenizer, ShippedModel.NameOf(modelDir), selection, fraction, runs, warmup, seed)) };
         if (llava != null)
         {
             Console.Error.WriteLine($"building LLaVA-1.5-7B-width models (random weights, {llava.DecoderLayers} decoder layers, {llava.VisionLayers} vision layers); this takes a while");

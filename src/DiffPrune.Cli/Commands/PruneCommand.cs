@@ -11,7 +11,7 @@ internal static class PruneCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Base VLM folder (config.json, model.safetensors, tokenizer.txt), e.g. pretrain's model/", Required = true };
+        var model = ShippedModel.Option();
         var pruner = new Option<DirectoryInfo?>("--pruner") { Description = "A trained DiffPrune pruner folder (diffprune train's pruner/) or a folder of those" };
         var method = new Option<string?>("--method") { Description = $"Or a registered method: {string.Join(", ", PruningMethods.Names)}" };
         var image = new Option<FileInfo>("--image") { Description = "PNG image (resized to the model's input)", Required = true };

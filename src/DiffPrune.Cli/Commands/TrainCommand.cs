@@ -20,7 +20,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var d = new PrunerTrainingOptions();
-        var model = new Option<DirectoryInfo>("--model") { Description = "Base VLM folder (config.json, model.safetensors, tokenizer.txt), e.g. the output of pretrain", Required = true };
+        var model = ShippedModel.Option();
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };

@@ -5,6 +5,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Eval.Plots;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
+using DiffPrune.Pruning.Training;
 using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Eval.Demo;
@@ -65,7 +66,7 @@ public static class DemoReport
         Training(md, demo);
         md.AppendLine("## Left to other commands\n");
         md.AppendLine(Inv, $"- `diffprune profile --model MODEL --pruner {Path.Combine(demo.Dir, "train")}`: the profile at LLaVA-1.5-7B width (N = 576, d_v = 1024, Vicuna-7B layers), a few minutes more.");
-        md.AppendLine("- `diffprune train --model MODEL`: a full-length pruner run (400 steps) with its own report; `--throttler` / `--denoiser` for the ablations at that length.");
+        md.AppendLine(Inv, $"- `diffprune train --model MODEL`: a full-length pruner run ({new PrunerTrainingOptions().Steps} steps) with its own report; `--throttler` / `--denoiser` for the ablations at that length.");
         md.AppendLine("- `diffprune eval --model MODEL --pruner DIR --scenes 100`: Table 1 on more test scenes (narrower error bars).");
         md.AppendLine("- `diffprune probe`: the pilot studies (gradient coherence, loss landscape, VP-Noise vs hard top-K) on Fashion-MNIST.");
         return md.ToString();
@@ -128,7 +129,7 @@ public static class DemoReport
 
     static RasterLineChart AblationChart(DemoPipeline demo)
     {
-        var chart = new RasterLineChart($"Table 5 runs: validation loss, hard top-K at K = {demo.TightestKeep}", "step", "caption NLL") { Markers = true };
+        var chart = new RasterLineChart($"Table 5: hard top-K val. loss, K = {demo.TightestKeep}", "step", "caption NLL") { Markers = true };
         foreach (var (config, run) in demo.Runs.Where(r => r.Config.Keep == demo.TightestKeep))
             chart.Add(config.Variant, run.Validations.Select(v => ((double)v.Step, v.HardLoss)));
         return chart;
