@@ -34,14 +34,14 @@ public class ShippedModelTests
         var open = test[0].Items.Where(i => i.Options.Count == 0 && i.Image == null).ToList();
         var answers = evaluator.Answer(open.Select(i => (test[0].Scene.Image, i.Prompt)).ToList());
         int right = open.Zip(answers).Count(p => AnswerNormalizer.Matches(p.Second, p.First.Answer));
-        Assert.True(right >= 0.8 * open.Count, $"{right} of {open.Count} open answers right: " +
+        Assert.True(right >= 0.6 * open.Count, $"{right} of {open.Count} open answers right: " +
             string.Join("; ", open.Zip(answers).Select(p => $"{p.First.Question} -> {p.Second} ({p.First.Answer})")));
 
         var unpruned = evaluator.Evaluate(test);
         var random = evaluator.Evaluate(test, new RandomPruner(16, seed: 0).Prune);
         double mean = unpruned.Average(s => s.Value);
         double retention = EvaluationTable.Retention(random, unpruned) ?? double.NaN;
-        Assert.True(mean >= 0.85, $"unpruned average {mean:P1} on 10 test scenes");
-        Assert.True(retention <= 0.90, $"random 16 of 144 keeps {retention:P1} of the unpruned scores");
+        Assert.True(mean >= 0.70, $"unpruned average {mean:P1} on 10 test scenes");
+        Assert.True(retention <= 0.80, $"random 16 of 144 keeps {retention:P1} of the unpruned scores");
     }
 }

@@ -17,7 +17,7 @@ public sealed record PrunerTrainingOptions
     public int Keep { get; init; } = 16;
 
     /// <summary>Training steps.</summary>
-    public int Steps { get; init; } = 300;
+    public int Steps { get; init; } = 200;
 
     /// <summary>Captions per step.</summary>
     public int BatchSize { get; init; } = 32;
