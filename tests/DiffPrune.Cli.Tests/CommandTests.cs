@@ -107,5 +107,6 @@ public class CommandTests(ModelFolderFixture folder) : IClassFixture<ModelFolder
         var missing = folder.Out("no-model");
         Fails(["demo", "--quick", "--model", missing], missing, "diffprune pretrain");
         Fails(["demo", "--quick", "--model", folder.Model, "--budgets", "2"], "outside (0, 1)");
+        Fails(["demo", "--quick", "--model", folder.Model, "--steps", "0"], "--steps must be at least 1 (got 0)");
     }
 }

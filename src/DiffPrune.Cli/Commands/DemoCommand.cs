@@ -29,8 +29,8 @@ internal static class DemoCommand
         cmd.SetAction(r =>
         {
             var options = (r.GetValue(quick) ? DemoOptions.QuickRun : d) with { Seed = r.GetValue(seed), Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), ScorerPerBudget = r.GetValue(perBudget) };
-            if (r.GetValue(steps) is int s) options = options with { TrainSteps = s };
-            if (r.GetValue(scenes) is int t) options = options with { TestScenes = t };
+            if (r.GetValue(steps) is int s) options = options with { TrainSteps = s >= 1 ? s : throw new ArgumentException($"--steps must be at least 1 (got {s})") };
+            if (r.GetValue(scenes) is int t) options = options with { TestScenes = t >= 1 ? t : throw new ArgumentException($"--test-scenes must be at least 1 (got {t})") };
             return Run(r.GetValue(model)!, r.GetValue(output)!, options);
         });
         return cmd;
