@@ -1,3 +1,5 @@
+using DiffPrune.Pruning.Training;
+
 namespace DiffPrune.Eval.Demo;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace DiffPrune.Eval.Demo;
 /// </summary>
 public sealed record DemoOptions
 {
+    /// <summary>The pruner trainer's defaults, which the demo's runs share unless they say otherwise.</summary>
+    static readonly PrunerTrainingOptions Train = new();
+
     /// <summary>Seed of every pruner's weights, data and noise, and of Random.</summary>
     public ulong Seed { get; init; }
 
@@ -17,16 +22,16 @@ public sealed record DemoOptions
     public int TrainSteps { get; init; } = 80;
 
     /// <summary>Captions per training step.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = Train.BatchSize;
 
     /// <summary>Peak learning rate of the pruner runs.</summary>
-    public double LearningRate { get; init; } = 2e-4;
+    public double LearningRate { get; init; } = Train.LearningRate;
 
     /// <summary>Training scenes encoded once and shared by every run.</summary>
     public int FeaturePool { get; init; } = 1024;
 
     /// <summary>Validation captions per validation (early stopping and the soft-vs-hard gap).</summary>
-    public int ValidationScenes { get; init; } = 32;
+    public int ValidationScenes { get; init; } = Train.ValidationScenes;
 
     /// <summary>Train one scorer per budget instead of one at the tightest budget that re-ranks at the others.</summary>
     public bool ScorerPerBudget { get; init; }
