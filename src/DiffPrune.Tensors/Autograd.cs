@@ -110,7 +110,11 @@ public static class Autograd
                 // Release the graph and the intermediate gradient as soon as they are consumed.
                 t.GradFn = null;
                 t.GraphReleased = true;
-                if (!t.RetainsGrad) t.Grad = null;
+                if (t.Grad != null && !t.RetainsGrad)
+                {
+                    GradientBufferPool.Return(t.Grad.Storage);
+                    t.Grad = null;
+                }
             }
         }
     }

@@ -191,11 +191,11 @@ public sealed partial class Tensor
         return $"Tensor{ShapeUtil.Format(Shape)}[{head}{(Numel > 8 ? ", ..." : "")}]";
     }
 
-    /// <summary>Gradient storage for accumulation (allocated as zeros on first use).</summary>
+    /// <summary>Gradient storage for accumulation (zeros on first use, recycled from released gradients).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<float> GradSpan()
     {
-        Grad ??= Zeros(Shape);
+        Grad ??= new Tensor(GradientBufferPool.RentZeroed(Numel), Shape);
         return Grad.Data;
     }
 }

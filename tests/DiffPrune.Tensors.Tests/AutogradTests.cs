@@ -108,6 +108,27 @@ public class AutogradTests
     }
 
     [Fact]
+    public void RecycledIntermediateGradientsStartFromZero()
+    {
+        // a length no other test uses, so the pool's arrays of it come from this test only
+        const int n = 4099;
+        var x = Tensor.FromArray(Enumerable.Range(0, n).Select(i => i * 1e-3f).ToArray(), n).RequireGrad();
+        float[] Grad()
+        {
+            x.ZeroGrad();
+            x.Mul(2f).Exp().Mul(x).Sum().Backward();   // three intermediate gradients of n floats, then released
+            return x.Grad!.ToArray();
+        }
+        var first = Grad();
+        Assert.Equal(first, Grad());                   // dirty recycled arrays would add the first pass's values
+        var kept = x.Mul(5f).RetainGrad();
+        kept.Sum().Backward();
+        var again = Grad();                            // must not reuse the retained gradient's array
+        Assert.Equal(first, again);
+        Assert.All(kept.Grad!.ToArray(), v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
     public void SecondBackwardThroughAReleasedGraphThrows()
     {
         var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
