@@ -23,7 +23,7 @@ public static partial class F
             throw new ArgumentException($"attention shapes do not fit: q {ShapeUtil.Format(q.Shape)}, k {ShapeUtil.Format(k.Shape)}, v {ShapeUtil.Format(v.Shape)}");
         k = RepeatKv(k, h / hkv);
         v = RepeatKv(v, h / hkv);
-        var probs = q.Matmul(k, transB: true).MaskedSoftmax(mask?.ToAdditive(b, h, t, s), scale ?? 1f / MathF.Sqrt(d));
+        var probs = q.Matmul(k, transB: true).MaskedSoftmaxInPlace(mask?.ToAdditive(b, h, t, s), scale ?? 1f / MathF.Sqrt(d));
         if (keyWeights != null)
         {
             if (keyWeights.Rank != 2 || keyWeights.Shape[0] != b || keyWeights.Shape[1] != s)

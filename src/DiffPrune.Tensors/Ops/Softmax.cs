@@ -88,12 +88,19 @@ public sealed partial class Tensor
     /// Equals <c>x.Mul(scale).Add(mask).Softmax(-1)</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The mask does not broadcast to x.</exception>
-    public Tensor MaskedSoftmax(Tensor? mask, float scale = 1f)
+    public Tensor MaskedSoftmax(Tensor? mask, float scale = 1f) => MaskedSoftmax(mask, scale, Zeros(Shape));
+
+    /// <summary>
+    /// <see cref="MaskedSoftmax(Tensor?, float)"/> written over this tensor's values, for scores that nothing else
+    /// reads (attention's fresh q·kᵀ): the backward needs only the output, so the (B, H, T, S) scores need no copy.
+    /// </summary>
+    internal Tensor MaskedSoftmaxInPlace(Tensor? mask, float scale) => MaskedSoftmax(mask, scale, new Tensor(Storage, Shape));
+
+    Tensor MaskedSoftmax(Tensor? mask, float scale, Tensor y)
     {
         int size = Shape[^1], rows = Numel / Math.Max(size, 1);
         var maskRow = MaskRowOffsets(mask, rows);
         var x = this;
-        var y = Zeros(Shape);
         float[] xs = Storage, ys = y.Storage, ms = mask?.Storage ?? [];
         RowParallel.For(rows, size * 4, (lo, hi) =>
         {
