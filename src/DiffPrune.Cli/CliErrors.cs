@@ -14,7 +14,8 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or IOException or NotSupportedException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            // DIFFPRUNE_TRACE=1 shows where an error came from (for bug reports)
+            Console.Error.WriteLine(Environment.GetEnvironmentVariable("DIFFPRUNE_TRACE") == "1" ? $"error: {e}" : $"error: {e.Message}");
             return Failure;
         }
     }
