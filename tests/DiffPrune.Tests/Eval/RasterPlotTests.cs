@@ -148,4 +148,13 @@ public class RasterPlotTests
         Assert.Equal("#1f77b4", PlotColor.Palette[0].ToHex());
         Assert.Throws<FormatException>(() => PlotColor.Parse("blue"));
     }
+
+    [Fact]
+    public void ALogChartOfValuesBetweenTwoTicksStillDraws()
+    {
+        // losses 0.055–0.09 hold no 1-2-5 tick: the end of a 400-step pretraining run drew such a chart
+        Assert.NotEmpty(AxisTicks.Log(Math.Log10(0.055), Math.Log10(0.09)));
+        var chart = new RasterLineChart("loss", "step", "loss") { LogY = true }.Add("run", [(0, 0.09), (1, 0.07), (2, 0.055)], Red);
+        Assert.True(CountPixels(chart.Draw(), Red) > 0);
+    }
 }

@@ -23,6 +23,7 @@ public static class AxisTicks
                 double t = e + Math.Log10(m);
                 if (t >= lo - 1e-9 && t <= hi + 1e-9) all.Add(t);
             }
+        if (all.Count == 0) return [lo, hi];   // a range inside one 1-2-5 step (e.g. losses 0.055–0.09): label its ends
         return all.Count > 8 ? all.Where(t => Math.Abs(t - Math.Round(t)) < 1e-9) : all;
     }
 
