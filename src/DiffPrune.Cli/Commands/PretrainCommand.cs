@@ -39,12 +39,13 @@ internal static class PretrainCommand
         var curriculum = new Option<double>("--curriculum") { Description = "Fraction of each stage trained on scenes of 1–2 objects first (0 = none)", DefaultValueFactory = _ => d.CurriculumFraction };
         var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
+        var lmLayers = new Option<int>("--lm-layers") { Description = "Layers of the LLM; --init from a model with fewer (at least half) deepens it, computing what it did", DefaultValueFactory = _ => d.LanguageLayers };
         var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
             output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, warmup, curriculum,
-            init, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+            init, lmLayers, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
         {
@@ -62,6 +63,7 @@ internal static class PretrainCommand
             WarmupSteps = r.GetValue(warmup),
             CurriculumFraction = r.GetValue(curriculum),
             InitFrom = r.GetValue(init),
+            LanguageLayers = r.GetValue(lmLayers),
             PositionHeads = r.GetValue(positionHeads),
             CheckpointEvery = r.GetValue(checkpointEvery),
             EvalEvery = r.GetValue(evalEvery),

@@ -47,16 +47,22 @@ public static class PretrainCheckpoint
         return new State(step, stage, contents.OptimizerStep, contents.Moments);
     }
 
-    /// <summary>Fills <paramref name="model"/> from a pretraining checkpoint file or a model folder (config must match).</summary>
+    /// <summary>Fills <paramref name="model"/> from a pretraining checkpoint file or a model folder. The config must
+    /// match, except that a model folder's LLM may have fewer layers: it is then deepened
+    /// (<see cref="LanguageModelDeepening"/>), computing exactly what it did.</summary>
     /// <exception cref="InvalidDataException">Another architecture, or not a checkpoint / model folder.</exception>
     public static void LoadModelWeights(string source, LlavaModel model)
     {
         if (Directory.Exists(source))
         {
             var other = HfCheckpoint.LoadLlava(source);
-            if (HfConfig.ToJson(other.Config) != HfConfig.ToJson(model.Config))
-                throw new InvalidDataException($"{source} holds another architecture than the one being trained");
-            model.LoadStateDict(other.StateDict(), strict: true, source: source);
+            int from = other.Config.Text.NumLayers, to = model.Config.Text.NumLayers;
+            var sameElse = other.Config with { Text = other.Config.Text with { NumLayers = to } };
+            if (HfConfig.ToJson(sameElse) != HfConfig.ToJson(model.Config) || from > to || to > 2 * from)
+                throw new InvalidDataException($"{source} holds another architecture than the one being trained" +
+                    (from != to ? $" (its LLM has {from} layers; it can start a model of {from}..{2 * from} layers, not {to})" : ""));
+            var state = from == to ? other.StateDict() : LanguageModelDeepening.Deepen(other.StateDict(), from, to);
+            model.LoadStateDict(state, strict: true, source: source);
             return;
         }
         TrainingCheckpoint.Load(source, Format, new Dictionary<string, Module> { ["model"] = model },

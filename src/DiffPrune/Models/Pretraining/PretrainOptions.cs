@@ -84,8 +84,12 @@ public sealed record PretrainOptions
     /// <summary>Stage 0 also trains heads that read each patch's row and column from its feature.</summary>
     public bool PositionHeads { get; init; }
 
+    /// <summary>Layers of the LLM (when no architecture is given). A model folder with fewer can start it (<see cref="InitFrom"/>).</summary>
+    public int LanguageLayers { get; init; } = SceneVlm.DefaultLanguageLayers;
+
     /// <summary>Start from these weights instead of random ones: a pretraining checkpoint file or a model folder
-    /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps).</summary>
+    /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps). A model folder whose LLM has fewer
+    /// layers than <see cref="LanguageLayers"/> (at least half) is deepened first (<see cref="LanguageModelDeepening"/>).</summary>
     public string? InitFrom { get; init; }
 
     /// <summary>All steps of all stages.</summary>
@@ -111,6 +115,7 @@ public sealed record PretrainOptions
         Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
         Require(WeightDecay >= 0 && MaxGradNorm > 0, $"WeightDecay = {WeightDecay} must be ≥ 0 and MaxGradNorm = {MaxGradNorm} > 0");
         Require(CurriculumFraction is >= 0 and <= 1, $"CurriculumFraction = {CurriculumFraction} is not in [0, 1]");
+        Require(LanguageLayers is >= 1 and <= 64, $"LanguageLayers = {LanguageLayers} is not in 1..64");
         Require(TurnsPerSequence is >= 1 and <= 64, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..64");
         Require(InitFrom == null || File.Exists(InitFrom) || Directory.Exists(InitFrom), $"InitFrom = {InitFrom}: no such checkpoint file or model folder");
         Require(CheckpointEvery >= 1 && EvalEvery >= 0 && EvalScenes >= 1 && MaxBadSteps >= 1,
@@ -151,6 +156,7 @@ public sealed record PretrainOptions
         Line("curriculum_fraction", CurriculumFraction);
         Line("turns_per_sequence", TurnsPerSequence);
         if (PositionHeads) Line("position_heads", true);
+        if (LanguageLayers != SceneVlm.DefaultLanguageLayers) Line("language_layers", LanguageLayers);
         if (InitFrom != null) Line("init_from", Path.GetFullPath(InitFrom));
         return sb.ToString();
     }

@@ -54,7 +54,7 @@ public sealed class Pretrainer
         options.Validate();
         var gen = new Generator(options.Seed);
         var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
-        var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize), gen, probe);
+        var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
         if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
         return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
     }
@@ -298,7 +298,7 @@ public sealed class Pretrainer
     public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
     {
         options.Validate();
-        config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize);
+        config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers);
         var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options);
         var state = PretrainCheckpoint.Load(path, trainer.Model, trainer.Heads, options);
         trainer.Step = state.Step;

@@ -15,8 +15,12 @@ namespace DiffPrune.Models.Pretraining;
 /// </summary>
 public static class SceneVlm
 {
-    /// <summary>The architecture for scenes generated with <paramref name="scenes"/> and a vocabulary of <paramref name="vocabSize"/>.</summary>
-    public static LlavaConfig Config(SceneOptions scenes, int vocabSize) => new()
+    /// <summary>The LLM's depth unless asked otherwise.</summary>
+    public const int DefaultLanguageLayers = 4;
+
+    /// <summary>The architecture for scenes generated with <paramref name="scenes"/> and a vocabulary of <paramref name="vocabSize"/>,
+    /// with an LLM of <paramref name="languageLayers"/> layers.</summary>
+    public static LlavaConfig Config(SceneOptions scenes, int vocabSize, int languageLayers = DefaultLanguageLayers) => new()
     {
         Vision = new VisionConfig
         {
@@ -33,7 +37,7 @@ public static class SceneVlm
             VocabSize = vocabSize,
             HiddenSize = 128,
             IntermediateSize = 344,
-            NumLayers = 4,
+            NumLayers = languageLayers,
             NumHeads = 4,
             NumKvHeads = 4,
             // a separate output head: tied to embeddings at the visual tokens' scale, logits start far too large
