@@ -36,6 +36,7 @@ internal static class PretrainCommand
         var scenesPerStep = new Option<int>("--scenes-per-step") { Description = "Scenes per stage-2 step", DefaultValueFactory = _ => d.ScenesPerStep };
         var itemsPerScene = new Option<int>("--items-per-scene") { Description = "Questions per scene and stage-2 step", DefaultValueFactory = _ => d.ItemsPerScene };
         var captionShare = new Option<double>("--caption-share") { Description = "Chance that a stage-2 scene also trains its caption", DefaultValueFactory = _ => d.CaptionShare };
+        var backgroundDrop = new Option<double>("--background-drop") { Description = "Chance that a stage-2 scene is seen with all its object patches but only some background (answers must not hinge on the token count)", DefaultValueFactory = _ => d.BackgroundDropShare };
         var curriculum = new Option<double>("--curriculum") { Description = "Fraction of each stage trained on scenes of 1–2 objects first (0 = none)", DefaultValueFactory = _ => d.CurriculumFraction };
         var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
@@ -44,7 +45,7 @@ internal static class PretrainCommand
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, warmup, curriculum,
+            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, backgroundDrop, warmup, curriculum,
             init, lmLayers, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
@@ -60,6 +61,7 @@ internal static class PretrainCommand
             ScenesPerStep = r.GetValue(scenesPerStep),
             ItemsPerScene = r.GetValue(itemsPerScene),
             CaptionShare = r.GetValue(captionShare),
+            BackgroundDropShare = r.GetValue(backgroundDrop),
             WarmupSteps = r.GetValue(warmup),
             CurriculumFraction = r.GetValue(curriculum),
             InitFrom = r.GetValue(init),

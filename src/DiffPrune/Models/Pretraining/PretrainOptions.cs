@@ -45,6 +45,10 @@ public sealed record PretrainOptions
     /// pruner later trains on captions, so the model must keep describing images).</summary>
     public double CaptionShare { get; init; } = 0.5;
 
+    /// <summary>Chance that a stage-2 scene is seen with its object patches and only some of its background
+    /// (<see cref="BackgroundDrop"/>), so that answers do not depend on how many background tokens there are.</summary>
+    public double BackgroundDropShare { get; init; }
+
     /// <summary>Stage 1/2 peak learning rate (a small model from scratch wants a high one).</summary>
     public double LearningRate { get; init; } = 2e-3;
 
@@ -111,6 +115,7 @@ public sealed record PretrainOptions
         Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");
         Require(CaptionsPerStep >= 1 && ScenesPerStep >= 1 && ItemsPerScene >= 1, $"CaptionsPerStep = {CaptionsPerStep}, ScenesPerStep = {ScenesPerStep}, ItemsPerScene = {ItemsPerScene} must be ≥ 1");
         Require(CaptionShare is >= 0 and <= 1, $"CaptionShare = {CaptionShare} is not in [0, 1]");
+        Require(BackgroundDropShare is >= 0 and <= 1, $"BackgroundDropShare = {BackgroundDropShare} is not in [0, 1]");
         Require(VisionLearningRate > 0 && LearningRate > 0, $"learning rates must be > 0 (got {VisionLearningRate}, {LearningRate})");
         Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
         Require(WeightDecay >= 0 && MaxGradNorm > 0, $"WeightDecay = {WeightDecay} must be ≥ 0 and MaxGradNorm = {MaxGradNorm} > 0");
@@ -148,6 +153,7 @@ public sealed record PretrainOptions
         Line("scenes_per_step", ScenesPerStep);
         Line("items_per_scene", ItemsPerScene);
         Line("caption_share", CaptionShare);
+        if (BackgroundDropShare != 0) Line("background_drop_share", BackgroundDropShare);
         Line("lr", LearningRate);
         Line("warmup_steps", WarmupSteps);
         Line("final_lr_fraction", FinalLearningRateFraction);

@@ -190,10 +190,13 @@ public sealed class Pretrainer
     {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
-        Tensor features;
-        using (Autograd.NoGrad()) features = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
-        var projected = Model.Projector.Forward(features.IndexSelect(0, imageOf));
-        var (loss, logits, targets) = Model.AnswerLoss(projected, null, sequences.Select(s => s.Ids).ToArray(),
+        VisualTokens tokens;
+        using (Autograd.NoGrad()) tokens = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip));
+        tokens = tokens with { Features = tokens.Features.IndexSelect(0, imageOf), PatchIndex = Model.AllPatches(sequences.Count) };
+        if (sequences.Any(s => s.Patches != null))
+            tokens = tokens.Select(sequences.Select(s => s.Patches ?? tokens.PatchIndex[0]).ToArray());
+        var projected = Model.Projector.Forward(tokens.Features);
+        var (loss, logits, targets) = Model.AnswerLoss(projected, tokens.PatchIndex, sequences.Select(s => s.Ids).ToArray(),
             sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }
@@ -217,9 +220,14 @@ public sealed class Pretrainer
                 picked.Add((scene.Image, "", scene.Caption)); // first: an answer with no prompt must follow the image
             foreach (int i in order.Take(Options.ItemsPerScene))
                 picked.Add((items[i].Image ?? scene.Image, items[i].Prompt, items[i].Answer));
+            // drawn only when asked for, so that runs without it see the data they always saw
+            var keep = Options.BackgroundDropShare > 0 && gen.NextDouble() < Options.BackgroundDropShare ? BackgroundDrop.Keep(scene, gen) : null;
             foreach (var group in picked.GroupBy(p => p.Image))
                 foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
-                    list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()));
+                    list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()) with
+                    {
+                        Patches = group.Key == scene.Image ? keep : null, // a VizWiz image may be cropped or moved
+                    });
         }
         return list;
     }
@@ -230,8 +238,12 @@ public sealed class Pretrainer
         return new TrainingSequence(image, ids, isAnswer, segments);
     }
 
-    /// <summary>One training sequence: its image and its packed turns (<see cref="ScenePrompt.TrainingIds(WordTokenizer, IReadOnlyList{ValueTuple{string, string}})"/>).</summary>
-    sealed record TrainingSequence(RgbImage Image, int[] Ids, bool[] IsAnswer, int[] Segments);
+    /// <summary>One training sequence: its image, the patches the LLM sees (null: all) and its packed turns
+    /// (<see cref="ScenePrompt.TrainingIds(WordTokenizer, IReadOnlyList{ValueTuple{string, string}})"/>).</summary>
+    sealed record TrainingSequence(RgbImage Image, int[] Ids, bool[] IsAnswer, int[] Segments)
+    {
+        public int[]? Patches { get; init; }
+    }
 
     static double TokenAccuracy(Tensor logits, int[] targets)
     {
