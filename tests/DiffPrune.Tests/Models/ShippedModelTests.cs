@@ -44,4 +44,26 @@ public class ShippedModelTests
         Assert.True(mean >= 0.85, $"unpruned average {mean:P1} on 10 test scenes");
         Assert.True(retention <= 0.70, $"random 16 of 144 keeps {retention:P1} of the unpruned scores");
     }
+
+    [Fact]
+    public void KeepingOnlyTheObjectPatchesKeepsTheAnswersThatNeedEveryObject()
+    {
+        var (vlm, tokenizer) = ModelFolder.Load(Folder);
+        var test = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, 10).ToList();
+        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 32);
+        int full = 0, objectsOnly = 0, asked = 0;
+        foreach (var example in test)
+        {
+            var items = example.Items.Where(i => i.Image == null && i.Skill is QuestionSkill.Count or QuestionSkill.Existence).ToList();
+            var queries = items.Select(i => (example.Scene.Image, i.Prompt)).ToList();
+            var objects = Enumerable.Range(0, example.Scene.PatchObject.Count).Where(p => example.Scene.PatchObject[p] >= 0).ToArray();
+            var all = evaluator.Answer(queries);
+            var pruned = evaluator.Answer(queries, tokens => tokens.Select(Enumerable.Repeat(objects, tokens.Features.Shape[0]).ToArray()));
+            full += items.Zip(all).Count(p => AnswerNormalizer.Matches(p.Second, p.First.Answer));
+            objectsOnly += items.Zip(pruned).Count(p => AnswerNormalizer.Matches(p.Second, p.First.Answer));
+            asked += items.Count;
+        }
+        // trained with --background-drop: counting must not depend on how many background tokens the LLM sees
+        Assert.True(objectsOnly >= 0.9 * full, $"count and existence on 10 test scenes: {full} of {asked} right with all patches, {objectsOnly} with the object patches only");
+    }
 }
