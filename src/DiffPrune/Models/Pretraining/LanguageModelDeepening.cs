@@ -14,11 +14,14 @@ public static class LanguageModelDeepening
 {
     const string LayerPrefix = "language_model.model.layers.";
 
+    /// <summary>Whether <paramref name="fromLayers"/> can be deepened to <paramref name="toLayers"/> (more, at most twice as many).</summary>
+    public static bool CanDeepen(int fromLayers, int toLayers) => fromLayers >= 1 && toLayers > fromLayers && toLayers <= 2 * fromLayers;
+
     /// <summary>For each layer of the deeper model, the trained layer it starts from and whether it is a new copy.</summary>
-    /// <exception cref="ArgumentException"><paramref name="toLayers"/> is not above <paramref name="fromLayers"/>, or more than twice it.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="CanDeepen"/>.</exception>
     public static (int Source, bool IsCopy)[] Plan(int fromLayers, int toLayers)
     {
-        if (fromLayers < 1 || toLayers <= fromLayers || toLayers > 2 * fromLayers)
+        if (!CanDeepen(fromLayers, toLayers))
             throw new ArgumentException($"can deepen {fromLayers} layers to {fromLayers + 1}..{2 * fromLayers}, not to {toLayers}");
         int copies = toLayers - fromLayers;
         var copied = Enumerable.Range(1, copies).Select(j => (int)Math.Round((double)j * fromLayers / copies) - 1).ToHashSet();

@@ -58,7 +58,7 @@ public static class PretrainCheckpoint
             var other = HfCheckpoint.LoadLlava(source);
             int from = other.Config.Text.NumLayers, to = model.Config.Text.NumLayers;
             var sameElse = other.Config with { Text = other.Config.Text with { NumLayers = to } };
-            if (HfConfig.ToJson(sameElse) != HfConfig.ToJson(model.Config) || from > to || to > 2 * from)
+            if (HfConfig.ToJson(sameElse) != HfConfig.ToJson(model.Config) || (from != to && !LanguageModelDeepening.CanDeepen(from, to)))
                 throw new InvalidDataException($"{source} holds another architecture than the one being trained" +
                     (from != to ? $" (its LLM has {from} layers; it can start a model of {from}..{2 * from} layers, not {to})" : ""));
             var state = from == to ? other.StateDict() : LanguageModelDeepening.Deepen(other.StateDict(), from, to);
