@@ -1,10 +1,10 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Models.Llama;
-using DiffPrune.Models.Pretraining;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Tensors;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Bench;
 

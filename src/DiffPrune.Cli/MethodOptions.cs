@@ -8,7 +8,7 @@ internal sealed class MethodOptions
 {
     public Option<string?> Methods { get; } = new("--methods")
     {
-        Description = $"Comma-separated methods (default all): {string.Join(", ", DiffPrune.Pruning.PruningMethods.Names.Skip(1))}, {MethodSelection.DiffPruneName}",
+        Description = $"Comma-separated methods (default all): {string.Join(", ", DiffPrune.Pruning.Baselines.PruningMethods.Names.Skip(1))}, {MethodSelection.DiffPruneName}",
     };
 
     public Option<string[]> Pruners { get; } = new("--pruner")

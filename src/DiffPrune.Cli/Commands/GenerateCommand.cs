@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
-using DiffPrune.Models.Tokenizers;
 using DiffPrune.Tensors;
 
 namespace DiffPrune.Cli.Commands;

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
-using DiffPrune.Eval.Reports;
+using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
-using DiffPrune.Models.Pretraining;
+using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning.Baselines;
-using DiffPrune.Tensors.IO;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -89,7 +90,7 @@ internal static class PretrainCommand
             $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
             (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
         int last = Math.Min(stopAfter ?? options.TotalSteps, options.TotalSteps);
-        Train(trainer, log, checkpoint, last);
+        Train(trainer, tokenizer, log, checkpoint, last);
         if (!trainer.Done)
         {
             var modelDir = SaveModel(trainer, tokenizer, outDir.FullName);
@@ -100,7 +101,7 @@ internal static class PretrainCommand
         return 0;
     }
 
-    static void Train(Pretrainer trainer, PretrainLog log, string checkpoint, int last)
+    static void Train(Pretrainer trainer, WordTokenizer tokenizer, PretrainLog log, string checkpoint, int last)
     {
         var options = trainer.Options;
         TrainingProgress.Run("pretrain", options.TotalSteps, trainer.Step, () => trainer.Step >= last, () =>
@@ -110,11 +111,15 @@ internal static class PretrainCommand
             bool stageEnd = trainer.Done || options.Locate(trainer.Step).Stage != report.Stage;
             if (stageEnd && report.Stage == PretrainStage.Vision) log.Vision(trainer.Step, trainer.EvaluateVision(64));
             if (report.Stage == PretrainStage.Instruction && options.EvalEvery > 0 && (report.StageStep + 1) % options.EvalEvery == 0 && !trainer.Done)
-                log.Evaluation(trainer.Step, "validation", trainer.Evaluate(options.EvalScenes));
+                log.Evaluation(trainer.Step, "validation", Evaluate(trainer, tokenizer, options.EvalScenes, SceneSplit.Validation));
             if (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(checkpoint);
             return new TrainingProgress.Update(trainer.Step, Describe(report), report.Step % 25 == 0 || report.Skipped);
         });
     }
+
+    // Per-suite scores on the first scenes of a split, unpruned or pre-LLM pruned: the evaluator lies a layer above the trainer.
+    static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, Func<VisualTokens, VisualTokens>? preLlm = null) =>
+        new SceneBenchEvaluator(trainer.Model, tokenizer, ImageNormalization.Clip, batchSize: 32).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), preLlm);
 
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
@@ -139,12 +144,12 @@ internal static class PretrainCommand
         var modelDir = SaveModel(trainer, tokenizer, outDir);
         Console.Error.WriteLine($"model written to {modelDir}; scoring {testScenes} test scenes");
         var clock = Stopwatch.StartNew();
-        var scores = trainer.Evaluate(testScenes, SceneSplit.Test);
+        var scores = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test);
         double seconds = clock.Elapsed.TotalSeconds;
         log.Evaluation(trainer.Step, "test", scores);
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
         int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
-        var random = trainer.Evaluate(testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
+        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
         var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
         PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");

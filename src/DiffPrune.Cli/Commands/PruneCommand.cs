@@ -3,6 +3,7 @@ using System.Globalization;
 using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 
 namespace DiffPrune.Cli.Commands;
 

@@ -1,15 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval;
-using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
-using DiffPrune.Pruning.Training;
-using DiffPrune.Data.Images;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Cli.Commands;
 

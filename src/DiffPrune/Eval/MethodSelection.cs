@@ -1,4 +1,4 @@
-using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 
 namespace DiffPrune.Eval;
 

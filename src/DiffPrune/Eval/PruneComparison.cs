@@ -5,9 +5,9 @@ using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval.Profiling;
-using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Reporting;
 using DiffPrune.Tensors;
 
 namespace DiffPrune.Eval;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DiffPrune.Eval.Plots;
-using DiffPrune.Eval.Reports;
+using DiffPrune.Reporting;
+using DiffPrune.Reporting.Plots;
 using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Probes;

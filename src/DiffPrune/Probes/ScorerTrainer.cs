@@ -1,4 +1,3 @@
-using DiffPrune.Pruning;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Optim;
 

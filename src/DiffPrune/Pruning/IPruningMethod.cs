@@ -8,7 +8,7 @@ namespace DiffPrune.Pruning;
 /// A visual-token pruning method set up for one VLM and one budget K: the hooks that run it (a pre-LLM function on the
 /// visual tokens and/or in-LLM token droppers) and the labels of the paper's tables. Every method decides per image,
 /// for any batch size and any N, deterministically (Random from its seeded stream), with the image's place in the
-/// sequence taken from the input, never from a fixed offset. Build one by name with <see cref="PruningMethods.Create"/>.
+/// sequence taken from the input, never from a fixed offset. Build one by name with <see cref="Baselines.PruningMethods.Create"/>.
 /// </summary>
 public interface IPruningMethod
 {

@@ -51,7 +51,7 @@ public abstract class SingleStagePruner : InLlmPruner, ITokenDropper
 {
     /// <summary>A one-stage method called <paramref name="name"/> at <paramref name="publishedLayer"/> (see <see cref="InLlmPruner"/> for the rest).</summary>
     protected SingleStagePruner(string name, int keep, int imageTokens, int depth, int publishedLayer) : base(name, keep, imageTokens, depth) =>
-        Layer = Baselines.LlmLayers.Clamp(publishedLayer, depth);
+        Layer = LlmLayers.Clamp(publishedLayer, depth);
 
     /// <inheritdoc/>
     public override IReadOnlyList<ITokenDropper> Droppers => [this];

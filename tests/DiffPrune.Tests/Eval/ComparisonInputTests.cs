@@ -2,6 +2,7 @@ using DiffPrune.Data.Images;
 using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;

@@ -1,5 +1,5 @@
 using DiffPrune.Data.Images;
-using DiffPrune.Eval.Plots;
+using DiffPrune.Reporting.Plots;
 
 namespace DiffPrune.Tests.Eval;
 

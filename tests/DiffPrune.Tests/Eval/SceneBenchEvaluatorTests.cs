@@ -6,6 +6,7 @@ using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 

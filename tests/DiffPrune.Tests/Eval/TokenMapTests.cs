@@ -3,6 +3,7 @@ using DiffPrune.Data.Text;
 using DiffPrune.Eval;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Models;
 

@@ -1,6 +1,6 @@
+using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
-using DiffPrune.Models.Tokenizers;
 using DiffPrune.Tensors;
 
 namespace DiffPrune.Tests.Models;

@@ -1,10 +1,10 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
-using DiffPrune.Models.Pretraining;
 using DiffPrune.Models.Vision;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tensors.Optim;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Models;
 

@@ -1,8 +1,8 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
-using DiffPrune.Models.Pretraining;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Pretraining;
 

@@ -2,11 +2,11 @@ using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Loaders;
-using DiffPrune.Models.Pretraining;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Pretraining;
 

@@ -1,13 +1,13 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
-using DiffPrune.Models.Pretraining;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Pretraining;
 

@@ -3,11 +3,11 @@ using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
-using DiffPrune.Pruning.Training;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Tests.Pruning;
 

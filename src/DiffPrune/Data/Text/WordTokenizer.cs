@@ -1,6 +1,5 @@
 using System.Text;
 using DiffPrune.Data.Scenes;
-using DiffPrune.Models.Tokenizers;
 
 namespace DiffPrune.Data.Text;
 

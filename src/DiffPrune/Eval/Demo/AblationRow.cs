@@ -1,6 +1,6 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Pruning;
-using DiffPrune.Pruning.Training;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
 

@@ -1,4 +1,4 @@
-using DiffPrune.Pruning.Training;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
 

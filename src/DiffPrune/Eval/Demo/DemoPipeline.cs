@@ -6,7 +6,7 @@ using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
-using DiffPrune.Pruning.Training;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
 

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DiffPrune.Data.Scenes;
-using DiffPrune.Eval.Plots;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
-using DiffPrune.Pruning.Training;
+using DiffPrune.Reporting;
+using DiffPrune.Reporting.Plots;
 using DiffPrune.Tensors.IO;
+using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
 

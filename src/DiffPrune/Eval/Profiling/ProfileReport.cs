@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DiffPrune.Eval.Reports;
+using DiffPrune.Reporting;
 using DiffPrune.Tensors.Blas;
 
 namespace DiffPrune.Eval.Profiling;

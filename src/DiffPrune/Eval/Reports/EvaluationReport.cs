@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DiffPrune.Data.Scenes;
+using DiffPrune.Reporting;
 
 namespace DiffPrune.Eval.Reports;
 

@@ -1,6 +1,7 @@
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Models;
 

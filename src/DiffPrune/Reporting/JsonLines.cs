@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DiffPrune.Reporting;
+
+/// <summary>
+/// Run logs as JSON lines (one record per line, enums as names, NaN/∞ allowed), the format every long command
+/// writes so that a run can be followed with <c>tail -f</c> and read back after an interruption.
+/// </summary>
+public static class JsonLines
+{
+    /// <summary>The serializer options of every log and report.</summary>
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The records of <paramref name="path"/> (none when the file does not exist).</summary>
+    /// <exception cref="InvalidDataException">A line is not a <typeparamref name="T"/> (names file and line).</exception>
+    public static List<T> Read<T>(string path)
+    {
+        if (!File.Exists(path)) return [];
+        return File.ReadLines(path).Select((line, i) => (line, i)).Where(p => p.line.Length > 0).Select(p =>
+        {
+            try { return JsonSerializer.Deserialize<T>(p.line, Options)!; }
+            catch (JsonException e) { throw new InvalidDataException($"{path} line {p.i + 1} is not a {typeof(T).Name}: {e.Message}"); }
+        }).ToList();
+    }
+
+    /// <summary>Replaces the file's content by <paramref name="records"/>.</summary>
+    public static void Write<T>(string path, IEnumerable<T> records) =>
+        File.WriteAllLines(path, records.Select(r => JsonSerializer.Serialize(r, Options)));
+
+    /// <summary>Appends one record.</summary>
+    public static void Append<T>(string path, T record) =>
+        File.AppendAllLines(path, [JsonSerializer.Serialize(record, Options)]);
+}

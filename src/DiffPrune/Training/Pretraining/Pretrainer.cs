@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Optim;
+
+namespace DiffPrune.Training.Pretraining;
+
+/// <summary>
+/// Trains the base VLM on SceneBench in three stages (<see cref="PretrainStage"/>): the vision tower on dense patch
+/// labels, then LLaVA's two stages with the tower frozen (captions; questions of every suite plus captions), answer
+/// tokens only. Every step draws its data from a generator seeded by (seed, step), so a run resumed from a
+/// checkpoint sees exactly the batches an uninterrupted run sees.
+/// </summary>
+public sealed class Pretrainer
+{
+    readonly WordTokenizer _tokenizer;
+    readonly SceneBench _bench;
+    AdamW? _optimizer;
+    PretrainStage _optimizerStage;
+    int _badSteps;
+
+    /// <summary>The model being trained.</summary>
+    public LlavaModel Model { get; }
+
+    /// <summary>The stage-0 heads (train-only, not part of the VLM).</summary>
+    public VisionDenseHeads Heads { get; }
+
+    /// <summary>The options.</summary>
+    public PretrainOptions Options { get; }
+
+    /// <summary>The next global step to take (0 … <see cref="PretrainOptions.TotalSteps"/>).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>True when every step has been taken.</summary>
+    public bool Done => Step >= Options.TotalSteps;
+
+    Pretrainer(LlavaModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options)
+    {
+        Model = model;
+        Heads = heads;
+        _tokenizer = tokenizer;
+        Options = options;
+        _bench = new SceneBench(options.Scenes);
+    }
+
+    /// <summary>A fresh run: weights drawn from the options' seed; the architecture is <paramref name="config"/>
+    /// (default <see cref="SceneVlm.Config"/>).</summary>
+    public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    {
+        options.Validate();
+        var gen = new Generator(options.Seed);
+        var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
+        var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
+        if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
+        return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
+    }
+
+    static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
+        new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null);
+
+
+    /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>
+    /// <exception cref="InvalidOperationException">All steps are done, or too many non-finite steps in a row.</exception>
+    public PretrainStepReport TrainStep()
+    {
+        if (Done) throw new InvalidOperationException($"pretraining is complete ({Options.TotalSteps} steps)");
+        var clock = Stopwatch.StartNew();
+        var (stage, stageStep, stageSteps) = Options.Locate(Step);
+        var optimizer = OptimizerFor(stage);
+        double peak = stage == PretrainStage.Vision ? Options.VisionLearningRate : Options.LearningRate;
+        double lr = new CosineSchedule(peak, peak * Options.FinalLearningRateFraction, stageSteps, Math.Min(Options.WarmupSteps, stageSteps)).At(stageStep);
+        optimizer.LearningRate = (float)lr;
+        var gen = StepGenerator(Step);
+        var scenes = SceneOptionsAt(stageStep, stageSteps);
+        optimizer.ZeroGrad();
+        var (lossValue, accuracy, examples) = stage == PretrainStage.Vision
+            ? VisionLoss(gen, scenes)
+            : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment);
+        double norm = double.NaN;
+        bool skipped = !double.IsFinite(lossValue);
+        if (!skipped)
+        {
+            norm = GradClip.ClipGradNorm(optimizer.Parameters, Options.MaxGradNorm);
+            skipped = !double.IsFinite(norm);
+            if (!skipped) optimizer.StepOnce();
+        }
+        optimizer.ZeroGrad();
+        _badSteps = skipped ? _badSteps + 1 : 0;
+        if (_badSteps >= Options.MaxBadSteps)
+            throw new InvalidOperationException($"step {Step}: {_badSteps} steps in a row had a non-finite loss or gradient (last loss {lossValue}); " +
+                "training stopped, the last checkpoint is intact: resume from it with a lower learning rate");
+        var report = new PretrainStepReport(Step, stage, stageStep, lossValue, accuracy, lr, norm, examples, clock.Elapsed.TotalSeconds, skipped);
+        Step++;
+        return report;
+    }
+
+    Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0x9E3779B97F4A7C15UL));
+
+    /// <summary>The curriculum: 1–2 objects for the first <see cref="PretrainOptions.CurriculumFraction"/> of a stage.</summary>
+    SceneOptions SceneOptionsAt(int stageStep, int stageSteps) =>
+        stageStep < Options.CurriculumFraction * stageSteps
+            ? Options.Scenes with { MinObjects = 1, MaxObjects = Math.Min(2, Options.Scenes.MaxObjects) }
+            : Options.Scenes;
+
+
+    AdamW OptimizerFor(PretrainStage stage)
+    {
+        if (_optimizer != null && _optimizerStage == stage) return _optimizer;
+        bool vision = stage == PretrainStage.Vision;
+        Model.VisionTower.RequiresGrad(vision);
+        Heads.RequiresGrad(vision);
+        Model.Projector.RequiresGrad(!vision);
+        Model.LanguageModel.RequiresGrad(!vision);
+        var parameters = vision ? Model.VisionTower.Parameters().Concat(Heads.Parameters()) : Model.Projector.Parameters().Concat(Model.LanguageModel.Parameters());
+        _optimizer = new AdamW(parameters, weightDecay: (float)Options.WeightDecay);
+        _optimizerStage = stage;
+        return _optimizer;
+    }
+
+    /// <summary>The stage-0 loss of one batch, backpropagated when finite.</summary>
+    (double Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
+    {
+        var scenes = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
+        var tower = Model.VisionTower.VisionModel;
+        var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
+        double value = loss.Item();
+        if (double.IsFinite(value)) loss.Backward();
+        return (value, accuracy.Color, scenes.Length);
+    }
+
+    (double Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
+    {
+        var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
+        var (loss, accuracy) = SequenceLoss(sequences, backward: true);
+        return (loss, accuracy, sequences.Sum(q => q.Segments[^1]));
+    }
+
+    /// <summary>
+    /// Mean answer-token NLL and accuracy over <paramref name="sequences"/>, run in groups of similar length (a short
+    /// VizWiz sequence padded to a packed scene's length would cost as much as the scene) and bounded size (attention
+    /// maps of a few MB stay off the large-object heap). With <paramref name="backward"/>, each group's share of the
+    /// loss is backpropagated as soon as it is computed (gradients accumulate); a non-finite group stops there.
+    /// </summary>
+    (double Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences, bool backward)
+    {
+        int answers = sequences.Sum(AnswerTokens);
+        double total = 0, right = 0;
+        foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.Vision.NumPatches))
+        {
+            var (loss, accuracy) = GroupLoss(group);
+            int n = group.Sum(AnswerTokens);
+            var weighted = loss.Mul((float)n / answers);
+            double value = weighted.Item();
+            if (!double.IsFinite(value)) return (value, double.NaN);
+            if (backward) weighted.Backward();
+            total += value;
+            right += accuracy * n;
+        }
+        return (total, right / answers);
+    }
+
+    static int AnswerTokens(TrainingSequence s) => s.IsAnswer.Count(a => a);
+
+    /// <summary>Attention probabilities per group at most (floats): 16 MB, below the large-object-heap threshold.</summary>
+    const long MaxGroupAttention = 4 << 20;
+
+    /// <summary>Sequences sorted by length, cut where the length jumps by more than half or the group's attention maps
+    /// (sequences × heads × length²) would exceed <see cref="MaxGroupAttention"/>.</summary>
+    static IEnumerable<List<TrainingSequence>> LengthGroups(List<TrainingSequence> sequences, int heads, int visualTokens)
+    {
+        var group = new List<TrainingSequence>();
+        foreach (var s in sequences.OrderBy(s => s.Ids.Length))
+        {
+            long longest = s.Ids.Length - 1L + visualTokens; // the image token stands for N visual tokens
+            if (group.Count > 0 && (s.Ids.Length > 1.5 * group[0].Ids.Length || (group.Count + 1) * heads * longest * longest > MaxGroupAttention))
+            {
+                yield return group;
+                group = [];
+            }
+            group.Add(s);
+        }
+        if (group.Count > 0) yield return group;
+    }
+
+    (Tensor Loss, double Accuracy) GroupLoss(List<TrainingSequence> sequences)
+    {
+        var images = sequences.Select(s => s.Image).Distinct().ToList();
+        var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
+        VisualTokens tokens;
+        using (Autograd.NoGrad()) tokens = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip));
+        tokens = tokens with { Features = tokens.Features.IndexSelect(0, imageOf), PatchIndex = Model.AllPatches(sequences.Count) };
+        if (sequences.Any(s => s.Patches != null))
+            tokens = tokens.Select(sequences.Select(s => s.Patches ?? tokens.PatchIndex[0]).ToArray());
+        var projected = Model.Projector.Forward(tokens.Features);
+        var (loss, logits, targets) = Model.AnswerLoss(projected, tokens.PatchIndex, sequences.Select(s => s.Ids).ToArray(),
+            sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
+        return (loss, TokenAccuracy(logits, targets));
+    }
+
+    List<TrainingSequence> CaptionSequences(Generator gen, SceneOptions options) =>
+        SceneBench.DrawTrainingScenes(gen, Options.CaptionsPerStep, options)
+            .Select(s => Sequence(s.Image, [("", s.Caption)])).ToList();
+
+    /// <summary>Per scene, <see cref="PretrainOptions.ItemsPerScene"/> of its items (drawn without replacement) and, by
+    /// chance, its caption, grouped by image (VizWiz items share a degraded one) into sequences of up to
+    /// <see cref="PretrainOptions.TurnsPerSequence"/> turns that do not see each other.</summary>
+    List<TrainingSequence> InstructionSequences(Generator gen, SceneOptions options)
+    {
+        var list = new List<TrainingSequence>();
+        foreach (var scene in SceneBench.DrawTrainingScenes(gen, Options.ScenesPerStep, options))
+        {
+            var items = SceneBench.Questions(scene);
+            var order = gen.Permutation(items.Count);
+            var picked = new List<(RgbImage Image, string Prompt, string Answer)>();
+            if (gen.NextDouble() < Options.CaptionShare)
+                picked.Add((scene.Image, "", scene.Caption)); // first: an answer with no prompt must follow the image
+            foreach (int i in order.Take(Options.ItemsPerScene))
+                picked.Add((items[i].Image ?? scene.Image, items[i].Prompt, items[i].Answer));
+            // drawn only when asked for, so that runs without it see the data they always saw
+            var keep = Options.BackgroundDropShare > 0 && gen.NextDouble() < Options.BackgroundDropShare ? BackgroundDrop.Keep(scene, gen) : null;
+            foreach (var group in picked.GroupBy(p => p.Image))
+                foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
+                    list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()) with
+                    {
+                        Patches = group.Key == scene.Image ? keep : null, // a VizWiz image may be cropped or moved
+                    });
+        }
+        return list;
+    }
+
+    TrainingSequence Sequence(RgbImage image, IReadOnlyList<(string Prompt, string Answer)> turns)
+    {
+        var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(_tokenizer, turns);
+        return new TrainingSequence(image, ids, isAnswer, segments);
+    }
+
+    /// <summary>One training sequence: its image, the patches the LLM sees (null: all) and its packed turns
+    /// (<see cref="ScenePrompt.TrainingIds(WordTokenizer, IReadOnlyList{ValueTuple{string, string}})"/>).</summary>
+    sealed record TrainingSequence(RgbImage Image, int[] Ids, bool[] IsAnswer, int[] Segments)
+    {
+        public int[]? Patches { get; init; }
+    }
+
+    static double TokenAccuracy(Tensor logits, int[] targets)
+    {
+        int classes = logits.Shape[1], right = 0, counted = 0;
+        var data = logits.Data;
+        for (int r = 0; r < targets.Length; r++)
+        {
+            if (targets[r] == AnswerTargets.Ignore) continue;
+            var row = data.Slice(r * classes, classes);
+            counted++;
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == targets[r]) right++;
+        }
+        return counted == 0 ? 0 : (double)right / counted;
+    }
+
+    /// <summary>Dense-head accuracy of the vision tower on the first <paramref name="scenes"/> validation scenes.</summary>
+    public DenseAccuracy EvaluateVision(int scenes)
+    {
+        using var _ = Autograd.NoGrad();
+        var val = _bench.Split(SceneSplit.Validation, scenes).Select(e => e.Scene).ToArray();
+        var tower = Model.VisionTower.VisionModel;
+        return Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(val.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, val).Accuracy;
+    }
+
+    /// <summary>
+    /// Does the model read the image? Answer-token loss per task (captions, then the first item of each suite) on the
+    /// first <paramref name="scenes"/> validation scenes, with each scene's own image and with the next scene's.
+    /// Equal losses mean the answers come from the question alone.
+    /// </summary>
+    public IReadOnlyList<ImageReliance> MeasureImageReliance(int scenes)
+    {
+        if (scenes < 2) throw new ArgumentOutOfRangeException(nameof(scenes), $"need at least 2 scenes to swap images (got {scenes})");
+        var examples = _bench.Split(SceneSplit.Validation, scenes).ToList();
+        var tasks = new List<(string Name, Func<SceneExample, (RgbImage Image, string Prompt, string Answer)> Pick)>
+        {
+            ("captions", e => (e.Scene.Image, "", e.Caption)),
+        };
+        foreach (var suite in SceneSuites.All)
+            tasks.Add((suite.DisplayName(), e => { var q = e.ItemsOf(suite).First(); return (q.Image ?? e.Scene.Image, q.Prompt, q.Answer); }));
+        using var _ = Autograd.NoGrad();
+        return tasks.Select(task =>
+        {
+            var picked = examples.Select(task.Pick).ToArray();
+            var seqs = picked.Select(p => Sequence(p.Image, [(p.Prompt, p.Answer)])).ToList();
+            double Loss(int shift)
+            {
+                var swapped = seqs.Select((q, i) => q with { Image = seqs[(i + shift) % seqs.Count].Image }).ToList();
+                return SequenceLoss(swapped, backward: false).Loss;
+            }
+            return new ImageReliance(task.Name, Loss(0), Loss(1));
+        }).ToList();
+    }
+
+    /// <summary>Writes the whole training state (model, heads, optimizer, step) to one file, atomically.</summary>
+    public void SaveCheckpoint(string path) => PretrainCheckpoint.Save(path, this, _optimizer, _optimizerStage);
+
+    /// <summary>Continues a run from <paramref name="path"/>; the options must be those the run started with.</summary>
+    /// <exception cref="InvalidDataException">The file is not a pretraining checkpoint, is corrupt, or was written with other options.</exception>
+    public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    {
+        options.Validate();
+        config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers);
+        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options);
+        var state = PretrainCheckpoint.Load(path, trainer.Model, trainer.Heads, options);
+        trainer.Step = state.Step;
+        if (state.OptimizerStage is PretrainStage stage && stage == options.Locate(Math.Min(state.Step, options.TotalSteps - 1)).Stage)
+            trainer.OptimizerFor(stage).SetState(state.OptimizerStep, state.Moments);
+        return trainer;
+    }
+}

@@ -1,0 +1,20 @@
+using DiffPrune.Pruning;
+namespace DiffPrune.Training.Pruner;
+
+/// <summary>One pruner training step.</summary>
+/// <param name="Step">Step taken (0-based).</param>
+/// <param name="Loss">Caption NLL of the frozen VLM on the throttled tokens.</param>
+/// <param name="Tau">Temperature used.</param>
+/// <param name="LearningRate">Learning rate used.</param>
+/// <param name="Alpha">How binary α was.</param>
+/// <param name="Examples">Captions in the batch.</param>
+/// <param name="Seconds">Wall time, data included.</param>
+public sealed record PrunerStepReport(int Step, double Loss, double Tau, double LearningRate, AlphaStats Alpha, int Examples, double Seconds);
+
+/// <summary>A validation of the pruner on fixed validation captions.</summary>
+/// <param name="Step">Steps taken.</param>
+/// <param name="SoftLoss">Training objective (throttled, denoised; fixed noise) at the current τ.</param>
+/// <param name="HardLoss">Deployed path: hard top-K by the scorer, no throttler or denoiser.</param>
+/// <param name="Alpha">How binary α is on the validation batch.</param>
+/// <param name="Best">True when <paramref name="HardLoss"/> is the best so far.</param>
+public sealed record PrunerValidation(int Step, double SoftLoss, double HardLoss, AlphaStats Alpha, bool Best);

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using DiffPrune.Pruning;
+
+namespace DiffPrune.Training.Pruner;
+
+/// <summary>
+/// How <see cref="PrunerTrainer"/> trains a pruner (paper §4 and appendix: AdamW lr 2e-4 with cosine decay, batch 32,
+/// τ cosine-annealed 2.0 → 0.1 over 2,000 steps, early stopping on validation loss). <see cref="Describe"/> goes into
+/// checkpoints so that a resume with other options is refused.
+/// </summary>
+public sealed record PrunerTrainingOptions
+{
+    /// <summary>Seed of the pruner's weights and of every data and noise draw.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Tokens kept per image (K).</summary>
+    public int Keep { get; init; } = 16;
+
+    /// <summary>Training steps.</summary>
+    public int Steps { get; init; } = 200;
+
+    /// <summary>Captions per step.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak AdamW learning rate (cosine decay to 10 % over the run).</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>AdamW weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradient clipping (global L2 norm).</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>τ at step 0.</summary>
+    public double TauStart { get; init; } = 2.0;
+
+    /// <summary>τ at the end of its schedule.</summary>
+    public double TauEnd { get; init; } = 0.1;
+
+    /// <summary>Steps of the τ schedule; a shorter run anneals over its own length instead.</summary>
+    public int TauSteps { get; init; } = 2000;
+
+    /// <summary>The throttler (DiffPrune's or an ablation).</summary>
+    public ThrottlerKind Throttler { get; init; } = ThrottlerKind.VpNoise;
+
+    /// <summary>The denoiser's attention (diagonal, or the global ablation).</summary>
+    public DenoiserAttention Denoiser { get; init; } = DenoiserAttention.Diagonal;
+
+    /// <summary>Training scenes whose features fix the standardiser's channel statistics.</summary>
+    public int StandardizerScenes { get; init; } = 64;
+
+    /// <summary>Validation scenes (captions) for the validation losses and early stopping.</summary>
+    public int ValidationScenes { get; init; } = 32;
+
+    /// <summary>Steps between validations (and checkpoints).</summary>
+    public int EvalEvery { get; init; } = 50;
+
+    /// <summary>Validations in a row without a better hard-top-K validation loss before training stops early.</summary>
+    public int Patience { get; init; } = 4;
+
+    /// <summary>Training scenes encoded once by the frozen vision tower and drawn from at every step
+    /// (<see cref="CaptionFeaturePool"/>); 0 draws and encodes fresh scenes at every step instead.</summary>
+    public int FeaturePool { get; init; } = 2048;
+
+    /// <summary>Steps over which τ anneals.</summary>
+    public int TauSpan => Math.Min(TauSteps, Steps);
+
+    /// <summary>Checks the options and returns them.</summary>
+    /// <exception cref="ArgumentException">Names the option at fault.</exception>
+    public PrunerTrainingOptions Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException("pruner training options: " + message);
+        }
+        Require(Keep >= 1, $"Keep = {Keep} must be at least 1");
+        Require(Steps >= 1 && BatchSize >= 1, $"Steps = {Steps} and BatchSize = {BatchSize} must be at least 1");
+        Require(LearningRate > 0 && WeightDecay >= 0 && MaxGradNorm > 0, $"LearningRate = {LearningRate}, WeightDecay = {WeightDecay}, MaxGradNorm = {MaxGradNorm}");
+        Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
+        Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
+        Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && Patience >= 1,
+            $"StandardizerScenes = {StandardizerScenes}, ValidationScenes = {ValidationScenes}, EvalEvery = {EvalEvery}, Patience = {Patience}");
+        return this;
+    }
+
+    /// <summary>Every option, one per line: stored in checkpoints and reports.</summary>
+    public string Describe()
+    {
+        var sb = new StringBuilder();
+        void Line(string name, object value) => sb.Append(name).Append(" = ").Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append('\n');
+        Line("seed", Seed);
+        Line("keep", Keep);
+        Line("steps", Steps);
+        Line("batch_size", BatchSize);
+        Line("lr", LearningRate);
+        Line("weight_decay", WeightDecay);
+        Line("max_grad_norm", MaxGradNorm);
+        Line("tau", $"{TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)} over {TauSteps}");
+        Line("throttler", Throttler);
+        Line("denoiser", Denoiser);
+        Line("standardizer_scenes", StandardizerScenes);
+        Line("feature_pool", FeaturePool);
+        Line("validation_scenes", ValidationScenes);
+        Line("eval_every", EvalEvery);
+        Line("patience", Patience);
+        return sb.ToString();
+    }
+}
