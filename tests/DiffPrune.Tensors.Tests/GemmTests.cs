@@ -157,14 +157,9 @@ public class GemmTests(ITestOutputHelper output)
         Compare(ManagedFn, true, true, 600, 100, 300, 1f, 1f, padA: 1, padB: 1, padC: 1, label: "managed large");
     }
 
-    [Fact]
-    public void OpenBlasMatchesReferenceWhenAvailable()
+    [OpenBlasFact]
+    public void OpenBlasMatchesReference()
     {
-        if (!OpenBlas.IsAvailable)
-        {
-            output.WriteLine($"OpenBLAS comparison not run: {OpenBlas.LoadError} (install libopenblas0-pthread)");
-            return;
-        }
         Sweep(OpenBlasFn, "openblas");
         foreach (var (tA, tB) in Transposes)
             Compare(OpenBlasFn, tA, tB, 33, 65, 17, -0.5f, 0.25f, padA: 3, padB: 5, padC: 7, label: "openblas padded");

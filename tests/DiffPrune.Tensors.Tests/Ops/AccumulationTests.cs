@@ -53,7 +53,7 @@ public class AccumulationTests
         for (int k = 0; k < inputs.Length; k++)
         {
             var twice = Tensor.FromArray(inputs[k].Grad!.Data, inputs[k].Shape);
-            Close(once[k].Select(v => 2 * v).ToArray(), twice, atol: 1e-6, rtol: 1e-6);
+            AssertClose(once[k].Select(v => 2 * v).ToArray(), twice, atol: 1e-6, rtol: 1e-6);
         }
     }
 }

@@ -63,8 +63,8 @@ public class AttentionTests
         var (eo, ep) = Reference(q, k, v, (_, i, j) => j <= i + (s - t), 1f / MathF.Sqrt(4));
         Assert.Equal([2, 2, t, 3], o.Shape);
         Assert.Equal([2, 2, t, s], p!.Shape);
-        Close(eo, o, atol: 1e-6, rtol: 1e-5);
-        Close(ep, p, atol: 1e-7, rtol: 1e-5);
+        AssertClose(eo, o, atol: 1e-6, rtol: 1e-5);
+        AssertClose(ep, p, atol: 1e-7, rtol: 1e-5);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class AttentionTests
         var (q, k, v) = Qkv(new Generator(102), 2, 4, 2, 4, 4, 3, 2);
         var (o, _) = F.ScaledDotProductAttention(q, k, v, AttentionMask.Causal, scale: 0.7f);
         var (eo, _) = Reference(q, k, v, (_, i, j) => j <= i, 0.7f);
-        Close(eo, o, atol: 1e-6, rtol: 1e-5);
+        AssertClose(eo, o, atol: 1e-6, rtol: 1e-5);
     }
 
     [Fact]
@@ -87,8 +87,8 @@ public class AttentionTests
         {
             var (o, p) = F.ScaledDotProductAttention(q, k, v, mask, returnProbs: true);
             var (eo, ep) = Reference(q, k, v, allowed, scale);
-            Close(eo, o, atol: 1e-6, rtol: 1e-5);
-            Close(ep, p!, atol: 1e-7, rtol: 1e-5);
+            AssertClose(eo, o, atol: 1e-6, rtol: 1e-5);
+            AssertClose(ep, p!, atol: 1e-7, rtol: 1e-5);
         }
         Check(AttentionMask.Identity, (_, i, j) => i == j);
         Check(AttentionMask.KeyPadding(valid, 2), (b, _, j) => valid[b * 4 + j]);
@@ -114,7 +114,7 @@ public class AttentionTests
         var (q, k, v) = Qkv(new Generator(105), 1, 2, 2, 3, 3, 2, 2);
         GradCheck.Check(x => F.ScaledDotProductAttention(x[0], x[1], x[2], AttentionMask.Identity).Output, [q, k, v]);
         Assert.All(q.Grad!.ToArray(), g => Assert.Equal(0f, g));
-        Close(v.ToArray(), F.ScaledDotProductAttention(q, k, v, AttentionMask.Identity).Output);
+        AssertClose(v.ToArray(), F.ScaledDotProductAttention(q, k, v, AttentionMask.Identity).Output);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public class AttentionTests
     {
         var (q, k, v) = Qkv(new Generator(111), 1, 2, 2, 3, 5, 4, 4);
         var p = F.ScaledDotProductAttention(q, k, v, returnProbs: true).Probs!;
-        Close(Tensor.Ones(1, 2, 3).ToArray(), p.Sum(-1), atol: 1e-6, rtol: 0);
+        AssertClose(Tensor.Ones(1, 2, 3).ToArray(), p.Sum(-1), atol: 1e-6, rtol: 0);
     }
 
     [Fact]
@@ -197,8 +197,8 @@ public class AttentionTests
         var w = Tensor.FromArray(kept.Select(x => x ? 1f : 0f).ToArray(), 2, 5);
         var (o, p) = F.ScaledDotProductAttention(q, k, v, returnProbs: true, keyWeights: w);
         var (eo, ep) = Reference(q, k, v, (b, _, j) => kept[b * 5 + j], 1f / MathF.Sqrt(3));
-        Close(eo, o, atol: 1e-6, rtol: 1e-5);
-        Close(ep, p!, atol: 1e-7, rtol: 1e-5);
+        AssertClose(eo, o, atol: 1e-6, rtol: 1e-5);
+        AssertClose(ep, p!, atol: 1e-7, rtol: 1e-5);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class FunctionalTests
         var x = Tensor.Randn(gen, [2, 3, 4]);
         var w = Tensor.Randn(gen, [5, 4]);
         var b = Tensor.Randn(gen, [5]);
-        Close(x.Matmul(w, transB: true).Add(b).ToArray(), F.Linear(x, w, b), atol: 1e-6, rtol: 1e-6);
+        AssertClose(x.Matmul(w, transB: true).Add(b).ToArray(), F.Linear(x, w, b), atol: 1e-6, rtol: 1e-6);
     }
 
     [Theory]
@@ -76,8 +76,8 @@ public class FunctionalTests
         // torch.nn.functional.layer_norm(x, (5,), w, b, 1e-5), PyTorch 1.13
         float[] affine = [-0.2785424590110779f, -0.5035086870193481f, -1.499864935874939f, 2.6676108837127686f, 0.44291508197784424f, -0.22613000869750977f, 0.3638198673725128f, 3.267338991165161f, 2.222114324569702f, 1.1130661964416504f];
         float[] plain = [-0.2785424590110779f, -1.207017421722412f, 0.6499324440956116f, 1.5784072875976562f, -0.7427799105644226f, -0.22613000869750977f, 0.5276397466659546f, -1.7336695194244385f, 1.281409502029419f, 0.1507548689842224f];
-        Close(affine, F.LayerNorm(x, Tensor.FromArray(NormWeight, 5), Tensor.FromArray(NormBias, 5)), atol: 2e-6, rtol: 2e-6);
-        Close(plain, F.LayerNorm(x, null, null), atol: 2e-6, rtol: 2e-6);
+        AssertClose(affine, F.LayerNorm(x, Tensor.FromArray(NormWeight, 5), Tensor.FromArray(NormBias, 5)), atol: 2e-6, rtol: 2e-6);
+        AssertClose(plain, F.LayerNorm(x, null, null), atol: 2e-6, rtol: 2e-6);
     }
 
     [Fact]
@@ -87,8 +87,8 @@ public class FunctionalTests
         // x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w, PyTorch 1.13 (LLaMA's RMSNorm)
         float[] weighted = [0.2667848765850067f, -0.2667848765850067f, -2.1342790126800537f, 2.801241159439087f, -0.10004432499408722f, 0.9831244945526123f, 0.5161404013633728f, -1.76962411403656f, 1.6221554279327393f, 0.7557769417762756f];
         float[] plain = [0.2667848765850067f, -0.5335697531700134f, 1.0671395063400269f, 1.8674941062927246f, -0.13339243829250336f, 0.9831244945526123f, 1.0322808027267456f, 0.88481205701828f, 1.0814369916915894f, 1.0077025890350342f];
-        Close(weighted, F.RmsNorm(x, Tensor.FromArray(NormWeight, 5)), atol: 1e-6, rtol: 2e-6);
-        Close(plain, F.RmsNorm(x, null), atol: 1e-6, rtol: 2e-6);
+        AssertClose(weighted, F.RmsNorm(x, Tensor.FromArray(NormWeight, 5)), atol: 1e-6, rtol: 2e-6);
+        AssertClose(plain, F.RmsNorm(x, null), atol: 1e-6, rtol: 2e-6);
     }
 
     static readonly float[] CeLogits = [0.5f, -1.0f, 2.0f, 0.0f, 1.0f, 1.0f, 1.0f, 1.0f, 3.0f, -2.0f, 0.5f, 0.25f, -0.5f, 0.0f, 0.5f, 1.5f, 2.0f, 2.5f, -1.0f, 0.0f];
@@ -112,7 +112,7 @@ public class FunctionalTests
         Assert.Equal(0.34350237250328064, loss.Item(), 1e-6);
         loss.Backward();
         float[] grad = [0.05281490087509155f, 0.011784598231315613f, -0.09663337469100952f, 0.03203386068344116f, 0.0f, 0.0f, 0.0f, 0.0f, -0.044169943779706955f, 0.001948367222212255f, 0.023735975846648216f, 0.018485598266124725f, 0.026131372898817062f, 0.043083347380161285f, 0.07103243470191956f, -0.1402471512556076f, 0.0f, 0.0f, 0.0f, 0.0f];
-        Close(grad, logits.Grad!, atol: 1e-7, rtol: 1e-5);
+        AssertClose(grad, logits.Grad!, atol: 1e-7, rtol: 1e-5);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public class MatmulTests
                 ae.Data.Slice(i * M * K, M * K), transA ? M : K,
                 be.Data.Slice(i * K * N, K * N), transB ? K : N,
                 0f, expected.AsSpan(i * M * N, M * N), N);
-        Close(expected, y, atol: 1e-5, rtol: 1e-5);
+        AssertClose(expected, y, atol: 1e-5, rtol: 1e-5);
     }
 
     [Fact]
@@ -78,8 +78,8 @@ public class MatmulTests
         var batched = a.Matmul(b.Unsqueeze(0).Expand(2, 29, 43));
         var expected = new float[2 * 37 * 43];
         ManagedGemm.Reference(false, false, 2 * 37, 43, 29, 1f, a.Data, 29, b.Data, 43, 0f, expected, 43);
-        Close(expected, folded, atol: 1e-4, rtol: 1e-5);
-        Close(expected, batched, atol: 1e-4, rtol: 1e-5);
+        AssertClose(expected, folded, atol: 1e-4, rtol: 1e-5);
+        AssertClose(expected, batched, atol: 1e-4, rtol: 1e-5);
     }
 
     [Fact]
@@ -98,9 +98,9 @@ public class MatmulTests
             var bi = Tensor.FromArray(b.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32).RequireGrad();
             var yi = ai.Matmul(bi, transB: true);
             yi.Mul(Tensor.FromArray(upstream.Data.Slice(i * 64 * 64, 64 * 64).ToArray(), 64, 64)).Sum().Backward();
-            Close(yi.ToArray(), Tensor.FromArray(y.Data.Slice(i * 64 * 64, 64 * 64).ToArray(), 64, 64), atol: 1e-5, rtol: 1e-5);
-            Close(ai.Grad!.ToArray(), Tensor.FromArray(a.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
-            Close(bi.Grad!.ToArray(), Tensor.FromArray(b.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
+            AssertClose(yi.ToArray(), Tensor.FromArray(y.Data.Slice(i * 64 * 64, 64 * 64).ToArray(), 64, 64), atol: 1e-5, rtol: 1e-5);
+            AssertClose(ai.Grad!.ToArray(), Tensor.FromArray(a.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
+            AssertClose(bi.Grad!.ToArray(), Tensor.FromArray(b.Grad!.Data.Slice(i * 64 * 32, 64 * 32).ToArray(), 64, 32), atol: 1e-5, rtol: 1e-5);
         }
     }
 
@@ -112,7 +112,7 @@ public class MatmulTests
         var b = Tensor.Randn(gen, [2, N, K]);
         var flagged = a.Matmul(b, transA: true, transB: true);
         var explicitT = a.Transpose(1, 2).Matmul(b.Transpose(1, 2));
-        Close(explicitT.ToArray(), flagged, atol: 1e-6, rtol: 1e-6);
+        AssertClose(explicitT.ToArray(), flagged, atol: 1e-6, rtol: 1e-6);
     }
 
     [Fact]

@@ -58,9 +58,9 @@ public class ReductionTests
     public void SumAndMeanValues()
     {
         var x = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
-        Close([5f, 7f, 9f], x.Sum(0));
-        Close([6f, 15f], x.Sum(1));
-        Close([2f, 5f], x.Mean(-1));
+        AssertClose([5f, 7f, 9f], x.Sum(0));
+        AssertClose([6f, 15f], x.Sum(1));
+        AssertClose([2f, 5f], x.Mean(-1));
         Assert.Equal(21f, x.Sum().Item());
         Assert.Equal(3.5f, x.Mean().Item());
     }
@@ -81,9 +81,9 @@ public class ReductionTests
     {
         var x = Tensor.FromArray([1.0f, 2.5f, -0.5f, 4.0f, 0.0f, -2.0f, 3.0f, 1.5f, 2.0f, 2.0f, 1.0f, -1.0f], 3, 4);
         // torch.Tensor.var(dim) (unbiased), PyTorch 1.13
-        Close([1.0f, 6.083333492279053f, 3.0833332538604736f, 6.25f], x.Var(0), rtol: 1e-6);
-        Close([3.75f, 4.5625f, 2.0f], x.Var(1), rtol: 1e-6);
+        AssertClose([1.0f, 6.083333492279053f, 3.0833332538604736f, 6.25f], x.Var(0), rtol: 1e-6);
+        AssertClose([3.75f, 4.5625f, 2.0f], x.Var(1), rtol: 1e-6);
         // biased (correction 0) = unbiased·(n−1)/n
-        Close([3.75f * 3 / 4, 4.5625f * 3 / 4, 2.0f * 3 / 4], x.Var(1, correction: 0), rtol: 1e-6);
+        AssertClose([3.75f * 3 / 4, 4.5625f * 3 / 4, 2.0f * 3 / 4], x.Var(1, correction: 0), rtol: 1e-6);
     }
 }

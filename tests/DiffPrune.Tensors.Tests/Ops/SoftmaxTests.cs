@@ -43,7 +43,7 @@ public class SoftmaxTests
     {
         // torch.softmax(x, -1), PyTorch 1.13
         float[] expected = [0.23122389614582062f, 0.0f, 0.6285316944122314f, 0.14024437963962555f, 0.0f, 0.9820137619972229f, 0.0f, 0.01798621006309986f, 0.21383821964263916f, 0.23632778227329254f, 0.26118260622024536f, 0.28865140676498413f];
-        Close(expected, Tensor.FromArray(Logits, 3, 4).Softmax(-1), atol: 1e-7, rtol: 1e-6);
+        AssertClose(expected, Tensor.FromArray(Logits, 3, 4).Softmax(-1), atol: 1e-7, rtol: 1e-6);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public class SoftmaxTests
     {
         // torch.log_softmax(x, -1), PyTorch 1.13
         float[] expected = [-1.4643688201904297f, Ninf, -0.4643687903881073f, -1.9643688201904297f, Ninf, -0.018149960786104202f, Ninf, -4.0181498527526855f, -1.5425355434417725f, -1.442535638809204f, -1.3425356149673462f, -1.2425355911254883f];
-        Close(expected, Tensor.FromArray(Logits, 3, 4).LogSoftmax(-1), atol: 1e-6, rtol: 1e-6);
+        AssertClose(expected, Tensor.FromArray(Logits, 3, 4).LogSoftmax(-1), atol: 1e-6, rtol: 1e-6);
     }
 
     [Fact]
@@ -60,8 +60,8 @@ public class SoftmaxTests
         var x = Tensor.Randn(new Generator(43), [4, 3, 2]);
         var a = x.Softmax(0);
         var b = x.Permute(1, 2, 0).Softmax(-1).Permute(2, 0, 1);
-        Close(b.ToArray(), a, atol: 1e-7, rtol: 1e-6);
-        Close(Tensor.Ones(3, 2).ToArray(), a.Sum(0), atol: 1e-6, rtol: 0);
+        AssertClose(b.ToArray(), a, atol: 1e-7, rtol: 1e-6);
+        AssertClose(Tensor.Ones(3, 2).ToArray(), a.Sum(0), atol: 1e-6, rtol: 0);
     }
 
     [Fact]
@@ -71,10 +71,10 @@ public class SoftmaxTests
         var x = Tensor.Zeros(2, 3).RequireGrad();
         var mask = Tensor.FromArray([0f, 0f, 0f, Ninf, Ninf, Ninf], 2, 3);
         var y = x.Add(mask).Softmax(-1);
-        Close([1f / 3, 1f / 3, 1f / 3, 0f, 0f, 0f], y);
+        AssertClose([1f / 3, 1f / 3, 1f / 3, 0f, 0f, 0f], y);
         y.Mul(Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3)).Sum().Backward();
         Finite(x.Grad!);
-        Close([0f, 0f, 0f], x.Grad!.Slice(0, 1, 2).Reshape(3));
+        AssertClose([0f, 0f, 0f], x.Grad!.Slice(0, 1, 2).Reshape(3));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class SoftmaxTests
     {
         var y = Tensor.FromArray([1000f, 1001f, -1000f], 3).Softmax();
         Finite(y);
-        Close([0.26894142f, 0.7310586f, 0f], y);
+        AssertClose([0.26894142f, 0.7310586f, 0f], y);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class SoftmaxTests
         foreach (var mask in new Tensor?[] { null, causal, padding, perSample, fullyMasked })
         {
             var expected = mask == null ? x.Mul(0.7f).Softmax(-1) : x.Mul(0.7f).Add(mask).Softmax(-1);
-            Close(expected.ToArray(), x.MaskedSoftmax(mask, 0.7f), atol: 1e-6, rtol: 1e-5);
+            AssertClose(expected.ToArray(), x.MaskedSoftmax(mask, 0.7f), atol: 1e-6, rtol: 1e-5);
             GradCheck.Check(t => t[0].MaskedSoftmax(mask, 0.7f), [x]);
         }
         Assert.Throws<ArgumentException>(() => x.MaskedSoftmax(Tensor.Zeros(2, 1, 5)));
@@ -121,7 +121,7 @@ public class SoftmaxTests
         x.Grad = null;
         var composed = x.Mul(0.3f).Add(causal).Softmax(-1);
         composed.Mul(upstream).Sum().Backward();
-        Close(composed.ToArray(), fused, atol: 1e-6, rtol: 1e-5);
-        Close(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 1e-6, rtol: 1e-4);
+        AssertClose(composed.ToArray(), fused, atol: 1e-6, rtol: 1e-5);
+        AssertClose(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 1e-6, rtol: 1e-4);
     }
 }

@@ -1,6 +1,6 @@
 namespace DiffPrune.Tensors.Tests.Ops;
 
-/// <summary>Inputs shaped for gradient checks (kept away from kinks and ties) and value assertions.</summary>
+/// <summary>Inputs shaped for gradient checks (kept away from kinks and ties) and a finiteness assertion.</summary>
 internal static class TestTensors
 {
     /// <summary>A random N(0, 1) leaf that requires grad.</summary>
@@ -32,24 +32,6 @@ internal static class TestTensors
         var perm = gen.Permutation(t.Numel);
         for (int i = 0; i < perm.Length; i++) t.Data[i] = (perm[i] - perm.Length / 2) * spacing;
         return t.RequireGrad();
-    }
-
-    /// <summary>Asserts |expected − actual| ≤ atol + rtol·|expected| element by element, naming the first failure.</summary>
-    public static void Close(ReadOnlySpan<float> expected, Tensor actual, double atol = 1e-6, double rtol = 1e-6)
-    {
-        Assert.Equal(expected.Length, actual.Numel);
-        var a = actual.Data;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (float.IsNegativeInfinity(expected[i]) || float.IsPositiveInfinity(expected[i]))
-            {
-                Assert.True(expected[i] == a[i], $"element {i} of {actual.Describe()}: expected {expected[i]}, got {a[i]}");
-                continue;
-            }
-            double diff = Math.Abs((double)expected[i] - a[i]);
-            Assert.True(diff <= atol + rtol * Math.Abs(expected[i]),
-                $"element {i} of {actual.Describe()}: expected {expected[i]:G9}, got {a[i]:G9} (diff {diff:G3})");
-        }
     }
 
     /// <summary>Asserts every value is finite (no NaN, no ±inf).</summary>

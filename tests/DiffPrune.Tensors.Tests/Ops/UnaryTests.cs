@@ -77,16 +77,16 @@ public class UnaryTests
     static readonly float[] Silu = [-0.14227761953270035f, -0.2736382857095345f, -0.1887703343990727f, -0.047502081252106004f, 0.0f, 0.052497918747894f, 0.3112296656009273f, 0.7310585786300049f, 1.7615941559557646f, 3.928055160151634f];
 
     [Fact]
-    public void GeluExactMatchesPyTorch() => Close(GeluExact, Tensor.FromArray(ActInput, 10).Gelu(), atol: 1e-7, rtol: 2e-6);
+    public void GeluExactMatchesPyTorch() => AssertClose(GeluExact, Tensor.FromArray(ActInput, 10).Gelu(), atol: 1e-7, rtol: 2e-6);
 
     [Fact]
-    public void GeluTanhMatchesPyTorch() => Close(GeluTanh, Tensor.FromArray(ActInput, 10).Gelu(approximateTanh: true), atol: 1e-7, rtol: 2e-6);
+    public void GeluTanhMatchesPyTorch() => AssertClose(GeluTanh, Tensor.FromArray(ActInput, 10).Gelu(approximateTanh: true), atol: 1e-7, rtol: 2e-6);
 
     [Fact]
-    public void QuickGeluMatchesPyTorch() => Close(QuickGelu, Tensor.FromArray(ActInput, 10).QuickGelu(), atol: 1e-7, rtol: 2e-6);
+    public void QuickGeluMatchesPyTorch() => AssertClose(QuickGelu, Tensor.FromArray(ActInput, 10).QuickGelu(), atol: 1e-7, rtol: 2e-6);
 
     [Fact]
-    public void SiluMatchesPyTorch() => Close(Silu, Tensor.FromArray(ActInput, 10).Silu(), atol: 1e-7, rtol: 2e-6);
+    public void SiluMatchesPyTorch() => AssertClose(Silu, Tensor.FromArray(ActInput, 10).Silu(), atol: 1e-7, rtol: 2e-6);
 
     public static TheoryData<string, float[]> ActivationDerivatives => new()
     {
@@ -106,7 +106,7 @@ public class UnaryTests
     {
         var x = Tensor.FromArray(ActInput, 10).RequireGrad();
         Apply(op, x).Sum().Backward();
-        Close(expected, x.Grad!, atol: 1e-6, rtol: 1e-5);
+        AssertClose(expected, x.Grad!, atol: 1e-6, rtol: 1e-5);
     }
 
     [Fact]
@@ -118,21 +118,21 @@ public class UnaryTests
             Finite(y);
             Assert.Equal(0f, y.Data[0], 1e-30f);
         }
-        Close([-1f, -1f, 1f, 1f], x.Tanh());
-        Close([0f, 0f, 90f, 200f], x.Gelu());
-        Close([0f, 0f, 90f, 200f], x.Silu());
+        AssertClose([-1f, -1f, 1f, 1f], x.Tanh());
+        AssertClose([0f, 0f, 90f, 200f], x.Gelu());
+        AssertClose([0f, 0f, 90f, 200f], x.Silu());
     }
 
     [Fact]
     public void ElementaryForwardValues()
     {
         var x = Tensor.FromArray([0.25f, 1f, 4f], 3);
-        Close([MathF.Exp(0.25f), MathF.E, MathF.Exp(4f)], x.Exp());
-        Close([MathF.Log(0.25f), 0f, MathF.Log(4f)], x.Log());
-        Close([0.5f, 1f, 2f], x.Sqrt());
-        Close([2f, 1f, 0.5f], x.Rsqrt());
-        Close([0.125f, 1f, 8f], x.Pow(1.5f));
-        Close([0.25f, 1f, 4f], x.Neg().Abs());
-        Close([0f, 0f, 3f], x.Sub(1f).Relu());
+        AssertClose([MathF.Exp(0.25f), MathF.E, MathF.Exp(4f)], x.Exp());
+        AssertClose([MathF.Log(0.25f), 0f, MathF.Log(4f)], x.Log());
+        AssertClose([0.5f, 1f, 2f], x.Sqrt());
+        AssertClose([2f, 1f, 0.5f], x.Rsqrt());
+        AssertClose([0.125f, 1f, 8f], x.Pow(1.5f));
+        AssertClose([0.25f, 1f, 4f], x.Neg().Abs());
+        AssertClose([0f, 0f, 3f], x.Sub(1f).Relu());
     }
 }

@@ -29,6 +29,6 @@ public class LlamaDecoderLayerGoldenTests
     static void Check(string what, float[] expected, ReadOnlySpan<float> actual)
     {
         float scale = Math.Max(1f, expected.Max(Math.Abs));
-        TinyModels.AssertClose(expected, actual, 1e-5f * scale, what);
+        Tolerance.AssertClose(expected, actual, atol: 1e-5 * scale, rtol: 0, what: what);
     }
 }

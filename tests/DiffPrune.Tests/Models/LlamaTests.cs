@@ -33,7 +33,7 @@ public class LlamaTests
         var cache = new KvCache(lm.Config.NumLayers, 1);
         lm.Forward(TinyModels.Prompt(lm, ids[..4]) with { Cache = cache });
         var step = lm.Forward(new DecoderInput(lm.Embed(new IntTensor(ids[4..], 1, 2)), [4, 5]) { Cache = cache }).Logits;
-        TinyModels.AssertClose(full.Slice(1, 4, 6).Data, step.Data, 1e-4f, "cached logits");
+        Tolerance.AssertClose(full.Slice(1, 4, 6).Data, step.Data, atol: 1e-4, rtol: 0, what: "cached logits");
         Assert.Equal(6, cache.NextPosition[0]);
     }
 
@@ -63,7 +63,7 @@ public class LlamaTests
         {
             var single = lm.Forward(TinyModels.Prompt(lm, prompts[i])).Logits;
             int pad = len - prompts[i].Length;
-            TinyModels.AssertClose(single.Data, batch.Data.Slice((i * len + pad) * v, prompts[i].Length * v), 1e-4f, $"sample {i}");
+            Tolerance.AssertClose(single.Data, batch.Data.Slice((i * len + pad) * v, prompts[i].Length * v), atol: 1e-4, rtol: 0, what: $"sample {i}");
         }
         // and generation from the padded batch equals per-sample generation
         var batched = Generation.Generate(lm, new DecoderInput(lm.Embed(new IntTensor(ids, b, len)), pos, valid), 6, SamplingOptions.Greedy);

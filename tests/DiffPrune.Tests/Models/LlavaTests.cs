@@ -29,7 +29,7 @@ public class LlavaTests
         Assert.Equal([2, 16, 24], tokens.Features.Shape);
         Assert.Equal(3, tokens.Vision.HiddenStates.Count); // embeddings + 2 of 3 layers: the last layer is not needed
         var full = vlm.VisionTower.VisionModel.Forward(TinyModels.Pixels(2, 3));
-        TinyModels.AssertClose(full.HiddenStates[^2].Slice(1, 1, 17).Data, tokens.Features.Data, 0f, "layer −2 patches");
+        Tolerance.AssertClose(full.HiddenStates[^2].Slice(1, 1, 17).Data, tokens.Features.Data, atol: 0, rtol: 0, what: "layer −2 patches");
         Assert.Equal([2, 3, 17, 17], tokens.Vision.Attentions![0].Shape);
     }
 
@@ -53,7 +53,7 @@ public class LlavaTests
         var rows = Enumerable.Range(0, full.Positions.Length).Where(i => valid[i]).ToArray();
         Assert.Equal(pruned.Shape[1], rows.Length);
         for (int r = 0; r < rows.Length; r++)
-            TinyModels.AssertClose(reference.Data.Slice(rows[r] * v, v), pruned.Data.Slice(r * v, v), 1e-4f, $"token {r}");
+            Tolerance.AssertClose(reference.Data.Slice(rows[r] * v, v), pruned.Data.Slice(r * v, v), atol: 1e-4, rtol: 0, what: $"token {r}");
 
         // positions: kept visual tokens keep their patch positions, the text after starts at slot + N
         var input = vlm.Prepare(pixels, text, t => t.Select([keep]));
@@ -72,7 +72,7 @@ public class LlavaTests
         for (int i = 0; i < 3; i++)
         {
             var one = vlm.Forward(pixels.Slice(0, i, i + 1), [Texts[i]], lastLogitsOnly: true).Logits;
-            TinyModels.AssertClose(one.Data, batch.Slice(0, i, i + 1).Data, 1e-4f, $"image {i}");
+            Tolerance.AssertClose(one.Data, batch.Slice(0, i, i + 1).Data, atol: 1e-4, rtol: 0, what: $"image {i}");
         }
     }
 

@@ -47,12 +47,4 @@ public static class TinyModels
 
     public static DecoderInput Prompt(LlamaForCausalLM lm, int[] ids) =>
         new(lm.Embed(new IntTensor(ids, 1, ids.Length)), Enumerable.Range(0, ids.Length).ToArray());
-
-    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float tol, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        float worst = 0;
-        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
-        Assert.True(worst <= tol, $"{what}: max |diff| {worst:G3} > {tol:G3}");
-    }
 }

@@ -57,7 +57,7 @@ public class TokenDroppingTests
         var valid = Enumerable.Repeat(true, keep.Length).ToArray();
         for (int l = 2; l < lm.Config.NumLayers; l++) h = lm.Model.Layers[l].Forward(h, positions, valid, null, l).Output;
         var reference = lm.Head(lm.Model.Norm.Forward(h));
-        TinyModels.AssertClose(reference.Data, merged.Logits.Data, 1e-5f, "logits after merging");
+        Tolerance.AssertClose(reference.Data, merged.Logits.Data, atol: 1e-5, rtol: 0, what: "logits after merging");
         Assert.Equal(positions, merged.Positions);
         Assert.Equal(new ImageSpan(start, 2), merged.ImageSpans![0]);
 
@@ -78,8 +78,8 @@ public class TokenDroppingTests
         var seen = spy.Seen!;
         Assert.Same(prompt.Embeds, seen.Input.Embeds);
         var (output, probs) = lm.Model.Layers[1].Forward(seen.PreviousInput, seen.Positions, seen.Valid, null, 1, returnProbs: true);
-        TinyModels.AssertClose(output.Data, seen.Hidden.Data, 0f, "layer 1 of the previous input");
-        TinyModels.AssertClose(probs!.Data, seen.Attention!.Data, 0f, "layer 1's attention");
+        Tolerance.AssertClose(output.Data, seen.Hidden.Data, atol: 0, rtol: 0, what: "layer 1 of the previous input");
+        Tolerance.AssertClose(probs!.Data, seen.Attention!.Data, atol: 0, rtol: 0, what: "layer 1's attention");
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public class TokenDroppingTests
         lm.Forward(prompt with { Cache = cache, Droppers = [spy], ImageSpans = [new ImageSpan(1, 2)] });
         var layer = lm.Model.Layers[2];
         var keys = layer.SelfAttn.Keys(layer.InputLayerNorm.Forward(spy.Seen!.PreviousInput), spy.Seen.Positions);
-        TinyModels.AssertClose(cache[2].Keys!.Data, keys.Data, 0f, "layer 2 keys");
+        Tolerance.AssertClose(cache[2].Keys!.Data, keys.Data, atol: 0, rtol: 0, what: "layer 2 keys");
     }
 
     [Fact]

@@ -151,7 +151,7 @@ public class PretrainerMultiTurnAndInitTests
             // the turn's tokens sit at text indices offset.. in the packed sample, 2.. alone; rows = n + index − 1
             var p = packed.Logits.Data.Slice((n + offset - 1) * v, length * v);
             var a = single.Logits.Data.Slice((n + 1) * v, length * v);
-            TinyModels.AssertClose(a, p, 1e-4f, $"logits of turn '{turn.Item1}'");
+            Tolerance.AssertClose(a, p, atol: 1e-4, rtol: 0, what: $"logits of turn '{turn.Item1}'");
             Assert.Equal(packedInput.Positions[(n + offset - 1)..(n + offset - 1 + length)], Enumerable.Range(n + 1, length));
             lossSum += single.Loss.Item() * answers;
             answerTokens += answers;

@@ -16,7 +16,7 @@ public class DeitClassifierTests(SyntheticFashionMnist data) : IClassFixture<Syn
         var tokens = classifier.PatchTokens(pixels);
         Assert.Equal([2, 196, 8], tokens.Shape);
         var all = Enumerable.Repeat(Enumerable.Range(0, 196).ToArray(), 2).ToArray();
-        ProbeTestData.Close(classifier.Forward(pixels), classifier.ClassifyKept(tokens, all), 1e-5f);
+        Tolerance.AssertClose(classifier.Forward(pixels), classifier.ClassifyKept(tokens, all), atol: 1e-5, rtol: 0);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public class DeitClassifierTests(SyntheticFashionMnist data) : IClassFixture<Syn
         var mask = Tensor.Zeros(2, 196);
         for (int r = 0; r < 2; r++) foreach (int i in kept[r]) mask[r, i] = 1f;
         var dropped = classifier.ClassifyKept(tokens, kept);
-        ProbeTestData.Close(dropped, classifier.Classify(tokens, mask), 1e-4f);
+        Tolerance.AssertClose(dropped, classifier.Classify(tokens, mask), atol: 1e-4, rtol: 0);
         Assert.True(Math.Abs(dropped.Data[0] - classifier.Classify(tokens).Data[0]) > 1e-3f, "pruning changes the logits");
         Assert.Throws<ArgumentException>(() => classifier.ClassifyKept(tokens, [kept[0]]));
     }

@@ -61,12 +61,4 @@ static class ProbeTestData
         using (Autograd.NoGrad()) tokens = classifier.PatchTokens(pixels);
         return (new ScorerObjective(classifier, TokenStandardizer.Fit(tokens), keep), tokens, labels);
     }
-
-    /// <summary>Every element of <paramref name="actual"/> within <paramref name="tol"/> of <paramref name="expected"/>.</summary>
-    public static void Close(Tensor expected, Tensor actual, float tol)
-    {
-        Assert.Equal(expected.Shape, actual.Shape);
-        for (int i = 0; i < expected.Numel; i++)
-            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= tol, $"element {i}: {expected.Data[i]} vs {actual.Data[i]}");
-    }
 }

@@ -63,12 +63,12 @@ public class PrunerTrainerTests
         var vlm = TinyVlm();
         var pool = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options));
         var chunked = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options), batch: 4);
-        TinyModels.AssertClose(pool.Features.Data, chunked.Features.Data, 1e-5f, "features encoded 4 at a time");
+        Tolerance.AssertClose(pool.Features.Data, chunked.Features.Data, atol: 1e-5, rtol: 0, what: "features encoded 4 at a time");
         var scene = SceneBench.DrawTrainingScenes(new Generator(pool.Seed), 1, SceneOptions.Default)[0];
         using (Autograd.NoGrad())
         {
             var alone = vlm.EncodeImages(DiffPrune.Data.Images.ImageTensors.ToTensor([scene.Image], DiffPrune.Data.Images.ImageNormalization.Clip)).Features;
-            TinyModels.AssertClose(alone.Data, pool.Features.Data[..alone.Numel], 1e-5f, "pooled features of the first scene");
+            Tolerance.AssertClose(alone.Data, pool.Features.Data[..alone.Numel], atol: 1e-5, rtol: 0, what: "pooled features of the first scene");
         }
         Assert.Equal(ScenePrompt.TrainingIds(Tokenizer, "", scene.Caption).Ids, pool.Ids[0]);
         var own = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);

@@ -1,6 +1,5 @@
 using DiffPrune.Pruning;
 using DiffPrune.Tensors;
-using DiffPrune.Tensors.Tests;
 
 namespace DiffPrune.Tests.Pruning;
 

@@ -1,7 +1,6 @@
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Throttlers;
 using DiffPrune.Tensors;
-using DiffPrune.Tensors.Tests;
 
 namespace DiffPrune.Tests.Pruning;
 
@@ -94,7 +93,7 @@ public class ThrottlerTests
         result.Tokens.Mul(w).Sum().Backward();
         var perturbed = s.Detach().Add(Tensor.RandGumbel(new Generator(14), b, n)).RequireGrad();
         x.Mul(SoftTopK.Forward(perturbed, k, 0.5).Reshape(b, n, 1)).Mul(w).Sum().Backward();
-        TinyAssert.Close(perturbed.Grad!.ToArray(), s.Grad!.ToArray(), 1e-5f);
+        Tolerance.AssertClose(perturbed.Grad!.ToArray(), s.Grad!.ToArray(), atol: 1e-5, rtol: 0);
     }
 
     [Fact]
@@ -105,11 +104,3 @@ public class ThrottlerTests
     }
 }
 
-static class TinyAssert
-{
-    public static void Close(float[] expected, float[] actual, float tol)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= tol, $"element {i}: {expected[i]} vs {actual[i]}");
-    }
-}

@@ -43,7 +43,7 @@ public class HoloVPrunerTests
         var projected = Tensor.Randn(new Generator(3), [16, 6]);
         var scores = HoloVPruner.GroupMembers(16, 4).Select(g => HoloVPruner.GroupScore(g, attention, projected)).ToArray();
         // the variance term is rescaled to the attention's mean, so a group scores (1 + α)·1000·(its mean attention)
-        TinyModels.AssertClose([(float)(1.09 * 32.5), (float)(1.09 * 1), (float)(1.09 * 187.5), (float)(1.09 * 1)], scores.Select(s => (float)s).ToArray(), 1e-3f, "group scores");
+        Tolerance.AssertClose([(float)(1.09 * 32.5), (float)(1.09 * 1), (float)(1.09 * 187.5), (float)(1.09 * 1)], scores.Select(s => (float)s).ToArray(), atol: 1e-3, rtol: 0, what: "group scores");
         // K = 6: group 2 earns 5 (+1 left over) but holds 4; the 2 it cannot hold go to group 0
         Assert.Equal([2, 0, 4, 0], HoloVPruner.Budgets(scores, [4, 4, 4, 4], 6));
         // group 0 keeps its two most attended tokens (2 and 0), group 2 all of its four

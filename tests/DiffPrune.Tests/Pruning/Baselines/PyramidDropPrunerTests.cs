@@ -36,7 +36,7 @@ public class PyramidDropPrunerTests
             var span = input.ImageSpans![b];
             var probs = full.Attentions![4];
             var expected = Enumerable.Range(0, span.Length).Select(j => Enumerable.Range(0, probs.Shape[1]).Average(h => probs[b, h, t - 1, span.Start + j])).Select(v => (float)v).ToArray();
-            TinyModels.AssertClose(expected, PyramidDropPruner.LastTokenAttention(spy.Seen!, 4, b), 1e-5f, $"sample {b}");
+            Tolerance.AssertClose(expected, PyramidDropPruner.LastTokenAttention(spy.Seen!, 4, b), atol: 1e-5, rtol: 0, what: $"sample {b}");
         }
 
         var pdrop = new PyramidDropPruner(9, 36, depth: 8);

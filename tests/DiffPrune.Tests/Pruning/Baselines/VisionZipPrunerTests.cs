@@ -25,7 +25,7 @@ public class VisionZipPrunerTests
         var tokens = new VisualTokens(Tensor.FromArray(Enumerable.Range(0, 8).Select(j => (float)j).ToArray(), 1, 8, 1), [Enumerable.Range(0, 8).ToArray()], new VisionOutput([], null));
         var zipped = tokens.Merge(new TokenDropDecision([keep], [mergeInto]));
         Assert.Equal([[0, 1, 4, 5]], zipped.PatchIndex);
-        TinyModels.AssertClose([(0 + 6 + 7) / 3f, 1, 4, (5 + 2 + 3) / 3f], zipped.Features.Data, 1e-6f, "zipped features");
+        Tolerance.AssertClose([(0 + 6 + 7) / 3f, 1, 4, (5 + 2 + 3) / 3f], zipped.Features.Data, atol: 1e-6, rtol: 0, what: "zipped features");
     }
 
     [Fact]
