@@ -144,7 +144,7 @@ internal static class PretrainCommand
         log.Evaluation(trainer.Step, "test", scores);
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
         int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
-        var random = trainer.Evaluate(testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
+        var random = trainer.Evaluate(testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed));
         var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
         PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");

@@ -270,8 +270,8 @@ public sealed class Pretrainer
 
     /// <summary>Per-suite scores of the model on the first <paramref name="scenes"/> scenes of <paramref name="split"/>,
     /// unpruned or with a pre-LLM pruner.</summary>
-    public IReadOnlyList<SuiteScore> Evaluate(int scenes, SceneSplit split = SceneSplit.Validation, Func<VisualTokens, VisualTokens>? preLlm = null) =>
-        new SceneBenchEvaluator(Model, _tokenizer, ImageNormalization.Clip, batchSize: 32).Evaluate(_bench.Split(split, scenes), preLlm);
+    public IReadOnlyList<SuiteScore> Evaluate(int scenes, SceneSplit split = SceneSplit.Validation, IPruningHooks? method = null) =>
+        new SceneBenchEvaluator(Model, _tokenizer, batchSize: 32).Evaluate(_bench.Split(split, scenes), method);
 
     /// <summary>
     /// Does the model read the image? Answer-token loss per task (captions, then the first item of each suite) on the

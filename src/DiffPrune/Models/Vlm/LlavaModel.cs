@@ -8,8 +8,8 @@ namespace DiffPrune.Models.Vlm;
 /// <summary>
 /// LLaVA-1.5 layout (llava-hf tensor names): <c>vision_tower.vision_model.*</c>, <c>multi_modal_projector.linear_{1,2}</c>,
 /// <c>language_model.model.*</c>, <c>language_model.lm_head</c>. Visual tokens come from vision layer −2 without CLS,
-/// are projected and placed at the image token of the text. Two pruning hooks: pre-LLM (a function on
-/// <see cref="VisualTokens"/>, before the projector) and inside the LLM (<see cref="ITokenDropper"/>s).
+/// are projected and placed at the image token of the text. Inference runs through <see cref="VlmInference"/>, which
+/// also holds the two pruning hooks (<see cref="IPruningHooks"/>).
 /// </summary>
 public sealed class LlavaModel : Module
 {
@@ -186,23 +186,5 @@ public sealed class LlavaModel : Module
         if (count != 1)
             throw new ArgumentException($"text of sample {sample} holds {count} image tokens (id {Config.ImageTokenId}); exactly one marks where the image goes");
         return Array.IndexOf(ids, Config.ImageTokenId);
-    }
-
-    /// <summary>
-    /// Full forward: encode, optional pre-LLM pruning, project, splice, decode (with optional in-LLM droppers).
-    /// </summary>
-    public DecoderOutput Forward(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null,
-        IReadOnlyList<ITokenDropper>? droppers = null, bool lastLogitsOnly = false, bool outputVisionAttentions = false)
-    {
-        var input = Prepare(pixels, textIds, preLlm, outputVisionAttentions);
-        return LanguageModel.Forward(input with { Droppers = droppers ?? [], LastLogitsOnly = lastLogitsOnly });
-    }
-
-    /// <summary>Everything up to the language model: the decoder input for <see cref="LlamaForCausalLM.Forward"/> or generation.</summary>
-    public DecoderInput Prepare(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null, bool outputVisionAttentions = false)
-    {
-        var tokens = EncodeImages(pixels, outputVisionAttentions);
-        if (preLlm != null) tokens = preLlm(tokens);
-        return BuildInput(Projector.Forward(tokens.Features), tokens.PatchIndex, textIds);
     }
 }
