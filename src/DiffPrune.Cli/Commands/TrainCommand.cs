@@ -65,7 +65,7 @@ internal static class TrainCommand
         var best = TokenPruner.Load(run.PrunerDir);
         int n = vlm.Config.Vision.NumPatches;
         Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}), random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {

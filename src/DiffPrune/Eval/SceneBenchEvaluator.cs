@@ -12,14 +12,11 @@ namespace DiffPrune.Eval;
 /// </summary>
 public sealed class SceneBenchEvaluator(VlmInference inference, WordTokenizer tokenizer, int batchSize = 16, int maxAnswerTokens = 8)
 {
-    /// <summary>An evaluator with an inference path of its own on <paramref name="vlm"/>.</summary>
-    public SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer, int batchSize = 16) : this(new VlmInference(vlm), tokenizer, batchSize) { }
-
     /// <summary>Greedy answers to (image, prompt) queries, in order, with <paramref name="method"/> (null: unpruned).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
     public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries, IPruningHooks? method = null) =>
-        inference.Generate(queries.Select(q => (q.Image, ScenePrompt.PromptIds(tokenizer, q.Prompt))).ToArray(), method,
-            new GenerationSettings(maxAnswerTokens, tokenizer.EosId, batchSize)).Select(tokenizer.Decode).ToArray();
+        inference.Generate(queries.Select(q => (q.Image, ScenePrompt.PromptIds(tokenizer, q.Prompt))).ToArray(), method, maxAnswerTokens,
+            tokenizer.EosId, batchSize).Select(tokenizer.Decode).ToArray();
 
     /// <summary>Every question of <paramref name="examples"/> answered with <paramref name="method"/> (null: unpruned) and
     /// scored per suite (VizWiz items use their degraded image).</summary>

@@ -51,12 +51,12 @@ public class SceneBenchEvaluatorTests
         var bench = new SceneBench();
         var examples = bench.Split(SceneSplit.Test, 2).ToArray();
         var items = examples.SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, q.Prompt))).ToArray();
-        var batched = new SceneBenchEvaluator(vlm, Tok, batchSize: 7).Answer(items);
-        var single = new SceneBenchEvaluator(vlm, Tok, batchSize: 1).Answer(items);
+        var batched = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 7).Answer(items);
+        var single = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 1).Answer(items);
         Assert.Equal(single, batched);
         Assert.True(batched.Distinct().Count() > 1, "a random model that gives one answer to everything would not test batching");
 
-        var scores = new SceneBenchEvaluator(vlm, Tok, batchSize: 7).Evaluate(examples);
+        var scores = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 7).Evaluate(examples);
         Assert.Equal(SceneSuites.All, scores.Select(s => s.Suite));
         Assert.Equal(examples.Sum(e => e.Items.Count), scores.Sum(s => s.Items));
         var vqa = examples.SelectMany(e => e.ItemsOf(SceneSuite.VqaV2)).ToArray();
@@ -70,7 +70,7 @@ public class SceneBenchEvaluatorTests
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 3).ToArray();
         var items = examples.SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, q.Prompt))).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, batchSize: 2);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 2);
         var shared = eval.Answer(items);
         // an in-LLM dropper that keeps every token makes each query run whole, with its own prefill
         var whole = eval.Answer(items, new PruningHooks(null, [new KeepEverything()]));
@@ -92,7 +92,7 @@ public class SceneBenchEvaluatorTests
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 1).ToArray();
         var items = examples[0].Items.Select(q => (q.Image ?? examples[0].Scene.Image, q.Prompt)).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, batchSize: 8);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 8);
         var full = eval.Answer(items);
         var keepAll = eval.Answer(items, PruningHooks.Before(t => t.Select(t.PatchIndex.Select(p => Enumerable.Range(0, p.Length).ToArray()).ToArray())));
         Assert.Equal(full, keepAll);
@@ -105,7 +105,7 @@ public class SceneBenchEvaluatorTests
     {
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 1).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, batchSize: 8);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 8);
         var items = examples[0].Items.Select(q => (q.Image ?? examples[0].Scene.Image, q.Prompt)).ToArray();
         foreach (var name in PruningMethods.Names) // at 16 of 144, the paper's 64 of 576
             Assert.Equal(SceneSuites.All, eval.Evaluate(examples, PruningMethods.Create(name, vlm, 16)).Select(s => s.Suite));

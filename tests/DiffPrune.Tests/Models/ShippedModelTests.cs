@@ -29,7 +29,7 @@ public class ShippedModelTests
     {
         var (vlm, tokenizer) = ModelFolder.Load(Folder);
         var test = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, 10).ToList();
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
 
         // open questions of the first scene, answered word for word
         var open = test[0].Items.Where(i => i.Options.Count == 0 && i.Image == null).ToList();
@@ -51,7 +51,7 @@ public class ShippedModelTests
     {
         var (vlm, tokenizer) = ModelFolder.Load(Folder);
         var test = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, 10).ToList();
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
         int full = 0, objectsOnly = 0, asked = 0;
         foreach (var example in test)
         {

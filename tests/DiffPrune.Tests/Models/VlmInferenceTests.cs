@@ -1,6 +1,7 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
+using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
@@ -18,8 +19,6 @@ public class VlmInferenceTests
         new SceneBench().Split(SceneSplit.Test, scenes)
             .SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, ScenePrompt.PromptIds(Tok, q.Prompt)))).ToArray();
 
-    static GenerationSettings Greedy(int batch) => new(8, Tok.EosId, batch);
-
     static RgbImage[] Images((RgbImage Image, int[] TextIds)[] queries) =>
         queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToArray();
 
@@ -32,8 +31,8 @@ public class VlmInferenceTests
         var vlm = SceneBenchEvaluatorTests.TinySceneVlm();
         var queries = Queries(2);
         var method = PruningMethods.Create(name, vlm, 16);
-        var batched = new VlmInference(vlm).Generate(queries, method, Greedy(5));
-        var single = queries.Select(q => new VlmInference(vlm).Generate([q], method, Greedy(1))[0]).ToArray();
+        var batched = new VlmInference(vlm).Generate(queries, method, 8, Tok.EosId, 5);
+        var single = queries.Select(q => new VlmInference(vlm).Generate([q], method, 8, Tok.EosId, 1)[0]).ToArray();
         Assert.Equal(single, batched);
         Assert.True(batched.Select(a => string.Join(",", a)).Distinct().Count() > 1, "one answer to everything would not test batching");
     }
@@ -45,14 +44,14 @@ public class VlmInferenceTests
         var queries = Queries(2);
         var images = Images(queries);
         var shared = new VlmInference(vlm);
-        var unpruned = shared.Generate(queries, null, Greedy(3));
+        var unpruned = shared.Generate(queries, null, 8, Tok.EosId, 3);
         using (Autograd.NoGrad())
             Assert.Equal(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features.ToArray(), shared.Encode(images).Features.ToArray());
         Assert.Same(shared.Encode([images[1]]).Features, shared.Encode([images[1]]).Features);
         foreach (var name in new[] { "VisionZip", "FastV", "Random" })
         {
-            var cached = shared.Generate(queries, PruningMethods.Create(name, vlm, 16, seed: 4), Greedy(3));
-            Assert.Equal(new VlmInference(vlm).Generate(queries, PruningMethods.Create(name, vlm, 16, seed: 4), Greedy(3)), cached);
+            var cached = shared.Generate(queries, PruningMethods.Create(name, vlm, 16, seed: 4), 8, Tok.EosId, 3);
+            Assert.Equal(new VlmInference(vlm).Generate(queries, PruningMethods.Create(name, vlm, 16, seed: 4), 8, Tok.EosId, 3), cached);
             Assert.NotEqual(unpruned, cached);
         }
     }
@@ -64,10 +63,23 @@ public class VlmInferenceTests
         var queries = Queries(1);
         int n = vlm.Config.Vision.NumPatches;
         var inference = new VlmInference(vlm);
-        var unpruned = inference.Generate(queries, null, Greedy(4));
-        Assert.Equal(unpruned, inference.Generate(queries, new RandomPruner(n, 3), Greedy(4)));
-        Assert.Equal(unpruned, inference.Generate(queries, PruningMethods.Create("FastV", vlm, n), Greedy(4)));
-        Assert.NotEqual(unpruned, inference.Generate(queries, new RandomPruner(4, 3), Greedy(4)));
+        var unpruned = inference.Generate(queries, null, 8, Tok.EosId, 4);
+        Assert.Equal(unpruned, inference.Generate(queries, new RandomPruner(n, 3), 8, Tok.EosId, 4));
+        Assert.Equal(unpruned, inference.Generate(queries, PruningMethods.Create("FastV", vlm, n), 8, Tok.EosId, 4));
+        Assert.NotEqual(unpruned, inference.Generate(queries, new RandomPruner(4, 3), 8, Tok.EosId, 4));
+    }
+
+    [Fact]
+    public void SampledGenerationIsSeededAndLeavesGreedyDecoding()
+    {
+        var vlm = SceneBenchEvaluatorTests.TinySceneVlm();
+        var queries = Queries(1);
+        var inference = new VlmInference(vlm);
+        var hot = new SamplingOptions(Temperature: 5f, Seed: 2);
+        var sampled = inference.Generate(queries, null, 8, Tok.EosId, 4, hot);
+        Assert.Equal(sampled, inference.Generate(queries, null, 8, Tok.EosId, 4, hot));
+        Assert.NotEqual(inference.Generate(queries, null, 8, Tok.EosId, 4), sampled);
+        Assert.NotEqual(inference.Generate(queries, null, 8, Tok.EosId, 4, hot with { Seed = 3 }), sampled);
     }
 
     [Fact]
@@ -109,9 +121,9 @@ public class VlmInferenceTests
         var text = scenes.Select(s => ScenePrompt.TrainingIds(Tok, "", s.Caption)).ToArray();
         var ids = text.Select(t => t.Ids).ToArray();
         var masks = AnswerTargets.Masks(ids, text.Select(t => t.AnswerStart).ToArray());
-        float unpruned = inference.AnswerLoss(tokens, null, ids, masks).Item();
-        Assert.Equal(unpruned, inference.AnswerLoss(tokens, new RandomPruner(tokens.Count, 1), ids, masks).Item());
-        Assert.NotEqual(unpruned, inference.AnswerLoss(tokens, new RandomPruner(8, 1), ids, masks).Item());
+        float unpruned = inference.AnswerLoss(tokens, null, ids, masks).Loss.Item();
+        Assert.Equal(unpruned, inference.AnswerLoss(tokens, new RandomPruner(tokens.Count, 1), ids, masks).Loss.Item());
+        Assert.NotEqual(unpruned, inference.AnswerLoss(tokens, new RandomPruner(8, 1), ids, masks).Loss.Item());
         Assert.Throws<ArgumentException>(() => inference.AnswerLoss(tokens, PruningMethods.Create("FastV", vlm, 16), ids, masks));
     }
 }

@@ -195,8 +195,7 @@ public sealed class Pretrainer
         tokens = tokens with { Features = tokens.Features.IndexSelect(0, imageOf), PatchIndex = Model.AllPatches(sequences.Count) };
         if (sequences.Any(s => s.Patches != null))
             tokens = tokens.Select(sequences.Select(s => s.Patches ?? tokens.PatchIndex[0]).ToArray());
-        var projected = Model.Projector.Forward(tokens.Features);
-        var (loss, logits, targets) = Model.AnswerLoss(projected, tokens.PatchIndex, sequences.Select(s => s.Ids).ToArray(),
+        var (loss, logits, targets) = new VlmInference(Model).AnswerLoss(tokens, null, sequences.Select(s => s.Ids).ToArray(),
             sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }
@@ -271,7 +270,7 @@ public sealed class Pretrainer
     /// <summary>Per-suite scores of the model on the first <paramref name="scenes"/> scenes of <paramref name="split"/>,
     /// unpruned or with a pre-LLM pruner.</summary>
     public IReadOnlyList<SuiteScore> Evaluate(int scenes, SceneSplit split = SceneSplit.Validation, IPruningHooks? method = null) =>
-        new SceneBenchEvaluator(Model, _tokenizer, batchSize: 32).Evaluate(_bench.Split(split, scenes), method);
+        new SceneBenchEvaluator(new VlmInference(Model), _tokenizer, batchSize: 32).Evaluate(_bench.Split(split, scenes), method);
 
     /// <summary>
     /// Does the model read the image? Answer-token loss per task (captions, then the first item of each suite) on the

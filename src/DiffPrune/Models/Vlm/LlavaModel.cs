@@ -45,22 +45,6 @@ public sealed class LlavaModel : Module
     public int[][] AllPatches(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, Config.Vision.NumPatches).ToArray()).ToArray();
 
     /// <summary>
-    /// Answer-token NLL (LLaVA's instruction-tuning loss) of the language model on <paramref name="projected"/> visual
-    /// tokens (B, K, d) standing for patches <paramref name="patchIndex"/> (null: all N, in order), spliced into
-    /// <paramref name="textIds"/>; <paramref name="isAnswer"/> marks the trained text tokens. Also returns the
-    /// flattened logits (B·T, V) and targets, for accuracy. <paramref name="textSegments"/> packs several turns per
-    /// sample that do not see each other (see <see cref="BuildInput"/>).
-    /// </summary>
-    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(Tensor projected, int[][]? patchIndex, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
-    {
-        var input = BuildInput(projected, patchIndex ?? AllPatches(projected.Shape[0]), textIds, textSegments: textSegments);
-        var logits = LanguageModel.Forward(input).Logits;
-        var flat = logits.Reshape(-1, logits.Shape[^1]);
-        var targets = AnswerTargets.Build(input, textIds, isAnswer);
-        return (F.CrossEntropy(flat, targets), flat, targets);
-    }
-
-    /// <summary>
     /// Builds the language-model input: per sample, text before the image token, the projected visual tokens (the
     /// first patchIndex[i].Length of the K slots: adaptive pruners keep different numbers), the text after. Samples
     /// are left-padded to a common length. Position ids: visual token j gets

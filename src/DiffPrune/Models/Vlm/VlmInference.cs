@@ -4,13 +4,6 @@ using DiffPrune.Tensors;
 
 namespace DiffPrune.Models.Vlm;
 
-/// <summary>How <see cref="VlmInference.Generate"/> decodes.</summary>
-/// <param name="MaxNewTokens">Tokens generated per query at most.</param>
-/// <param name="EosId">A query stops after this token (null: never early).</param>
-/// <param name="BatchSize">Images encoded and pruned together; queries decoded together are up to four times as many.</param>
-/// <param name="Sampling">Greedy when null.</param>
-public sealed record GenerationSettings(int MaxNewTokens, int? EosId, int BatchSize = 16, SamplingOptions? Sampling = null);
-
 /// <summary>
 /// The one inference path of a <see cref="LlavaModel"/>: image → vision features (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>)
 /// → a method's pre-LLM function → projector and LLM input (<see cref="Assemble"/>) → prefill with its in-LLM droppers
@@ -72,51 +65,55 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         vlm.LanguageModel.Forward(input with { Cache = cache, LastLogitsOnly = true });
 
     /// <summary>
-    /// Answer-token NLL (teacher forcing) of texts about <paramref name="tokens"/> after <paramref name="method"/>'s
-    /// pre-LLM function; <paramref name="isAnswer"/> marks the scored text tokens.
+    /// Answer-token NLL with teacher forcing (LLaVA's instruction-tuning loss, differentiable in the tokens) of texts about
+    /// <paramref name="tokens"/> after <paramref name="method"/>'s pre-LLM function; <paramref name="isAnswer"/> marks the
+    /// scored text tokens and <paramref name="textSegments"/> packs turns that do not see each other (see
+    /// <see cref="LlavaModel.BuildInput"/>). Also the flattened logits (B·T, V) and targets, for accuracy.
     /// </summary>
     /// <exception cref="ArgumentException">A method with in-LLM stages (they decide on a prompt, not on a whole answer).</exception>
-    public Tensor AnswerLoss(VisualTokens tokens, IPruningHooks? method, int[][] textIds, bool[][] isAnswer)
+    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(VisualTokens tokens, IPruningHooks? method, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
     {
         if (method?.Droppers.Count > 0) throw new ArgumentException("a teacher-forced answer loss runs pre-LLM methods only: in-LLM stages decide on the prompt");
         var kept = PruneBefore(tokens, method);
-        return vlm.AnswerLoss(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, isAnswer).Loss;
+        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, textSegments: textSegments);
+        var logits = vlm.LanguageModel.Forward(input).Logits;
+        var flat = logits.Reshape(-1, logits.Shape[^1]);
+        var targets = AnswerTargets.Build(input, textIds, isAnswer);
+        return (F.CrossEntropy(flat, targets), flat, targets);
     }
 
     /// <summary>
-    /// Generated ids for each query (an image and a text holding its image token), in order. Each distinct image is
-    /// encoded (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>) and pre-LLM-pruned once for all its queries, in
-    /// batches of <see cref="GenerationSettings.BatchSize"/> images. Without in-LLM droppers, when every text shares its
-    /// part up to the image token and goes on after it, that part and the image are prefilled once per image and the KV
-    /// cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole.
+    /// Up to <paramref name="maxNewTokens"/> generated ids (stopping after <paramref name="eosId"/>; greedy unless
+    /// <paramref name="sampling"/>) for each query, an image and a text holding its image token, in order. Each distinct
+    /// image is encoded (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>) and pre-LLM-pruned once for all its queries,
+    /// <paramref name="batchSize"/> images at a time (and up to four times as many queries). Without in-LLM droppers, when
+    /// every text shares its part up to the image token and goes on after it, that part and the image are prefilled once
+    /// per image and the KV cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
-    public int[][] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, GenerationSettings settings)
+    public int[][] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, int maxNewTokens, int? eosId,
+        int batchSize = 16, SamplingOptions? sampling = null)
     {
-        if (settings.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(settings), $"batch size must be at least 1 (got {settings.BatchSize})");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
         using var _ = Autograd.NoGrad();
         var answers = new int[queries.Count][];
-        var images = queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToList();
-        var imageIndex = new Dictionary<RgbImage, int>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < images.Count; i++) imageIndex[images[i]] = i;
-        var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => imageIndex[queries[q].Image]).ToDictionary(g => g.Key, g => g.ToArray());
+        var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();
         var head = SharedHead(queries.Select(q => q.TextIds).ToArray(), method);
-        for (int start = 0; start < images.Count; start += settings.BatchSize)
+        foreach (var batch in byImage.Chunk(batchSize))
         {
-            int count = Math.Min(settings.BatchSize, images.Count - start);
-            var tokens = PruneBefore(Encode(images.GetRange(start, count), method?.NeedsVisionAttentions ?? false), method);
+            var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
             var projected = vlm.Projector.Forward(tokens.Features);
-            var rows = Enumerable.Range(0, count).SelectMany(i => byImage[start + i].Select(q => (Query: q, Image: i))).ToArray();
-            var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, count);
-            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, count).ToArray(), null), prefix);
-            foreach (var chunk in rows.Chunk(settings.BatchSize * 4))
+            var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
+            var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
+            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), null), prefix);
+            foreach (var chunk in rows.Chunk(batchSize * 4))
             {
                 var imageOf = chunk.Select(r => r.Image).ToArray();
                 var text = chunk.Select(r => queries[r.Query].TextIds).ToArray();
                 var input = prefix != null
                     ? vlm.BuildContinuation(text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1)
                     : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text, method?.Droppers);
-                var ids = Generation.Generate(vlm.LanguageModel, input, settings.MaxNewTokens, settings.Sampling ?? SamplingOptions.Greedy, settings.EosId,
+                var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId,
                     cache: prefix?.Gather(imageOf));
                 for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = ids[i];
             }

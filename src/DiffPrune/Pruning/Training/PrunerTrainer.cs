@@ -154,7 +154,7 @@ public sealed class PrunerTrainer
 
     double HardLoss(TokenPruner pruner, Tensor features, int[][] ids, int[] start)
     {
-        return new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), pruner, ids, AnswerTargets.Masks(ids, start)).Item();
+        return new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), pruner, ids, AnswerTargets.Masks(ids, start)).Loss.Item();
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
