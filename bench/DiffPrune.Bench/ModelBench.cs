@@ -61,9 +61,10 @@ internal static class ModelBench
         var pixels = Tensor.Randn(new Generator(2), [1, 3, 48, 48]);
         Console.WriteLine($"\n## VLM prefill, batch 1 (ViT {cfg.Vision.HiddenSize}×{cfg.Vision.NumLayers}, LLaMA {cfg.Text.HiddenSize}×{cfg.Text.NumLayers}, {text[0].Length - 1} text tokens)");
         using var _ = Autograd.NoGrad();
-        var full = vlm.Prepare(pixels, text);
+        var inference = new VlmInference(vlm);
+        var full = inference.Prepare(pixels, text);
         var keep16 = Enumerable.Range(0, n).Where(i => i % 9 == 0).ToArray(); // 16 of 144
-        var pruned = vlm.Prepare(pixels, text, t => t.Select([keep16]));
+        var pruned = inference.Prepare(pixels, text, PruningHooks.Before(t => t.Select([keep16])));
         int start = full.ImageSpans![0].Start, total = full.Positions.Length;
         var keepInLlm = Enumerable.Range(0, total).Where(i => i < start || i >= start + n || keep16.Contains(i - start)).ToArray();
         double flopsFull = cfg.Text.PrefillFlops(total), flopsPruned = cfg.Text.PrefillFlops(pruned.Positions.Length);

@@ -4,6 +4,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Vlm;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal static class EvalCommand
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         var examples = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, scenes).ToList();
-        var evaluation = new TableEvaluation(vlm, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);
+        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);
         Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({selection.Names.Count + (selection.Pruners != null ? 1 : 0)} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>

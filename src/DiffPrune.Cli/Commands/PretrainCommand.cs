@@ -118,8 +118,8 @@ internal static class PretrainCommand
     }
 
     // Per-suite scores on the first scenes of a split, unpruned or pre-LLM pruned: the evaluator lies a layer above the trainer.
-    static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, Func<VisualTokens, VisualTokens>? preLlm = null) =>
-        new SceneBenchEvaluator(trainer.Model, tokenizer, ImageNormalization.Clip, batchSize: 32).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), preLlm);
+    static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, IPruningHooks? method = null) =>
+        new SceneBenchEvaluator(new VlmInference(trainer.Model), tokenizer, batchSize: 32).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), method);
 
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
@@ -149,7 +149,7 @@ internal static class PretrainCommand
         log.Evaluation(trainer.Step, "test", scores);
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
         int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
-        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed).Prune);
+        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed));
         var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
         PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 
@@ -43,7 +44,7 @@ internal static class PruneCommand
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
         var compared = pruners != null ? Trained(pruners.At(keep)) : new ComparedMethod(name!, v => PruningMethods.Create(name!, v, keep, seed));
-        var result = PruneComparison.Run(vlm, tokenizer, compared, image, question, runs);
+        var result = PruneComparison.Run(new VlmInference(vlm), tokenizer, compared, image, question, runs);
         var files = PruneComparison.Write(outDir.FullName, result);
         Console.WriteLine(PruneComparison.Markdown(result));
         foreach (var f in files) Console.Error.WriteLine(f);

@@ -65,13 +65,13 @@ internal static class TrainCommand
         var best = TokenPruner.Load(run.PrunerDir);
         int n = vlm.Config.Vision.NumPatches;
         Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}), random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {
             ["unpruned"] = evaluator.Evaluate(test),
-            [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best.Prune),
-            [$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed).Prune),
+            [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best),
+            [$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed)),
         };
         run.WriteReport(scores);
         var unpruned = scores["unpruned"];

@@ -57,27 +57,28 @@ public static class PruneComparison
     /// <summary>
     /// Resizes <paramref name="image"/> to the model's input, answers <paramref name="question"/> greedily without
     /// pruning and with <paramref name="method"/>, times both (medians of <paramref name="runs"/> after
-    /// <paramref name="warmup"/>) and draws the figures.
+    /// <paramref name="warmup"/>) and draws the figures; the answers and figures read the image's features from
+    /// <paramref name="inference"/> (encoded there once).
     /// </summary>
     /// <exception cref="ArgumentException">An empty question.</exception>
-    public static PruneResult Run(LlavaModel vlm, WordTokenizer tokenizer, ComparedMethod method, RgbImage image, string question,
+    public static PruneResult Run(VlmInference inference, WordTokenizer tokenizer, ComparedMethod method, RgbImage image, string question,
         int runs = 10, int warmup = 2)
     {
         if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException("the question is empty: ask something about the image");
+        var vlm = inference.Model;
         int size = vlm.Config.Vision.ImageSize;
         var resized = image.Width == size && image.Height == size ? image : ImageResize.Bilinear(image, size, size);
         var pruning = method.Build(vlm);
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 1);
+        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 1);
         var unpruned = evaluator.Answer([(resized, question)])[0];
         var pruned = evaluator.Answer([(resized, question)], pruning)[0];
-        var pixels = ImageTensors.ToTensor([resized], ImageNormalization.Clip);
         var prompt = ScenePrompt.PromptIds(tokenizer, question);
         var timing = EfficiencyProfile.ForImage(vlm, tokenizer, "prune", "the given image and question", resized, question,
             [MethodSelection.Vanilla, method with { Build = _ => pruning }], pruning.Keep, runs, warmup).Run();
 
         using var _ = Autograd.NoGrad();
-        var tokens = vlm.EncodeImages(pixels, pruning.NeedsVisionAttentions);
-        var kept = KeptPatches(vlm, pruning, tokens, pixels, prompt);
+        var tokens = inference.Encode([resized], pruning.NeedsVisionAttentions);
+        var kept = KeptPatches(inference, pruning, tokens, prompt);
         var features = tokens.Features.Reshape(tokens.Count, -1);
         var (top, bottom, ranked) = Blocks(pruning, features, kept);
         var overlay = TokenMap.Overlay(resized, vlm.Config.Vision.GridSize, kept);
@@ -87,11 +88,11 @@ public static class PruneComparison
     }
 
     /// <summary>The patches a method keeps: after its pre-LLM function, or the image tokens that reach the last decoder layer.</summary>
-    static int[] KeptPatches(LlavaModel vlm, IPruningMethod method, VisualTokens tokens, Tensor pixels, int[] prompt)
+    static int[] KeptPatches(VlmInference inference, IPruningMethod method, VisualTokens tokens, int[] prompt)
     {
         if (method.PreLlm is { } preLlm) return preLlm(tokens).PatchIndex[0].Distinct().Order().ToArray();
-        var input = method.Prepare(vlm, pixels, [prompt]);
-        var output = vlm.LanguageModel.Forward(input with { LastLogitsOnly = true });
+        var input = inference.Assemble(tokens, [prompt], method.Droppers);
+        var output = inference.Prefill(input);
         int imageStart = input.Positions[input.ImageSpans![0].Start];
         var span = output.ImageSpans![0];
         return Enumerable.Range(span.Start, span.Length).Select(j => output.Positions[j] - imageStart).Order().ToArray();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
@@ -26,21 +25,23 @@ public sealed class TableEvaluation
 
     /// <summary>
     /// Evaluation of <paramref name="selection"/> at each of <paramref name="fractions"/> (kept shares of N) on
-    /// <paramref name="examples"/>, with Vanilla as the upper bound; <paramref name="seed"/> seeds Random.
+    /// <paramref name="examples"/>, with Vanilla as the upper bound; <paramref name="seed"/> seeds Random. Every row
+    /// reads the features <paramref name="inference"/> encodes once per image.
     /// </summary>
     /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), or pruners of another width than the model's.</exception>
-    public TableEvaluation(LlavaModel vlm, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
+    public TableEvaluation(VlmInference inference, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
         IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32)
     {
         if (examples.Count == 0) throw new ArgumentException("no scenes to evaluate on");
         if (fractions.Count == 0) throw new ArgumentException("no budgets to evaluate at");
         foreach (double f in fractions)
             if (!(f > 0 && f < 1)) throw new ArgumentException($"budget {f} is outside (0, 1): give kept shares of N such as 1/9");
+        var vlm = inference.Model;
         selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
         _vlm = vlm;
         _examples = examples;
         _model = modelName;
-        _evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize);
+        _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize);
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)

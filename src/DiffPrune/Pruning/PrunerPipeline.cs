@@ -29,7 +29,7 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         var logits = scorer.Forward(features);
         var throttled = throttler.Apply(standardizer.Standardize(features), logits, k, tau, noise);
         var tokens = denoiser.Forward(standardizer.Restore(throttled.Tokens));
-        var loss = vlm.AnswerLoss(vlm.Projector.Forward(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        var loss = new VlmInference(vlm).AnswerLoss(VisualTokens.Of(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, k));
     }
 }

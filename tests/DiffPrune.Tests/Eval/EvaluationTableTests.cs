@@ -85,7 +85,7 @@ public class EvaluationTableTests
         var tokenizer = WordTokenizer.ForSceneBench();
         var vlm = new LlavaModel(TinyModels.SceneLlava(), new Generator(5));
         var examples = new SceneBench().Split(SceneSplit.Test, 2).ToList();
-        var evaluation = new TableEvaluation(vlm, tokenizer, examples, MethodSelection.Parse("fastv,random", null), [2.0 / 9, 1.0 / 9], "tiny");
+        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("fastv,random", null), [2.0 / 9, 1.0 / 9], "tiny");
         Assert.Equal(["Vanilla", "Random", "FastV", "Random", "FastV"], evaluation.Plan.Select(p => p.Method.Label));
         Assert.Equal([144, 32, 32, 16, 16], evaluation.Plan.Select(p => p.Keep));
         var table = evaluation.Run();
@@ -110,8 +110,8 @@ public class EvaluationTableTests
         var tokenizer = WordTokenizer.ForSceneBench();
         var vlm = new LlavaModel(TinyModels.SceneLlava(), new Generator(5));
         var examples = new SceneBench().Split(SceneSplit.Test, 1).ToList();
-        Assert.Throws<ArgumentException>(() => new TableEvaluation(vlm, tokenizer, examples, MethodSelection.All(), [1.0], "tiny"));
-        Assert.Throws<ArgumentException>(() => new TableEvaluation(vlm, tokenizer, [], MethodSelection.All(), [0.5], "tiny"));
-        Assert.Throws<ArgumentException>(() => new TableEvaluation(vlm, tokenizer, examples, MethodSelection.All(), [], "tiny"));
+        Assert.Throws<ArgumentException>(() => new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.All(), [1.0], "tiny"));
+        Assert.Throws<ArgumentException>(() => new TableEvaluation(new VlmInference(vlm), tokenizer, [], MethodSelection.All(), [0.5], "tiny"));
+        Assert.Throws<ArgumentException>(() => new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.All(), [], "tiny"));
     }
 }

@@ -17,7 +17,7 @@ public class SceneBenchEvaluatorTests
     static readonly WordTokenizer Tok = WordTokenizer.ForSceneBench();
 
     /// <summary>A small random VLM at SceneBench's geometry (96 px, 8 px patches, 144 tokens) and vocabulary.</summary>
-    static LlavaModel TinySceneVlm()
+    internal static LlavaModel TinySceneVlm()
     {
         var cfg = new LlavaConfig
         {
@@ -52,12 +52,12 @@ public class SceneBenchEvaluatorTests
         var bench = new SceneBench();
         var examples = bench.Split(SceneSplit.Test, 2).ToArray();
         var items = examples.SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, q.Prompt))).ToArray();
-        var batched = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 7).Answer(items);
-        var single = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 1).Answer(items);
+        var batched = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 7).Answer(items);
+        var single = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 1).Answer(items);
         Assert.Equal(single, batched);
         Assert.True(batched.Distinct().Count() > 1, "a random model that gives one answer to everything would not test batching");
 
-        var scores = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 7).Evaluate(examples);
+        var scores = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 7).Evaluate(examples);
         Assert.Equal(SceneSuites.All, scores.Select(s => s.Suite));
         Assert.Equal(examples.Sum(e => e.Items.Count), scores.Sum(s => s.Items));
         var vqa = examples.SelectMany(e => e.ItemsOf(SceneSuite.VqaV2)).ToArray();
@@ -71,10 +71,10 @@ public class SceneBenchEvaluatorTests
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 3).ToArray();
         var items = examples.SelectMany(e => e.Items.Select(q => (q.Image ?? e.Scene.Image, q.Prompt))).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 2);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 2);
         var shared = eval.Answer(items);
         // an in-LLM dropper that keeps every token makes each query run whole, with its own prefill
-        var whole = eval.Answer(items, droppers: [new KeepEverything()]);
+        var whole = eval.Answer(items, new PruningHooks(null, [new KeepEverything()]));
         Assert.Equal(whole, shared);
         Assert.True(shared.Distinct().Count() > 1, "one answer to everything would not test the prefix");
     }
@@ -93,11 +93,11 @@ public class SceneBenchEvaluatorTests
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 1).ToArray();
         var items = examples[0].Items.Select(q => (q.Image ?? examples[0].Scene.Image, q.Prompt)).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 8);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 8);
         var full = eval.Answer(items);
-        var keepAll = eval.Answer(items, preLlm: t => t.Select(t.PatchIndex.Select(p => Enumerable.Range(0, p.Length).ToArray()).ToArray()));
+        var keepAll = eval.Answer(items, PruningHooks.Before(t => t.Select(t.PatchIndex.Select(p => Enumerable.Range(0, p.Length).ToArray()).ToArray())));
         Assert.Equal(full, keepAll);
-        var keep4 = eval.Answer(items, preLlm: t => t.Select(t.PatchIndex.Select(_ => new[] { 0, 1, 2, 3 }).ToArray()));
+        var keep4 = eval.Answer(items, PruningHooks.Before(t => t.Select(t.PatchIndex.Select(_ => new[] { 0, 1, 2, 3 }).ToArray())));
         Assert.NotEqual(full, keep4);
     }
 
@@ -106,13 +106,13 @@ public class SceneBenchEvaluatorTests
     {
         var vlm = TinySceneVlm();
         var examples = new SceneBench().Split(SceneSplit.Test, 1).ToArray();
-        var eval = new SceneBenchEvaluator(vlm, Tok, ImageNormalization.Clip, batchSize: 8);
+        var eval = new SceneBenchEvaluator(new VlmInference(vlm), Tok, batchSize: 8);
         var items = examples[0].Items.Select(q => (q.Image ?? examples[0].Scene.Image, q.Prompt)).ToArray();
         foreach (var name in PruningMethods.Names) // at 16 of 144, the paper's 64 of 576
             Assert.Equal(SceneSuites.All, eval.Evaluate(examples, PruningMethods.Create(name, vlm, 16)).Select(s => s.Suite));
         var fastV = PruningMethods.Create("FastV", vlm, 16);
         var answers = eval.Answer(items, fastV);
-        Assert.Equal(eval.Answer(items, droppers: fastV.Droppers), answers);
+        Assert.Equal(eval.Answer(items, new PruningHooks(null, fastV.Droppers)), answers);
         Assert.NotEqual(eval.Answer(items), answers);
     }
 }

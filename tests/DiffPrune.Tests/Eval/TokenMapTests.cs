@@ -93,7 +93,7 @@ public class TokenMapTests
         var big = ImageResize.Bilinear(image, 150, 120);   // resized back to 96 px
         var scorer = new TokenScorer(16, new Generator(6), heads: 2);
         var pruner = new TokenPruner(scorer, new TokenPrunerConfig(16, 2, 2, 16));
-        var result = PruneComparison.Run(vlm, tokenizer, new ComparedMethod("DiffPrune", _ => pruner), big, "what color is the circle?", runs: 1, warmup: 0);
+        var result = PruneComparison.Run(new VlmInference(vlm), tokenizer, new ComparedMethod("DiffPrune", _ => pruner), big, "what color is the circle?", runs: 1, warmup: 0);
         Assert.True(result.Ranked);
         Assert.Equal(16, result.Kept.Count);
         Assert.Equal(result.Kept, result.Top.Order());
@@ -107,7 +107,7 @@ public class TokenMapTests
         Assert.Equal(["Vanilla", "DiffPrune"], new[] { result.UnprunedTiming.Method, result.PrunedTiming.Method });
         Assert.Equal(144, result.UnprunedTiming.Keep);
 
-        var fastV = PruneComparison.Run(vlm, tokenizer, new ComparedMethod("FastV", v => PruningMethods.Create("FastV", v, 16)), image, "is there a red circle?", runs: 1, warmup: 0);
+        var fastV = PruneComparison.Run(new VlmInference(vlm), tokenizer, new ComparedMethod("FastV", v => PruningMethods.Create("FastV", v, 16)), image, "is there a red circle?", runs: 1, warmup: 0);
         Assert.False(fastV.Ranked);
         Assert.Equal(16, fastV.Kept.Distinct().Count(i => i >= 0 && i < 144));
         Assert.Empty(fastV.Bottom.Intersect(fastV.Kept));

@@ -42,7 +42,7 @@ public class AnswerTargetsTests
         float first = 0, last = 0;
         for (int step = 0; step < 60; step++)
         {
-            var input = vlm.Prepare(pixels, text);
+            var input = new VlmInference(vlm).Prepare(pixels, text);
             var logits = vlm.LanguageModel.Forward(input).Logits;
             var loss = F.CrossEntropy(logits.Reshape(-1, logits.Shape[^1]), AnswerTargets.Build(input, text, answerStart));
             if (step == 0) first = loss.Item();
@@ -55,7 +55,7 @@ public class AnswerTargetsTests
         // the answers now come out of greedy decoding, and which one depends on the image
         for (int i = 0; i < 2; i++)
         {
-            var prompt = vlm.Prepare(pixels.Slice(0, i, i + 1), [text[i][..3]]);
+            var prompt = new VlmInference(vlm).Prepare(pixels.Slice(0, i, i + 1), [text[i][..3]]);
             Assert.Equal(text[i][3..], Generation.Generate(vlm.LanguageModel, prompt, 3, SamplingOptions.Greedy, eosId: 2)[0]);
         }
     }

@@ -27,10 +27,10 @@ public class LlavaTests
         using var _ = Autograd.NoGrad();
         var tokens = vlm.EncodeImages(TinyModels.Pixels(2, 3), outputAttentions: true);
         Assert.Equal([2, 16, 24], tokens.Features.Shape);
-        Assert.Equal(3, tokens.Vision.HiddenStates.Count); // embeddings + 2 of 3 layers: the last layer is not needed
+        Assert.Equal(3, tokens.Vision!.HiddenStates.Count); // embeddings + 2 of 3 layers: the last layer is not needed
         var full = vlm.VisionTower.VisionModel.Forward(TinyModels.Pixels(2, 3));
         Tolerance.AssertClose(full.HiddenStates[^2].Slice(1, 1, 17).Data, tokens.Features.Data, atol: 0, rtol: 0, what: "layer −2 patches");
-        Assert.Equal([2, 3, 17, 17], tokens.Vision.Attentions![0].Shape);
+        Assert.Equal([2, 3, 17, 17], tokens.Vision!.Attentions![0].Shape);
     }
 
     [Fact]
@@ -41,10 +41,10 @@ public class LlavaTests
         var pixels = TinyModels.Pixels(1, 4);
         int[][] text = [Texts[0]];
         int[] keep = [0, 3, 4, 9, 15];
-        var pruned = vlm.Forward(pixels, text, preLlm: t => t.Select([keep])).Logits;
+        var pruned = new VlmInference(vlm).Forward(pixels, text, PruningHooks.Before(t => t.Select([keep]))).Logits;
 
         // Reference: all 16 tokens in the sequence, the dropped ones hidden from every query by the padding mask.
-        var full = vlm.Prepare(pixels, text);
+        var full = new VlmInference(vlm).Prepare(pixels, text);
         var valid = (bool[])full.Valid!.Clone();
         int start = full.ImageSpans![0].Start;
         for (int j = 0; j < 16; j++) if (!keep.Contains(j)) valid[start + j] = false;
@@ -56,7 +56,7 @@ public class LlavaTests
             Tolerance.AssertClose(reference.Data.Slice(rows[r] * v, v), pruned.Data.Slice(r * v, v), atol: 1e-4, rtol: 0, what: $"token {r}");
 
         // positions: kept visual tokens keep their patch positions, the text after starts at slot + N
-        var input = vlm.Prepare(pixels, text, t => t.Select([keep]));
+        var input = new VlmInference(vlm).Prepare(pixels, text, PruningHooks.Before(t => t.Select([keep])));
         Assert.Equal([0, 1, 2, 5, 6, 11, 17, 18, 19, 20], input.Positions);
         var reindexed = vlm.BuildInput(vlm.Projector.Forward(vlm.EncodeImages(pixels).Select([keep]).Features), [keep], text, reindex: true);
         Assert.Equal(Enumerable.Range(0, 10).ToArray(), reindexed.Positions);
@@ -68,10 +68,10 @@ public class LlavaTests
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(3));
         using var _ = Autograd.NoGrad();
         var pixels = TinyModels.Pixels(3, 5);
-        var batch = vlm.Forward(pixels, Texts, lastLogitsOnly: true).Logits;
+        var batch = new VlmInference(vlm).Forward(pixels, Texts, lastLogitsOnly: true).Logits;
         for (int i = 0; i < 3; i++)
         {
-            var one = vlm.Forward(pixels.Slice(0, i, i + 1), [Texts[i]], lastLogitsOnly: true).Logits;
+            var one = new VlmInference(vlm).Forward(pixels.Slice(0, i, i + 1), [Texts[i]], lastLogitsOnly: true).Logits;
             Tolerance.AssertClose(one.Data, batch.Slice(0, i, i + 1).Data, atol: 1e-4, rtol: 0, what: $"image {i}");
         }
     }
@@ -82,7 +82,7 @@ public class LlavaTests
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(6));
         var lm = vlm.LanguageModel;
         using var _ = Autograd.NoGrad();
-        var prompt = vlm.Prepare(TinyModels.Pixels(1, 7), [Texts[0]]);
+        var prompt = new VlmInference(vlm).Prepare(TinyModels.Pixels(1, 7), [Texts[0]]);
         int t = prompt.Positions.Length, start = prompt.ImageSpans![0].Start;
         int[] keepImage = [1, 2, 8, 13];
         var keep = Enumerable.Range(0, t).Where(i => i < start || i >= start + 16 || keepImage.Contains(i - start)).ToArray();
@@ -106,8 +106,8 @@ public class LlavaTests
     public void TextWithoutExactlyOneImageTokenIsRejected()
     {
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(1));
-        var msg = Assert.Throws<ArgumentException>(() => vlm.Forward(TinyModels.Pixels(1, 1), [[1, 5, 6]])).Message;
+        var msg = Assert.Throws<ArgumentException>(() => new VlmInference(vlm).Forward(TinyModels.Pixels(1, 1), [[1, 5, 6]])).Message;
         Assert.Contains("0 image tokens", msg);
-        Assert.Contains("(batch, 3, 16, 16)", Assert.Throws<ArgumentException>(() => vlm.Forward(Tensor.Zeros(1, 3, 8, 8), [[1, 3]])).Message);
+        Assert.Contains("(batch, 3, 16, 16)", Assert.Throws<ArgumentException>(() => new VlmInference(vlm).Forward(Tensor.Zeros(1, 3, 8, 8), [[1, 3]])).Message);
     }
 }

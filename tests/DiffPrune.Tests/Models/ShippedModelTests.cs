@@ -1,3 +1,4 @@
+using DiffPrune.Models.Vlm;
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
@@ -28,7 +29,7 @@ public class ShippedModelTests
     {
         var (vlm, tokenizer) = ModelFolder.Load(Folder);
         var test = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, 10).ToList();
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
 
         // open questions of the first scene, answered word for word
         var open = test[0].Items.Where(i => i.Options.Count == 0 && i.Image == null).ToList();
@@ -38,7 +39,7 @@ public class ShippedModelTests
             string.Join("; ", open.Zip(answers).Select(p => $"{p.First.Question} -> {p.Second} ({p.First.Answer})")));
 
         var unpruned = evaluator.Evaluate(test);
-        var random = evaluator.Evaluate(test, new RandomPruner(16, seed: 0).Prune);
+        var random = evaluator.Evaluate(test, new RandomPruner(16, seed: 0));
         double mean = unpruned.Average(s => s.Value);
         double retention = EvaluationTable.Retention(random, unpruned) ?? double.NaN;
         Assert.True(mean >= 0.85, $"unpruned average {mean:P1} on 10 test scenes");
@@ -50,7 +51,7 @@ public class ShippedModelTests
     {
         var (vlm, tokenizer) = ModelFolder.Load(Folder);
         var test = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, 10).ToList();
-        var evaluator = new SceneBenchEvaluator(vlm, tokenizer, ImageNormalization.Clip, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
         int full = 0, objectsOnly = 0, asked = 0;
         foreach (var example in test)
         {
@@ -58,7 +59,7 @@ public class ShippedModelTests
             var queries = items.Select(i => (example.Scene.Image, i.Prompt)).ToList();
             var objects = Enumerable.Range(0, example.Scene.PatchObject.Count).Where(p => example.Scene.PatchObject[p] >= 0).ToArray();
             var all = evaluator.Answer(queries);
-            var pruned = evaluator.Answer(queries, tokens => tokens.Select(Enumerable.Repeat(objects, tokens.Features.Shape[0]).ToArray()));
+            var pruned = evaluator.Answer(queries, PruningHooks.Before(tokens => tokens.Select(Enumerable.Repeat(objects, tokens.Features.Shape[0]).ToArray())));
             full += items.Zip(all).Count(p => AnswerNormalizer.Matches(p.Second, p.First.Answer));
             objectsOnly += items.Zip(pruned).Count(p => AnswerNormalizer.Matches(p.Second, p.First.Answer));
             asked += items.Count;

@@ -38,7 +38,7 @@ public class TokenDroppingTests
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(11));
         var lm = vlm.LanguageModel;
         using var _ = Autograd.NoGrad();
-        var prompt = vlm.Prepare(TinyModels.Pixels(1, 12), Text);
+        var prompt = new VlmInference(vlm).Prepare(TinyModels.Pixels(1, 12), Text);
         int t = prompt.Positions.Length, start = prompt.ImageSpans![0].Start;
         var spy = new SpyDropper(2);
         lm.Forward(prompt with { Droppers = [spy] });
@@ -72,7 +72,7 @@ public class TokenDroppingTests
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(13));
         var lm = vlm.LanguageModel;
         using var _ = Autograd.NoGrad();
-        var prompt = vlm.Prepare(TinyModels.Pixels(1, 14), Text);
+        var prompt = new VlmInference(vlm).Prepare(TinyModels.Pixels(1, 14), Text);
         var spy = new SpyDropper(2, needsAttention: true);
         lm.Forward(prompt with { Droppers = [spy] });
         var seen = spy.Seen!;

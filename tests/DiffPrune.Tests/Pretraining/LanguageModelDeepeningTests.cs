@@ -45,8 +45,8 @@ public class LanguageModelDeepeningTests
         float[] expected, actual;
         using (Autograd.NoGrad())
         {
-            expected = source.Forward(pixels, prompt).Logits.ToArray();
-            actual = deep.Forward(pixels, prompt).Logits.ToArray();
+            expected = new VlmInference(source).Forward(pixels, prompt).Logits.ToArray();
+            actual = new VlmInference(deep).Forward(pixels, prompt).Logits.ToArray();
         }
         Assert.Equal(expected, actual); // a copy adds exact zeros to the residual stream
 
@@ -55,7 +55,7 @@ public class LanguageModelDeepeningTests
         Assert.Equal(original.SelfAttn.QProj.Weight.ToArray(), copy.SelfAttn.QProj.Weight.ToArray());
         Assert.All(copy.SelfAttn.OProj.Weight.ToArray(), w => Assert.Equal(0f, w));
 
-        var logits = deep.Forward(pixels, prompt).Logits;
+        var logits = new VlmInference(deep).Forward(pixels, prompt).Logits;
         logits.Mul(logits).Sum().Backward();
         Assert.True(SumOfSquares(copy.SelfAttn.OProj.Weight.Grad!) > 0, "the copy's attention output gets a gradient");
         Assert.True(SumOfSquares(copy.Mlp.DownProj.Weight.Grad!) > 0, "the copy's MLP output gets a gradient");

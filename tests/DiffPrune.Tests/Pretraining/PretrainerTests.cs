@@ -136,17 +136,18 @@ public class PretrainerMultiTurnAndInitTests
         var image = Scene.Generate(7, SceneOptions.Default).Image;
         (string, string)[] turns = [("", "a small red circle at the top."), ("what color is the circle?", "red"), ("is there a square?", "no")];
         using var _ = Autograd.NoGrad();
-        var features = vlm.Projector.Forward(vlm.EncodeImages(DiffPrune.Data.Images.ImageTensors.ToTensor([image], DiffPrune.Data.Images.ImageNormalization.Clip)).Features);
+        var inference = new VlmInference(vlm);
+        var tokens = inference.Encode([image]);
         var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(Tokenizer, turns);
-        var packed = vlm.AnswerLoss(features, null, [ids], [isAnswer], [segments]);
-        var packedInput = vlm.BuildInput(features, vlm.AllPatches(1), [ids], textSegments: [segments]);
+        var packed = inference.AnswerLoss(tokens, null, [ids], [isAnswer], [segments]);
+        var packedInput = vlm.BuildInput(vlm.Projector.Forward(tokens.Features), vlm.AllPatches(1), [ids], textSegments: [segments]);
         int v = packed.Logits.Shape[1], n = vlm.Config.Vision.NumPatches;
         double lossSum = 0;
         int answerTokens = 0, offset = 2; // BOS and the image token
         foreach (var turn in turns)
         {
             var (alone, aloneMask, _) = ScenePrompt.TrainingIds(Tokenizer, [turn]);
-            var single = vlm.AnswerLoss(features, null, [alone], [aloneMask]);
+            var single = inference.AnswerLoss(tokens, null, [alone], [aloneMask]);
             int length = alone.Length - 2, answers = aloneMask.Count(m => m);
             // the turn's tokens sit at text indices offset.. in the packed sample, 2.. alone; rows = n + index − 1
             var p = packed.Logits.Data.Slice((n + offset - 1) * v, length * v);
@@ -159,7 +160,7 @@ public class PretrainerMultiTurnAndInitTests
         }
         Assert.Equal(lossSum / answerTokens, packed.Loss.Item(), 4);
         // without the segments, later turns see earlier ones and their logits differ
-        var unpacked = vlm.AnswerLoss(features, null, [ids], [isAnswer]);
+        var unpacked = inference.AnswerLoss(tokens, null, [ids], [isAnswer]);
         Assert.NotEqual(unpacked.Loss.Item(), packed.Loss.Item(), 4);
         Assert.Contains("empty prompt", Assert.Throws<ArgumentException>(() => ScenePrompt.TrainingIds(Tokenizer, [turns[1], turns[0]])).Message);
     }

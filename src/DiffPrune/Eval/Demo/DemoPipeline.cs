@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval.Profiling;
@@ -15,11 +14,12 @@ namespace DiffPrune.Eval.Demo;
 /// training features; train DiffPrune at the tightest budget (or at every budget) and its three Table 5 ablations
 /// there, on the same data and steps; evaluate every method at every budget (Table 1) and the ablations (Table 5) on
 /// the same test scenes; profile time to first token (Table 4); draw Figure 5. Everything it reports is computed
-/// here, from the frozen VLM it is given; <see cref="WriteReport"/> writes report.md, report.json and the figures.
+/// here, from the frozen VLM it is given (each test image encoded once, for every method); <see cref="WriteReport"/> writes report.md, report.json and the figures.
 /// </summary>
 public sealed class DemoPipeline
 {
     readonly LlavaModel _vlm;
+    readonly VlmInference _inference;
     readonly WordTokenizer _tokenizer;
     readonly SceneOptions _scenes;
     readonly IReadOnlyList<SceneExample> _test;
@@ -66,6 +66,7 @@ public sealed class DemoPipeline
     {
         Options = options.Validate();
         _vlm = vlm;
+        _inference = new VlmInference(vlm);
         _tokenizer = tokenizer;
         _scenes = SceneOptions.ForGrid(vlm.Config.Vision.NumPatches);
         _test = new SceneBench(_scenes).Split(SceneSplit.Test, options.TestScenes).ToList();
@@ -151,7 +152,7 @@ public sealed class DemoPipeline
 
     DemoPhase Evaluation()
     {
-        var evaluation = new TableEvaluation(_vlm, _tokenizer, _test, MethodSelection.All(DiffPrune()), Options.Budgets, ModelName, Options.Seed);
+        var evaluation = new TableEvaluation(_inference, _tokenizer, _test, MethodSelection.All(DiffPrune()), Options.Budgets, ModelName, Options.Seed);
         var rows = new List<EvaluationRow>();
         return DemoPhase.Over($"evaluate {evaluation.Plan.Count} rows on {_test.Count} test scenes", evaluation.Plan, planned =>
         {
@@ -164,7 +165,7 @@ public sealed class DemoPipeline
 
     DemoPhase AblationEvaluation()
     {
-        var evaluator = new SceneBenchEvaluator(_vlm, _tokenizer, ImageNormalization.Clip, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(_inference, _tokenizer, batchSize: 32);
         var unpruned = Table!.Vanilla.Scores;
         var runs = _runs.Where(r => r.Config.Keep == TightestKeep).ToArray();
         var rows = new List<AblationRow>();
@@ -205,7 +206,7 @@ public sealed class DemoPipeline
         var example = _test[0];
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
         var (pruner, label) = DiffPrune().At(TightestKeep);
-        Figure5 = PruneComparison.Run(_vlm, _tokenizer, new ComparedMethod(label, _ => pruner), example.Scene.Image, question, runs: 3, warmup: 1);
+        Figure5 = PruneComparison.Run(_inference, _tokenizer, new ComparedMethod(label, _ => pruner), example.Scene.Image, question, runs: 3, warmup: 1);
         PruneComparison.Write(Path.Combine(Dir, "figure5"), Figure5);
         return $"Figure 5 on test scene {example.Scene.Seed}: \"{question}\"";
     }

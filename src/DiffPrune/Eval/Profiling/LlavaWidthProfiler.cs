@@ -20,6 +20,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     const int ImageToken = 3, Vocabulary = 256, NarrowWidth = 8;
 
     readonly LlavaModel _narrow;
+    readonly VlmInference _inference;
     readonly Tensor _pixels;
     readonly int[] _prompt;
     readonly Generator _gen;
@@ -33,6 +34,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
         options.Validate();
         _gen = new Generator(options.Seed);
         Model = new LlavaModel(TimingConfig(options), _gen);
+        _inference = new VlmInference(Model);
         _narrow = new LlavaModel(NarrowConfig(), _gen);
         _pixels = Tensor.Randn(_gen, [1, Target.Vision.NumChannels, Target.Vision.ImageSize, Target.Vision.ImageSize]);
         _prompt = [1, ImageToken, .. Enumerable.Range(0, options.TextTokens - 1).Select(_ => 4 + _gen.NextInt(Vocabulary - 4))];
@@ -52,7 +54,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     {
         var method = compared.Build(Model);
         var parts = new RowParts(timer, index);
-        string encode = parts.Encoding(Model, _pixels, method.NeedsVisionAttentions);
+        string encode = parts.Encoding(_inference, _pixels, method.NeedsVisionAttentions);
         var tokens = parts.PreLlm(method, Encoded(method.NeedsVisionAttentions));
         var stages = DecideInShallowLlm(method, tokens);
         parts.Stages(stages);
@@ -74,7 +76,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
 
     VisualTokens Encoded(bool attentions)
     {
-        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = Model.EncodeImages(_pixels, attentions);
+        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = _inference.Encode(_pixels, attentions);
         return tokens;
     }
 
@@ -83,8 +85,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     {
         var stages = CapturedDropper.Stages(method);
         if (stages.Length == 0) return stages;
-        var input = Model.BuildInput(Model.Projector.Forward(tokens.Features), tokens.PatchIndex, [_prompt]);
-        Model.LanguageModel.Forward(input with { Droppers = stages, LastLogitsOnly = true });
+        _inference.Prefill(_inference.Assemble(tokens, [_prompt], stages));
         return stages;
     }
 

@@ -16,13 +16,18 @@ namespace DiffPrune.Eval.Profiling;
 /// <param name="promptIds">Its prompt, with the image token.</param>
 internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptIds) : IRowProfiler
 {
+    readonly VlmInference _inference = new(vlm);
+    readonly Dictionary<bool, VisualTokens> _encoded = [];
+
     /// <inheritdoc/>
     public Func<Func<string, double>, MethodProfile> Prepare(int index, ComparedMethod compared, InterleavedTimer timer)
     {
         var method = compared.Build(vlm);
         var parts = new RowParts(timer, index);
-        string encode = parts.Encoding(vlm, pixels, method.NeedsVisionAttentions);
-        var pruned = parts.PreLlm(method, vlm.EncodeImages(pixels, method.NeedsVisionAttentions));
+        bool attentions = method.NeedsVisionAttentions;
+        string encode = parts.Encoding(_inference, pixels, attentions);
+        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = _inference.Encode(pixels, attentions);
+        var pruned = parts.PreLlm(method, tokens);
         var stages = CapturedDropper.Stages(method);
         var input = Prefill(pruned, stages);
         parts.Stages(stages);
@@ -39,8 +44,8 @@ internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptI
     /// <summary>Projects the tokens, builds the sequence and runs the decoder; returns the decoder input.</summary>
     DecoderInput Prefill(VisualTokens tokens, IReadOnlyList<ITokenDropper> stages)
     {
-        var input = vlm.BuildInput(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, [promptIds]) with { Droppers = stages, LastLogitsOnly = true };
-        vlm.LanguageModel.Forward(input);
+        var input = _inference.Assemble(tokens, [promptIds], stages);
+        _inference.Prefill(input);
         return input;
     }
 }

@@ -15,10 +15,10 @@ internal sealed class RowParts(InterleavedTimer timer, int row)
     readonly List<string> _decisions = [];
 
     /// <summary>Registers encoding <paramref name="pixels"/> (with attention maps or not); returns its key.</summary>
-    public string Encoding(LlavaModel vlm, Tensor pixels, bool attentions)
+    public string Encoding(VlmInference inference, Tensor pixels, bool attentions)
     {
         string key = $"encode:{attentions}";
-        timer.Add(key, () => vlm.EncodeImages(pixels, attentions));
+        timer.Add(key, () => inference.Encode(pixels, attentions));
         return key;
     }
 

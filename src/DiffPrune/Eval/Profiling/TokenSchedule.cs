@@ -47,8 +47,9 @@ public sealed record TokenSchedule(int ProjectedTokens, IReadOnlyList<int> Layer
     public static TokenSchedule Observe(LlavaModel vlm, IPruningMethod method, Tensor pixels, int[] promptIds)
     {
         using var _ = Autograd.NoGrad();
-        var input = method.Prepare(vlm, pixels, [promptIds]);
-        var output = vlm.LanguageModel.Forward(input with { LastLogitsOnly = true });
+        var inference = new VlmInference(vlm);
+        var input = inference.Prepare(pixels, [promptIds], method);
+        var output = inference.Prefill(input);
         return FromStages(input.ImageSpans![0].Length, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
             method.Droppers.Select(d => d.Layer).Order().ToArray(), output.Decisions.Select(d => d.Count).ToArray());
     }

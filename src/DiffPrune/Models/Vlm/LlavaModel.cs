@@ -8,8 +8,8 @@ namespace DiffPrune.Models.Vlm;
 /// <summary>
 /// LLaVA-1.5 layout (llava-hf tensor names): <c>vision_tower.vision_model.*</c>, <c>multi_modal_projector.linear_{1,2}</c>,
 /// <c>language_model.model.*</c>, <c>language_model.lm_head</c>. Visual tokens come from vision layer −2 without CLS,
-/// are projected and placed at the image token of the text. Two pruning hooks: pre-LLM (a function on
-/// <see cref="VisualTokens"/>, before the projector) and inside the LLM (<see cref="ITokenDropper"/>s).
+/// are projected and placed at the image token of the text. Inference runs through <see cref="VlmInference"/>, which
+/// also holds the two pruning hooks (<see cref="IPruningHooks"/>).
 /// </summary>
 public sealed class LlavaModel : Module
 {
@@ -43,22 +43,6 @@ public sealed class LlavaModel : Module
 
     /// <summary>Patch indices 0 … N−1 for each of <paramref name="batch"/> samples (nothing pruned).</summary>
     public int[][] AllPatches(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, Config.Vision.NumPatches).ToArray()).ToArray();
-
-    /// <summary>
-    /// Answer-token NLL (LLaVA's instruction-tuning loss) of the language model on <paramref name="projected"/> visual
-    /// tokens (B, K, d) standing for patches <paramref name="patchIndex"/> (null: all N, in order), spliced into
-    /// <paramref name="textIds"/>; <paramref name="isAnswer"/> marks the trained text tokens. Also returns the
-    /// flattened logits (B·T, V) and targets, for accuracy. <paramref name="textSegments"/> packs several turns per
-    /// sample that do not see each other (see <see cref="BuildInput"/>).
-    /// </summary>
-    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(Tensor projected, int[][]? patchIndex, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
-    {
-        var input = BuildInput(projected, patchIndex ?? AllPatches(projected.Shape[0]), textIds, textSegments: textSegments);
-        var logits = LanguageModel.Forward(input).Logits;
-        var flat = logits.Reshape(-1, logits.Shape[^1]);
-        var targets = AnswerTargets.Build(input, textIds, isAnswer);
-        return (F.CrossEntropy(flat, targets), flat, targets);
-    }
 
     /// <summary>
     /// Builds the language-model input: per sample, text before the image token, the projected visual tokens (the
@@ -186,23 +170,5 @@ public sealed class LlavaModel : Module
         if (count != 1)
             throw new ArgumentException($"text of sample {sample} holds {count} image tokens (id {Config.ImageTokenId}); exactly one marks where the image goes");
         return Array.IndexOf(ids, Config.ImageTokenId);
-    }
-
-    /// <summary>
-    /// Full forward: encode, optional pre-LLM pruning, project, splice, decode (with optional in-LLM droppers).
-    /// </summary>
-    public DecoderOutput Forward(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null,
-        IReadOnlyList<ITokenDropper>? droppers = null, bool lastLogitsOnly = false, bool outputVisionAttentions = false)
-    {
-        var input = Prepare(pixels, textIds, preLlm, outputVisionAttentions);
-        return LanguageModel.Forward(input with { Droppers = droppers ?? [], LastLogitsOnly = lastLogitsOnly });
-    }
-
-    /// <summary>Everything up to the language model: the decoder input for <see cref="LlamaForCausalLM.Forward"/> or generation.</summary>
-    public DecoderInput Prepare(Tensor pixels, int[][] textIds, Func<VisualTokens, VisualTokens>? preLlm = null, bool outputVisionAttentions = false)
-    {
-        var tokens = EncodeImages(pixels, outputVisionAttentions);
-        if (preLlm != null) tokens = preLlm(tokens);
-        return BuildInput(Projector.Forward(tokens.Features), tokens.PatchIndex, textIds);
     }
 }

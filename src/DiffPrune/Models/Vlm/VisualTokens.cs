@@ -11,9 +11,29 @@ namespace DiffPrune.Models.Vlm;
 /// </summary>
 /// <param name="Features">(B, K, d_v).</param>
 /// <param name="PatchIndex">Per sample, K patch indices in 0..N−1, ascending.</param>
-/// <param name="Vision">The vision tower's output (hidden states, attentions) the tokens came from.</param>
-public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOutput Vision)
+/// <param name="Vision">The vision tower's output (hidden states, attentions) the tokens came from; null where only the
+/// features were kept (methods that read attentions then say so).</param>
+public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOutput? Vision)
 {
+    /// <summary>All N tokens of features (B, N, d_v) in patch order, without the tower's output.</summary>
+    public static VisualTokens Of(Tensor features) =>
+        new(features, Enumerable.Range(0, features.Shape[0]).Select(_ => Enumerable.Range(0, features.Shape[1]).ToArray()).ToArray(), null);
+
+    /// <summary>Sample <paramref name="i"/> alone (a batch of 1), with its rows of the tower's output.</summary>
+    public VisualTokens Sample(int i) => new(Features.Slice(0, i, i + 1), [PatchIndex[i]],
+        Vision == null ? null : new VisionOutput(Rows(Vision.HiddenStates, i), Vision.Attentions == null ? null : Rows(Vision.Attentions, i)));
+
+    /// <summary>Samples of equal token count stacked into one batch (the inverse of <see cref="Sample"/>).</summary>
+    public static VisualTokens Cat(IReadOnlyList<VisualTokens> samples) => samples.Count == 1 ? samples[0] : new(
+        Tensor.Cat(samples.Select(s => s.Features).ToArray(), 0), samples.SelectMany(s => s.PatchIndex).ToArray(),
+        samples[0].Vision is not { } first ? null : new VisionOutput(Stack(samples, v => v.HiddenStates, first.HiddenStates.Count),
+            first.Attentions == null ? null : Stack(samples, v => v.Attentions!, first.Attentions.Count)));
+
+    static Tensor[] Rows(IReadOnlyList<Tensor> layers, int i) => layers.Select(t => t.Slice(0, i, i + 1)).ToArray();
+
+    static Tensor[] Stack(IReadOnlyList<VisualTokens> samples, Func<VisionOutput, IReadOnlyList<Tensor>> layers, int count) =>
+        Enumerable.Range(0, count).Select(l => Tensor.Cat(samples.Select(s => layers(s.Vision!)[l]).ToArray(), 0)).ToArray();
+
     /// <summary>Token slots per sample (the most any sample holds; see <see cref="CountOf"/>).</summary>
     public int Count => Features.Shape[1];
 

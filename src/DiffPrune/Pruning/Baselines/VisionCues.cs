@@ -15,7 +15,7 @@ internal static class VisionCues
     /// <exception cref="ArgumentException">The tokens were encoded without attentions.</exception>
     public static float[] ClsAttention(VisualTokens tokens, int b, string method)
     {
-        var attn = tokens.Vision.Attentions![FeatureLayer(tokens, method)]; // (B, H, 1 + N, 1 + N)
+        var attn = Vision(tokens, method).Attentions![^1]; // (B, H, 1 + N, 1 + N)
         var scores = new float[tokens.Count];
         for (int j = 0; j < scores.Length; j++)
             for (int head = 0; head < attn.Shape[1]; head++) scores[j] += attn[b, head, 0, 1 + tokens.PatchIndex[b][j]];
@@ -23,7 +23,7 @@ internal static class VisionCues
     }
 
     /// <summary>Attention heads of the feature layer.</summary>
-    public static int Heads(VisualTokens tokens, string method) => tokens.Vision.Attentions![FeatureLayer(tokens, method)].Shape[1];
+    public static int Heads(VisualTokens tokens, string method) => Vision(tokens, method).Attentions![^1].Shape[1];
 
     /// <summary>
     /// The feature layer's keys averaged over heads (VisionZip's merge metric) for sample b's tokens (N, d_v / H):
@@ -31,9 +31,10 @@ internal static class VisionCues
     /// </summary>
     public static Tensor MeanHeadKeys(ClipVisionTransformer tower, VisualTokens tokens, int b, string method)
     {
-        int layer = FeatureLayer(tokens, method);
+        var vision = Vision(tokens, method);
+        int layer = vision.Attentions!.Count - 1;
         var block = tower.Encoder.Layers[layer];
-        var input = tokens.Vision.HiddenStates[layer];                        // (B, 1 + N, d_v): what entered the layer
+        var input = vision.HiddenStates[layer];                               // (B, 1 + N, d_v): what entered the layer
         var rows = tokens.PatchIndex[b].Select(p => b * input.Shape[1] + 1 + p).ToArray();
         var x = input.Reshape(-1, input.Shape[2]).IndexSelect(0, rows);      // (N, d_v)
         int heads = block.SelfAttn.Heads;
@@ -41,13 +42,12 @@ internal static class VisionCues
         return keys.Reshape(rows.Length, heads, input.Shape[2] / heads).Mean(1);
     }
 
-    /// <summary>Index of the feature layer (the last with attentions).</summary>
+    /// <summary>The tower's output the tokens came from, whose last attention map is the feature layer's.</summary>
     /// <exception cref="ArgumentException">No attentions were recorded.</exception>
-    static int FeatureLayer(VisualTokens tokens, string method)
+    static VisionOutput Vision(VisualTokens tokens, string method)
     {
-        var attentions = tokens.Vision.Attentions;
-        if (attentions == null || attentions.Count == 0)
-            throw new ArgumentException($"{method} reads the vision tower's CLS attention: encode the images with attentions (outputVisionAttentions: true)");
-        return attentions.Count - 1;
+        if (tokens.Vision is not { Attentions.Count: > 0 } vision)
+            throw new ArgumentException($"{method} reads the vision tower's CLS attention: encode the images with attentions (VlmInference.Encode with attentions: true)");
+        return vision;
     }
 }

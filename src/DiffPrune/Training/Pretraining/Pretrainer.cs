@@ -194,8 +194,7 @@ public sealed class Pretrainer
         tokens = tokens with { Features = tokens.Features.IndexSelect(0, imageOf), PatchIndex = Model.AllPatches(sequences.Count) };
         if (sequences.Any(s => s.Patches != null))
             tokens = tokens.Select(sequences.Select(s => s.Patches ?? tokens.PatchIndex[0]).ToArray());
-        var projected = Model.Projector.Forward(tokens.Features);
-        var (loss, logits, targets) = Model.AnswerLoss(projected, tokens.PatchIndex, sequences.Select(s => s.Ids).ToArray(),
+        var (loss, logits, targets) = new VlmInference(Model).AnswerLoss(tokens, null, sequences.Select(s => s.Ids).ToArray(),
             sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }

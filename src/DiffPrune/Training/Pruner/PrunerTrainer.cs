@@ -155,8 +155,7 @@ public sealed class PrunerTrainer
 
     double HardLoss(TokenPruner pruner, Tensor features, int[][] ids, int[] start)
     {
-        var kept = pruner.Prune(new VisualTokens(features, _vlm.AllPatches(features.Shape[0]), new Models.Vision.VisionOutput([], [])));
-        return _vlm.AnswerLoss(_vlm.Projector.Forward(kept.Features), kept.PatchIndex, ids, AnswerTargets.Masks(ids, start)).Loss.Item();
+        return new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), pruner, ids, AnswerTargets.Masks(ids, start)).Loss.Item();
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>

@@ -53,11 +53,11 @@ public class BatchAndCacheEquivalenceTests
         var (vlm, method) = Setup(name, deep);
         using var _ = Autograd.NoGrad();
         var pixels = BaselineFixtures.Pixels(vlm, 3, 22);
-        var batch = vlm.LanguageModel.Forward(method.Prepare(vlm, pixels, BaselineFixtures.Texts) with { LastLogitsOnly = true });
+        var batch = vlm.LanguageModel.Forward(new VlmInference(vlm).Prepare(pixels, BaselineFixtures.Texts, method) with { LastLogitsOnly = true });
         int v = vlm.Config.Text.VocabSize;
         for (int i = 0; i < 3; i++)
         {
-            var input = method.Prepare(vlm, pixels.Slice(0, i, i + 1), [BaselineFixtures.Texts[i]]);
+            var input = new VlmInference(vlm).Prepare(pixels.Slice(0, i, i + 1), [BaselineFixtures.Texts[i]], method);
             var one = vlm.LanguageModel.Forward(input with { LastLogitsOnly = true });
             Assert.Equal(ReachedPositions(one, 0, 1), ReachedPositions(batch, i, 3));
             Tolerance.AssertClose(one.Logits.Data, batch.Logits.Data.Slice(i * v, v), atol: 1e-4, rtol: 0, what: $"{name}, image {i}");
@@ -72,7 +72,7 @@ public class BatchAndCacheEquivalenceTests
     {
         var (vlm, method) = Setup(name, deep);
         using var _ = Autograd.NoGrad();
-        var prompt = method.Prepare(vlm, BaselineFixtures.Pixels(vlm, 3, 23), BaselineFixtures.Texts);
+        var prompt = new VlmInference(vlm).Prepare(BaselineFixtures.Pixels(vlm, 3, 23), BaselineFixtures.Texts, method);
         var cache = new KvCache(vlm.Config.Text.NumLayers, 3);
         var output = vlm.LanguageModel.Forward(prompt with { Cache = cache });
         var layers = method.Droppers.Select(d => d.Layer).Order().ToArray();
@@ -94,7 +94,7 @@ public class BatchAndCacheEquivalenceTests
         var (vlm, method) = Setup(name, deep);
         var lm = vlm.LanguageModel;
         using var _ = Autograd.NoGrad();
-        var prompt = method.Prepare(vlm, BaselineFixtures.Pixels(vlm, 3, 24), BaselineFixtures.Texts);
+        var prompt = new VlmInference(vlm).Prepare(BaselineFixtures.Pixels(vlm, 3, 24), BaselineFixtures.Texts, method);
         var decisions = lm.Forward(prompt).Decisions;
         var replays = BaselineFixtures.Replays(method.Droppers, decisions, prompt.Positions.Length / 3);
         var sampling = new SamplingOptions(1f, 8, Seed: 25);

@@ -76,7 +76,7 @@ public class PruningMethodsTests
         Assert.Equal(("DiffPrune", "Pre", 6, false), (diffPrune.Name, diffPrune.Location, diffPrune.Keep, diffPrune.NeedsVisionAttentions));
         var vlm = BaselineFixtures.ShallowVlm();
         using var _ = Autograd.NoGrad();
-        var input = diffPrune.Prepare(vlm, BaselineFixtures.Pixels(vlm, 2, 1), [[1, 3, 7], [1, 3, 8]]);
+        var input = new VlmInference(vlm).Prepare(BaselineFixtures.Pixels(vlm, 2, 1), [[1, 3, 7], [1, 3, 8]], diffPrune);
         Assert.Equal(2 * (1 + 6 + 1), input.Positions.Length);
     }
 

@@ -1,3 +1,4 @@
+using DiffPrune.Models.Vlm;
 using DiffPrune.Models.Llama;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
@@ -25,7 +26,7 @@ public class PyramidDropPrunerTests
     {
         var vlm = BaselineFixtures.DeepVlm(3);
         using var _ = Autograd.NoGrad();
-        var input = vlm.Prepare(BaselineFixtures.Pixels(vlm, 2, 4), [BaselineFixtures.Texts[0], BaselineFixtures.Texts[1]]);
+        var input = new VlmInference(vlm).Prepare(BaselineFixtures.Pixels(vlm, 2, 4), [BaselineFixtures.Texts[0], BaselineFixtures.Texts[1]]);
         var full = vlm.LanguageModel.Forward(input with { OutputAttentions = true });
         var spy = new SpyDropper(4);
         vlm.LanguageModel.Forward(input with { Droppers = [spy] });

@@ -54,7 +54,7 @@ public class VisionZipPrunerTests
         var pruner = new VisionZipPruner(7, vlm.VisionTower.VisionModel);
         var zipped = pruner.Prune(tokens);
         Assert.Equal([2, 7, 24], zipped.Features.Shape);
-        var cls = tokens.Vision.Attentions![^1];
+        var cls = tokens.Vision!.Attentions![^1];
         for (int b = 0; b < 2; b++)
         {
             var byCls = Enumerable.Range(0, 16).OrderByDescending(j => Enumerable.Range(0, 3).Sum(h => cls[b, h, 0, 1 + j])).Take(pruner.Dominant);

@@ -1,0 +1,132 @@
+using DiffPrune.Data.Images;
+using DiffPrune.Models.Llama;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Models.Vlm;
+
+/// <summary>
+/// The one inference path of a <see cref="LlavaModel"/>: image → vision features (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>)
+/// → a method's pre-LLM function → projector and LLM input (<see cref="Assemble"/>) → prefill with its in-LLM droppers
+/// (<see cref="Prefill"/>) → KV-cached generation, batched (<see cref="Generate"/>). Features of an image (by reference)
+/// are encoded once and kept for every later method and question, with attention maps only where a method reads them;
+/// each step is public, so that a profiler can time it alone.
+/// </summary>
+/// <param name="vlm">The model (never changed).</param>
+/// <param name="normalization">Pixel normalisation of images (CLIP's when null).</param>
+public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null)
+{
+    readonly Dictionary<RgbImage, VisualTokens>[] _features = [new(ReferenceEqualityComparer.Instance), new(ReferenceEqualityComparer.Instance)];
+
+    /// <summary>The model.</summary>
+    public LlavaModel Model => vlm;
+
+    /// <summary>Runs the vision tower on <paramref name="pixels"/> (B, 3, H, W), normalised, with nothing kept (what a profile times).</summary>
+    public VisualTokens Encode(Tensor pixels, bool attentions = false) => vlm.EncodeImages(pixels, attentions);
+
+    /// <summary>
+    /// The features of <paramref name="images"/> (of the model's input size), in order: those not seen before are encoded
+    /// together, once; the tower's hidden states and attention maps are kept only when <paramref name="attentions"/>.
+    /// </summary>
+    public VisualTokens Encode(IReadOnlyList<RgbImage> images, bool attentions = false)
+    {
+        var cache = _features[attentions ? 1 : 0];
+        var missing = images.Where(i => !cache.ContainsKey(i)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToArray();
+        if (missing.Length > 0)
+        {
+            using var _ = Autograd.NoGrad();
+            var encoded = Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions);
+            if (!attentions) encoded = encoded with { Vision = null };
+            for (int i = 0; i < missing.Length; i++) cache[missing[i]] = encoded.Sample(i);
+        }
+        return VisualTokens.Cat(images.Select(i => cache[i]).ToArray());
+    }
+
+    /// <summary>The tokens <paramref name="method"/>'s pre-LLM function keeps (all of them when it has none).</summary>
+    public static VisualTokens PruneBefore(VisualTokens tokens, IPruningHooks? method) => method?.PreLlm is { } preLlm ? preLlm(tokens) : tokens;
+
+    /// <summary>The LLM input: <paramref name="tokens"/> projected and placed at the image token of each text (one per image; see
+    /// <see cref="LlavaModel.BuildInput"/>), with <paramref name="droppers"/> as its in-LLM stages.</summary>
+    public DecoderInput Assemble(VisualTokens tokens, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers = null) =>
+        AssembleProjected(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, textIds, droppers);
+
+    DecoderInput AssembleProjected(Tensor projected, int[][] patchIndex, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers) =>
+        vlm.BuildInput(projected, patchIndex, textIds) with { Droppers = droppers ?? [] };
+
+    /// <summary>Everything before the language model, from pixels: encode, <paramref name="method"/>'s pre-LLM function, assemble with its droppers.</summary>
+    public DecoderInput Prepare(Tensor pixels, int[][] textIds, IPruningHooks? method = null) =>
+        Assemble(PruneBefore(Encode(pixels, method?.NeedsVisionAttentions ?? false), method), textIds, method?.Droppers);
+
+    /// <summary>A full forward pass from pixels with <paramref name="method"/> (logits of every position, or of the last).</summary>
+    public DecoderOutput Forward(Tensor pixels, int[][] textIds, IPruningHooks? method = null, bool lastLogitsOnly = false) =>
+        vlm.LanguageModel.Forward(Prepare(pixels, textIds, method) with { LastLogitsOnly = lastLogitsOnly });
+
+    /// <summary>Runs <paramref name="input"/> through the language model into <paramref name="cache"/> (if any); logits of the last position.</summary>
+    public DecoderOutput Prefill(DecoderInput input, KvCache? cache = null) =>
+        vlm.LanguageModel.Forward(input with { Cache = cache, LastLogitsOnly = true });
+
+    /// <summary>
+    /// Answer-token NLL with teacher forcing (LLaVA's instruction-tuning loss, differentiable in the tokens) of texts about
+    /// <paramref name="tokens"/> after <paramref name="method"/>'s pre-LLM function; <paramref name="isAnswer"/> marks the
+    /// scored text tokens and <paramref name="textSegments"/> packs turns that do not see each other (see
+    /// <see cref="LlavaModel.BuildInput"/>). Also the flattened logits (B·T, V) and targets, for accuracy.
+    /// </summary>
+    /// <exception cref="ArgumentException">A method with in-LLM stages (they decide on a prompt, not on a whole answer).</exception>
+    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(VisualTokens tokens, IPruningHooks? method, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
+    {
+        if (method?.Droppers.Count > 0) throw new ArgumentException("a teacher-forced answer loss runs pre-LLM methods only: in-LLM stages decide on the prompt");
+        var kept = PruneBefore(tokens, method);
+        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, textSegments: textSegments);
+        var logits = vlm.LanguageModel.Forward(input).Logits;
+        var flat = logits.Reshape(-1, logits.Shape[^1]);
+        var targets = AnswerTargets.Build(input, textIds, isAnswer);
+        return (F.CrossEntropy(flat, targets), flat, targets);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxNewTokens"/> generated ids (stopping after <paramref name="eosId"/>; greedy unless
+    /// <paramref name="sampling"/>) for each query, an image and a text holding its image token, in order. Each distinct
+    /// image is encoded (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>) and pre-LLM-pruned once for all its queries,
+    /// <paramref name="batchSize"/> images at a time (and up to four times as many queries). Without in-LLM droppers, when
+    /// every text shares its part up to the image token and goes on after it, that part and the image are prefilled once
+    /// per image and the KV cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
+    public int[][] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, int maxNewTokens, int? eosId,
+        int batchSize = 16, SamplingOptions? sampling = null)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
+        using var _ = Autograd.NoGrad();
+        var answers = new int[queries.Count][];
+        var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();
+        var head = SharedHead(queries.Select(q => q.TextIds).ToArray(), method);
+        foreach (var batch in byImage.Chunk(batchSize))
+        {
+            var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
+            var projected = vlm.Projector.Forward(tokens.Features);
+            var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
+            var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
+            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), null), prefix);
+            foreach (var chunk in rows.Chunk(batchSize * 4))
+            {
+                var imageOf = chunk.Select(r => r.Image).ToArray();
+                var text = chunk.Select(r => queries[r.Query].TextIds).ToArray();
+                var input = prefix != null
+                    ? vlm.BuildContinuation(text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1)
+                    : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text, method?.Droppers);
+                var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId,
+                    cache: prefix?.Gather(imageOf));
+                for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = ids[i];
+            }
+        }
+        return answers;
+    }
+
+    /// <summary>The text up to and including the image token, when every query shares it, goes on after it and no in-LLM stage runs; else null.</summary>
+    int[]? SharedHead(int[][] texts, IPruningHooks? method)
+    {
+        if (texts.Length == 0 || method?.Droppers.Count > 0) return null;
+        int slot = Array.IndexOf(texts[0], vlm.Config.ImageTokenId);
+        var head = texts[0][..(slot + 1)];
+        return slot >= 0 && texts.All(t => t.Length > head.Length && t.AsSpan(0, head.Length).SequenceEqual(head)) ? head : null;
+    }
+}
