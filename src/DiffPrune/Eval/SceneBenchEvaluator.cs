@@ -87,20 +87,28 @@ public sealed class SceneBenchEvaluator(LlavaModel vlm, WordTokenizer tokenizer,
     /// <summary>Every question of <paramref name="examples"/> answered and scored per suite (VizWiz items use their degraded image).</summary>
     public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples,
         Func<VisualTokens, VisualTokens>? preLlm = null, IReadOnlyList<ITokenDropper>? droppers = null) =>
-        Evaluate(examples, queries => Answer(queries, preLlm, droppers));
+        EvaluateScenes(examples, queries => Answer(queries, preLlm, droppers)).Scores;
 
     /// <summary>Every question of <paramref name="examples"/> answered with <paramref name="method"/> and scored per suite.</summary>
     public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, IPruningMethod method) =>
-        Evaluate(examples, queries => Answer(queries, method));
+        EvaluateScenes(examples, method).Scores;
 
-    static IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, Func<IReadOnlyList<(RgbImage Image, string Prompt)>, string[]> answer)
+    /// <summary>As <see cref="Evaluate(IEnumerable{SceneExample}, IPruningMethod)"/>, with every scene's answers kept (what a bootstrap over scenes resamples).</summary>
+    public SceneBenchResult EvaluateScenes(IEnumerable<SceneExample> examples, IPruningMethod method) =>
+        EvaluateScenes(examples, queries => Answer(queries, method));
+
+    static SceneBenchResult EvaluateScenes(IEnumerable<SceneExample> examples, Func<IReadOnlyList<(RgbImage Image, string Prompt)>, string[]> answer)
     {
-        var items = examples.SelectMany(e => e.Items.Select(q => (Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
+        var scenes = examples.ToArray();
+        var items = scenes.SelectMany((e, s) => e.Items.Select(q => (Scene: s, Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
         var answers = answer(items.Select(x => (x.Image, x.Item.Prompt)).ToArray());
-        return SceneSuites.All.Select(suite =>
+        var scores = SceneSuites.All.Select(suite =>
         {
             var idx = Enumerable.Range(0, items.Length).Where(i => items[i].Item.Suite == suite).ToArray();
             return SuiteScoring.Score(suite, idx.Select(i => items[i].Item).ToArray(), idx.Select(i => answers[i]).ToArray());
         }).ToArray();
+        var byScene = Enumerable.Range(0, items.Length).ToLookup(i => items[i].Scene);
+        var outcomes = scenes.Select((e, s) => new SceneOutcome(e.Scene.Seed, byScene[s].Select(i => items[i].Item).ToArray(), byScene[s].Select(i => answers[i]).ToArray())).ToArray();
+        return new SceneBenchResult(scores, outcomes);
     }
 }
