@@ -21,6 +21,10 @@ public enum MarkerShape
     Ring,
     /// <summary>A square outline.</summary>
     HollowSquare,
+    /// <summary>A filled triangle pointing left.</summary>
+    TriangleLeft,
+    /// <summary>A filled triangle pointing right.</summary>
+    TriangleRight,
 }
 
 /// <summary>Which pixels each <see cref="MarkerShape"/> covers.</summary>
@@ -49,6 +53,8 @@ public static class MarkerShapes
             MarkerShape.Plus => ax <= 1 || ay <= 1,
             MarkerShape.Ring => distance <= r + 0.3 && distance >= r - 1.7,
             MarkerShape.HollowSquare => Math.Max(ax, ay) >= r - 1,
+            MarkerShape.TriangleLeft => 2 * ay <= dx + r,
+            MarkerShape.TriangleRight => 2 * ay <= r - dx,
             _ => throw new ArgumentOutOfRangeException(nameof(shape), $"unknown marker shape {shape}"),
         };
     }

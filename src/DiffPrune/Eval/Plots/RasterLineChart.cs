@@ -63,18 +63,26 @@ public sealed class RasterLineChart(string title, string xLabel, string yLabel)
         var all = _series.SelectMany(s => s.Points).ToList();
         if (all.Count == 0) throw new InvalidOperationException($"chart '{title}' has no points to draw");
         var ys = all.Select(p => p.Y).Concat(all.Where(p => !double.IsNaN(p.Lo)).SelectMany(p => new[] { p.Lo, p.Hi }));
-        var x = AxisTicks.Range(all.Select(p => p.X));
-        if (Dodge > 0) x = Padded(x);                                   // room for the outermost series' offset
         var y = YRange is { } r ? (LogY ? (Math.Log10(r.Lo), Math.Log10(r.Hi)) : r) : Padded(AxisTicks.Range(ys.Select(v => LogY ? Math.Log10(v) : v)));
         int legendWidth = 14 + 30 + 8 + _series.Max(s => PlotFrame.TextWidth(s.Name)) + 8;
-        int left = PlotFrame.LeftMargin(PlotFrame.YTickLabelWidth(y, LogY)), top = PlotFrame.TopMargin;
-        var frame = new PlotFrame(left, top, Width - left - legendWidth - 12, Height - top - PlotFrame.BottomMargin, x, y, LogY);
+        int left = PlotFrame.LeftMargin(PlotFrame.YTickLabelWidth(y, LogY)), top = PlotFrame.TopMargin, width = Width - left - legendWidth - 12;
+        var x = WithRoomForDodge(AxisTicks.Range(all.Select(p => p.X)), width);
+        var frame = new PlotFrame(left, top, width, Height - top - PlotFrame.BottomMargin, x, y, LogY);
         var c = new RasterCanvas(Width, Height, PlotColor.White);
         frame.Draw(c, title, xLabel, yLabel, grid: true);
         for (int i = 0; i < _series.Count; i++) DrawErrorBars(c, frame, _series[i], Offset(i));
         for (int i = 0; i < _series.Count; i++) DrawSeries(c, frame, _series[i], Offset(i));
         DrawLegend(c, frame);
         return c;
+    }
+
+    /// <summary>The x range widened so that the outermost dodged series, marker and error-bar cap included, stay inside a plot <paramref name="width"/> pixels wide.</summary>
+    (double Lo, double Hi) WithRoomForDodge((double Lo, double Hi) x, int width)
+    {
+        if (Dodge <= 0) return x;
+        double pixels = Dodge * (_series.Count - 1) / 2.0 + Math.Max(MarkerRadius, 3) + 4;
+        double pad = (x.Hi - x.Lo) * pixels / Math.Max(width - 2 * pixels, 1);
+        return (x.Lo - pad, x.Hi + pad);
     }
 
     double Offset(int series) => Dodge * (series - (_series.Count - 1) / 2.0);

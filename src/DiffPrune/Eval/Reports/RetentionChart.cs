@@ -11,7 +11,7 @@ public static class RetentionChart
     /// <summary>The chart of <paramref name="table"/> (empty when no row has a retention).</summary>
     public static RasterLineChart Of(EvaluationTable table)
     {
-        var chart = new RasterLineChart("Average retention by budget", "visual tokens kept", "average retention (%)") { Markers = true, Dodge = 4, Height = 520 };
+        var chart = new RasterLineChart("Average retention by budget", "visual tokens kept", "average retention (%)") { Markers = true, Dodge = 5, Height = 520 };
         foreach (var method in table.Blocks.SelectMany(b => b.Rows).GroupBy(r => BaseName(r.Method)))
         {
             var points = method.Where(r => r.Retention != null)
