@@ -56,6 +56,10 @@ public class CommandTests(ModelFolderFixture folder) : IClassFixture<ModelFolder
         Assert.Contains("| FastV | L1–L2 |", output);
         Assert.All(["report.md", "report.json", "table.csv"], f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
         Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, FastV
+        // no pruner given: each row is paired with the best method at its budget, and the report says so
+        Assert.Contains("| Avg. | 95 % CI | Δ vs best [95 % CI] |", output);
+        Assert.Contains("no DiffPrune pruner in this evaluation", output);
+        Assert.Contains("## Paired comparisons", output);
     }
 
     [Fact]

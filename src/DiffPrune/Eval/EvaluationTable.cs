@@ -1,4 +1,5 @@
 using DiffPrune.Data.Scenes;
+using DiffPrune.Eval.Statistics;
 
 namespace DiffPrune.Eval;
 
@@ -9,7 +10,20 @@ namespace DiffPrune.Eval;
 /// <param name="Scores">Per suite, in <see cref="SceneSuites.All"/> order.</param>
 /// <param name="Retention">Average retention (1 = nothing lost) over the suites Vanilla scores above 0; null when it scores 0 on all.</param>
 /// <param name="Seconds">Wall time of answering and scoring.</param>
-public sealed record EvaluationRow(string Method, string Location, int Keep, IReadOnlyList<SuiteScore> Scores, double? Retention, double Seconds);
+public sealed record EvaluationRow(string Method, string Location, int Keep, IReadOnlyList<SuiteScore> Scores, double? Retention, double Seconds)
+{
+    /// <summary>Every test scene's answers, kept so that the scenes can be resampled; null when not kept.</summary>
+    public IReadOnlyList<SceneOutcome>? Outcomes { get; init; }
+
+    /// <summary>The bootstrap interval of <see cref="Retention"/> (Vanilla rescored on each resample too); null before <see cref="TableStatistics"/>.</summary>
+    public ConfidenceInterval? RetentionInterval { get; init; }
+
+    /// <summary>This row's retention minus the budget's reference row's, paired over resamples; null before <see cref="TableStatistics"/>.</summary>
+    public PairedDifference? Difference { get; init; }
+
+    /// <summary>True for the row the others at its budget are compared with.</summary>
+    public bool IsReference => Difference?.Reference == Method;
+}
 
 /// <summary>The rows of one budget, "Retain K tokens (x % pruning)".</summary>
 /// <param name="Fraction">K / N as given.</param>
@@ -31,6 +45,9 @@ public sealed record EvaluationBlock(double Fraction, int Keep, IReadOnlyList<Ev
 /// <param name="Blocks">One per budget, in the order given.</param>
 public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes, int Items, EvaluationRow Vanilla, IReadOnlyList<EvaluationBlock> Blocks)
 {
+    /// <summary>How the intervals and paired differences were computed; null when the table has none.</summary>
+    public BootstrapSummary? Statistics { get; init; }
+
     /// <summary>Suites left out of Avg. because Vanilla scores 0 on them.</summary>
     public IReadOnlyList<SceneSuite> ExcludedSuites => Vanilla.Scores.Where(s => !(s.Value > 0)).Select(s => s.Suite).ToArray();
 

@@ -20,14 +20,22 @@ public sealed class SceneBenchEvaluator(VlmInference inference, WordTokenizer to
 
     /// <summary>Every question of <paramref name="examples"/> answered with <paramref name="method"/> (null: unpruned) and
     /// scored per suite (VizWiz items use their degraded image).</summary>
-    public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, IPruningHooks? method = null)
+    public IReadOnlyList<SuiteScore> Evaluate(IEnumerable<SceneExample> examples, IPruningHooks? method = null) =>
+        EvaluateScenes(examples, method).Scores;
+
+    /// <summary>As <see cref="Evaluate"/>, with every scene's answers kept (what a bootstrap over scenes resamples).</summary>
+    public SceneBenchResult EvaluateScenes(IEnumerable<SceneExample> examples, IPruningHooks? method = null)
     {
-        var items = examples.SelectMany(e => e.Items.Select(q => (Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
+        var scenes = examples.ToArray();
+        var items = scenes.SelectMany((e, s) => e.Items.Select(q => (Scene: s, Item: q, Image: q.Image ?? e.Scene.Image))).ToArray();
         var answers = Answer(items.Select(x => (x.Image, x.Item.Prompt)).ToArray(), method);
-        return SceneSuites.All.Select(suite =>
+        var scores = SceneSuites.All.Select(suite =>
         {
             var idx = Enumerable.Range(0, items.Length).Where(i => items[i].Item.Suite == suite).ToArray();
             return SuiteScoring.Score(suite, idx.Select(i => items[i].Item).ToArray(), idx.Select(i => answers[i]).ToArray());
         }).ToArray();
+        var byScene = Enumerable.Range(0, items.Length).ToLookup(i => items[i].Scene);
+        var outcomes = scenes.Select((e, s) => new SceneOutcome(e.Scene.Seed, byScene[s].Select(i => items[i].Item).ToArray(), byScene[s].Select(i => answers[i]).ToArray())).ToArray();
+        return new SceneBenchResult(scores, outcomes);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 
 namespace DiffPrune.Eval;
@@ -16,6 +17,7 @@ public sealed class TableEvaluation
     readonly IReadOnlyList<SceneExample> _examples;
     readonly SceneBenchEvaluator _evaluator;
     readonly string _model;
+    readonly ulong _seed;
 
     /// <summary>One planned row: a method at a budget (<see cref="Fraction"/> null for the upper bound).</summary>
     /// <param name="Fraction">K / N, or null for Vanilla.</param>
@@ -41,6 +43,7 @@ public sealed class TableEvaluation
         _vlm = vlm;
         _examples = examples;
         _model = modelName;
+        _seed = seed;
         _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize);
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
@@ -63,11 +66,15 @@ public sealed class TableEvaluation
     {
         var method = row.Method.Build(_vlm);
         var clock = Stopwatch.StartNew();
-        var scores = _evaluator.Evaluate(_examples, method);
-        return new EvaluationRow(row.Method.Label, method.Location, method.Keep, scores, null, clock.Elapsed.TotalSeconds);
+        var result = _evaluator.EvaluateScenes(_examples, method);
+        return new EvaluationRow(row.Method.Label, method.Location, method.Keep, result.Scores, null, clock.Elapsed.TotalSeconds) { Outcomes = result.Scenes };
     }
 
-    /// <summary>The table of <paramref name="rows"/>, evaluated in <see cref="Plan"/> order, with retention against the first (Vanilla).</summary>
+    /// <summary>
+    /// The table of <paramref name="rows"/>, evaluated in <see cref="Plan"/> order, with retention against the first
+    /// (Vanilla) and, when every row kept its per-scene answers, the bootstrap intervals of <see cref="TableStatistics"/>
+    /// (resamples seeded with this evaluation's seed).
+    /// </summary>
     /// <exception cref="ArgumentException">Rows that do not match the plan.</exception>
     public EvaluationTable Table(IReadOnlyList<EvaluationRow> rows)
     {
@@ -77,7 +84,7 @@ public sealed class TableEvaluation
             .GroupBy(i => (Plan[i].Fraction!.Value, Plan[i].Keep), i => rows[i] with { Retention = EvaluationTable.Retention(rows[i].Scores, vanilla.Scores) })
             .Select(g => new EvaluationBlock(g.Key.Value, g.Key.Keep, g.ToArray()))
             .ToArray();
-        return new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks);
+        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks), seed: _seed);
     }
 
     /// <summary>Evaluates every planned row (calling <paramref name="onRow"/> after each) and returns the table.</summary>

@@ -65,9 +65,11 @@ public class EvaluationTableTests
         var table = SyntheticTable();
         var csv = EvaluationReport.Csv(table).TrimEnd('\n').Split('\n');
         Assert.Equal(3, csv.Length);
-        Assert.Equal("block,method,location,keep,pruning_percent,GQA,MMBench,MMBench-CN,MME,POPE,SQA,VQAv2,TextVQA,SEED,VizWiz,avg_retention_percent", csv[0]);
-        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0", csv[1]);
-        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4", csv[2]);
+        Assert.Equal("block,method,location,keep,pruning_percent,GQA,MMBench,MMBench-CN,MME,POPE,SQA,VQAv2,TextVQA,SEED,VizWiz,avg_retention_percent,"
+            + "ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict", csv[0]);
+        // no per-scene answers, so no intervals: their cells stay empty
+        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0,,,,,,,", csv[1]);
+        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4,,,,,,,", csv[2]);
 
         using var json = JsonDocument.Parse(EvaluationReport.Json(table));
         var root = json.RootElement;
@@ -99,7 +101,11 @@ public class EvaluationTableTests
         }
         using var dir = new TempDirectory();
         var files = EvaluationReport.Write(dir.Path, table);
-        Assert.Equal(["report.md", "report.json", "table.csv"], files.Select(Path.GetFileName));
+        Assert.Equal(["report.md", "report.json", "table.csv"], files.Take(3).Select(Path.GetFileName));
+        Assert.Equal(table.Blocks.SelectMany(b => b.Rows).Any(r => r.Retention != null) ? ["retention.png"] : Array.Empty<string>(), files.Skip(3).Select(Path.GetFileName));
+        // every row kept its two scenes' answers, so the table carries the bootstrap
+        Assert.All(table.Blocks.SelectMany(b => b.Rows).Prepend(table.Vanilla), r => Assert.Equal(2, r.Outcomes!.Count));
+        Assert.NotNull(table.Statistics);
         Assert.Equal(1 + 1 + 4, File.ReadAllLines(files[2]).Length);
         Assert.Contains("Retain 16 Tokens (88.9 % pruning)", File.ReadAllText(files[0]));
     }

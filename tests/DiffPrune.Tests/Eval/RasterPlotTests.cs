@@ -157,4 +157,76 @@ public class RasterPlotTests
         var chart = new RasterLineChart("loss", "step", "loss") { LogY = true }.Add("run", [(0, 0.09), (1, 0.07), (2, 0.055)], Red);
         Assert.True(CountPixels(chart.Draw(), Red) > 0);
     }
+
+    static bool[,] Mask(MarkerShape shape, int radius)
+    {
+        var c = new RasterCanvas(2 * radius + 1, 2 * radius + 1, PlotColor.White);
+        c.DrawMarker(radius, radius, radius, Red, shape);
+        var mask = new bool[2 * radius + 1, 2 * radius + 1];
+        for (int y = 0; y < c.Height; y++)
+            for (int x = 0; x < c.Width; x++) mask[y, x] = c.GetPixel(x, y) == Red;
+        return mask;
+    }
+
+    [Fact]
+    public void MarkerShapesCoverTheirOwnPixelsAndDifferFromOneAnother()
+    {
+        const int r = 5;
+        var masks = MarkerShapes.All.ToDictionary(s => s, s => Mask(s, r));
+        int Count(MarkerShape s, Func<int, int, bool> where) =>
+            Enumerable.Range(0, 2 * r + 1).Sum(y => Enumerable.Range(0, 2 * r + 1).Count(x => masks[s][y, x] && where(x - r, y - r)));
+        // every pair of shapes differs in some pixel
+        foreach (var a in MarkerShapes.All)
+            foreach (var b in MarkerShapes.All.Where(b => b > a))
+                Assert.True(Count(a, (dx, dy) => !masks[b][dy + r, dx + r]) + Count(b, (dx, dy) => !masks[a][dy + r, dx + r]) > 0, $"{a} and {b} look the same");
+        // filled shapes cover their centre, outlines leave it empty
+        foreach (var s in new[] { MarkerShape.Circle, MarkerShape.Square, MarkerShape.TriangleUp, MarkerShape.Diamond, MarkerShape.TriangleDown, MarkerShape.Cross, MarkerShape.Plus })
+            Assert.True(masks[s][r, r], $"{s} misses its centre");
+        Assert.False(masks[MarkerShape.Ring][r, r]);
+        Assert.False(masks[MarkerShape.HollowSquare][r, r]);
+        // a triangle up is wide at the bottom, one down at the top; × reaches the corners, + the edge midpoints
+        Assert.True(Count(MarkerShape.TriangleUp, (_, dy) => dy > 0) > 2 * Count(MarkerShape.TriangleUp, (_, dy) => dy < 0));
+        Assert.True(Count(MarkerShape.TriangleDown, (_, dy) => dy < 0) > 2 * Count(MarkerShape.TriangleDown, (_, dy) => dy > 0));
+        Assert.True(masks[MarkerShape.Cross][0, 0] && masks[MarkerShape.Cross][2 * r, 2 * r] && !masks[MarkerShape.Cross][0, r]);
+        Assert.True(masks[MarkerShape.Plus][0, r] && masks[MarkerShape.Plus][r, 0] && !masks[MarkerShape.Plus][0, 0]);
+        // the diamond is the |dx| + |dy| ≤ r ball: 2r² + 2r + 1 pixels
+        Assert.Equal(2 * r * r + 2 * r + 1, Count(MarkerShape.Diamond, (_, _) => true));
+        Assert.Equal(MarkerShapes.All.Count, Enum.GetValues<MarkerShape>().Length);
+    }
+
+    [Fact]
+    public void SeriesGetTheirOwnColourAndMarkerAndTheLegendShowsBoth()
+    {
+        var chart = new RasterLineChart("t", "K", "%") { Markers = true, Width = 500, Height = 560 };
+        for (int i = 0; i < 12; i++) chart.Add($"m{i}", [(16, i), (32, i + 1)]);
+        var c = chart.Draw();
+        // twelve series, twelve distinct colours, each seen in the plot and in the legend (right of the plot)
+        Assert.Equal(12, PlotColor.Palette.Distinct().Count());
+        int legend = c.Width - 100;
+        foreach (var color in PlotColor.Palette)
+        {
+            Assert.True(CountPixels(c, color, 0, 0, legend) > 0, $"{color.ToHex()} not in the plot");
+            Assert.True(CountPixels(c, color, legend) > 0, $"{color.ToHex()} not in the legend");
+        }
+        // the legend sample of the third series is a triangle: wider at its bottom row than at its top
+        var green = PlotColor.Palette[2];
+        var rows = Enumerable.Range(0, c.Height).Select(y => Enumerable.Range(legend - 40, 140).Count(x => c.GetPixel(x, y) == green)).ToArray();
+        var marked = Enumerable.Range(0, c.Height).Where(y => rows[y] > 0).ToArray();
+        Assert.True(rows[marked[^1]] > rows[marked[0]], string.Join(",", marked.Select(y => rows[y])));
+    }
+
+    [Fact]
+    public void ErrorBarsSpanTheirIntervalAndWidenTheYRange()
+    {
+        var chart = new RasterLineChart("t", "x", "y") { Width = 400, Height = 300 }
+            .AddWithErrors("a", [(0, 5, double.NaN, double.NaN), (5, 5, 1, 9), (10, 5, double.NaN, double.NaN)], Red);
+        var c = chart.Draw();
+        int top = Enumerable.Range(0, c.Height).First(y => c.GetPixel(c.Width / 3, y) == PlotColor.Gray(51));
+        int bottom = Enumerable.Range(0, c.Height).Last(y => c.GetPixel(c.Width / 3, y) == PlotColor.Gray(51));
+        // one column holds a long red run: the bar at x = 5 from y = 1 to y = 9, which the 4 % padding puts just inside
+        // the frame; the points without an interval have none (the line adds two red pixels per column)
+        var redPerColumn = Enumerable.Range(0, c.Width).Select(x => Enumerable.Range(top, bottom - top).Count(y => c.GetPixel(x, y) == Red)).ToArray();
+        Assert.Single(redPerColumn, n => n > 10);
+        Assert.InRange(redPerColumn.Max(), 0.85 * (bottom - top), bottom - top);
+    }
 }

@@ -1,4 +1,5 @@
 using DiffPrune.Data.Scenes;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Pruning;
 using DiffPrune.Training.Pruner;
 
@@ -19,6 +20,15 @@ namespace DiffPrune.Eval.Demo;
 public sealed record AblationRow(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser, int Keep,
     IReadOnlyList<SuiteScore> Scores, double? Retention, double? PaperRetention, AlphaStats Alpha, double SoftLoss, double HardLoss)
 {
+    /// <summary>The bootstrap interval of <see cref="Retention"/> over the test scenes (Vanilla rescored on each resample too).</summary>
+    public ConfidenceInterval? RetentionInterval { get; init; }
+
+    /// <summary>The bootstrap interval of <see cref="PaperRetention"/>.</summary>
+    public ConfidenceInterval? PaperRetentionInterval { get; init; }
+
+    /// <summary><see cref="Retention"/> minus the full method's, paired over the same resamples.</summary>
+    public PairedDifference? Difference { get; init; }
+
     /// <summary>The suites the paper's Table 5 averages over.</summary>
     public static IReadOnlyList<SceneSuite> PaperSuites { get; } = [SceneSuite.Gqa, SceneSuite.MmBench, SceneSuite.Pope, SceneSuite.Mme];
 

@@ -3,6 +3,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Training.Pruner;
@@ -167,24 +168,38 @@ public sealed class DemoPipeline
     {
         var evaluator = new SceneBenchEvaluator(_inference, _tokenizer, batchSize: 32);
         var unpruned = Table!.Vanilla.Scores;
+        // the resamples of Table 1 (same scenes, count and seed), so that both tables' intervals come from one bootstrap
+        var bootstrap = new SceneBootstrap(_test.Count, SceneBootstrap.DefaultResamples, Options.Seed);
+        var vanilla = bootstrap.Resample(SceneTallies.From(Table.Vanilla.Outcomes!));
         var runs = _runs.Where(r => r.Config.Keep == TightestKeep).ToArray();
         var rows = new List<AblationRow>();
+        double[]? fullSamples = null;
         return DemoPhase.Over($"evaluate the {runs.Length} Table 5 variants at K = {TightestKeep}", runs, r =>
         {
-            var scores = evaluator.Evaluate(_test, TokenPruner.Load(r.Run.PrunerDir));
+            var result = evaluator.EvaluateScenes(_test, TokenPruner.Load(r.Run.PrunerDir));
+            var scores = result.Scores;
+            var resampled = bootstrap.Resample(SceneTallies.From(result.Scenes));
+            var samples = resampled.Retention(vanilla);
+            fullSamples ??= samples;
             var last = r.Run.Validations[^1];
             var paper = AblationRow.PaperSuites;
+            var retention = EvaluationTable.Retention(scores, unpruned);
             rows.Add(r.Config with
             {
                 Scores = scores,
-                Retention = EvaluationTable.Retention(scores, unpruned),
+                Retention = retention,
                 PaperRetention = EvaluationTable.Retention(scores.Where(s => paper.Contains(s.Suite)).ToArray(), unpruned.Where(s => paper.Contains(s.Suite)).ToArray()),
                 Alpha = last.Alpha,
                 SoftLoss = last.SoftLoss,
                 HardLoss = last.HardLoss,
+                RetentionInterval = ConfidenceInterval.Percentile(samples),
+                PaperRetentionInterval = ConfidenceInterval.Percentile(resampled.Retention(vanilla, paper.ToArray())),
+                Difference = retention is double ret && rows.Count > 0 && rows[0].Retention is double full
+                    ? PairedDifference.Of(rows[0].Variant, ret - full, samples, fullSamples)
+                    : retention is double self ? PairedDifference.Of(r.Config.Variant, 0, samples, samples) : null,
             });
             Ablations = rows;
-            return $"{r.Config.Variant}: retention {EvaluationReport.RetentionCell(rows[^1].Retention)}";
+            return $"{r.Config.Variant}: retention {EvaluationReport.RetentionCell(rows[^1].Retention)} {IntervalText.Retention(rows[^1].RetentionInterval)}";
         });
     }
 

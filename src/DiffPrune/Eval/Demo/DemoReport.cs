@@ -4,6 +4,7 @@ using System.Text.Json;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Reporting;
 using DiffPrune.Reporting.Plots;
 using DiffPrune.Tensors.IO;
@@ -37,7 +38,7 @@ public static class DemoReport
         var profile = demo.Profile ?? throw new InvalidOperationException("the demo has not profiled yet");
         if (demo.Ablations.Count == 0 || demo.Figure5 == null) throw new InvalidOperationException("the demo has not finished its ablations and Figure 5");
         Directory.CreateDirectory(demo.Dir);
-        var retention = RetentionChart(table);
+        var retention = RetentionChart.Of(table);
         if (!retention.IsEmpty) retention.SavePng(Path.Combine(demo.Dir, "retention.png"));
         AblationChart(demo).SavePng(Path.Combine(demo.Dir, "ablation.png"));
         var md = Markdown(demo, table, profile, retention.IsEmpty);
@@ -80,16 +81,30 @@ public static class DemoReport
     {
         md.AppendLine(Inv, $"## Component ablation (paper Table 5), K = {demo.TightestKeep} of {demo.VisualTokens}\n");
         md.AppendLine("Each variant replaces one training-time component; base VLM, scorer, data, seed and steps are the same. Average retention of the deployed hard top-K pruner over all ten suites and over the paper's four (GQA, MMBench, POPE, MME), next to the paper's K = 64 of 576 figure (LLaVA-1.5-7B). α: how binary the training input was at the last validation (hard top-K: 1 and 0); the validation losses compare the soft training input with hard top-K on the same captions.\n");
-        md.AppendLine("| Variant | Replaced design | Avg. (10 suites) | Avg. (GQA, MMB, POPE, MME) | paper | mean α in top-K | α mass outside | val. loss soft | val. loss hard |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Intervals: 95 % percentile bootstrap over the test scenes (the resamples of Table 1, Vanilla rescored on each); Δ: the variant's 10-suite retention minus the full method's, in points, on the same resampled scenes and questions; an interval that holds 0 is a tie.\n");
+        md.AppendLine("| Variant | Replaced design | Avg. (10 suites) | 95 % CI | Δ vs full [95 % CI] | Avg. (GQA, MMB, POPE, MME) | 95 % CI | paper | mean α in top-K | α mass outside | val. loss soft | val. loss hard |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var a in demo.Ablations)
-            md.AppendLine(Inv, $"| {a.Variant} | {a.Replaced} | {EvaluationReport.RetentionCell(a.Retention)} | {EvaluationReport.RetentionCell(a.PaperRetention)} | {PaperTable5[a.Variant]:F1} % | {a.Alpha.MeanInsideTopK:F3} | {a.Alpha.MassOutsideTopK:F3} | {a.SoftLoss:F4} | {a.HardLoss:F4} |");
-        var full = demo.Ablations[0];
-        var beaten = demo.Ablations.Skip(1).Where(a => a.Retention >= full.Retention).Select(a => a.Variant).ToArray();
-        md.AppendLine().AppendLine(beaten.Length == 0
-            ? "Reading: the full method keeps the most accuracy of the four, the paper's ordering at the top."
-            : $"Reading: {string.Join(" and ", beaten)} kept at least as much as the full method in this run, unlike the paper.");
+            md.AppendLine(Inv, $"| {a.Variant} | {a.Replaced} | {EvaluationReport.RetentionCell(a.Retention)} | {IntervalText.Retention(a.RetentionInterval)} | {(a == demo.Ablations[0] ? "reference" : IntervalText.Difference(a.Difference))} | {EvaluationReport.RetentionCell(a.PaperRetention)} | {IntervalText.Retention(a.PaperRetentionInterval)} | {PaperTable5[a.Variant]:F1} % | {a.Alpha.MeanInsideTopK:F3} | {a.Alpha.MassOutsideTopK:F3} | {a.SoftLoss:F4} | {a.HardLoss:F4} |");
+        md.AppendLine().AppendLine(AblationReading(demo.Ablations));
         md.AppendLine().AppendLine("![validation loss of the Table 5 runs](ablation.png)").AppendLine();
+    }
+
+    /// <summary>Which variants the full method beats, ties with or loses to, by the interval of the paired difference.</summary>
+    static string AblationReading(IReadOnlyList<AblationRow> ablations)
+    {
+        var variants = ablations.Skip(1).Where(a => a.Difference != null).ToArray();
+        if (variants.Length == 0) return "Reading: no variant has a defined retention difference to the full method.";
+        string Of(ComparisonVerdict v) => string.Join(", ", variants.Where(a => a.Difference!.Verdict == v).Select(a => IntervalText.Named(a.Variant, a.Difference!)));
+        var parts = new[]
+        {
+            (ComparisonVerdict.Lower, "the full method keeps more than"),
+            (ComparisonVerdict.Tie, "ties (interval holds 0) with"),
+            (ComparisonVerdict.Higher, "the full method keeps less than"),
+        }.Where(p => variants.Any(a => a.Difference!.Verdict == p.Item1)).Select(p => $"{p.Item2} {Of(p.Item1)}");
+        bool paperOrder = variants.All(a => a.Difference!.Verdict == ComparisonVerdict.Lower);
+        return $"Reading (Δ in points vs the full method): {string.Join("; ", parts)}. "
+            + (paperOrder ? "The full method is ahead of every variant, the paper's ordering at the top." : "Unlike the paper, the full method is not ahead of every variant here.");
     }
 
     static void Figure5(StringBuilder md, DemoPipeline demo)
@@ -115,19 +130,6 @@ public static class DemoReport
         md.AppendLine();
     }
 
-    static RasterLineChart RetentionChart(EvaluationTable table)
-    {
-        var chart = new RasterLineChart("Average retention by budget", "visual tokens kept", "average retention (%)") { Markers = true };
-        foreach (var method in table.Blocks.SelectMany(b => b.Rows).GroupBy(r => BaseName(r.Method)))
-        {
-            var points = method.Where(r => r.Retention != null).Select(r => ((double)r.Keep, 100 * r.Retention!.Value)).OrderBy(p => p.Item1).ToArray();
-            if (points.Length > 0) chart.Add(method.Key, points, dashed: method.First().Location != "Pre");
-        }
-        return chart;
-    }
-
-    static string BaseName(string label) => label.Split(" (")[0];
-
     static RasterLineChart AblationChart(DemoPipeline demo)
     {
         var chart = new RasterLineChart($"Table 5: hard top-K val. loss, K = {demo.TightestKeep}", "step", "caption NLL") { Markers = true };
@@ -148,7 +150,10 @@ public static class DemoReport
             replaced = a.Replaced,
             keep = a.Keep,
             retention = a.Retention,
+            retentionInterval = EvaluationReport.JsonInterval(a.RetentionInterval),
+            difference = EvaluationReport.JsonDifference(a.Difference),
             retentionPaperSuites = a.PaperRetention,
+            retentionPaperSuitesInterval = EvaluationReport.JsonInterval(a.PaperRetentionInterval),
             paper = PaperTable5[a.Variant] / 100,
             alpha = a.Alpha,
             softLoss = a.SoftLoss,

@@ -2,25 +2,34 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DiffPrune.Data.Scenes;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Reporting;
 
 namespace DiffPrune.Eval.Reports;
 
 /// <summary>
 /// Writes an <see cref="EvaluationTable"/> in paper Table 1's layout: report.md (Markdown), report.json (every score
-/// with its details) and table.csv (the table's cells: suite scores as printed, Avg. in %).
+/// with its details), table.csv (the table's cells: suite scores as printed, Avg. in %, its interval and the paired
+/// difference) and retention.png (average retention by budget, with the intervals) when there is a retention to draw.
 /// </summary>
 public static class EvaluationReport
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Writes the three files into <paramref name="dir"/> (created if needed); returns their paths.</summary>
+    /// <summary>Writes the files into <paramref name="dir"/> (created if needed); returns their paths.</summary>
     public static IReadOnlyList<string> Write(string dir, EvaluationTable table)
     {
         Directory.CreateDirectory(dir);
         var files = new[] { ("report.md", Markdown(table)), ("report.json", Json(table)), ("table.csv", Csv(table)) };
         foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
-        return files.Select(f => Path.Combine(dir, f.Item1)).ToArray();
+        var paths = files.Select(f => Path.Combine(dir, f.Item1)).ToList();
+        var chart = RetentionChart.Of(table);
+        if (!chart.IsEmpty)
+        {
+            paths.Add(Path.Combine(dir, "retention.png"));
+            chart.SavePng(paths[^1]);
+        }
+        return paths;
     }
 
     /// <summary>"Retain 16 Tokens (88.9 % pruning)": a block's heading.</summary>
@@ -34,42 +43,97 @@ public static class EvaluationReport
     public static string RetentionCell(double? retention) =>
         retention is double r ? (100 * r).ToString("F1", Inv) + " %" : "–";
 
-    /// <summary>The Markdown table with its setting and what Avg. leaves out.</summary>
+    /// <summary>The Markdown table with its setting, what Avg. leaves out, and (with statistics) how the methods compare.</summary>
     public static string Markdown(EvaluationTable table)
     {
         var md = new StringBuilder("# SceneBench evaluation (paper Table 1)\n\n");
         md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine("Each suite's standard score (MME: total over its subtasks, up to 200 each; the others in %). Loc.: where a method prunes (Pre: before the LLM; La–Lb: inside it). Avg.: average retention, the mean over suites of pruned / unpruned score.");
+        if (table.Statistics is { } stats) md.AppendLine(StatisticsText(table, stats));
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
-        md.AppendLine().AppendLine("| Method | Loc. | " + string.Join(" | ", SceneSuites.All.Select(s => s.DisplayName())) + " | Avg. |");
-        md.AppendLine("| --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", SceneSuites.All.Count + 1)));
-        md.AppendLine(Heading(UpperBoundTitle(table.VisualTokens)));
-        md.AppendLine(Row(table.Vanilla));
+        var extra = table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : [];
+        int columns = SceneSuites.All.Count + 3 + extra.Length;
+        md.AppendLine().AppendLine("| Method | Loc. | " + string.Join(" | ", SceneSuites.All.Select(s => s.DisplayName()).Append("Avg.").Concat(extra)) + " |");
+        md.AppendLine("| --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns - 2)));
+        md.AppendLine(Heading(UpperBoundTitle(table.VisualTokens), columns));
+        md.AppendLine(Row(table.Vanilla, extra.Length > 0));
         foreach (var block in table.Blocks)
         {
-            md.AppendLine(Heading(BlockTitle(block, table.VisualTokens)));
-            foreach (var row in block.Rows) md.AppendLine(Row(row));
+            md.AppendLine(Heading(BlockTitle(block, table.VisualTokens), columns));
+            foreach (var row in block.Rows) md.AppendLine(Row(row, extra.Length > 0));
+        }
+        if (table.Statistics != null) md.AppendLine().Append(Comparisons(table));
+        return md.ToString();
+    }
+
+    static string ReferenceName(BootstrapSummary stats) => stats.Pairing == PairingRule.DiffPrune ? MethodSelection.DiffPruneName : "best";
+
+    static string StatisticsText(EvaluationTable table, BootstrapSummary stats)
+    {
+        string pairing = stats.Pairing == PairingRule.DiffPrune
+            ? "Δ: the method's average retention minus DiffPrune's at the same budget, in points"
+            : "Δ: the method's average retention minus that of the best method at the same budget by point retention (no DiffPrune pruner in this evaluation), in points";
+        return string.Create(Inv, $"95 % CI: percentile bootstrap over the {table.Scenes} test scenes ({stats.Resamples:N0} resamples, seed {stats.Seed}); every resample rescores each suite for the method and for Vanilla, so the interval includes the uncertainty of the unpruned reference. {pairing}, with both methods scored on the same resampled scenes and questions; a difference whose interval holds 0 is a tie. (Bootstrap: {stats.Seconds:F2} s.)");
+    }
+
+    /// <summary>Per budget, which methods lie above, level with (tie) and below the reference.</summary>
+    static string Comparisons(EvaluationTable table)
+    {
+        var md = new StringBuilder("## Paired comparisons\n\n");
+        foreach (var block in table.Blocks)
+        {
+            var reference = block.Rows.FirstOrDefault(r => r.IsReference);
+            if (reference == null)
+            {
+                md.AppendLine(Inv, $"- K = {block.Keep}: no row has a defined retention, so nothing is compared.");
+                continue;
+            }
+            var others = block.Rows.Where(r => !r.IsReference && r.Difference != null).ToArray();
+            string Group(ComparisonVerdict v, string title)
+            {
+                var rows = others.Where(r => r.Difference!.Verdict == v).OrderByDescending(r => r.Difference!.Value).ToArray();
+                return rows.Length == 0 ? "" : $"; {title}: " + string.Join(", ", rows.Select(r => IntervalText.Named(r.Method, r.Difference!)));
+            }
+            md.AppendLine($"- K = {block.Keep}: reference {reference.Method}, {RetentionCell(reference.Retention)} {IntervalText.Retention(reference.RetentionInterval)}"
+                + Group(ComparisonVerdict.Higher, "higher") + Group(ComparisonVerdict.Tie, "tie") + Group(ComparisonVerdict.Lower, "lower") + ".");
         }
         return md.ToString();
     }
 
-    static string Heading(string title) => $"| *{title}* |" + string.Concat(Enumerable.Repeat(" |", SceneSuites.All.Count + 2));
+    static string Heading(string title, int columns) => $"| *{title}* |" + string.Concat(Enumerable.Repeat(" |", columns - 1));
 
-    static string Row(EvaluationRow row) =>
-        $"| {row.Method} | {row.Location} | " + string.Join(" | ", row.Scores.Select(s => s.Display)) + $" | {RetentionCell(row.Retention)} |";
+    static string Row(EvaluationRow row, bool statistics)
+    {
+        var cells = row.Scores.Select(s => s.Display).Append(RetentionCell(row.Retention));
+        if (statistics)
+            cells = cells.Append(IntervalText.Retention(row.RetentionInterval)).Append(row.IsReference ? "reference" : IntervalText.Difference(row.Difference));
+        return $"| {row.Method} | {row.Location} | " + string.Join(" | ", cells) + " |";
+    }
 
     static string? Excluded(EvaluationTable table) => table.ExcludedSuites.Count == 0 ? null
         : $"Avg. leaves out {string.Join(", ", table.ExcludedSuites.Select(s => s.DisplayName()))}: Vanilla scores 0 there, so retention is undefined.";
 
-    /// <summary>The table's cells as CSV: block, method, location, K, pruning %, one column per suite (as printed), Avg. in % (empty when undefined).</summary>
+    /// <summary>
+    /// The table's cells as CSV: block, method, location, K, pruning %, one column per suite (as printed), Avg. in %, then
+    /// its interval (%), the paired reference, the difference and its interval (points) and the verdict (empty when undefined).
+    /// </summary>
     public static string Csv(EvaluationTable table)
     {
-        var csv = new StringBuilder("block,method,location,keep,pruning_percent," + string.Join(",", SceneSuites.All.Select(s => Field(s.DisplayName()))) + ",avg_retention_percent\n");
-        void Add(string block, EvaluationRow row) => csv.AppendLine(string.Join(",",
-            new[] { block, row.Method, row.Location, row.Keep.ToString(Inv), (100.0 * (table.VisualTokens - row.Keep) / table.VisualTokens).ToString("F1", Inv) }
-                .Concat(row.Scores.Select(s => s.Display))
-                .Append(row.Retention is double r ? (100 * r).ToString("F1", Inv) : "")
-                .Select(Field)));
+        var csv = new StringBuilder("block,method,location,keep,pruning_percent," + string.Join(",", SceneSuites.All.Select(s => Field(s.DisplayName())))
+            + ",avg_retention_percent,ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict\n");
+        static string Number(double? v) => v is double x ? (100 * x).ToString("F1", Inv) : "";
+        void Add(string block, EvaluationRow row)
+        {
+            var d = row.Difference;
+            csv.AppendLine(string.Join(",",
+                new[] { block, row.Method, row.Location, row.Keep.ToString(Inv), (100.0 * (table.VisualTokens - row.Keep) / table.VisualTokens).ToString("F1", Inv) }
+                    .Concat(row.Scores.Select(s => s.Display))
+                    .Append(Number(row.Retention))
+                    .Append(Number(row.RetentionInterval?.Lo)).Append(Number(row.RetentionInterval?.Hi))
+                    .Append(d?.Reference ?? "").Append(Number(d?.Value)).Append(Number(d?.Interval.Lo)).Append(Number(d?.Interval.Hi))
+                    .Append(d == null ? "" : row.IsReference ? "reference" : IntervalText.Verdict(d.Verdict))
+                    .Select(Field)));
+        }
         Add(UpperBoundTitle(table.VisualTokens), table.Vanilla);
         foreach (var block in table.Blocks)
             foreach (var row in block.Rows) Add(BlockTitle(block, table.VisualTokens), row);
@@ -78,7 +142,7 @@ public static class EvaluationReport
 
     static string Field(string s) => s.IndexOfAny([',', '"', '\n']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
-    /// <summary>The table as JSON: setting, excluded suites, and per row every suite's value (0..1), printed score, item count and details.</summary>
+    /// <summary>The table as JSON: setting, excluded suites, the bootstrap, and per row every suite's value (0..1), printed score, item count and details, its interval and paired difference.</summary>
     public static string Json(EvaluationTable table) => JsonSerializer.Serialize(new
     {
         model = table.Model,
@@ -86,6 +150,7 @@ public static class EvaluationReport
         scenes = table.Scenes,
         items = table.Items,
         excludedFromAverage = table.ExcludedSuites.Select(s => s.DisplayName()),
+        statistics = table.Statistics is { } b ? new { resamples = b.Resamples, seed = b.Seed, level = b.Level, pairing = b.Pairing, seconds = b.Seconds } : null,
         upperBound = JsonRow(table.Vanilla),
         blocks = table.Blocks.Select(b => new
         {
@@ -102,7 +167,16 @@ public static class EvaluationReport
         location = row.Location,
         keep = row.Keep,
         retention = row.Retention,
+        retentionInterval = JsonInterval(row.RetentionInterval),
+        difference = JsonDifference(row.Difference),
         seconds = row.Seconds,
         scores = row.Scores.ToDictionary(s => s.Suite.DisplayName(), s => new { value = s.Value, display = s.Display, items = s.Items, details = s.Details }),
     };
+
+    /// <summary>{ lo, hi } or null.</summary>
+    public static object? JsonInterval(ConfidenceInterval? interval) => interval is { } i ? new { lo = i.Lo, hi = i.Hi } : null;
+
+    /// <summary>{ reference, value, lo, hi, verdict } or null.</summary>
+    public static object? JsonDifference(PairedDifference? d) =>
+        d == null ? null : new { reference = d.Reference, value = d.Value, lo = d.Interval.Lo, hi = d.Interval.Hi, verdict = d.Verdict };
 }

@@ -11,9 +11,10 @@ public readonly record struct PlotColor(byte R, byte G, byte B)
     /// <summary>Black.</summary>
     public static PlotColor Black { get; } = new(0, 0, 0);
 
-    /// <summary>The series colours (matplotlib's tab10).</summary>
+    /// <summary>The series colours: matplotlib's tab10, then black and a dark plum, twelve that are told apart on white.</summary>
     public static IReadOnlyList<PlotColor> Palette { get; } =
-        new[] { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf" }.Select(Parse).ToArray();
+        new[] { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#000000", "#7b4173" }
+            .Select(Parse).ToArray();
 
     /// <summary>A gray of the given level (0 black, 255 white).</summary>
     public static PlotColor Gray(byte level) => new(level, level, level);

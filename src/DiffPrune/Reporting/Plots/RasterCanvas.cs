@@ -15,7 +15,7 @@ public enum TextAlign
 
 /// <summary>
 /// An RGB pixel canvas for plots written as PNG: filled rectangles, lines (solid or dashed, any thickness), filled
-/// squares as markers and text in <see cref="BitmapFont"/> at integer scales, horizontal or rotated to read upwards.
+/// markers of several shapes and text in <see cref="BitmapFont"/> at integer scales, horizontal or rotated to read upwards.
 /// Drawing outside the canvas is clipped. (0, 0) is the top-left pixel.
 /// </summary>
 public sealed class RasterCanvas
@@ -96,6 +96,16 @@ public sealed class RasterCanvas
     {
         if (!double.IsFinite(x) || !double.IsFinite(y)) return;
         FillRect((int)Math.Round(x) - radius, (int)Math.Round(y) - radius, 2 * radius + 1, 2 * radius + 1, c);
+    }
+
+    /// <summary>A marker of <paramref name="shape"/> that fits in a (2·<paramref name="radius"/> + 1)² box centred on (x, y).</summary>
+    public void DrawMarker(double x, double y, int radius, PlotColor c, MarkerShape shape)
+    {
+        if (!double.IsFinite(x) || !double.IsFinite(y)) return;
+        int cx = (int)Math.Round(x), cy = (int)Math.Round(y);
+        for (int dy = -radius; dy <= radius; dy++)
+            for (int dx = -radius; dx <= radius; dx++)
+                if (MarkerShapes.Covers(shape, dx, dy, radius)) SetPixel(cx + dx, cy + dy, c);
     }
 
     /// <summary>Text whose top edge is at <paramref name="y"/> and whose <paramref name="align"/> point is at <paramref name="x"/>.</summary>
