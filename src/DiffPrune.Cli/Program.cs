@@ -12,5 +12,6 @@ root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
