@@ -10,6 +10,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
     // the quick probe made smaller still: narrow encoders, a few images per measurement
     static ProbeOptions Micro => ProbeOptions.Quick with
     {
+        Seeds = 1,
         Encoders = [new("a", 8, 1, 2), new("b", 8, 2, 2)],
         ClassifierSteps = 3,
         ClassifierBatch = 4,
@@ -26,7 +27,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
     static List<ProbeProgress> RunAll(PilotProbe probe) => probe.Run().ToList();
 
     // every measured number, without the wall times
-    static string Numbers(ProbeResult r) => JsonSerializer.Serialize(r.Encoders.Select(e => new
+    static string Numbers(ProbeResult r) => JsonSerializer.Serialize(r.Seeds.SelectMany(s => s.Encoders).Select(e => new
     {
         e.ClassifierLosses,
         e.Top1,
@@ -56,7 +57,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
         Assert.True(progress.Zip(progress.Skip(1)).All(p => p.Second.Work >= p.First.Work));
         var r = first.Result!;
         Assert.Equal((58, 196, 2), (r.Keep, r.Tokens, r.Encoders.Count));
-        foreach (var e in r.Encoders)
+        foreach (var e in r.Seeds[0].Encoders)
         {
             Assert.Equal(3, e.ClassifierLosses.Count);
             Assert.Equal([ProbeMethod.DiffPrune, ProbeMethod.GumbelSte], e.Scorers.Select(s => s.Method));
@@ -97,7 +98,8 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
         }
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")));
         Assert.Equal(28.4, json.RootElement.GetProperty("paper").GetProperty("coherence_ratio").GetDouble());
-        Assert.Equal(2, json.RootElement.GetProperty("encoders").GetArrayLength());
+        Assert.Equal(2, json.RootElement.GetProperty("seeds")[0].GetProperty("encoders").GetArrayLength());
+        Assert.Equal(2, json.RootElement.GetProperty("summary").GetArrayLength());
     }
 
     [Fact]
@@ -129,7 +131,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
                 [Slice(ProbeMethod.DiffPrune, diffVariation), Slice(ProbeMethod.GumbelSte, gumbelVariation)],
                 [new ThrottleAccuracyRow(0.5, 98, 0.7, 0.95, vpTop1, 0.9, new(0.99, 0.01))], new Dictionary<string, double>());
         }
-        var agrees = new ProbeResult("", 58, 196, [Encoder("a", 0.5, 0.05, 0.01, 0.1, 0.69), Encoder("b", 0.5, 0.02, 0.01, 0.3, 0.68)], 1);
+        var agrees = new SeedResult(0, [Encoder("a", 0.5, 0.05, 0.01, 0.1, 0.69), Encoder("b", 0.5, 0.02, 0.01, 0.3, 0.68)], 1);
         Assert.Equal(10, agrees.Encoders[0].CoherenceRatio, 9);
         Assert.Equal(10, agrees.Encoders[0].VariationRatio, 9);
         Assert.Contains("the direction the paper reports", ProbeReport.CoherenceReading(agrees));
@@ -139,7 +141,7 @@ public class PilotProbeTests(SyntheticFashionMnist data) : IClassFixture<Synthet
         Assert.Contains("the direction of the paper's Fig. 2", ProbeReport.VariationReading(agrees));
         Assert.Contains("Gumbel-STE at 10.0× (a), 30.0× (b) DiffPrune's roughness", ProbeReport.VariationReading(agrees));
 
-        var disagrees = new ProbeResult("", 58, 196, [Encoder("a", 0.05, 0.5, 0.1, 0.01, 0.2), Encoder("b", 0.3, -0.1, 0.1, 0.05, 0.3)], 1);
+        var disagrees = new SeedResult(0, [Encoder("a", 0.05, 0.5, 0.1, 0.01, 0.2), Encoder("b", 0.3, -0.1, 0.1, 0.05, 0.3)], 1);
         Assert.Contains("does not hold at every size", ProbeReport.CoherenceReading(disagrees));
         Assert.Contains("undefined", ProbeReport.CoherenceReading(disagrees));
         Assert.Contains("does not hold at every size", ProbeReport.VariationReading(disagrees));
