@@ -168,24 +168,29 @@ public static class ProbeReport
                 x.SecondDifferenceRatio,
                 x.Gaps,
             }),
-            seeds = result.Seeds.Select(seed => new { seed.Seed, seed.Seconds, encoders = seed.Encoders.Select(e => new
+            seeds = result.Seeds.Select(seed => new
             {
-                e.Encoder,
-                e.ClassifierParameters,
-                e.ScorerParameters,
-                e.Top1,
-                e.Top5,
-                e.RandomHardTop1,
-                e.RandomVpTop1,
-                e.CoherenceRatio,
-                e.VariationRatio,
-                e.SecondDifferenceRatio,
-                scorers = e.Scorers.Select(s => new { s.Method, s.MeanCoherence, s.Coherence, s.OwnPathTop1, s.HardTop1, s.Losses }),
-                e.Landscapes,
-                e.Accuracy,
-                e.ClassifierLosses,
-                e.Seconds,
-            }) }),
+                seed.Seed,
+                seed.Seconds,
+                encoders = seed.Encoders.Select(e => new
+                {
+                    e.Encoder,
+                    e.ClassifierParameters,
+                    e.ScorerParameters,
+                    e.Top1,
+                    e.Top5,
+                    e.RandomHardTop1,
+                    e.RandomVpTop1,
+                    e.CoherenceRatio,
+                    e.VariationRatio,
+                    e.SecondDifferenceRatio,
+                    scorers = e.Scorers.Select(s => new { s.Method, s.MeanCoherence, s.Coherence, s.OwnPathTop1, s.HardTop1, s.Losses }),
+                    e.Landscapes,
+                    e.Accuracy,
+                    e.ClassifierLosses,
+                    e.Seconds,
+                })
+            }),
         }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
         files.Insert(0, jsonPath);
         files.Insert(0, mdPath);
