@@ -59,11 +59,12 @@ public static class ProbeSeedsSection
         var summaries = Summaries(result);
         var all = Enumerable.Range(0, summaries.Count).SelectMany(result.AcrossSeeds).ToArray();
         var sb = new StringBuilder("Reading over seeds: ");
-        int coherent = all.Count(r => double.IsFinite(r.CoherenceRatio) && r.CoherenceRatio > 1);
+        // counted on the coherences themselves: a seed whose Gumbel-STE coherence is ≤ 0 has no ratio but still agrees
+        int coherent = all.Count(r => r.Scorer(ProbeMethod.DiffPrune).MeanCoherence > r.Scorer(ProbeMethod.GumbelSte).MeanCoherence);
         sb.Append(Inv, $"DiffPrune's gradients are more coherent than Gumbel-STE's in {coherent} of {all.Length} (seed, size) runs; ");
         sb.Append(string.Join("; ", summaries.Select(s => string.Create(Inv, $"{s.Encoder.Name}: ratio {s.CoherenceRatio.Format("F1", "×")}"))));
         sb.Append(Inv, $" against the paper's {ProbeReport.PaperCoherenceRatio}× on an encoder more than a thousand times larger. ");
-        int rougher = all.Count(r => double.IsFinite(r.VariationRatio) && r.VariationRatio > 1);
+        int rougher = all.Count(r => r.Landscape(ProbeMethod.GumbelSte).MeanVariation > r.Landscape(ProbeMethod.DiffPrune).MeanVariation);
         sb.Append(Inv, $"Gumbel-STE's loss slice varies more per grid step than DiffPrune's in {rougher} of {all.Length} runs; ");
         sb.Append(string.Join("; ", summaries.Select(s => string.Create(Inv, $"{s.Encoder.Name}: ratio {s.VariationRatio.Format("F1", "×")}"))));
         sb.Append(Inv, $" against ≈{ProbeReport.PaperVariationRatio}×. ");
