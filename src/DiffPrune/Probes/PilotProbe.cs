@@ -20,8 +20,10 @@ public readonly record struct ProbeProgress(long Work, string Line, bool Print);
 /// <item>slice each trained scorer's loss along two filter-normalised directions;</item>
 /// <item>score the frozen classifier under random scores, hard top-K vs VP-Noise (Fig. 4b).</item>
 /// </list>
+/// All of it is repeated for each of <see cref="ProbeOptions.Seeds"/> seeds (<see cref="ProbeOptions.Seed"/>, + 1, …).
 /// <see cref="Run"/> does the work one unit at a time and reports progress after each; <see cref="Result"/> holds the
-/// numbers afterwards. Every draw comes from the seed: the same options give the same numbers.
+/// numbers afterwards. Every draw comes from the seed: the same options give the same numbers, and a seed's numbers do
+/// not depend on which other seeds run.
 /// </summary>
 public sealed class PilotProbe
 {
@@ -35,7 +37,7 @@ public sealed class PilotProbe
     /// <summary>Estimated work of the whole run (millions of multiply-adds through the encoders).</summary>
     public long TotalWork { get; }
 
-    /// <summary>The measurements, once <see cref="Run"/> has finished.</summary>
+    /// <summary>The measurements of the seeds finished so far (null before the first): every seed's once <see cref="Run"/> has finished.</summary>
     public ProbeResult? Result { get; private set; }
 
     /// <summary>A probe on the given splits.</summary>
@@ -45,7 +47,7 @@ public sealed class PilotProbe
         Options = options.Validate();
         if (options.AccuracyImages > test.Count) throw new ArgumentException($"probe options: {options.AccuracyImages} accuracy images asked for, the test split holds {test.Count}");
         (_train, _test) = (train, test);
-        TotalWork = options.Encoders.Sum(e => Costs(e).Total);
+        TotalWork = options.Seeds * options.Encoders.Sum(e => Costs(e).Total);
     }
 
     // estimated cost of each unit of work of one encoder size; one forward pass of one image with all tokens = its FLOPs
@@ -61,24 +63,32 @@ public sealed class PilotProbe
         return (classifier, scorer, gradient, point, gumbelPoint, accuracy, total);
     }
 
-    // an independent stream per (encoder, purpose): same seed, same draws, whatever else the run does
-    Generator Stream(int encoder, int purpose, int index = 0) =>
-        new(Options.Seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(encoder + 1) << 40 | (ulong)purpose << 24 | (uint)index) * 0xD1B54A32D192ED03UL);
+    // an independent stream per (seed, encoder, purpose): same seed, same draws, whatever else the run does
+    static Generator Stream(ulong seed, int encoder, int purpose, int index = 0) =>
+        new(seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(encoder + 1) << 40 | (ulong)purpose << 24 | (uint)index) * 0xD1B54A32D192ED03UL);
 
-    ulong StreamSeed(int encoder, int purpose) => Stream(encoder, purpose).NextUInt64();
+    static ulong StreamSeed(ulong seed, int encoder, int purpose) => Stream(seed, encoder, purpose).NextUInt64();
 
     /// <summary>Runs the probe, yielding after every unit of work; <see cref="Result"/> is set when the sequence ends.</summary>
     public IEnumerable<ProbeProgress> Run()
     {
         var clock = Stopwatch.StartNew();
-        var results = new List<EncoderResult>();
-        for (int e = 0; e < Options.Encoders.Count; e++)
+        var seeds = new List<SeedResult>();
+        for (int i = 0; i < Options.Seeds; i++)
         {
-            var state = new EncoderState();
-            foreach (var p in RunEncoder(e, state)) yield return p;
-            results.Add(state.Result!);
+            ulong seed = Options.Seed + (ulong)i;
+            var seedClock = Stopwatch.StartNew();
+            var results = new List<EncoderResult>();
+            for (int e = 0; e < Options.Encoders.Count; e++)
+            {
+                var state = new EncoderState();
+                foreach (var p in RunEncoder(seed, e, state)) yield return p;
+                results.Add(state.Result!);
+            }
+            seeds.Add(new SeedResult(seed, results, seedClock.Elapsed.TotalSeconds));
+            Result = new ProbeResult(Options.Describe(), Options.Keep, Options.Tokens, seeds.ToArray(), clock.Elapsed.TotalSeconds);
+            yield return Advance(0, Inv($"seed {seed} done ({i + 1} of {Options.Seeds}) in {seedClock.Elapsed.TotalMinutes:F1} min"), true);
         }
-        Result = new ProbeResult(Options.Describe(), Options.Keep, Options.Tokens, results, clock.Elapsed.TotalSeconds);
     }
 
     sealed class EncoderState
@@ -94,36 +104,40 @@ public sealed class PilotProbe
 
     static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    IEnumerable<ProbeProgress> RunEncoder(int e, EncoderState state)
+    IEnumerable<ProbeProgress> RunEncoder(ulong seed, int e, EncoderState state)
     {
         var o = Options;
         var enc = o.Encoders[e];
+        string name = o.Seeds == 1 ? enc.Name : Inv($"seed {seed}, {enc.Name}");
+        Generator Stream(int purpose, int index = 0) => PilotProbe.Stream(seed, e, purpose, index);
+        ulong StreamSeed(int purpose) => PilotProbe.StreamSeed(seed, e, purpose);
         var cost = Costs(enc);
         var seconds = new Dictionary<string, double>();
         var phase = Stopwatch.StartNew();
 
         // 1. the classifier, then frozen
-        var classifier = new DeitClassifier(enc.Config, 10, Stream(e, 1));
-        var classifierTrainer = new ClassifierTrainer(classifier, _train, o.ClassifierSteps, o.ClassifierBatch, o.ClassifierLearningRate, StreamSeed(e, 2));
+        var classifier = new DeitClassifier(enc.Config, 10, Stream(1));
+        var classifierTrainer = new ClassifierTrainer(classifier, _train, o.ClassifierSteps, o.ClassifierBatch, o.ClassifierLearningRate, StreamSeed(2),
+            o.ClassifierErasing.Probability > 0 ? o.ClassifierErasing : null);
         var classifierLosses = new List<double>();
         while (!classifierTrainer.Done)
         {
             classifierLosses.Add(classifierTrainer.TrainStep());
             int s = classifierTrainer.Step;
             double recent = classifierLosses.TakeLast(25).Average();
-            yield return Advance(cost.ClassifierStep, Inv($"{enc.Name}: classifier step {s}/{o.ClassifierSteps}, loss {recent:F3}"), s % 25 == 0 || s == o.ClassifierSteps);
+            yield return Advance(cost.ClassifierStep, Inv($"{name}: classifier step {s}/{o.ClassifierSteps}, loss {recent:F3}"), s % 25 == 0 || s == o.ClassifierSteps);
         }
         classifier.RequiresGrad(false);
         TokenStandardizer standardizer;
         using (Autograd.NoGrad())
-            standardizer = TokenStandardizer.Fit(classifier.PatchTokens(_train.Batch(_train.Sample(Stream(e, 3), o.StandardizerImages)).Pixels));
+            standardizer = TokenStandardizer.Fit(classifier.PatchTokens(_train.Batch(_train.Sample(Stream(3), o.StandardizerImages)).Pixels));
         var objective = new ScorerObjective(classifier, standardizer, o.Keep);
         seconds["classifier"] = Lap(phase);
 
         // 2. one scorer per method: same initial weights, same mini-batches; coherence along training
         var coherenceBatches = Enumerable.Range(0, o.CoherenceBatches).Select(b =>
         {
-            var (pixels, labels) = _train.Batch(_train.Sample(Stream(e, 4, b), o.CoherenceBatchSize));
+            var (pixels, labels) = _train.Batch(_train.Sample(Stream(4, b), o.CoherenceBatchSize));
             using var _ = Autograd.NoGrad();
             return (Tokens: classifier.PatchTokens(pixels), Labels: labels);
         }).ToArray();
@@ -131,8 +145,8 @@ public sealed class PilotProbe
         var trained = new Dictionary<ProbeMethod, (ProbeScorer Scorer, List<double> Losses, List<CoherencePoint> Coherence)>();
         foreach (var method in Enum.GetValues<ProbeMethod>())
         {
-            var scorer = new ProbeScorer(enc.Width, o.ScorerHiddenRatio * enc.Width, Stream(e, 5));
-            var trainer = new ScorerTrainer(objective, scorer, method, _train, o, StreamSeed(e, 6));
+            var scorer = new ProbeScorer(enc.Width, o.ScorerHiddenRatio * enc.Width, Stream(5));
+            var trainer = new ScorerTrainer(objective, scorer, method, _train, o, StreamSeed(6));
             var losses = new List<double>();
             var coherence = new List<CoherencePoint>();
             while (true)
@@ -143,16 +157,16 @@ public sealed class PilotProbe
                     var gradients = new List<double[]>();
                     for (int b = 0; b < coherenceBatches.Length; b++)
                     {
-                        gradients.Add(GradientCoherence.Gradient(objective, scorer, method, coherenceBatches[b].Tokens, coherenceBatches[b].Labels, tau, Stream(e, 7, b)));
-                        yield return Advance(cost.Gradient, Inv($"{enc.Name}: {method.DisplayName()} coherence at step {trainer.Step}, gradient {b + 1}/{coherenceBatches.Length}"), false);
+                        gradients.Add(GradientCoherence.Gradient(objective, scorer, method, coherenceBatches[b].Tokens, coherenceBatches[b].Labels, tau, Stream(7, b)));
+                        yield return Advance(cost.Gradient, Inv($"{name}: {method.DisplayName()} coherence at step {trainer.Step}, gradient {b + 1}/{coherenceBatches.Length}"), false);
                     }
                     coherence.Add(new CoherencePoint(trainer.Step, tau, GradientCoherence.MeanPairwiseCosine(gradients)));
-                    yield return Advance(0, Inv($"{enc.Name}: {method.DisplayName()} coherence at step {trainer.Step} (τ {tau:F2}): {coherence[^1].Coherence:F4}"), true);
+                    yield return Advance(0, Inv($"{name}: {method.DisplayName()} coherence at step {trainer.Step} (τ {tau:F2}): {coherence[^1].Coherence:F4}"), true);
                 }
                 if (trainer.Done) break;
                 var (loss, stepTau) = trainer.TrainStep();
                 losses.Add(loss);
-                yield return Advance(cost.ScorerStep, Inv($"{enc.Name}: {method.DisplayName()} scorer step {trainer.Step}/{o.ScorerSteps}, loss {loss:F3}, τ {stepTau:F2}"),
+                yield return Advance(cost.ScorerStep, Inv($"{name}: {method.DisplayName()} scorer step {trainer.Step}/{o.ScorerSteps}, loss {loss:F3}, τ {stepTau:F2}"),
                     trainer.Step % 25 == 0 || trainer.Done);
             }
             trained[method] = (scorer, losses, coherence);
@@ -161,7 +175,7 @@ public sealed class PilotProbe
 
         // 3. loss slices: same raw directions and evaluation batch for both methods; fixed noise at every grid point
         var coordinates = Enumerable.Range(0, o.LandscapeGrid).Select(i => o.LandscapeRange * (2.0 * i / (o.LandscapeGrid - 1) - 1)).ToArray();
-        var (evalPixels, evalLabels) = _train.Batch(_train.Sample(Stream(e, 8), o.LandscapeImages));
+        var (evalPixels, evalLabels) = _train.Batch(_train.Sample(Stream(8), o.LandscapeImages));
         Tensor evalTokens;
         using (Autograd.NoGrad()) evalTokens = classifier.PatchTokens(evalPixels);
         var landscapes = new List<LandscapeSlice>();
@@ -169,15 +183,15 @@ public sealed class PilotProbe
         {
             var scorer = trained[method].Scorer;
             var parameters = scorer.Parameters().ToList();
-            var d1 = LossLandscape.FilterNormalizedDirection(parameters, Stream(e, 9, 1));
-            var d2 = LossLandscape.FilterNormalizedDirection(parameters, Stream(e, 9, 2));
+            var d1 = LossLandscape.FilterNormalizedDirection(parameters, Stream(9, 1));
+            var d2 = LossLandscape.FilterNormalizedDirection(parameters, Stream(9, 2));
             var grid = new double[o.LandscapeGrid][];
             long pointCost = method == ProbeMethod.GumbelSte ? cost.GumbelLandscapePoint : cost.LandscapePoint;
             for (int i = 0; i < o.LandscapeGrid; i++)
             {
                 grid[i] = coordinates.Select(b => LossLandscape.At(parameters, d1, d2, coordinates[i], b,
-                    () => objective.Evaluate(scorer, method, evalTokens, evalLabels, o.TauEnd, Stream(e, 10)))).ToArray();
-                yield return Advance(pointCost * o.LandscapeGrid, Inv($"{enc.Name}: {method.DisplayName()} loss slice, line {i + 1}/{o.LandscapeGrid}"), i + 1 == o.LandscapeGrid);
+                    () => objective.Evaluate(scorer, method, evalTokens, evalLabels, o.TauEnd, Stream(10)))).ToArray();
+                yield return Advance(pointCost * o.LandscapeGrid, Inv($"{name}: {method.DisplayName()} loss slice, line {i + 1}/{o.LandscapeGrid}"), i + 1 == o.LandscapeGrid);
             }
             var profile = LossLandscape.StepwiseVariationProfile(grid);
             var axis = LossLandscape.StepwiseVariationProfile([grid[o.LandscapeGrid / 2]]).Average();
@@ -190,7 +204,7 @@ public sealed class PilotProbe
         var throttle = new ThrottleAccuracy(classifier, standardizer, o.KeepFractions, o.AccuracyTau);
         var correct = new Dictionary<string, long>();
         void Score(string key, Tensor classLogits, int[] labels) => correct[key] = correct.GetValueOrDefault(key) + ThrottleAccuracy.Count(classLogits, labels, 0, 0).Top1;
-        var accuracyGen = Stream(e, 11);
+        var accuracyGen = Stream(11);
         for (int start = 0; start < o.AccuracyImages; start += AccuracyBatch)
         {
             var (pixels, labels) = _test.Range(start, Math.Min(AccuracyBatch, o.AccuracyImages - start));
@@ -208,7 +222,7 @@ public sealed class PilotProbe
                     Score($"{method} hard", classifier.ClassifyKept(tokens, HardTopK.Indices(scores, o.Keep)), labels);
                 }
             }
-            yield return Advance(cost.AccuracyBatch, Inv($"{enc.Name}: Fig. 4b accuracy, {throttle.Images}/{o.AccuracyImages} test images"), throttle.Images == o.AccuracyImages);
+            yield return Advance(cost.AccuracyBatch, Inv($"{name}: Fig. 4b accuracy, {throttle.Images}/{o.AccuracyImages} test images"), throttle.Images == o.AccuracyImages);
         }
         seconds["accuracy"] = Lap(phase);
 

@@ -65,10 +65,23 @@ public sealed record EncoderResult(ProbeEncoder Encoder, long ClassifierParamete
     static double Ratio(double a, double b) => b > 0 ? a / b : double.NaN;
 }
 
-/// <summary>A whole probe run.</summary>
+/// <summary>Everything measured with one seed.</summary>
+/// <param name="Seed">The seed of every draw of this run.</param>
+/// <param name="Encoders">One result per encoder size, smallest first.</param>
+/// <param name="Seconds">Wall time of this seed's run.</param>
+public sealed record SeedResult(ulong Seed, IReadOnlyList<EncoderResult> Encoders, double Seconds);
+
+/// <summary>A whole probe run: the same measurements repeated with several seeds.</summary>
 /// <param name="Options">The options, as <see cref="ProbeOptions.Describe"/> writes them.</param>
 /// <param name="Keep">Tokens kept by the scorers (K).</param>
 /// <param name="Tokens">Patch tokens per image (N).</param>
-/// <param name="Encoders">One result per encoder size, smallest first.</param>
+/// <param name="Seeds">One result per seed, in the order run.</param>
 /// <param name="Seconds">Wall time of the run.</param>
-public sealed record ProbeResult(string Options, int Keep, int Tokens, IReadOnlyList<EncoderResult> Encoders, double Seconds);
+public sealed record ProbeResult(string Options, int Keep, int Tokens, IReadOnlyList<SeedResult> Seeds, double Seconds)
+{
+    /// <summary>The encoder sizes, as the first seed ran them (every seed runs the same).</summary>
+    public IReadOnlyList<ProbeEncoder> Encoders => Seeds[0].Encoders.Select(e => e.Encoder).ToArray();
+
+    /// <summary>The results of encoder size <paramref name="encoder"/> (an index into <see cref="Encoders"/>), one per seed.</summary>
+    public IReadOnlyList<EncoderResult> AcrossSeeds(int encoder) => Seeds.Select(s => s.Encoders[encoder]).ToArray();
+}

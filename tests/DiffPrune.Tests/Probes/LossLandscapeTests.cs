@@ -45,6 +45,30 @@ public class LossLandscapeTests
     }
 
     [Fact]
+    public void TheSliceOfAKnownQuadraticIsItsAnalyticValueEverywhereWithTheAnalyticVariation()
+    {
+        // L(θ) = Σθ² at w = [[1, 2], [3, −1]] along d1 = I, d2 = [[0, 1], [1, 0]]: ⟨w, d1⟩ = 0, ⟨w, d2⟩ = 5, |d1|² = |d2|² = 2,
+        // ⟨d1, d2⟩ = 0, so L(a, b) = 15 + 10b + 2a² + 2b²
+        var w = Tensor.FromArray([1, 2, 3, -1], 2, 2);
+        var d1 = new[] { Tensor.FromArray([1, 0, 0, 1], 2, 2) };
+        var d2 = new[] { Tensor.FromArray([0, 1, 1, 0], 2, 2) };
+        double Loss() => w.ToArray().Sum(v => (double)v * v);
+        double[] c = [-1, -0.5, 0, 0.5, 1];
+        var grid = c.Select(a => (IReadOnlyList<double>)c.Select(b => LossLandscape.At([w], d1, d2, a, b, Loss)).ToArray()).ToArray();
+        for (int i = 0; i < c.Length; i++)
+            for (int j = 0; j < c.Length; j++)
+                Assert.Equal(15 + 10 * c[j] + 2 * c[i] * c[i] + 2 * c[j] * c[j], grid[i][j], 6);
+        // |L(b + h) − L(b)| = h(10 + 4b + 2h) for h = 0.5 at b = −1, −0.5, 0, 0.5, whatever a: 3.5, 4.5, 5.5, 6.5 (mean 5);
+        // Δ²L = 4h² = 1 everywhere
+        var profile = LossLandscape.StepwiseVariationProfile(grid);
+        Assert.Equal(4, profile.Length);
+        for (int j = 0; j < 4; j++) Assert.Equal(3.5 + j, profile[j], 6);
+        Assert.Equal(5, LossLandscape.MeanStepwiseVariation(grid), 6);
+        Assert.Equal(1, LossLandscape.MeanSecondDifference(grid), 6);
+        Assert.Equal([1f, 2f, 3f, -1f], w.ToArray());
+    }
+
+    [Fact]
     public void StepwiseVariationOfAPlaneIsItsSlopeAlongD2TimesTheStep()
     {
         double[] c = [-1, -0.5, 0, 0.5, 1];

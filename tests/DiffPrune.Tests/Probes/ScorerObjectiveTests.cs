@@ -1,4 +1,5 @@
 using DiffPrune.Probes;
+using DiffPrune.Pruning;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Data;
 
@@ -47,6 +48,30 @@ public class ScorerObjectiveTests(SyntheticFashionMnist data) : IClassFixture<Sy
         scorer.ZeroGrad();
         objective.Loss(scorer, ProbeMethod.GumbelSte, tokens, labels, 0.5, new Generator(12)).Backward();
         Assert.Contains(w.Grad!.ToArray(), g => Math.Abs(g) > 1e-6f);
+    }
+
+    [Fact]
+    public void GumbelSteScoreGradientIsTheHardMaskGradientPulledBackThroughSoftTopKOfThePerturbedScores()
+    {
+        // paper Eq. 1: value hard top-K of s + g, gradient ∂α/∂s of α = Soft Top-K(s + g, K, τ) applied to ∂L/∂mask
+        var (objective, tokens, labels) = ProbeTestData.Objective(data.Train);
+        int b = tokens.Shape[0], n = tokens.Shape[1];
+        const double tau = 0.5;
+        var raw = Tensor.Randn(new Generator(30), [b, n]).ToArray();
+        var s = Tensor.FromArray(raw, b, n).RequireGrad();
+        F.CrossEntropy(objective.ClassLogits(s, ProbeMethod.GumbelSte, tokens, tau, new Generator(12)), labels).Backward();
+
+        var g = Tensor.RandGumbel(new Generator(12), [b, n]);                       // the same draws as the objective's
+        var perturbed = Tensor.FromArray(raw, b, n).Add(g);
+        var mask = Tensor.FromArray(HardTopK.Mask(perturbed, objective.Keep).ToArray(), b, n).RequireGrad();
+        Assert.Equal(objective.Keep * b, mask.ToArray().Sum(), 3);
+        F.CrossEntropy(objective.Classifier.Classify(tokens, mask), labels).Backward();
+        var upstream = Tensor.FromArray(mask.Grad!.ToArray(), b, n);
+        var s2 = Tensor.FromArray(raw, b, n).RequireGrad();
+        SoftTopK.Forward(s2.Add(g), objective.Keep, tau).Mul(upstream).Sum().Backward();
+
+        Assert.Contains(s2.Grad!.ToArray(), v => Math.Abs(v) > 1e-6f);
+        ProbeTestData.Close(s2.Grad!, s.Grad!, 1e-6f);
     }
 
     [Fact]
