@@ -40,6 +40,9 @@ public sealed record PrunerTrainingOptions
     /// <summary>Steps of the τ schedule; a shorter run anneals over its own length instead.</summary>
     public int TauSteps { get; init; } = 2000;
 
+    /// <summary>What τ divides: the raw logits, or each image's standardised logits (see <see cref="Pruning.LogitScale"/>).</summary>
+    public LogitScale LogitScale { get; init; } = LogitScale.Raw;
+
     /// <summary>The throttler (DiffPrune's or an ablation).</summary>
     public ThrottlerKind Throttler { get; init; } = ThrottlerKind.VpNoise;
 
@@ -62,6 +65,10 @@ public sealed record PrunerTrainingOptions
     /// (<see cref="CaptionFeaturePool"/>); 0 draws and encodes fresh scenes at every step instead.</summary>
     public int FeaturePool { get; init; } = 2048;
 
+    /// <summary>Train on the suites' questions as well as the captions (half the examples each; needs a feature pool). The paper
+    /// trains on captions alone.</summary>
+    public bool WithQuestions { get; init; }
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -78,6 +85,7 @@ public sealed record PrunerTrainingOptions
         Require(LearningRate > 0 && WeightDecay >= 0 && MaxGradNorm > 0, $"LearningRate = {LearningRate}, WeightDecay = {WeightDecay}, MaxGradNorm = {MaxGradNorm}");
         Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
         Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
+        Require(!WithQuestions || FeaturePool > 0, "WithQuestions needs a feature pool (FeaturePool > 0)");
         Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && Patience >= 1,
             $"StandardizerScenes = {StandardizerScenes}, ValidationScenes = {ValidationScenes}, EvalEvery = {EvalEvery}, Patience = {Patience}");
         return this;
@@ -96,10 +104,12 @@ public sealed record PrunerTrainingOptions
         Line("weight_decay", WeightDecay);
         Line("max_grad_norm", MaxGradNorm);
         Line("tau", $"{TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)} over {TauSteps}");
+        Line("logit_scale", LogitScale);
         Line("throttler", Throttler);
         Line("denoiser", Denoiser);
         Line("standardizer_scenes", StandardizerScenes);
         Line("feature_pool", FeaturePool);
+        if (WithQuestions) Line("with_questions", WithQuestions);
         Line("validation_scenes", ValidationScenes);
         Line("eval_every", EvalEvery);
         Line("patience", Patience);
