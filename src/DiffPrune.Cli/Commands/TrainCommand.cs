@@ -45,9 +45,24 @@ internal static class TrainCommand
             model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
-            d with { Steps = r.GetValue(steps), LearningRate = r.GetValue(lr), Throttler = r.GetValue(throttler), Denoiser = r.GetValue(denoiser), Seed = r.GetValue(seed), FeaturePool = r.GetValue(pool),
-                BatchSize = r.GetValue(batch), TauStart = r.GetValue(tauStart), TauEnd = r.GetValue(tauEnd), TauSteps = r.GetValue(tauSteps), LogitScale = r.GetValue(logitScale),
-                EvalEvery = r.GetValue(evalEvery), Patience = r.GetValue(patience), ValidationScenes = r.GetValue(validationScenes), WithQuestions = r.GetValue(questions) }));
+            d with
+            {
+                Steps = r.GetValue(steps),
+                LearningRate = r.GetValue(lr),
+                Throttler = r.GetValue(throttler),
+                Denoiser = r.GetValue(denoiser),
+                Seed = r.GetValue(seed),
+                FeaturePool = r.GetValue(pool),
+                BatchSize = r.GetValue(batch),
+                TauStart = r.GetValue(tauStart),
+                TauEnd = r.GetValue(tauEnd),
+                TauSteps = r.GetValue(tauSteps),
+                LogitScale = r.GetValue(logitScale),
+                EvalEvery = r.GetValue(evalEvery),
+                Patience = r.GetValue(patience),
+                ValidationScenes = r.GetValue(validationScenes),
+                WithQuestions = r.GetValue(questions)
+            }));
         return cmd;
     }
 
