@@ -9,11 +9,11 @@ namespace DiffPrune.Pruning;
 /// </summary>
 /// <param name="MeanInsideTopK">Mean α over the top-K tokens (by α).</param>
 /// <param name="MassOutsideTopK">Σα outside the top-K divided by K.</param>
-/// <param name="LogitSpread">Mean per-image standard deviation of the scorer's raw logits (NaN where not measured): with
+/// <param name="LogitSpread">Mean per-image standard deviation of the scorer's raw logits (null where not measured): with
 /// raw logits, α depends on logits/τ, so a spread that shrinks with τ undoes the annealing.</param>
 /// <param name="EffectiveTokens">Mean per-image (Σα)²/Σα²: K for a hard selection, M when the budget is spread evenly over
-/// M &gt; K near-tied tokens (NaN where not measured).</param>
-public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, double LogitSpread = double.NaN, double EffectiveTokens = double.NaN)
+/// M &gt; K near-tied tokens (null where not measured).</param>
+public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, double? LogitSpread = null, double? EffectiveTokens = null)
 {
     /// <summary>Statistics of <paramref name="alpha"/> (B, N), averaged over the batch, with the spread of the raw <paramref name="logits"/> when given.</summary>
     public static AlphaStats Of(Tensor alpha, int k, Tensor? logits = null)
@@ -31,6 +31,6 @@ public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, d
             inside += top / k;
             outside += (all - top) / k;
         }
-        return new AlphaStats(inside / idx.Length, outside / idx.Length, logits is null ? double.NaN : LogitScales.Spread(logits), effective / idx.Length);
+        return new AlphaStats(inside / idx.Length, outside / idx.Length, logits is null ? null : LogitScales.Spread(logits), effective / idx.Length);
     }
 }

@@ -104,14 +104,14 @@ public class PrunerTrainerTests
     }
 
     [Fact]
-    public void TauAnnealsFromTwoToATenthOverTheRunWhenItIsShorterThanTheSchedule()
+    public void TauAnnealsFromTwoToAHundredthOverTheRunWhenItIsShorterThanTheSchedule()
     {
         var t = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 100 });
         Assert.Equal(2.0, t.TauAt(0), 9);
-        Assert.Equal(1.05, t.TauAt(50), 9);
-        Assert.Equal(0.1, t.TauAt(100), 9);
+        Assert.Equal(1.005, t.TauAt(50), 9);
+        Assert.Equal(0.01, t.TauAt(100), 9);
         var longRun = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 5000 });
-        Assert.Equal(0.1, longRun.TauAt(2000), 9);
+        Assert.Equal(0.01, longRun.TauAt(2000), 9);
     }
 
     [Fact]

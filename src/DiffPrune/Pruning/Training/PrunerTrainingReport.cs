@@ -22,7 +22,7 @@ public static class PrunerTrainingReport
         if (steps.Count > 0)
         {
             var last = steps.TakeLast(20).ToList();
-            md.Append(inv, $"Last 20 steps: loss {last.Average(s => s.Loss):F3}, τ {last[^1].Tau:F3}, mean α inside the top-K {last.Average(s => s.Alpha.MeanInsideTopK):F3}, α mass outside it {last.Average(s => s.Alpha.MassOutsideTopK):F3} (hard selection: 1 and 0), per-image logit spread (std) {last.Average(s => s.Alpha.LogitSpread):F3}, spread/τ {last.Average(s => s.Alpha.LogitSpread / s.Tau):F1}.\n\n");
+            md.Append(inv, $"Last 20 steps: loss {last.Average(s => s.Loss):F3}, τ {last[^1].Tau:F3}, mean α inside the top-K {last.Average(s => s.Alpha.MeanInsideTopK):F3}, α mass outside it {last.Average(s => s.Alpha.MassOutsideTopK):F3} (hard selection: 1 and 0), per-image logit spread (std) {last.Average(s => s.Alpha.LogitSpread ?? double.NaN):F3}, effective kept tokens {last.Average(s => s.Alpha.EffectiveTokens ?? double.NaN):F1} (K = {options.Keep}).\n\n");
         }
         if (validations.Count > 0)
         {
@@ -53,7 +53,7 @@ public static class PrunerTrainingReport
                 .Add("tau", steps.Select(s => ((double)s.Step, s.Tau)))
                 .Add("mean alpha in top-K", steps.Select(s => ((double)s.Step, s.Alpha.MeanInsideTopK)))
                 .Add("alpha mass outside", steps.Select(s => ((double)s.Step, s.Alpha.MassOutsideTopK)))
-                .Add("logit spread (std per image)", steps.Select(s => ((double)s.Step, s.Alpha.LogitSpread))).SavePng(Path.Combine(dir, "curves.png"));
+                .Add("logit spread (std per image)", steps.Select(s => ((double)s.Step, s.Alpha.LogitSpread ?? double.NaN))).SavePng(Path.Combine(dir, "curves.png"));
         if (validations.Count > 0)
             new RasterLineChart("Validation loss", "step", "caption NLL")
                 .Add("soft (training input)", validations.Select(v => ((double)v.Step, v.SoftLoss)))
