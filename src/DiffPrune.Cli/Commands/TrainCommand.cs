@@ -29,13 +29,39 @@ internal static class TrainCommand
         var denoiser = new Option<DenoiserAttention>("--denoiser") { Description = "Diagonal (DiffPrune) or Global (ablation)", DefaultValueFactory = _ => d.Denoiser };
         var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data and noise", DefaultValueFactory = _ => d.Seed };
         var pool = new Option<int>("--feature-pool") { Description = "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", DefaultValueFactory = _ => d.FeaturePool };
+        var batch = new Option<int>("--batch-size") { Description = "Captions per step", DefaultValueFactory = _ => d.BatchSize };
+        var tauStart = new Option<double>("--tau-start") { Description = "τ at step 0", DefaultValueFactory = _ => d.TauStart };
+        var tauEnd = new Option<double>("--tau-end") { Description = "τ at the end of its cosine schedule", DefaultValueFactory = _ => d.TauEnd };
+        var tauSteps = new Option<int>("--tau-steps") { Description = "Steps of the τ schedule (a shorter run anneals over its own length)", DefaultValueFactory = _ => d.TauSteps };
+        var logitScale = new Option<LogitScale>("--logit-scale") { Description = "What τ divides: Raw logits, or each image's Standardized logits", DefaultValueFactory = _ => d.LogitScale };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Steps between validations and checkpoints", DefaultValueFactory = _ => d.EvalEvery };
+        var patience = new Option<int>("--patience") { Description = "Validations without a better hard-top-K loss before stopping early", DefaultValueFactory = _ => d.Patience };
+        var validationScenes = new Option<int>("--validation-scenes") { Description = "Validation captions", DefaultValueFactory = _ => d.ValidationScenes };
+        var questions = new Option<bool>("--with-questions") { Description = "Train on the suites' questions as well as the captions (the paper: captions only)" };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, testScenes,
+            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
-            d with { Steps = r.GetValue(steps), LearningRate = r.GetValue(lr), Throttler = r.GetValue(throttler), Denoiser = r.GetValue(denoiser), Seed = r.GetValue(seed), FeaturePool = r.GetValue(pool) }));
+            d with
+            {
+                Steps = r.GetValue(steps),
+                LearningRate = r.GetValue(lr),
+                Throttler = r.GetValue(throttler),
+                Denoiser = r.GetValue(denoiser),
+                Seed = r.GetValue(seed),
+                FeaturePool = r.GetValue(pool),
+                BatchSize = r.GetValue(batch),
+                TauStart = r.GetValue(tauStart),
+                TauEnd = r.GetValue(tauEnd),
+                TauSteps = r.GetValue(tauSteps),
+                LogitScale = r.GetValue(logitScale),
+                EvalEvery = r.GetValue(evalEvery),
+                Patience = r.GetValue(patience),
+                ValidationScenes = r.GetValue(validationScenes),
+                WithQuestions = r.GetValue(questions)
+            }));
         return cmd;
     }
 
@@ -44,7 +70,7 @@ internal static class TrainCommand
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         int n = vlm.Config.Vision.NumPatches;
-        options = options with { Keep = keep ?? n / 9 };
+        options = (options with { Keep = keep ?? n / 9 }).Validate();
         var scenes = SceneOptions.ForGrid(n);
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +

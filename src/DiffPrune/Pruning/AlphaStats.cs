@@ -9,23 +9,28 @@ namespace DiffPrune.Pruning;
 /// </summary>
 /// <param name="MeanInsideTopK">Mean α over the top-K tokens (by α).</param>
 /// <param name="MassOutsideTopK">Σα outside the top-K divided by K.</param>
-public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK)
+/// <param name="LogitSpread">Mean per-image standard deviation of the scorer's raw logits (null where not measured): with
+/// raw logits, α depends on logits/τ, so a spread that shrinks with τ undoes the annealing.</param>
+/// <param name="EffectiveTokens">Mean per-image (Σα)²/Σα²: K for a hard selection, M when the budget is spread evenly over
+/// M &gt; K near-tied tokens (null where not measured).</param>
+public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, double? LogitSpread = null, double? EffectiveTokens = null)
 {
-    /// <summary>Statistics of <paramref name="alpha"/> (B, N), averaged over the batch.</summary>
-    public static AlphaStats Of(Tensor alpha, int k)
+    /// <summary>Statistics of <paramref name="alpha"/> (B, N), averaged over the batch, with the spread of the raw <paramref name="logits"/> when given.</summary>
+    public static AlphaStats Of(Tensor alpha, int k, Tensor? logits = null)
     {
         var idx = HardTopK.Indices(alpha, k);
         int n = alpha.Shape[1];
-        double inside = 0, outside = 0;
+        double inside = 0, outside = 0, effective = 0;
         for (int r = 0; r < idx.Length; r++)
         {
             var row = alpha.Data.Slice(r * n, n);
-            double top = 0, all = 0;
+            double top = 0, all = 0, squares = 0;
             foreach (int i in idx[r]) top += row[i];
-            foreach (float a in row) all += a;
+            foreach (float a in row) { all += a; squares += (double)a * a; }
+            effective += all * all / squares;
             inside += top / k;
             outside += (all - top) / k;
         }
-        return new AlphaStats(inside / idx.Length, outside / idx.Length);
+        return new AlphaStats(inside / idx.Length, outside / idx.Length, logits is null ? null : LogitScales.Spread(logits), effective / idx.Length);
     }
 }

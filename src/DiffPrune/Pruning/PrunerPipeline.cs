@@ -6,10 +6,10 @@ namespace DiffPrune.Pruning;
 
 /// <summary>
 /// DiffPrune's training-time path from visual tokens to the frozen VLM's input (paper §4):
-/// logits s = S_θ(X), standardise, throttle T(X; α) with α = Soft Top-K(s), restore, denoise D_φ, then the frozen
+/// logits s = S_θ(X) (rescaled per image by the <see cref="LogitScale"/>), standardise, throttle T(X; α) with α = Soft Top-K(s), restore, denoise D_φ, then the frozen
 /// projector. Only the scorer and the denoiser hold trainable weights; the VLM is never updated.
 /// </summary>
-public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer)
+public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer, LogitScale logitScale = LogitScale.Raw)
 {
     /// <summary>The scorer.</summary>
     public TokenScorer Scorer => scorer;
@@ -27,9 +27,9 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
     public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, Generator noise)
     {
         var logits = scorer.Forward(features);
-        var throttled = throttler.Apply(standardizer.Standardize(features), logits, k, tau, noise);
+        var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits), k, tau, noise);
         var tokens = denoiser.Forward(standardizer.Restore(throttled.Tokens));
         var loss = new VlmInference(vlm).AnswerLoss(VisualTokens.Of(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
-        return (loss, AlphaStats.Of(throttled.Alpha, k));
+        return (loss, AlphaStats.Of(throttled.Alpha, k, logits));
     }
 }

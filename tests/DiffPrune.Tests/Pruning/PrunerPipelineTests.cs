@@ -65,9 +65,13 @@ public class PrunerPipelineTests
     public void AlphaStatsMeasureHowBinaryASelectionIs()
     {
         var hard = AlphaStats.Of(Tensor.FromArray([1f, 0f, 1f, 0f], 1, 4), 2);
-        Assert.Equal((1.0, 0.0), (hard.MeanInsideTopK, hard.MassOutsideTopK));
+        Assert.Equal((1.0, 0.0, 2.0), (hard.MeanInsideTopK, hard.MassOutsideTopK, hard.EffectiveTokens!.Value));
         var soft = AlphaStats.Of(Tensor.FromArray([0.6f, 0.4f, 0.6f, 0.4f], 1, 4), 2);
         Assert.Equal(0.6, soft.MeanInsideTopK, 6);
         Assert.Equal(0.4, soft.MassOutsideTopK, 6);
+        // Σα = 2, Σα² = 1.04: the budget behaves like 3.85 evenly kept tokens
+        Assert.Equal(4 / 1.04, soft.EffectiveTokens!.Value, 5);
+        var even = AlphaStats.Of(Tensor.FromArray([0.5f, 0.5f, 0.5f, 0.5f], 1, 4), 2);
+        Assert.Equal(4.0, even.EffectiveTokens!.Value, 6);
     }
 }

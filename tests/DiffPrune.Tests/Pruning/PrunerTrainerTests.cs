@@ -58,6 +58,31 @@ public class PrunerTrainerTests
     }
 
     [Fact]
+    public void APoolWithQuestionsMixesEachScenesOwnQuestionsWithItsCaption()
+    {
+        var vlm = TinyVlm();
+        var pool = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, 4, 11, questions: true);
+        var scenes = SceneBench.DrawTrainingScenes(new Generator(11), 4, SceneOptions.Default);
+        var texts = scenes.Select(s => SceneBench.Questions(s).Where(q => q.Image == null).Select(q => ScenePrompt.TrainingIds(Tokenizer, q.Prompt, q.Answer).Ids)
+            .Prepend(ScenePrompt.TrainingIds(Tokenizer, "", s.Caption).Ids).ToArray()).ToArray();
+        var gen = new Generator(12);
+        int captions = 0, total = 0;
+        for (int draw = 0; draw < 50; draw++)
+        {
+            var (features, ids, _) = pool.Batch(gen, 8);
+            for (int i = 0; i < ids.Length; i++, total++)
+            {
+                // the features identify the scene drawn; its text must be that scene's caption or one of its questions
+                int scene = Enumerable.Range(0, 4).Single(s => features.Data.Slice(i * features.Shape[1] * features.Shape[2], 8).SequenceEqual(pool.Features.Data.Slice(s * features.Shape[1] * features.Shape[2], 8)));
+                Assert.Contains(texts[scene], t => t.SequenceEqual(ids[i]));
+                if (ids[i].SequenceEqual(texts[scene][0])) captions++;
+            }
+        }
+        Assert.InRange(captions / (double)total, 0.4, 0.6);   // half captions, half questions
+        Assert.Throws<ArgumentException>(() => (Options with { WithQuestions = true, FeaturePool = 0 }).Validate());
+    }
+
+    [Fact]
     public void ASharedFeaturePoolTrainsAsTheRunsOwnAndHoldsTheFrozenTowersFeatures()
     {
         var vlm = TinyVlm();
@@ -79,14 +104,14 @@ public class PrunerTrainerTests
     }
 
     [Fact]
-    public void TauAnnealsFromTwoToATenthOverTheRunWhenItIsShorterThanTheSchedule()
+    public void TauAnnealsFromTwoToAHundredthOverTheRunWhenItIsShorterThanTheSchedule()
     {
         var t = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 100 });
         Assert.Equal(2.0, t.TauAt(0), 9);
-        Assert.Equal(1.05, t.TauAt(50), 9);
-        Assert.Equal(0.1, t.TauAt(100), 9);
+        Assert.Equal(1.005, t.TauAt(50), 9);
+        Assert.Equal(0.01, t.TauAt(100), 9);
         var longRun = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Steps = 5000 });
-        Assert.Equal(0.1, longRun.TauAt(2000), 9);
+        Assert.Equal(0.01, longRun.TauAt(2000), 9);
     }
 
     [Fact]

@@ -22,23 +22,31 @@ public sealed class CaptionFeaturePool
     /// <summary>Where each caption's answer starts in <see cref="Ids"/>.</summary>
     public int[] AnswerStart { get; }
 
+    /// <summary>Per scene, its questions and answers as training sequences (empty arrays in a captions-only pool).</summary>
+    public (int[] Ids, int AnswerStart)[][] Questions { get; }
+
+    /// <summary>True when batches mix questions with the captions.</summary>
+    public bool WithQuestions => Questions.Any(q => q.Length > 0);
+
     /// <summary>The seed the scenes were drawn with.</summary>
     public ulong Seed { get; }
 
     /// <summary>Scenes in the pool (P).</summary>
     public int Count => Ids.Length;
 
-    CaptionFeaturePool(Tensor features, int[][] ids, int[] answerStart, ulong seed)
+    CaptionFeaturePool(Tensor features, int[][] ids, int[] answerStart, (int[] Ids, int AnswerStart)[][] questions, ulong seed)
     {
         Features = features;
         Ids = ids;
         AnswerStart = answerStart;
+        Questions = questions;
         Seed = seed;
     }
 
-    /// <summary>Encodes <paramref name="count"/> training scenes drawn by <paramref name="seed"/>, <paramref name="batch"/> images at a time.</summary>
+    /// <summary>Encodes <paramref name="count"/> training scenes drawn by <paramref name="seed"/>, <paramref name="batch"/> images at a time;
+    /// with <paramref name="questions"/>, each scene also brings its benchmark questions on its own image (see <see cref="Batch"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">count or batch below 1.</exception>
-    public static CaptionFeaturePool Encode(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64)
+    public static CaptionFeaturePool Encode(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64, bool questions = false)
     {
         if (count < 1 || batch < 1) throw new ArgumentOutOfRangeException(nameof(count), $"a feature pool needs at least 1 scene and a batch of at least 1 (got {count}, {batch})");
         var drawn = SceneBench.DrawTrainingScenes(new Generator(seed), count, scenes);
@@ -47,13 +55,28 @@ public sealed class CaptionFeaturePool
             foreach (var chunk in drawn.Chunk(batch))
                 parts.Add(vlm.EncodeImages(ImageTensors.ToTensor(chunk.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features);
         var sequences = drawn.Select(s => ScenePrompt.TrainingIds(tokenizer, "", s.Caption)).ToArray();
-        return new CaptionFeaturePool(Tensor.Cat(parts, 0), sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), seed);
+        var asked = drawn.Select(s => questions ? QuestionIds(tokenizer, s) : []).ToArray();
+        return new CaptionFeaturePool(Tensor.Cat(parts, 0), sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
     }
 
-    /// <summary><paramref name="size"/> scenes drawn uniformly with replacement by <paramref name="gen"/>.</summary>
+    // questions shown another image (VizWiz's degraded copies) would pair the text with features it is not about
+    static (int[] Ids, int AnswerStart)[] QuestionIds(WordTokenizer tokenizer, Scene scene) =>
+        SceneBench.Questions(scene).Where(q => q.Image == null).Select(q => ScenePrompt.TrainingIds(tokenizer, q.Prompt, q.Answer)).ToArray();
+
+    /// <summary><paramref name="size"/> scenes drawn uniformly with replacement by <paramref name="gen"/>, each with its caption, or
+    /// in a pool <see cref="WithQuestions"/> with its caption or one of its questions, each half the time.</summary>
     public (Tensor Features, int[][] Ids, int[] AnswerStart) Batch(Generator gen, int size)
     {
         var rows = Enumerable.Range(0, size).Select(_ => (int)(gen.NextUInt64() % (ulong)Count)).ToArray();
-        return (Features.IndexSelect(0, rows), rows.Select(r => Ids[r]).ToArray(), rows.Select(r => AnswerStart[r]).ToArray());
+        var texts = rows.Select(r => Text(gen, r)).ToArray();
+        return (Features.IndexSelect(0, rows), texts.Select(t => t.Ids).ToArray(), texts.Select(t => t.AnswerStart).ToArray());
+    }
+
+    (int[] Ids, int AnswerStart) Text(Generator gen, int row)
+    {
+        var asked = Questions[row];
+        if (asked.Length == 0) return (Ids[row], AnswerStart[row]);   // captions only: no draw, so such runs keep their numbers
+        ulong draw = gen.NextUInt64() % (ulong)(2 * asked.Length);
+        return draw < (ulong)asked.Length ? asked[draw] : (Ids[row], AnswerStart[row]);
     }
 }

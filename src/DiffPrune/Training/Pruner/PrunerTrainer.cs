@@ -57,9 +57,9 @@ public sealed class PrunerTrainer
     PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool)
     {
         CheckFits(vlm, scenes, options);
-        _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options));
-        if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options)))
-            throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}; these options want {options.FeaturePool} drawn with {PoolSeed(options)} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
+        _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options), questions: options.WithQuestions);
+        if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options) || _pool.WithQuestions != options.WithQuestions))
+            throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}{(_pool.WithQuestions ? " with questions" : "")}; these options want {options.FeaturePool} drawn with {PoolSeed(options)}{(options.WithQuestions ? " with questions" : "")} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
         int dv = vlm.Config.Vision.HiddenSize;
         _vlm = vlm;
         _tokenizer = tokenizer;
@@ -69,7 +69,7 @@ public sealed class PrunerTrainer
         Standardizer = standardizer;
         Scorer = new TokenScorer(dv, gen);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
-        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer);
+        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale);
         _optimizer = new AdamW(Scorer.Parameters().Concat(Denoiser.Parameters()), (float)options.LearningRate, weightDecay: (float)options.WeightDecay);
     }
 

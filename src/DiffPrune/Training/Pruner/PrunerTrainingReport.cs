@@ -22,13 +22,13 @@ public static class PrunerTrainingReport
         if (steps.Count > 0)
         {
             var last = steps.TakeLast(20).ToList();
-            md.Append(inv, $"Last 20 steps: loss {last.Average(s => s.Loss):F3}, τ {last[^1].Tau:F3}, mean α inside the top-K {last.Average(s => s.Alpha.MeanInsideTopK):F3}, α mass outside it {last.Average(s => s.Alpha.MassOutsideTopK):F3} (hard selection: 1 and 0).\n\n");
+            md.Append(inv, $"Last 20 steps: loss {last.Average(s => s.Loss):F3}, τ {last[^1].Tau:F3}, mean α inside the top-K {last.Average(s => s.Alpha.MeanInsideTopK):F3}, α mass outside it {last.Average(s => s.Alpha.MassOutsideTopK):F3} (hard selection: 1 and 0), per-image logit spread (std) {last.Average(s => s.Alpha.LogitSpread ?? double.NaN):F3}, effective kept tokens {last.Average(s => s.Alpha.EffectiveTokens ?? double.NaN):F1} (K = {options.Keep}).\n\n");
         }
         if (validations.Count > 0)
         {
-            md.Append("| step | soft loss (training input) | hard top-K loss (deployed) | mean α in top-K | α mass outside | best |\n| --- | --- | --- | --- | --- | --- |\n");
+            md.Append("| step | soft loss (training input) | hard top-K loss (deployed) | mean α in top-K | α mass outside | effective tokens | logit spread | best |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
             foreach (var v in validations)
-                md.Append(inv, $"| {v.Step} | {v.SoftLoss:F4} | {v.HardLoss:F4} | {v.Alpha.MeanInsideTopK:F3} | {v.Alpha.MassOutsideTopK:F3} | {(v.Best ? "yes" : "")} |\n");
+                md.Append(inv, $"| {v.Step} | {v.SoftLoss:F4} | {v.HardLoss:F4} | {v.Alpha.MeanInsideTopK:F3} | {v.Alpha.MassOutsideTopK:F3} | {v.Alpha.EffectiveTokens:F1} | {v.Alpha.LogitSpread:F3} | {(v.Best ? "yes" : "")} |\n");
             md.Append('\n');
         }
         if (scores.Count > 0)
@@ -52,7 +52,8 @@ public static class PrunerTrainingReport
                 .Add("loss", steps.Select(s => ((double)s.Step, s.Loss)))
                 .Add("tau", steps.Select(s => ((double)s.Step, s.Tau)))
                 .Add("mean alpha in top-K", steps.Select(s => ((double)s.Step, s.Alpha.MeanInsideTopK)))
-                .Add("alpha mass outside", steps.Select(s => ((double)s.Step, s.Alpha.MassOutsideTopK))).SavePng(Path.Combine(dir, "curves.png"));
+                .Add("alpha mass outside", steps.Select(s => ((double)s.Step, s.Alpha.MassOutsideTopK)))
+                .Add("logit spread (std per image)", steps.Select(s => ((double)s.Step, s.Alpha.LogitSpread ?? double.NaN))).SavePng(Path.Combine(dir, "curves.png"));
         if (validations.Count > 0)
             new RasterLineChart("Validation loss", "step", "caption NLL")
                 .Add("soft (training input)", validations.Select(v => ((double)v.Step, v.SoftLoss)))

@@ -81,9 +81,9 @@ public sealed class PrunerTrainingRun
 
     /// <summary>One line for a step (progress displays).</summary>
     public static string Describe(PrunerStepReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"step {r.Step} loss {r.Loss:F3} τ {r.Tau:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s");
+        $"step {r.Step} loss {r.Loss:F3} τ {r.Tau:F2} spread {r.Alpha.LogitSpread:F2} α in {r.Alpha.MeanInsideTopK:F2} out {r.Alpha.MassOutsideTopK:F2} {r.Examples / r.Seconds:F1} ex/s");
 
     /// <summary>One line for a validation.</summary>
     public static string Describe(PrunerValidation v) => string.Create(CultureInfo.InvariantCulture,
-        $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}");
+        $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}, effective tokens {v.Alpha.EffectiveTokens:F1}, logit spread {v.Alpha.LogitSpread:F3}");
 }
