@@ -29,4 +29,18 @@ public static class Cli
             Console.SetError(stderr);
         }
     }
+
+    /// <summary>Runs a command that must fail with <paramref name="exit"/> (any non-zero code when null): nothing on stdout,
+    /// one line on stderr starting "error: " and holding every fragment.</summary>
+    public static void Fails(int? exit, string[] args, params string[] fragments)
+    {
+        var (code, output, error) = Run(args);
+        if (exit is int expected) Assert.Equal(expected, code);
+        else Assert.NotEqual(0, code);
+        Assert.Equal("", output);
+        var lines = error.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line, got: {error}");
+        Assert.StartsWith("error: ", lines[0]);
+        foreach (var f in fragments) Assert.Contains(f, lines[0]);
+    }
 }
