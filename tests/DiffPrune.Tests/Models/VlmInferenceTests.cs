@@ -46,7 +46,8 @@ public class VlmInferenceTests
         var shared = new VlmInference(vlm);
         var unpruned = shared.Generate(queries, null, 8, Tok.EosId, 3);
         using (Autograd.NoGrad())
-            Assert.Equal(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features.ToArray(), shared.Encode(images).Features.ToArray());
+            // the cache encoded these images in other batches: equal up to how a BLAS blocks a product of another shape
+            Tolerance.AssertClose(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features, shared.Encode(images).Features, atol: 1e-5, rtol: 1e-5);
         Assert.Same(shared.Encode([images[1]]).Features, shared.Encode([images[1]]).Features);
         foreach (var name in new[] { "VisionZip", "FastV", "Random" })
         {
