@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vision;
@@ -42,6 +43,23 @@ internal static class ModelBench
             double best = Median(times.Skip(1).ToList());
             Console.WriteLine($"{(cache ? "KV cache     " : "recomputation")}  {produced / best,8:F0} tokens/s  ({produced} tokens in {best * 1000:F0} ms, median of 3 after warm-up)");
         }
+        TokenizeLongPrompt(Path.Combine(Path.GetDirectoryName(path)!, "tok512.bin"), lm.Config.VocabSize);
+    }
+
+    /// <summary>A 100 KB prompt through stories260K's BPE tokenizer (its merge loop was once quadratic in the prompt).</summary>
+    static void TokenizeLongPrompt(string tokenizerPath, int vocabSize)
+    {
+        var tokenizer = Llama2cTokenizer.Load(tokenizerPath, vocabSize);
+        var text = string.Concat(Enumerable.Repeat("Once upon a time, a little dog found a big red ball in the park. ", 1_600))[..100_000];
+        var times = new List<double>();
+        int count = 0;
+        for (int rep = 0; rep < 4; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            count = tokenizer.Encode(text).Length;
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"tokenizer    100,000 characters → {count:N0} tokens in {Median(times.Skip(1).ToList()) * 1000:F0} ms (median of 3 after warm-up)");
     }
 
     /// <summary>A mid-size VLM: ViT d=256 × 6 layers at 48 px / 4 px patches (N = 144), LLaMA d=512 × 8 layers.</summary>

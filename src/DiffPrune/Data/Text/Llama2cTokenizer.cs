@@ -70,24 +70,54 @@ public sealed class Llama2cTokenizer : ITokenizer
             else foreach (byte b in bytes) tokens.Add(b + 3);
         }
         int start = bos ? 1 : 0;
-        while (true)
-        {
-            float best = float.NegativeInfinity;
-            int bestId = -1, bestAt = -1;
-            for (int i = start; i < tokens.Count - 1; i++)
-            {
-                var merged = _pieces[tokens[i]].Concat(_pieces[tokens[i + 1]]).ToArray();
-                if (_lookup.TryGetValue(Key(merged), out int id) && _scores[id] > best)
-                {
-                    best = _scores[id]; bestId = id; bestAt = i;
-                }
-            }
-            if (bestAt < 0) break;
-            tokens[bestAt] = bestId;
-            tokens.RemoveAt(bestAt + 1);
-        }
+        var merged = Merge(tokens.Skip(start).ToArray());
+        tokens.RemoveRange(start, tokens.Count - start);
+        tokens.AddRange(merged);
         if (eos) tokens.Add(EosId);
         return tokens.ToArray();
+    }
+
+    /// <summary>
+    /// llama2.c's merge rule: while any adjacent pair forms a known token, merge the pair whose token scores highest
+    /// (the leftmost among equal scores). Candidate pairs wait in a priority queue over a linked list, and a pair whose
+    /// sides have changed since it was queued is skipped when it comes up, so a prompt of n tokens takes O(n log n)
+    /// instead of llama2.c's O(n²) rescans.
+    /// </summary>
+    int[] Merge(int[] ids)
+    {
+        int n = ids.Length;
+        var next = new int[n];
+        var prev = new int[n];
+        var version = new int[n];
+        for (int i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
+        var alive = Enumerable.Repeat(true, n).ToArray();
+        // highest score first, then the leftmost: the original position orders nodes as the list does
+        var queue = new PriorityQueue<(int Left, int Right, int LeftVersion, int RightVersion, int Id), (float Score, int Left)>(
+            Comparer<(float Score, int Left)>.Create((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Left.CompareTo(b.Left)));
+        void Offer(int left)
+        {
+            int right = left < 0 ? -1 : next[left];
+            if (right < 0) return;
+            // llama2.c never picks a merge scored NaN or −∞ (its "score > best" starts from −∞)
+            if (_lookup.TryGetValue(Key([.. _pieces[ids[left]], .. _pieces[ids[right]]]), out int id) && _scores[id] > float.NegativeInfinity)
+                queue.Enqueue((left, right, version[left], version[right], id), (_scores[id], left));
+        }
+        for (int i = 0; i < n - 1; i++) Offer(i);
+        while (queue.TryDequeue(out var pair, out _))
+        {
+            var (left, right, leftVersion, rightVersion, id) = pair;
+            if (!alive[left] || !alive[right] || next[left] != right || version[left] != leftVersion || version[right] != rightVersion) continue;
+            ids[left] = id;
+            version[left]++;
+            alive[right] = false;
+            next[left] = next[right];
+            if (next[right] >= 0) prev[next[right]] = left;
+            Offer(prev[left]);
+            Offer(left);
+        }
+        var result = new List<int>(n);
+        for (int i = n > 0 ? 0 : -1; i >= 0; i = next[i]) result.Add(ids[i]);
+        return result.ToArray();
     }
 
     /// <inheritdoc/>
