@@ -70,7 +70,7 @@ internal static class TrainCommand
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         int n = vlm.Config.Vision.NumPatches;
-        options = (options with { Keep = keep ?? n / 9 }).Validate();
+        options = options with { Keep = keep ?? n / 9 };
         var scenes = SceneOptions.ForGrid(n);
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +

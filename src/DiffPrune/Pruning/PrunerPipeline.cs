@@ -11,6 +11,8 @@ namespace DiffPrune.Pruning;
 /// </summary>
 public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer, LogitScale logitScale = LogitScale.Raw)
 {
+    readonly VlmInference _inference = new(vlm);
+
     /// <summary>The scorer.</summary>
     public TokenScorer Scorer => scorer;
 
@@ -29,7 +31,7 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         var logits = scorer.Forward(features);
         var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits), k, tau, noise);
         var tokens = denoiser.Forward(standardizer.Restore(throttled.Tokens));
-        var loss = new VlmInference(vlm).AnswerLoss(VisualTokens.Of(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        var loss = _inference.AnswerLoss(VisualTokens.Of(tokens), null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, k, logits));
     }
 }
