@@ -10,6 +10,7 @@ namespace DiffPrune.Eval.Demo;
 /// <param name="Replaced">The design it replaces ("–" for the full method).</param>
 /// <param name="Throttler">Its throttler.</param>
 /// <param name="Denoiser">Its denoiser.</param>
+/// <param name="LogitScale">What τ acts on.</param>
 /// <param name="Keep">K.</param>
 /// <param name="Scores">Test scores of its deployed hard top-K pruner.</param>
 /// <param name="Retention">Average retention over all suites.</param>
@@ -17,7 +18,7 @@ namespace DiffPrune.Eval.Demo;
 /// <param name="Alpha">How binary α was in the last validation (mean in the top-K, mass outside).</param>
 /// <param name="SoftLoss">The last validation loss on the soft training input.</param>
 /// <param name="HardLoss">The last validation loss with hard top-K.</param>
-public sealed record AblationRow(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser, int Keep,
+public sealed record AblationRow(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser, LogitScale LogitScale, int Keep,
     IReadOnlyList<SuiteScore> Scores, double? Retention, double? PaperRetention, AlphaStats Alpha, double SoftLoss, double HardLoss)
 {
     /// <summary>The bootstrap interval of <see cref="Retention"/> over the test scenes (Vanilla rescored on each resample too).</summary>
@@ -32,12 +33,16 @@ public sealed record AblationRow(string Variant, string Replaced, ThrottlerKind 
     /// <summary>The suites the paper's Table 5 averages over.</summary>
     public static IReadOnlyList<SceneSuite> PaperSuites { get; } = [SceneSuite.Gqa, SceneSuite.MmBench, SceneSuite.Pope, SceneSuite.Mme];
 
-    /// <summary>The four variants of Table 5, the full method first: (name, replaced design, throttler, denoiser).</summary>
-    public static IReadOnlyList<(string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser)> Variants { get; } =
+    /// <summary>
+    /// The four variants of Table 5, the full method first: (name, replaced design, throttler, denoiser, logit scale).
+    /// Gumbel-STE perturbs raw logits, as the paper's Eq. 1 does: standardised to unit spread, the scorer could never
+    /// outgrow the Gumbel noise and the variant would be handicapped by a fix made for Soft Top-K's temperature.
+    /// </summary>
+    public static IReadOnlyList<AblationVariant> Variants { get; } =
     [
-        ("Full DiffPrune", "–", ThrottlerKind.VpNoise, DenoiserAttention.Diagonal),
-        ("Gumbel-STE Throttler", "gradient-continuous", ThrottlerKind.GumbelSte, DenoiserAttention.Diagonal),
-        ("Scale-gate Throttler", "VP-Noise form", ThrottlerKind.ScaleGate, DenoiserAttention.Diagonal),
-        ("Global-attention Denoiser", "diagonal", ThrottlerKind.VpNoise, DenoiserAttention.Global),
+        new("Full DiffPrune", "–", ThrottlerKind.VpNoise, DenoiserAttention.Diagonal, LogitScale.Standardized),
+        new("Gumbel-STE Throttler", "gradient-continuous", ThrottlerKind.GumbelSte, DenoiserAttention.Diagonal, LogitScale.Raw),
+        new("Scale-gate Throttler", "VP-Noise form", ThrottlerKind.ScaleGate, DenoiserAttention.Diagonal, LogitScale.Standardized),
+        new("Global-attention Denoiser", "diagonal", ThrottlerKind.VpNoise, DenoiserAttention.Global, LogitScale.Standardized),
     ];
 }

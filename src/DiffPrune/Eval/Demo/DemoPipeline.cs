@@ -102,7 +102,8 @@ public sealed class DemoPipeline
 
     string EncodePool()
     {
-        var options = TrainingOptions(TightestKeep, ThrottlerKind.VpNoise, DenoiserAttention.Diagonal);
+        var full = AblationRow.Variants[0];
+        var options = TrainingOptions(TightestKeep, full.Throttler, full.Denoiser, full.LogitScale);
         _pool = CaptionFeaturePool.Encode(_vlm, _tokenizer, _scenes, Options.FeaturePool, PrunerTrainer.PoolSeed(options));
         return $"{_pool.Count} training scenes encoded by the frozen vision tower";
     }
@@ -115,10 +116,10 @@ public sealed class DemoPipeline
         foreach (var v in AblationRow.Variants.Skip(1)) yield return (Config(v, TightestKeep), TightestKeep);
     }
 
-    static AblationRow Config((string Variant, string Replaced, ThrottlerKind Throttler, DenoiserAttention Denoiser) v, int keep) =>
-        new(v.Variant, v.Replaced, v.Throttler, v.Denoiser, keep, [], null, null, new AlphaStats(double.NaN, double.NaN), double.NaN, double.NaN);
+    static AblationRow Config(AblationVariant v, int keep) =>
+        new(v.Variant, v.Replaced, v.Throttler, v.Denoiser, v.LogitScale, keep, [], null, null, new AlphaStats(double.NaN, double.NaN), double.NaN, double.NaN);
 
-    PrunerTrainingOptions TrainingOptions(int keep, ThrottlerKind throttler, DenoiserAttention denoiser) => new()
+    PrunerTrainingOptions TrainingOptions(int keep, ThrottlerKind throttler, DenoiserAttention denoiser, LogitScale logitScale) => new()
     {
         Seed = Options.Seed,
         Keep = keep,
@@ -127,6 +128,7 @@ public sealed class DemoPipeline
         LearningRate = Options.LearningRate,
         Throttler = throttler,
         Denoiser = denoiser,
+        LogitScale = logitScale,
         FeaturePool = Options.FeaturePool,
         ValidationScenes = Options.ValidationScenes,
         EvalEvery = Math.Max(1, Options.TrainSteps / 4),
@@ -135,7 +137,7 @@ public sealed class DemoPipeline
     DemoPhase Training((AblationRow Config, int Keep) target)
     {
         var (config, keep) = target;
-        var options = TrainingOptions(keep, config.Throttler, config.Denoiser);
+        var options = TrainingOptions(keep, config.Throttler, config.Denoiser, config.LogitScale);
         var dir = Path.Combine(Dir, "train", $"{config.Throttler}-{config.Denoiser}-k{keep}".ToLowerInvariant());
         var run = PrunerTrainingRun.Start(_vlm, _tokenizer, _scenes, options, dir, pool: _pool);
         _runs.Add((config, run));

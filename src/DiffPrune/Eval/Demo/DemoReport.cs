@@ -57,7 +57,7 @@ public static class DemoReport
         md.AppendLine(Inv, $"Base VLM {demo.ModelName} (frozen; N = {n} visual tokens). Seed {o.Seed}{quick}. Every number below was computed by this run.").AppendLine();
         string scorers = o.ScorerPerBudget ? "one scorer trained per budget." : $"one DiffPrune scorer trained at K = {k}, re-ranking at the other budgets (rows marked \"trained K = {k}\").";
         var t = new PrunerTrainingOptions();
-        md.AppendLine(Inv, $"- Pruner training: {o.TrainSteps} steps of {o.BatchSize} captions per run (AdamW lr {o.LearningRate:G3}, cosine; τ {t.TauStart} → {t.TauEnd} over the run on {t.LogitScale.ToString().ToLowerInvariant()} logits), features of {o.FeaturePool} training scenes encoded once and shared by every run; {scorers}");
+        md.AppendLine(Inv, $"- Pruner training: {o.TrainSteps} steps of {o.BatchSize} captions per run (AdamW lr {o.LearningRate:G3}, cosine; τ {t.TauStart} → {t.TauEnd} over the run on {t.LogitScale.ToString().ToLowerInvariant()} logits; the Gumbel-STE variant on raw logits, as the paper's Eq. 1), features of {o.FeaturePool} training scenes encoded once and shared by every run; {scorers}");
         md.AppendLine(Inv, $"- Test: {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine(Inv, $"- Time: {demo.Seconds.Values.Sum() / 60:F1} min in all on {ProfileReport.Machine()}: {string.Join("; ", demo.Seconds.Select(p => $"{p.Key} {p.Value:F0} s"))}.").AppendLine();
         md.AppendLine(Demote(EvaluationReport.Markdown(table))).AppendLine(noRetention
@@ -149,6 +149,7 @@ public static class DemoReport
         {
             variant = a.Variant,
             replaced = a.Replaced,
+            logitScale = a.LogitScale.ToString(),
             keep = a.Keep,
             retention = a.Retention,
             retentionInterval = EvaluationReport.JsonInterval(a.RetentionInterval),
