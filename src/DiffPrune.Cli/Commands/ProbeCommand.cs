@@ -19,8 +19,7 @@ internal static class ProbeCommand
         var options = new RecordOptions<ProbeOptions>(cmd, new ProbeOptions(), ("--quick", ProbeOptions.Quick))
             .Add("--seed", "Seed of the first run's weights, mini-batches and noise (same seed, same numbers); further runs take the next seeds", o => o.Seed, (o, v) => o with { Seed = v })
             .Add("--seeds", "Independent runs (seeds --seed, --seed + 1, …); every measurement is reported as mean ± sd over them", o => o.Seeds, (o, v) => o with { Seeds = v })
-            .Add("--encoders", "Encoder sizes, smallest first, as name:width:depth:heads,…", o => string.Join(",", o.Encoders.Select(e => $"{e.Name}:{e.Width}:{e.Depth}:{e.Heads}")), (o, v) => o with { Encoders = ParseList("--encoders", v, "name:width:depth:heads,… (e.g. tiny:32:2:2)",
-                e => e.Split(':') is [var n, var w, var d, var h] ? new ProbeEncoder(n, int.Parse(w, inv), int.Parse(d, inv), int.Parse(h, inv)) : throw new FormatException()) })
+            .Add("--encoders", "Encoder sizes, smallest first, as name:width:depth:heads,…", o => string.Join(",", o.Encoders.Select(e => $"{e.Name}:{e.Width}:{e.Depth}:{e.Heads}")), (o, v) => o with { Encoders = ParseList("--encoders", v, "name:width:depth:heads,… (e.g. tiny:32:2:2)", Encoder) })
             .Add("--keep", "Tokens the scorers keep, 1..N − 1 (N = 196; the paper's 58: 70 % pruned)", o => o.Keep, (o, v) => o with { Keep = v })
             .Add("--data", "Folder with the Fashion-MNIST IDX files (empty: /usr/share/datasets/fashion-mnist, from apt-get install dataset-fashion-mnist)", o => o.DataDirectory, (o, v) => o with { DataDirectory = v == null ? null : Path.GetFullPath(v) })
             .Add("--classifier-steps", "Classifier training steps per encoder", o => o.ClassifierSteps, (o, v) => o with { ClassifierSteps = v })
@@ -50,6 +49,9 @@ internal static class ProbeCommand
         cmd.SetAction(r => Run(r.GetValue(output)!, options.Bind(r, r.GetValue(quick) ? ProbeOptions.Quick : new ProbeOptions())));
         return cmd;
     }
+
+    static ProbeEncoder Encoder(string e) => e.Split(':') is [var n, var w, var d, var h]
+        ? new(n, int.Parse(w, CultureInfo.InvariantCulture), int.Parse(d, CultureInfo.InvariantCulture), int.Parse(h, CultureInfo.InvariantCulture)) : throw new FormatException();
 
     static T[] ParseList<T>(string option, string text, string form, Func<string, T> parse)
     {

@@ -83,7 +83,15 @@ public class TrainingSkeletonTests
 
     static readonly PrunerTrainingOptions Options = new()
     {
-        Seed = 4, Keep = 16, Steps = 5, BatchSize = 2, StandardizerScenes = 4, ValidationScenes = 2, FeaturePool = 4, EvalEvery = 100, CheckpointEvery = 2,
+        Seed = 4,
+        Keep = 16,
+        Steps = 5,
+        BatchSize = 2,
+        StandardizerScenes = 4,
+        ValidationScenes = 2,
+        FeaturePool = 4,
+        EvalEvery = 100,
+        CheckpointEvery = 2,
     };
 
     [Fact]
