@@ -101,6 +101,24 @@ public class CommandTests(ModelFolderFixture folder) : IClassFixture<ModelFolder
         var missing = folder.Out("no-model");
         Fails(["demo", "--quick", "--model", missing], missing, "diffprune pretrain");
         Fails(["demo", "--quick", "--model", folder.Model, "--budgets", "2"], "outside (0, 1)");
-        Fails(["demo", "--quick", "--model", folder.Model, "--steps", "0"], "--steps must be at least 1 (got 0)");
+        Fails(["demo", "--quick", "--model", folder.Model, "--steps", "0"], "demo options", "TrainSteps = 0");
+    }
+
+    [Fact]
+    public void EveryTrainingOptionReachesItsOptionsRecord()
+    {
+        Fails(["probe", "--quick", "--seeds", "0"], "probe options", "seeds 0");
+        Fails(["probe", "--quick", "--scorer-max-grad-norm", "0"], "probe options, scorer", "MaxGradNorm = 0");
+        Fails(["probe", "--quick", "--classifier-final-lr-fraction", "2"], "probe options, classifier", "FinalLearningRateFraction = 2");
+        Fails(["probe", "--encoders", "tiny:32:2"], "--encoders", "'tiny:32:2'", "name:width:depth:heads");
+        Fails(["pretrain", "--out", folder.Out("pretrain-options"), "--max-grad-norm", "0"], "pretrain options", "MaxGradNorm = 0");
+        Fails(["train", "--model", folder.Model, "--out", folder.Out("train-options"), "--max-bad-steps", "0"], "pruner training options", "MaxBadSteps = 0");
+        Fails(["train", "--model", folder.Model, "--out", folder.Out("train-options"), "--checkpoint-every", "0"], "pruner training options", "CheckpointEvery = 0");
+        Fails(["demo", "--quick", "--model", folder.Model, "--profile-runs", "0"], "demo options", "ProfileRuns = 0");
+        var (exit, help, _) = Cli.Run("train", "--help");
+        Assert.Equal(0, exit);
+        foreach (var option in new[] { "--weight-decay", "--warmup", "--final-lr-fraction", "--max-grad-norm", "--standardizer-scenes", "--checkpoint-every" })
+            Assert.Contains(option, help);
+        Assert.Contains("(default 0.0002)", help);   // --lr shows the record's default
     }
 }

@@ -13,26 +13,27 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var d = new DemoOptions();
         var model = ShippedModel.Option();
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json, the figures and the training runs", DefaultValueFactory = _ => new DirectoryInfo("runs/demo") };
         var quick = new Option<bool>("--quick") { Description = "A reduced run (a few steps and scenes, ≈ 1 minute): every table and figure made, its numbers meaningless" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the pruners' weights, data and noise, and of Random", DefaultValueFactory = _ => 0UL };
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated", DefaultValueFactory = _ => "1/3,2/9,1/9" };
-        var steps = new Option<int?>("--steps") { Description = $"Steps of each pruner training run (default {d.TrainSteps}; --quick {DemoOptions.QuickRun.TrainSteps})" };
-        var scenes = new Option<int?>("--test-scenes") { Description = $"Test scenes every method is scored on (default {d.TestScenes}; --quick {DemoOptions.QuickRun.TestScenes})" };
-        var perBudget = new Option<bool>("--scorer-per-budget") { Description = "Train one scorer per budget instead of one at the tightest budget re-ranking at the others" };
         var cmd = new Command("demo", "Train DiffPrune on the base VLM, compare it with every baseline at three budgets (Table 1), run the ablations (Table 5) and the profile (Table 4), draw Figure 5, write the report.")
         {
-            model, output, quick, seed, budgets, steps, scenes, perBudget,
+            model, output, quick, budgets,
         };
-        cmd.SetAction(r =>
-        {
-            var options = (r.GetValue(quick) ? DemoOptions.QuickRun : d) with { Seed = r.GetValue(seed), Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), ScorerPerBudget = r.GetValue(perBudget) };
-            if (r.GetValue(steps) is int s) options = options with { TrainSteps = s >= 1 ? s : throw new ArgumentException($"--steps must be at least 1 (got {s})") };
-            if (r.GetValue(scenes) is int t) options = options with { TestScenes = t >= 1 ? t : throw new ArgumentException($"--test-scenes must be at least 1 (got {t})") };
-            return Run(r.GetValue(model)!, r.GetValue(output)!, options);
-        });
+        var options = new RecordOptions<DemoOptions>(cmd, new DemoOptions(), ("--quick", DemoOptions.QuickRun))
+            .Add("--seed", "Seed of the pruners' weights, data and noise, and of Random", o => o.Seed, (o, v) => o with { Seed = v })
+            .Add("--steps", "Steps of each pruner training run", o => o.TrainSteps, (o, v) => o with { TrainSteps = v })
+            .Add("--batch-size", "Captions per training step", o => o.BatchSize, (o, v) => o with { BatchSize = v })
+            .Add("--lr", "Peak learning rate of the pruner runs", o => o.LearningRate, (o, v) => o with { LearningRate = v })
+            .Add("--feature-pool", "Training scenes encoded once and shared by every run", o => o.FeaturePool, (o, v) => o with { FeaturePool = v })
+            .Add("--validation-scenes", "Validation captions per validation", o => o.ValidationScenes, (o, v) => o with { ValidationScenes = v })
+            .Add("--scorer-per-budget", "Train one scorer per budget instead of one at the tightest budget re-ranking at the others", o => o.ScorerPerBudget, (o, v) => o with { ScorerPerBudget = v })
+            .Add("--test-scenes", "Test scenes every method is scored on", o => o.TestScenes, (o, v) => o with { TestScenes = v })
+            .Add("--profile-runs", "Timed rounds of the profile (median)", o => o.ProfileRuns, (o, v) => o with { ProfileRuns = v })
+            .Add("--profile-warmup", "Warm-up rounds of the profile", o => o.ProfileWarmup, (o, v) => o with { ProfileWarmup = v });
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!,
+            options.Bind(r, r.GetValue(quick) ? DemoOptions.QuickRun : new DemoOptions()) with { Budgets = BudgetFractions.Parse(r.GetValue(budgets)!) }));
         return cmd;
     }
 

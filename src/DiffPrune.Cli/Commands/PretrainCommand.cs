@@ -8,6 +8,7 @@ using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning.Baselines;
+using DiffPrune.Tensors.IO;
 using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Cli.Commands;
@@ -15,63 +16,39 @@ namespace DiffPrune.Cli.Commands;
 /// <summary><c>diffprune pretrain</c>: trains the SceneBench base VLM (three stages), with checkpoints, resume and a report.</summary>
 internal static class PretrainCommand
 {
-    const string CheckpointName = "checkpoint.safetensors";
-
     public static Command Create()
     {
-        var d = new PretrainOptions();
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, log, report, and the trained model under model/", DefaultValueFactory = _ => new DirectoryInfo("runs/pretrain") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of weights and data", DefaultValueFactory = _ => d.Seed };
-        var grid = new Option<int>("--grid") { Description = "Visual tokens per image: 144 (96 px) or 81 (72 px)", DefaultValueFactory = _ => 144 };
-        var visionSteps = new Option<int>("--vision-steps") { Description = "Stage 0 steps (vision tower on dense patch labels)", DefaultValueFactory = _ => d.VisionSteps };
-        var alignSteps = new Option<int>("--alignment-steps") { Description = "Stage 1 steps (captions)", DefaultValueFactory = _ => d.AlignmentSteps };
-        var instructSteps = new Option<int>("--instruction-steps") { Description = "Stage 2 steps (questions and captions)", DefaultValueFactory = _ => d.InstructionSteps };
-        var lr = new Option<double>("--lr") { Description = "Stage 1/2 peak learning rate", DefaultValueFactory = _ => d.LearningRate };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => d.CheckpointEvery };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Stage 2 steps between validation evaluations (0 = at the end only)", DefaultValueFactory = _ => d.EvalEvery };
-        var evalScenes = new Option<int>("--eval-scenes") { Description = "Validation scenes per evaluation", DefaultValueFactory = _ => d.EvalScenes };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
-        var turns = new Option<int>("--turns") { Description = "Questions about one image packed per stage-2 sequence (turns do not see each other)", DefaultValueFactory = _ => d.TurnsPerSequence };
-        var captionsPerStep = new Option<int>("--captions-per-step") { Description = "Captions per stage-1 step", DefaultValueFactory = _ => d.CaptionsPerStep };
-        var scenesPerStep = new Option<int>("--scenes-per-step") { Description = "Scenes per stage-2 step", DefaultValueFactory = _ => d.ScenesPerStep };
-        var itemsPerScene = new Option<int>("--items-per-scene") { Description = "Questions per scene and stage-2 step", DefaultValueFactory = _ => d.ItemsPerScene };
-        var captionShare = new Option<double>("--caption-share") { Description = "Chance that a stage-2 scene also trains its caption", DefaultValueFactory = _ => d.CaptionShare };
-        var backgroundDrop = new Option<double>("--background-drop") { Description = "Chance that a stage-2 scene is seen with all its object patches but only some background (answers must not hinge on the token count)", DefaultValueFactory = _ => d.BackgroundDropShare };
-        var curriculum = new Option<double>("--curriculum") { Description = "Fraction of each stage trained on scenes of 1–2 objects first (0 = none)", DefaultValueFactory = _ => d.CurriculumFraction };
-        var warmup = new Option<int>("--warmup") { Description = "Linear warmup steps at the start of every stage", DefaultValueFactory = _ => d.WarmupSteps };
-        var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
-        var lmLayers = new Option<int>("--lm-layers") { Description = "Layers of the LLM; --init from a model with fewer (at least half) deepens it, computing what it did", DefaultValueFactory = _ => d.LanguageLayers };
-        var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, backgroundDrop, warmup, curriculum,
-            init, lmLayers, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+            output, resume, testScenes, stopAfter,
         };
-        cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
-        {
-            Seed = r.GetValue(seed),
-            Scenes = SceneOptions.ForGrid(r.GetValue(grid)),
-            VisionSteps = r.GetValue(visionSteps),
-            AlignmentSteps = r.GetValue(alignSteps),
-            InstructionSteps = r.GetValue(instructSteps),
-            LearningRate = r.GetValue(lr),
-            TurnsPerSequence = r.GetValue(turns),
-            CaptionsPerStep = r.GetValue(captionsPerStep),
-            ScenesPerStep = r.GetValue(scenesPerStep),
-            ItemsPerScene = r.GetValue(itemsPerScene),
-            CaptionShare = r.GetValue(captionShare),
-            BackgroundDropShare = r.GetValue(backgroundDrop),
-            WarmupSteps = r.GetValue(warmup),
-            CurriculumFraction = r.GetValue(curriculum),
-            InitFrom = r.GetValue(init),
-            LanguageLayers = r.GetValue(lmLayers),
-            PositionHeads = r.GetValue(positionHeads),
-            CheckpointEvery = r.GetValue(checkpointEvery),
-            EvalEvery = r.GetValue(evalEvery),
-            EvalScenes = r.GetValue(evalScenes),
-        }, r.GetValue(testScenes), r.GetValue(stopAfter)));
+        var options = new RecordOptions<PretrainOptions>(cmd, new PretrainOptions())
+            .Add("--seed", "Seed of weights and data", o => o.Seed, (o, v) => o with { Seed = v })
+            .Add("--grid", "Visual tokens per image: 144 (96 px) or 81 (72 px)", o => o.Scenes.PatchCount, (o, v) => o with { Scenes = SceneOptions.ForGrid(v) })
+            .Add("--vision-steps", "Stage 0 steps (vision tower on dense patch labels)", o => o.VisionSteps, (o, v) => o with { VisionSteps = v })
+            .Add("--alignment-steps", "Stage 1 steps (captions)", o => o.AlignmentSteps, (o, v) => o with { AlignmentSteps = v })
+            .Add("--instruction-steps", "Stage 2 steps (questions and captions)", o => o.InstructionSteps, (o, v) => o with { InstructionSteps = v })
+            .Add("--vision-batch", "Images per stage-0 step", o => o.VisionBatch, (o, v) => o with { VisionBatch = v })
+            .Add("--vision-lr", "Stage 0 peak learning rate", o => o.VisionLearningRate, (o, v) => o with { VisionLearningRate = v })
+            .AddOptimizer(o => o.Optimizer, (o, v) => o with { Optimizer = v }, what: " (every stage; stage 0's peak: --vision-lr)")
+            .Add("--captions-per-step", "Captions per stage-1 step", o => o.CaptionsPerStep, (o, v) => o with { CaptionsPerStep = v })
+            .Add("--scenes-per-step", "Scenes per stage-2 step", o => o.ScenesPerStep, (o, v) => o with { ScenesPerStep = v })
+            .Add("--items-per-scene", "Questions per scene and stage-2 step", o => o.ItemsPerScene, (o, v) => o with { ItemsPerScene = v })
+            .Add("--turns", "Questions about one image packed per stage-2 sequence (turns do not see each other)", o => o.TurnsPerSequence, (o, v) => o with { TurnsPerSequence = v })
+            .Add("--caption-share", "Chance that a stage-2 scene also trains its caption", o => o.CaptionShare, (o, v) => o with { CaptionShare = v })
+            .Add("--background-drop", "Chance that a stage-2 scene is seen with all its object patches but only some background (answers must not hinge on the token count)", o => o.BackgroundDropShare, (o, v) => o with { BackgroundDropShare = v })
+            .Add("--curriculum", "Fraction of each stage trained on scenes of 1–2 objects first (0 = none)", o => o.CurriculumFraction, (o, v) => o with { CurriculumFraction = v })
+            .Add("--init", "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)", o => o.InitFrom, (o, v) => o with { InitFrom = v })
+            .Add("--lm-layers", "Layers of the LLM; --init from a model with fewer (at least half) deepens it, computing what it did", o => o.LanguageLayers, (o, v) => o with { LanguageLayers = v })
+            .Add("--position-heads", "Stage 0 also teaches each patch feature its row and column", o => o.PositionHeads, (o, v) => o with { PositionHeads = v })
+            .Add("--checkpoint-every", "Steps between checkpoints (and one at the end of every stage)", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
+            .Add("--eval-every", "Stage 2 steps between validation evaluations (0 = at the end only)", o => o.EvalEvery, (o, v) => o with { EvalEvery = v })
+            .Add("--eval-scenes", "Validation scenes per evaluation", o => o.EvalScenes, (o, v) => o with { EvalScenes = v });
+        cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), options.Bind(r, new PretrainOptions()), r.GetValue(testScenes), r.GetValue(stopAfter)));
         return cmd;
     }
 
@@ -79,9 +56,7 @@ internal static class PretrainCommand
     {
         options.Validate();
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
-        var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
-        if (!resume && File.Exists(checkpoint))
-            throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
+        var checkpoint = TrainingCheckpoint.InFolder(outDir.FullName, resume);
         var tokenizer = WordTokenizer.ForSceneBench();
         var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer) : Pretrainer.Create(options, tokenizer);
         Directory.CreateDirectory(outDir.FullName);

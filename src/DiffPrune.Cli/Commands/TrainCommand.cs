@@ -15,53 +15,36 @@ namespace DiffPrune.Cli.Commands;
 /// <summary><c>diffprune train</c>: trains a DiffPrune pruner (or an ablation) on a frozen base VLM and reports it.</summary>
 internal static class TrainCommand
 {
-
     public static Command Create()
     {
-        var d = new PrunerTrainingOptions();
         var model = ShippedModel.Option();
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
-        var steps = new Option<int>("--steps") { Description = "Training steps", DefaultValueFactory = _ => d.Steps };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => d.LearningRate };
-        var throttler = new Option<ThrottlerKind>("--throttler") { Description = "VpNoise (DiffPrune), ScaleGate or GumbelSte (GumbelDiffPrune)", DefaultValueFactory = _ => d.Throttler };
-        var denoiser = new Option<DenoiserAttention>("--denoiser") { Description = "Diagonal (DiffPrune) or Global (ablation)", DefaultValueFactory = _ => d.Denoiser };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of weights, data and noise", DefaultValueFactory = _ => d.Seed };
-        var pool = new Option<int>("--feature-pool") { Description = "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", DefaultValueFactory = _ => d.FeaturePool };
-        var batch = new Option<int>("--batch-size") { Description = "Captions per step", DefaultValueFactory = _ => d.BatchSize };
-        var tauStart = new Option<double>("--tau-start") { Description = "τ at step 0", DefaultValueFactory = _ => d.TauStart };
-        var tauEnd = new Option<double>("--tau-end") { Description = "τ at the end of its cosine schedule", DefaultValueFactory = _ => d.TauEnd };
-        var tauSteps = new Option<int>("--tau-steps") { Description = "Steps of the τ schedule (a shorter run anneals over its own length)", DefaultValueFactory = _ => d.TauSteps };
-        var logitScale = new Option<LogitScale>("--logit-scale") { Description = "What τ divides: Raw logits, or each image's Standardized logits", DefaultValueFactory = _ => d.LogitScale };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Steps between validations and checkpoints", DefaultValueFactory = _ => d.EvalEvery };
-        var patience = new Option<int>("--patience") { Description = "Validations without a better hard-top-K loss before stopping early", DefaultValueFactory = _ => d.Patience };
-        var validationScenes = new Option<int>("--validation-scenes") { Description = "Validation captions", DefaultValueFactory = _ => d.ValidationScenes };
-        var questions = new Option<bool>("--with-questions") { Description = "Train on the suites' questions as well as the captions (the paper: captions only)" };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes,
+            model, output, resume, keep, testScenes,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
-            d with
-            {
-                Steps = r.GetValue(steps),
-                LearningRate = r.GetValue(lr),
-                Throttler = r.GetValue(throttler),
-                Denoiser = r.GetValue(denoiser),
-                Seed = r.GetValue(seed),
-                FeaturePool = r.GetValue(pool),
-                BatchSize = r.GetValue(batch),
-                TauStart = r.GetValue(tauStart),
-                TauEnd = r.GetValue(tauEnd),
-                TauSteps = r.GetValue(tauSteps),
-                LogitScale = r.GetValue(logitScale),
-                EvalEvery = r.GetValue(evalEvery),
-                Patience = r.GetValue(patience),
-                ValidationScenes = r.GetValue(validationScenes),
-                WithQuestions = r.GetValue(questions)
-            }));
+        var options = new RecordOptions<PrunerTrainingOptions>(cmd, new PrunerTrainingOptions())
+            .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
+            .AddOptimizer(o => o.Optimizer, (o, v) => o with { Optimizer = v })
+            .Add("--throttler", "VpNoise (DiffPrune), ScaleGate or GumbelSte (GumbelDiffPrune)", o => o.Throttler, (o, v) => o with { Throttler = v })
+            .Add("--denoiser", "Diagonal (DiffPrune) or Global (ablation)", o => o.Denoiser, (o, v) => o with { Denoiser = v })
+            .Add("--seed", "Seed of weights, data and noise", o => o.Seed, (o, v) => o with { Seed = v })
+            .Add("--feature-pool", "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", o => o.FeaturePool, (o, v) => o with { FeaturePool = v })
+            .Add("--batch-size", "Captions per step", o => o.BatchSize, (o, v) => o with { BatchSize = v })
+            .Add("--tau-start", "τ at step 0", o => o.TauStart, (o, v) => o with { TauStart = v })
+            .Add("--tau-end", "τ at the end of its cosine schedule", o => o.TauEnd, (o, v) => o with { TauEnd = v })
+            .Add("--tau-steps", "Steps of the τ schedule (a shorter run anneals over its own length)", o => o.TauSteps, (o, v) => o with { TauSteps = v })
+            .Add("--logit-scale", "What τ divides: Raw logits, or each image's Standardized logits", o => o.LogitScale, (o, v) => o with { LogitScale = v })
+            .Add("--standardizer-scenes", "Training scenes whose features fix the standardiser's channel statistics", o => o.StandardizerScenes, (o, v) => o with { StandardizerScenes = v })
+            .Add("--validation-scenes", "Validation captions", o => o.ValidationScenes, (o, v) => o with { ValidationScenes = v })
+            .Add("--eval-every", "Steps between validations (each also writes a checkpoint)", o => o.EvalEvery, (o, v) => o with { EvalEvery = v })
+            .Add("--checkpoint-every", "Steps between checkpoints besides those at validations and at the end", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
+            .Add("--patience", "Validations without a better hard-top-K loss before stopping early", o => o.Patience, (o, v) => o with { Patience = v })
+            .Add("--with-questions", "Train on the suites' questions as well as the captions (the paper: captions only)", o => o.WithQuestions, (o, v) => o with { WithQuestions = v });
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), options.Bind(r, new PrunerTrainingOptions())));
         return cmd;
     }
 

@@ -6,15 +6,29 @@ using DiffPrune.Tensors.Optim;
 
 namespace DiffPrune.Tensors.IO;
 
-/// <summary>
-/// A training run's state in one safetensors file, written atomically: named modules (<c>{prefix}.{parameter}</c>),
-/// the optimizer's moments (<c>optim.*</c>) and step, and string metadata: a format tag, the facts a resume must
-/// agree with (options, model config) and a SHA-256 of all tensor bytes, so that a damaged, foreign or mismatched
-/// file is refused with a message that says which.
-/// </summary>
-public static class TrainingCheckpoint
+/// <summary>A training run's state in one safetensors file, written atomically: named modules (<c>{prefix}.{parameter}</c>),
+/// the optimizer's moments (<c>optim.*</c>) and step, the run's step, and string metadata: a format tag, the run's identity
+/// (what a resume must agree with: options, model config and, for a run that trains through a frozen model, the digest of
+/// that model's weights) and a SHA-256 of all tensor bytes, so that a damaged, foreign or mismatched file (also another
+/// frozen model of the same architecture) is refused with one line that says which. <c>modules</c> maps a prefix to a
+/// trained module; <c>identity</c> maps a key to what a resume must match; <c>frozen</c> is the model they train through.</summary>
+public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string, Module> modules, IReadOnlyDictionary<string, string> identity, Module? frozen = null)
 {
     const string OptimizerPrefix = "optim.";
+
+    readonly Dictionary<string, string> _identity = frozen == null ? new(identity) : new(identity)
+    {
+        ["frozen_weights_sha256"] = Digest(frozen.NamedParameters().ToDictionary(p => p.Name, p => p.Value)),
+    };
+
+    /// <summary>The checkpoint path in run folder <paramref name="dir"/> (<c>checkpoint.safetensors</c>).</summary>
+    /// <exception cref="ArgumentException">A fresh run (not <paramref name="resume"/>) into a folder that holds a checkpoint.</exception>
+    public static string InFolder(string dir, bool resume)
+    {
+        var path = Path.Combine(dir, "checkpoint.safetensors");
+        if (!resume && File.Exists(path)) throw new ArgumentException($"{path} exists: resume that run (--resume), or choose another folder (--out)");
+        return path;
+    }
 
     /// <summary>What <see cref="Load"/> returns besides the weights it fills in.</summary>
     /// <param name="Metadata">All metadata strings.</param>
@@ -26,18 +40,20 @@ public static class TrainingCheckpoint
         public bool HasOptimizer => Moments.Count > 0;
     }
 
-    /// <summary>Writes <paramref name="modules"/> (prefix → module), the optimizer (if any) and <paramref name="metadata"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, string format, IReadOnlyDictionary<string, Module> modules, AdamW? optimizer, IReadOnlyDictionary<string, string> metadata)
+    /// <summary>Writes the modules, <paramref name="optimizer"/> (if any), <paramref name="step"/> and <paramref name="extra"/> metadata to <paramref name="path"/>.</summary>
+    public void Save(string path, int step, AdamW? optimizer, params (string Key, string Value)[] extra)
     {
+        var meta = new Dictionary<string, string>(_identity) { ["step"] = step.ToString(CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in extra) meta[key] = value;
+        meta["format"] = format;
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (prefix, module) in modules)
             foreach (var (name, t) in module.NamedParameters()) tensors[prefix + "." + name] = t;
-        var meta = new Dictionary<string, string>(metadata) { ["format"] = format };
         if (optimizer != null)
         {
-            var (step, moments) = optimizer.GetState();
+            var (optimizerStep, moments) = optimizer.GetState();
             foreach (var (key, t) in moments) tensors[OptimizerPrefix + key] = t;
-            meta["optimizer_step"] = step.ToString(CultureInfo.InvariantCulture);
+            meta["optimizer_step"] = optimizerStep.ToString(CultureInfo.InvariantCulture);
         }
         meta["sha256"] = Digest(tensors);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -45,13 +61,11 @@ public static class TrainingCheckpoint
         SafeTensors.Save(path, tensors, meta);
     }
 
-    /// <summary>
-    /// Checks <paramref name="path"/> (format, digest, every <paramref name="mustMatch"/> entry) and fills
-    /// <paramref name="modules"/> from it (strict: missing, unexpected or mis-shaped tensors are named).
-    /// </summary>
+    /// <summary>Checks <paramref name="path"/> (format, digest, identity), fills the modules from it (strict: missing, unexpected or
+    /// mis-shaped tensors are named) and returns the step and the rest.</summary>
     /// <exception cref="FileNotFoundException">No file.</exception>
     /// <exception cref="InvalidDataException">Another format, damaged bytes, or a mismatch (names the first differing line).</exception>
-    public static Contents Load(string path, string format, IReadOnlyDictionary<string, Module> modules, IReadOnlyDictionary<string, string> mustMatch)
+    public (int Step, Contents Contents) Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint at {path}", path);
         var metadata = SafeTensors.ReadMetadata(path);
@@ -60,10 +74,12 @@ public static class TrainingCheckpoint
         var tensors = SafeTensors.Load(path);
         if (!metadata.TryGetValue("sha256", out var digest) || digest != Digest(tensors))
             throw new InvalidDataException($"{path} is damaged: its tensor bytes do not match the SHA-256 stored when it was written");
-        foreach (var (key, expected) in mustMatch) RequireSame(path, key, metadata.GetValueOrDefault(key) ?? "", expected);
+        foreach (var (key, expected) in _identity) RequireSame(path, key, metadata.GetValueOrDefault(key) ?? "", expected);
         foreach (var (prefix, module) in modules) module.LoadStateDict(Strip(tensors, prefix + "."), strict: true, source: path);
-        int step = metadata.TryGetValue("optimizer_step", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
-        return new Contents(metadata, step, Strip(tensors, OptimizerPrefix));
+        int optimizerStep = metadata.TryGetValue("optimizer_step", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
+        if (!int.TryParse(metadata.GetValueOrDefault("step") ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out int step))
+            throw new InvalidDataException($"{path}: its step '{metadata["step"]}' is not a number");
+        return (step, new Contents(metadata, optimizerStep, Strip(tensors, OptimizerPrefix)));
     }
 
     static void RequireSame(string path, string key, string stored, string expected)
@@ -79,7 +95,9 @@ public static class TrainingCheckpoint
     static Dictionary<string, Tensor> Strip(Dictionary<string, Tensor> tensors, string prefix) =>
         tensors.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
 
-    static string Digest(IReadOnlyDictionary<string, Tensor> tensors)
+    /// <summary>SHA-256 (hex) of the names and float bytes of <paramref name="tensors"/> in name order: a checkpoint's digest,
+    /// and the identity of a frozen model's weights.</summary>
+    public static string Digest(IReadOnlyDictionary<string, Tensor> tensors)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, t) in tensors.OrderBy(p => p.Key, StringComparer.Ordinal))

@@ -117,7 +117,7 @@ public sealed class PilotProbe
 
         // 1. the classifier, then frozen
         var classifier = new DeitClassifier(enc.Config, 10, Stream(1));
-        var classifierTrainer = new ClassifierTrainer(classifier, _train, o.ClassifierSteps, o.ClassifierBatch, o.ClassifierLearningRate, StreamSeed(2),
+        var classifierTrainer = new ClassifierTrainer(classifier, _train, o.ClassifierSteps, o.ClassifierBatch, o.ClassifierOptimizer, StreamSeed(2),
             o.ClassifierErasing.Probability > 0 ? o.ClassifierErasing : null);
         var classifierLosses = new List<double>();
         while (!classifierTrainer.Done)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DiffPrune.Training;
 
 namespace DiffPrune.Probes;
 
@@ -32,8 +33,8 @@ public sealed record ProbeOptions
     /// <summary>Images per classifier step.</summary>
     public int ClassifierBatch { get; init; } = 32;
 
-    /// <summary>Peak classifier learning rate.</summary>
-    public double ClassifierLearningRate { get; init; } = 2e-3;
+    /// <summary>The classifier's AdamW (DeiT's weight decay 0.05), warmed up over a tenth of the default run, then cosine to a tenth.</summary>
+    public OptimizerSettings ClassifierOptimizer { get; init; } = new() { LearningRate = 2e-3, WeightDecay = 0.05, WarmupSteps = 16 };
 
     /// <summary>Training images whose patch tokens fix the standardiser's channel statistics.</summary>
     public int StandardizerImages { get; init; } = 256;
@@ -47,8 +48,8 @@ public sealed record ProbeOptions
     /// <summary>Images per scorer step.</summary>
     public int ScorerBatch { get; init; } = 16;
 
-    /// <summary>Scorer learning rate (AdamW, constant).</summary>
-    public double ScorerLearningRate { get; init; } = 1e-3;
+    /// <summary>The scorer's AdamW, at a constant learning rate.</summary>
+    public OptimizerSettings ScorerOptimizer { get; init; } = new() { LearningRate = 1e-3, FinalLearningRateFraction = 1 };
 
     /// <summary>τ at the first scorer step (cosine to <see cref="TauEnd"/> over the scorer steps).</summary>
     public double TauStart { get; init; } = 1.0;
@@ -92,6 +93,7 @@ public sealed record ProbeOptions
         Seeds = 2,
         Encoders = [new("tiny", 16, 1, 2), new("small", 32, 2, 2)],
         ClassifierSteps = 30,
+        ClassifierOptimizer = new ProbeOptions().ClassifierOptimizer with { WarmupSteps = 3 },
         ClassifierBatch = 16,
         StandardizerImages = 64,
         ScorerSteps = 6,
@@ -108,32 +110,31 @@ public sealed record ProbeOptions
     /// <exception cref="ArgumentException">Names the option at fault and the range it must lie in.</exception>
     public ProbeOptions Validate()
     {
-        void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException("probe options: " + message);
-        }
-        Require(Encoders.Count >= 1, "at least one encoder size is needed");
+        var rules = new OptionRules("probe options");
+        rules.Require(Encoders.Count >= 1, "at least one encoder size is needed");
         foreach (var e in Encoders)
         {
-            Require(e.Width >= 2 && e.Depth >= 1 && e.Heads >= 1 && e.Width % e.Heads == 0, $"encoder {e}: width, depth and heads must be positive and the heads must divide the width");
-            Require(e.Name.Length > 0 && e.Name.All(char.IsAsciiLetterOrDigit), $"encoder name '{e.Name}' must be letters and digits (it names files)");
+            rules.Require(e.Width >= 2 && e.Depth >= 1 && e.Heads >= 1 && e.Width % e.Heads == 0, $"encoder {e}: width, depth and heads must be positive and the heads must divide the width");
+            rules.Require(e.Name.Length > 0 && e.Name.All(char.IsAsciiLetterOrDigit), $"encoder name '{e.Name}' must be letters and digits (it names files)");
         }
-        Require(Encoders.Select(e => e.Name).Distinct().Count() == Encoders.Count, "encoder names must differ");
+        rules.Require(Encoders.Select(e => e.Name).Distinct().Count() == Encoders.Count, "encoder names must differ");
         int n = Encoders[0].Config.NumPatches;
-        Require(Keep >= 1 && Keep < n, $"keep K = {Keep} must be in 1..{n - 1} (N = {n} tokens; K = N prunes nothing)");
-        Require(Seeds >= 1, $"seeds {Seeds} must be at least 1");
+        rules.Require(Keep >= 1 && Keep < n, $"keep K = {Keep} must be in 1..{n - 1} (N = {n} tokens; K = N prunes nothing)");
+        rules.Require(Seeds >= 1, $"seeds {Seeds} must be at least 1");
         try { ClassifierErasing.Validate(); }
-        catch (ArgumentException ex) { Require(false, ex.Message); }
-        Require(ClassifierSteps >= 1 && ClassifierBatch >= 1 && ClassifierLearningRate > 0, $"classifier steps {ClassifierSteps}, batch {ClassifierBatch} and learning rate {ClassifierLearningRate} must be positive");
-        Require(StandardizerImages >= 2, $"standardizer images {StandardizerImages} must be at least 2");
-        Require(ScorerHiddenRatio >= 1 && ScorerSteps >= 1 && ScorerBatch >= 1 && ScorerLearningRate > 0, $"scorer hidden ratio {ScorerHiddenRatio}, steps {ScorerSteps}, batch {ScorerBatch} and learning rate {ScorerLearningRate} must be positive");
-        Require(TauStart > 0 && TauEnd > 0 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} must be positive and finite");
-        Require(CoherenceCheckpoints >= 1 && CoherenceCheckpoints <= ScorerSteps + 1, $"coherence checkpoints {CoherenceCheckpoints} must be in 1..{ScorerSteps + 1} (scorer steps + 1)");
-        Require(CoherenceBatches >= 2 && CoherenceBatchSize >= 1, $"coherence needs at least 2 mini-batches of at least 1 image (got {CoherenceBatches} of {CoherenceBatchSize})");
-        Require(LandscapeGrid >= 3 && LandscapeGrid % 2 == 1, $"landscape grid {LandscapeGrid} must be odd and at least 3");
-        Require(LandscapeRange > 0 && double.IsFinite(LandscapeRange) && LandscapeImages >= 1, $"landscape range {LandscapeRange} and images {LandscapeImages} must be positive");
-        Require(AccuracyImages >= 1 && AccuracyTau > 0, $"accuracy images {AccuracyImages} and τ {AccuracyTau} must be positive");
-        Require(KeepFractions.Count >= 1 && KeepFractions.All(f => f > 0 && f <= 1 && (int)Math.Round(f * n) >= 1), $"keep fractions must lie in (0, 1] and keep at least one of {n} tokens");
+        catch (ArgumentException ex) { rules.Require(false, ex.Message); }
+        rules.Require(ClassifierSteps >= 1 && ClassifierBatch >= 1, $"classifier steps {ClassifierSteps} and batch {ClassifierBatch} must be positive");
+        ClassifierOptimizer.Validate(rules with { Owner = "probe options, classifier" });
+        ScorerOptimizer.Validate(rules with { Owner = "probe options, scorer" });
+        rules.Require(StandardizerImages >= 2, $"standardizer images {StandardizerImages} must be at least 2");
+        rules.Require(ScorerHiddenRatio >= 1 && ScorerSteps >= 1 && ScorerBatch >= 1, $"scorer hidden ratio {ScorerHiddenRatio}, steps {ScorerSteps} and batch {ScorerBatch} must be positive");
+        rules.Require(TauStart > 0 && TauEnd > 0 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} must be positive and finite");
+        rules.Require(CoherenceCheckpoints >= 1 && CoherenceCheckpoints <= ScorerSteps + 1, $"coherence checkpoints {CoherenceCheckpoints} must be in 1..{ScorerSteps + 1} (scorer steps + 1)");
+        rules.Require(CoherenceBatches >= 2 && CoherenceBatchSize >= 1, $"coherence needs at least 2 mini-batches of at least 1 image (got {CoherenceBatches} of {CoherenceBatchSize})");
+        rules.Require(LandscapeGrid >= 3 && LandscapeGrid % 2 == 1, $"landscape grid {LandscapeGrid} must be odd and at least 3");
+        rules.Require(LandscapeRange > 0 && double.IsFinite(LandscapeRange) && LandscapeImages >= 1, $"landscape range {LandscapeRange} and images {LandscapeImages} must be positive");
+        rules.Require(AccuracyImages >= 1 && AccuracyTau > 0, $"accuracy images {AccuracyImages} and τ {AccuracyTau} must be positive");
+        rules.Require(KeepFractions.Count >= 1 && KeepFractions.All(f => f > 0 && f <= 1 && (int)Math.Round(f * n) >= 1), $"keep fractions must lie in (0, 1] and keep at least one of {n} tokens");
         return this;
     }
 
@@ -153,13 +154,13 @@ public sealed record ProbeOptions
         Line("seeds", Seeds == 1 ? $"{Seed}" : $"{Seed}..{Seed + (ulong)Seeds - 1} ({Seeds} runs)");
         Line("encoders", string.Join("; ", Encoders));
         Line("keep", $"{Keep} of {Tokens}");
-        Line("classifier", $"{ClassifierSteps} steps x {ClassifierBatch} images, lr {ClassifierLearningRate.ToString(CultureInfo.InvariantCulture)}");
+        Line("classifier", $"{ClassifierSteps} steps x {ClassifierBatch} images, lr {ClassifierOptimizer.LearningRate.ToString(CultureInfo.InvariantCulture)}");
         var re = ClassifierErasing;
         Line("classifier_random_erasing", re.Probability > 0
             ? string.Create(CultureInfo.InvariantCulture, $"p {re.Probability}, area {re.MinArea:0.###}-{re.MaxArea:0.###}, aspect {re.MinAspect:0.###}-{re.MaxAspect:0.###}, per-pixel N(0, 1) after normalisation")
             : "off");
         Line("standardizer_images", StandardizerImages);
-        Line("scorer", $"MLP d -> {ScorerHiddenRatio}d -> 1, {ScorerSteps} steps x {ScorerBatch} images, lr {ScorerLearningRate.ToString(CultureInfo.InvariantCulture)}, tau {TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)}");
+        Line("scorer", $"MLP d -> {ScorerHiddenRatio}d -> 1, {ScorerSteps} steps x {ScorerBatch} images, lr {ScorerOptimizer.LearningRate.ToString(CultureInfo.InvariantCulture)}, tau {TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)}");
         Line("coherence", $"{CoherenceCheckpoints} checkpoints x {CoherenceBatches} mini-batches of {CoherenceBatchSize}");
         Line("landscape", $"{LandscapeGrid}x{LandscapeGrid} on [-{LandscapeRange.ToString(CultureInfo.InvariantCulture)}, {LandscapeRange.ToString(CultureInfo.InvariantCulture)}]^2, {LandscapeImages} images");
         Line("accuracy", $"{AccuracyImages} test images, keep {string.Join("/", KeepFractions.Select(f => (f * 100).ToString("0.#", CultureInfo.InvariantCulture)))} %, VP-Noise tau {AccuracyTau.ToString(CultureInfo.InvariantCulture)}");

@@ -1,20 +1,18 @@
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Optim;
+using DiffPrune.Training;
 
 namespace DiffPrune.Probes;
 
-/// <summary>
-/// Trains one probe scorer by one method through the frozen classifier: AdamW at a constant learning rate, gradient
-/// clipping at norm 1, τ cosine-annealed from <see cref="ProbeOptions.TauStart"/> to <see cref="ProbeOptions.TauEnd"/>.
+/// <summary>Trains one probe scorer by one method through the frozen classifier with <see cref="ProbeOptions.ScorerOptimizer"/>, τ cosine-annealed from <see cref="ProbeOptions.TauStart"/> to <see cref="ProbeOptions.TauEnd"/>.
 /// Step t's mini-batch and noise come from a generator seeded by (seed, t), the same for both methods, so the two
-/// trajectories see identical data.
-/// </summary>
+/// trajectories see identical data.</summary>
 public sealed class ScorerTrainer
 {
     readonly ScorerObjective _objective;
     readonly ProbeImages _train;
     readonly ProbeOptions _options;
-    readonly AdamW _optimizer;
+    readonly GuardedOptimizer _optimizer;
     readonly ulong _seed;
 
     /// <summary>The scorer being trained.</summary>
@@ -33,7 +31,7 @@ public sealed class ScorerTrainer
     public ScorerTrainer(ScorerObjective objective, ProbeScorer scorer, ProbeMethod method, ProbeImages train, ProbeOptions options, ulong seed)
     {
         (_objective, Scorer, Method, _train, _options, _seed) = (objective, scorer, method, train, options, seed);
-        _optimizer = new AdamW(scorer.Parameters(), (float)options.ScorerLearningRate);
+        _optimizer = new GuardedOptimizer(options.ScorerOptimizer, scorer.Parameters(), options.ScorerSteps, $"{method.DisplayName()} scorer");
     }
 
     /// <summary>τ at scorer step <paramref name="step"/>.</summary>
@@ -49,8 +47,8 @@ public sealed class ScorerTrainer
         Tensor tokens;
         using (Autograd.NoGrad()) tokens = _objective.Classifier.PatchTokens(pixels);
         double tau = TauAt(Step);
-        double value = OptimizerStep.Take(_optimizer, _objective.Loss(Scorer, Method, tokens, labels, tau, gen), $"{Method.DisplayName()} scorer step {Step}");
+        var update = _optimizer.Step(Step, () => GuardedOptimizer.Backward(_objective.Loss(Scorer, Method, tokens, labels, tau, gen)));
         Step++;
-        return (value, tau);
+        return (update.Loss, tau);
     }
 }

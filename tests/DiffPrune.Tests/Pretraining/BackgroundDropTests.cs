@@ -31,7 +31,7 @@ public class BackgroundDropTests
     public void AStepWithBackgroundDropTrainsOnFewerTokensAndRunsWithoutItAreUnchanged()
     {
         var tokenizer = WordTokenizer.ForSceneBench();
-        var options = new PretrainOptions { Seed = 2, VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 1, ScenesPerStep = 2, ItemsPerScene = 3, WarmupSteps = 1 };
+        var options = new PretrainOptions { Seed = 2, VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 1, ScenesPerStep = 2, ItemsPerScene = 3, Optimizer = new PretrainOptions().Optimizer with { WarmupSteps = 1 } };
         double Loss(PretrainOptions o) => Pretrainer.Create(o, tokenizer, TinyModels.SceneLlava()).TrainStep().Loss;
         double plain = Loss(options), again = Loss(options with { BackgroundDropShare = 0 });
         double dropped = Loss(options with { BackgroundDropShare = 1 });

@@ -37,7 +37,7 @@ public class LanguageModelDeepeningTests
         var source = new LlavaModel(WithLayers(2), new Generator(11));
         HfCheckpoint.Save(source, dir.Path);
         var deep = new LlavaModel(WithLayers(4), new Generator(12));
-        PretrainCheckpoint.LoadModelWeights(dir.Path, deep);
+        Pretrainer.LoadModelWeights(dir.Path, deep);
 
         var scene = Scene.Generate(3, SceneOptions.Default);
         var pixels = ImageTensors.ToTensor([scene.Image], ImageNormalization.Clip);
@@ -68,11 +68,11 @@ public class LanguageModelDeepeningTests
     {
         using var dir = new TempDirectory();
         HfCheckpoint.Save(new LlavaModel(WithLayers(2), new Generator(1)), dir.Path);
-        var tooDeep = Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.Path, new LlavaModel(WithLayers(5), new Generator(1))));
+        var tooDeep = Assert.Throws<InvalidDataException>(() => Pretrainer.LoadModelWeights(dir.Path, new LlavaModel(WithLayers(5), new Generator(1))));
         Assert.Contains("2 layers", tooDeep.Message);
-        Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.Path, new LlavaModel(WithLayers(1), new Generator(1))));
+        Assert.Throws<InvalidDataException>(() => Pretrainer.LoadModelWeights(dir.Path, new LlavaModel(WithLayers(1), new Generator(1))));
         var wider = TinyModels.SceneLlava(textWidth: 32);
-        Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.Path, new LlavaModel(wider with { Text = wider.Text with { NumLayers = 3 } }, new Generator(1))));
+        Assert.Throws<InvalidDataException>(() => Pretrainer.LoadModelWeights(dir.Path, new LlavaModel(wider with { Text = wider.Text with { NumLayers = 3 } }, new Generator(1))));
     }
 
     [Fact]

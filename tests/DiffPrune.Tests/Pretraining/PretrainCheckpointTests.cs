@@ -15,7 +15,7 @@ public class PretrainCheckpointTests
     static readonly WordTokenizer Tokenizer = WordTokenizer.ForSceneBench();
 
 
-    static readonly PretrainOptions Options = new() { VisionSteps = 2, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 1, CaptionsPerStep = 2, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 };
+    static readonly PretrainOptions Options = new() { VisionSteps = 2, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 1, CaptionsPerStep = 2, ScenesPerStep = 1, ItemsPerScene = 2, Optimizer = new PretrainOptions().Optimizer with { WarmupSteps = 1 } };
 
     static string Saved(TempDirectory dir)
     {

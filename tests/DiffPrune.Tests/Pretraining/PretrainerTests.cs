@@ -27,7 +27,7 @@ public class PretrainerTests
         ScenesPerStep = 2,
         ItemsPerScene = 2,
         CaptionShare = 0.3,
-        WarmupSteps = 1,
+        Optimizer = new PretrainOptions().Optimizer with { WarmupSteps = 1 },
     };
 
     static Dictionary<string, float[]> Weights(Pretrainer t) =>
@@ -181,10 +181,10 @@ public class PretrainerMultiTurnAndInitTests
     public void ARunCanStartFromAnotherRunsCheckpointAndTrainWithSeveralTurns()
     {
         using var dir = new TempDirectory();
-        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, CaptionsPerStep = 2, ScenesPerStep = 1, ItemsPerScene = 2, WarmupSteps = 1 }, Tokenizer, TinyModels.SceneLlava());
+        var first = Pretrainer.Create(new PretrainOptions { VisionSteps = 1, VisionBatch = 2, AlignmentSteps = 1, InstructionSteps = 0, CaptionsPerStep = 2, ScenesPerStep = 1, ItemsPerScene = 2, Optimizer = new PretrainOptions().Optimizer with { WarmupSteps = 1 } }, Tokenizer, TinyModels.SceneLlava());
         while (!first.Done) first.TrainStep();
         first.SaveCheckpoint(dir.File("a.safetensors"));
-        var options = new PretrainOptions { VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 2, ScenesPerStep = 2, ItemsPerScene = 2, TurnsPerSequence = 3, WarmupSteps = 1, InitFrom = dir.File("a.safetensors") };
+        var options = new PretrainOptions { VisionSteps = 0, AlignmentSteps = 0, InstructionSteps = 2, ScenesPerStep = 2, ItemsPerScene = 2, TurnsPerSequence = 3, Optimizer = new PretrainOptions().Optimizer with { WarmupSteps = 1 }, InitFrom = dir.File("a.safetensors") };
         var second = Pretrainer.Create(options, Tokenizer, TinyModels.SceneLlava());
         foreach (var (name, p) in first.Model.NamedParameters()) Assert.Equal(p.ToArray(), second.Model.StateDict()[name].ToArray());
         var report = second.TrainStep();
@@ -192,7 +192,7 @@ public class PretrainerMultiTurnAndInitTests
         Assert.True(double.IsFinite(report.Loss));
         Assert.Equal(4, report.Examples);
         var other = new LlavaModel(TinyModels.SceneLlava(textWidth: 32), new Generator(1));
-        Assert.Contains("other config", Assert.Throws<InvalidDataException>(() => PretrainCheckpoint.LoadModelWeights(dir.File("a.safetensors"), other)).Message);
+        Assert.Contains("other config", Assert.Throws<InvalidDataException>(() => Pretrainer.LoadModelWeights(dir.File("a.safetensors"), other)).Message);
     }
 }
 

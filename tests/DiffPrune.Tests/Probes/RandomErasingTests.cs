@@ -1,6 +1,7 @@
 using DiffPrune.Probes;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Data;
+using DiffPrune.Training;
 
 namespace DiffPrune.Tests.Probes;
 
@@ -95,7 +96,7 @@ public class RandomErasingTests(SyntheticFashionMnist data) : IClassFixture<Synt
     {
         List<double> Losses(RandomErasing? erasing, out long erased)
         {
-            var trainer = new ClassifierTrainer(new DeitClassifier(ProbeTestData.Narrow, 10, new Generator(2)), data.Train, 4, 8, 1e-3, 9, erasing);
+            var trainer = new ClassifierTrainer(new DeitClassifier(ProbeTestData.Narrow, 10, new Generator(2)), data.Train, 4, 8, new OptimizerSettings { LearningRate = 1e-3, WeightDecay = 0.05, WarmupSteps = 1 }, 9, erasing);
             var losses = Enumerable.Range(0, 4).Select(_ => trainer.TrainStep()).ToList();
             erased = trainer.ErasedImages;
             return losses;

@@ -23,7 +23,7 @@ public class PrunerTrainerTests
         Keep = 16,
         Steps = 4,
         BatchSize = 3,
-        LearningRate = 1e-3,
+        Optimizer = new() { LearningRate = 1e-3 },
         StandardizerScenes = 4,
         ValidationScenes = 3,
         Patience = 2,

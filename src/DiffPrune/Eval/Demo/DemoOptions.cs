@@ -1,3 +1,4 @@
+using DiffPrune.Training;
 using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
@@ -25,7 +26,7 @@ public sealed record DemoOptions
     public int BatchSize { get; init; } = Train.BatchSize;
 
     /// <summary>Peak learning rate of the pruner runs.</summary>
-    public double LearningRate { get; init; } = Train.LearningRate;
+    public double LearningRate { get; init; } = Train.Optimizer.LearningRate;
 
     /// <summary>Training scenes encoded once and shared by every run.</summary>
     public int FeaturePool { get; init; } = 1024;
@@ -65,14 +66,11 @@ public sealed record DemoOptions
     /// <exception cref="ArgumentException">Names the option at fault.</exception>
     public DemoOptions Validate()
     {
-        void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException("demo options: " + message);
-        }
-        Require(Budgets.Count > 0 && Budgets.All(b => b > 0 && b < 1), $"budgets must be kept shares of N in (0, 1) (got {string.Join(", ", Budgets)})");
-        Require(TrainSteps >= 1 && BatchSize >= 1 && FeaturePool >= 1 && ValidationScenes >= 1, $"TrainSteps = {TrainSteps}, BatchSize = {BatchSize}, FeaturePool = {FeaturePool}, ValidationScenes = {ValidationScenes} must be ≥ 1");
-        Require(LearningRate > 0, $"LearningRate = {LearningRate} must be > 0");
-        Require(TestScenes >= 1 && ProfileRuns >= 1 && ProfileWarmup >= 0, $"TestScenes = {TestScenes}, ProfileRuns = {ProfileRuns}, ProfileWarmup = {ProfileWarmup}");
+        var rules = new OptionRules("demo options");
+        rules.Require(Budgets.Count > 0 && Budgets.All(b => b > 0 && b < 1), $"budgets must be kept shares of N in (0, 1) (got {string.Join(", ", Budgets)})");
+        rules.Require(TrainSteps >= 1 && BatchSize >= 1 && FeaturePool >= 1 && ValidationScenes >= 1, $"TrainSteps = {TrainSteps}, BatchSize = {BatchSize}, FeaturePool = {FeaturePool}, ValidationScenes = {ValidationScenes} must be ≥ 1");
+        rules.Require(LearningRate > 0, $"LearningRate = {LearningRate} must be > 0");
+        rules.Require(TestScenes >= 1 && ProfileRuns >= 1 && ProfileWarmup >= 0, $"TestScenes = {TestScenes}, ProfileRuns = {ProfileRuns}, ProfileWarmup = {ProfileWarmup}");
         return this;
     }
 }

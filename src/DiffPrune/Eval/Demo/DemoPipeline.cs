@@ -125,7 +125,7 @@ public sealed class DemoPipeline
         Keep = keep,
         Steps = Options.TrainSteps,
         BatchSize = Options.BatchSize,
-        LearningRate = Options.LearningRate,
+        Optimizer = new PrunerTrainingOptions().Optimizer with { LearningRate = Options.LearningRate },
         Throttler = throttler,
         Denoiser = denoiser,
         LogitScale = logitScale,

@@ -1,56 +1,33 @@
 using System.Text.Json.Serialization;
 using DiffPrune.Data.Scenes;
-using DiffPrune.Reporting;
 
 namespace DiffPrune.Training.Pretraining;
 
-/// <summary>
-/// The run's history as JSON lines in its folder: <c>log.jsonl</c> (one line per step) and <c>evals.jsonl</c>
+/// <summary>The run's history as JSON lines in its folder: <c>log.jsonl</c> (one line per step) and <c>evals.jsonl</c>
 /// (vision accuracy, validation and test scores). Opening a log to resume at step s drops the lines of steps ≥ s,
-/// which the resumed run takes again (and any test scores), so the files always describe one uninterrupted run.
-/// </summary>
-public sealed class PretrainLog
+/// which the resumed run takes again (and any test scores), so the files always describe one uninterrupted run (<see cref="RunLog{T}"/>).</summary>
+public sealed class PretrainLog(string dir, int step)
 {
-    readonly string _steps, _evals;
+    readonly RunLog<PretrainStepReport> _steps = new(Path.Combine(dir, "log.jsonl"), r => r.Step < step);
+    // evaluations run after their step's checkpoint is due, so those at the resume step stay; test scores are
+    // recomputed whenever a finished run is opened again
+    readonly RunLog<PretrainEvaluation> _evals = new(Path.Combine(dir, "evals.jsonl"), e => e.Step <= step && e.Kind != "test");
 
     /// <summary>Every step logged, in order.</summary>
-    public List<PretrainStepReport> Steps { get; }
+    public List<PretrainStepReport> Steps => _steps.Records;
 
     /// <summary>Every evaluation logged, in order.</summary>
-    public List<PretrainEvaluation> Evaluations { get; }
-
-    /// <summary>Opens (or starts) the log in <paramref name="dir"/> for a run that continues at <paramref name="step"/>.</summary>
-    public PretrainLog(string dir, int step)
-    {
-        _steps = Path.Combine(dir, "log.jsonl");
-        _evals = Path.Combine(dir, "evals.jsonl");
-        Steps = JsonLines.Read<PretrainStepReport>(_steps).Where(r => r.Step < step).ToList();
-        // evaluations run after their step's checkpoint is due, so those at the resume step stay; test scores are
-        // recomputed whenever a finished run is opened again
-        Evaluations = JsonLines.Read<PretrainEvaluation>(_evals).Where(e => e.Step <= step && e.Kind != "test").ToList();
-        JsonLines.Write(_steps, Steps);
-        JsonLines.Write(_evals, Evaluations);
-    }
+    public List<PretrainEvaluation> Evaluations => _evals.Records;
 
     /// <summary>Appends a step.</summary>
-    public void Step(PretrainStepReport report)
-    {
-        Steps.Add(report);
-        JsonLines.Append(_steps, report);
-    }
+    public void Step(PretrainStepReport report) => _steps.Add(report);
 
     /// <summary>Appends the vision tower's dense accuracy after <paramref name="step"/> steps.</summary>
-    public void Vision(int step, DenseAccuracy accuracy) => Add(new PretrainEvaluation(step, "vision", null, accuracy));
+    public void Vision(int step, DenseAccuracy accuracy) => _evals.Add(new PretrainEvaluation(step, "vision", null, accuracy));
 
     /// <summary>Appends per-suite scores after <paramref name="step"/> steps on <paramref name="split"/>.</summary>
     public void Evaluation(int step, string split, IReadOnlyList<SuiteScore> scores) =>
-        Add(new PretrainEvaluation(step, split, scores.ToDictionary(s => s.Suite.DisplayName(), s => s.Value), null));
-
-    void Add(PretrainEvaluation e)
-    {
-        Evaluations.Add(e);
-        JsonLines.Append(_evals, e);
-    }
+        _evals.Add(new PretrainEvaluation(step, split, scores.ToDictionary(s => s.Suite.DisplayName(), s => s.Value), null));
 }
 
 /// <summary>One evaluation during pretraining.</summary>

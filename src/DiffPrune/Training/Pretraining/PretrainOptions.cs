@@ -49,26 +49,14 @@ public sealed record PretrainOptions
     /// (<see cref="BackgroundDrop"/>), so that answers do not depend on how many background tokens there are.</summary>
     public double BackgroundDropShare { get; init; }
 
-    /// <summary>Stage 1/2 peak learning rate (a small model from scratch wants a high one).</summary>
-    public double LearningRate { get; init; } = 2e-3;
-
-    /// <summary>Linear warmup steps at the start of every stage.</summary>
-    public int WarmupSteps { get; init; } = 100;
-
-    /// <summary>The cosine schedule ends at this fraction of the peak.</summary>
-    public double FinalLearningRateFraction { get; init; } = 0.1;
-
-    /// <summary>AdamW weight decay.</summary>
-    public double WeightDecay { get; init; } = 0.01;
-
-    /// <summary>Gradient clipping (global L2 norm).</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>The optimizer of every stage (stage 0 peaks at <see cref="VisionLearningRate"/>): a small model from scratch wants a high learning rate.</summary>
+    public OptimizerSettings Optimizer { get; init; } = new() { LearningRate = 2e-3, WarmupSteps = 100 };
 
     /// <summary>Fraction of each stage trained on scenes of 1–2 objects before the full range (a curriculum: grounding
     /// a single object is learned first).</summary>
     public double CurriculumFraction { get; init; } = 0.2;
 
-    /// <summary>Write a checkpoint every this many steps (and at every stage end).</summary>
+    /// <summary>Write a checkpoint every this many steps (and at every stage end): a few minutes of training at most.</summary>
     public int CheckpointEvery { get; init; } = 100;
 
     /// <summary>Evaluate on validation scenes every this many stage-2 steps (and at the end); 0 = only at the end.</summary>
@@ -76,9 +64,6 @@ public sealed record PretrainOptions
 
     /// <summary>Validation scenes per evaluation (≈ 22 items each).</summary>
     public int EvalScenes { get; init; } = 30;
-
-    /// <summary>Steps in a row with a non-finite loss or gradient (each skipped, not applied) that stop training; 1 stops at the first, keeping the last good checkpoint.</summary>
-    public int MaxBadSteps { get; init; } = 1;
 
     /// <summary>Questions about the same image per stage-2 sequence. Turns do not see each other, so a packed turn trains
     /// exactly as the question alone would; each answer is only a token or two, so packing multiplies the supervised
@@ -110,27 +95,21 @@ public sealed record PretrainOptions
     public PretrainOptions Validate()
     {
         Scenes.Validate();
-        Require(VisionSteps >= 0 && AlignmentSteps >= 0 && InstructionSteps >= 0, $"stage steps must be ≥ 0 (got {VisionSteps}, {AlignmentSteps}, {InstructionSteps})");
-        Require(TotalSteps > 0, "all three stages have 0 steps: nothing to train");
-        Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");
-        Require(CaptionsPerStep >= 1 && ScenesPerStep >= 1 && ItemsPerScene >= 1, $"CaptionsPerStep = {CaptionsPerStep}, ScenesPerStep = {ScenesPerStep}, ItemsPerScene = {ItemsPerScene} must be ≥ 1");
-        Require(CaptionShare is >= 0 and <= 1, $"CaptionShare = {CaptionShare} is not in [0, 1]");
-        Require(BackgroundDropShare is >= 0 and <= 1, $"BackgroundDropShare = {BackgroundDropShare} is not in [0, 1]");
-        Require(VisionLearningRate > 0 && LearningRate > 0, $"learning rates must be > 0 (got {VisionLearningRate}, {LearningRate})");
-        Require(WarmupSteps >= 0 && FinalLearningRateFraction is >= 0 and <= 1, $"WarmupSteps = {WarmupSteps}, FinalLearningRateFraction = {FinalLearningRateFraction}");
-        Require(WeightDecay >= 0 && MaxGradNorm > 0, $"WeightDecay = {WeightDecay} must be ≥ 0 and MaxGradNorm = {MaxGradNorm} > 0");
-        Require(CurriculumFraction is >= 0 and <= 1, $"CurriculumFraction = {CurriculumFraction} is not in [0, 1]");
-        Require(LanguageLayers is >= 1 and <= 64, $"LanguageLayers = {LanguageLayers} is not in 1..64");
-        Require(TurnsPerSequence is >= 1 and <= 64, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..64");
-        Require(InitFrom == null || File.Exists(InitFrom) || Directory.Exists(InitFrom), $"InitFrom = {InitFrom}: no such checkpoint file or model folder");
-        Require(CheckpointEvery >= 1 && EvalEvery >= 0 && EvalScenes >= 1 && MaxBadSteps >= 1,
-            $"CheckpointEvery = {CheckpointEvery}, EvalEvery = {EvalEvery}, EvalScenes = {EvalScenes}, MaxBadSteps = {MaxBadSteps}");
+        var rules = new OptionRules("pretrain options");
+        rules.Require(VisionSteps >= 0 && AlignmentSteps >= 0 && InstructionSteps >= 0, $"stage steps must be ≥ 0 (got {VisionSteps}, {AlignmentSteps}, {InstructionSteps})");
+        rules.Require(TotalSteps > 0, "all three stages have 0 steps: nothing to train");
+        rules.Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");
+        rules.Require(CaptionsPerStep >= 1 && ScenesPerStep >= 1 && ItemsPerScene >= 1, $"CaptionsPerStep = {CaptionsPerStep}, ScenesPerStep = {ScenesPerStep}, ItemsPerScene = {ItemsPerScene} must be ≥ 1");
+        rules.Require(CaptionShare is >= 0 and <= 1, $"CaptionShare = {CaptionShare} is not in [0, 1]");
+        rules.Require(BackgroundDropShare is >= 0 and <= 1, $"BackgroundDropShare = {BackgroundDropShare} is not in [0, 1]");
+        rules.Require(VisionLearningRate > 0, $"VisionLearningRate = {VisionLearningRate} must be > 0");
+        Optimizer.Validate(rules);
+        rules.Require(CurriculumFraction is >= 0 and <= 1, $"CurriculumFraction = {CurriculumFraction} is not in [0, 1]");
+        rules.Require(LanguageLayers is >= 1 and <= 64, $"LanguageLayers = {LanguageLayers} is not in 1..64");
+        rules.Require(TurnsPerSequence is >= 1 and <= 64, $"TurnsPerSequence = {TurnsPerSequence} is not in 1..64");
+        rules.Require(InitFrom == null || File.Exists(InitFrom) || Directory.Exists(InitFrom), $"InitFrom = {InitFrom}: no such checkpoint file or model folder");
+        rules.Require(CheckpointEvery >= 1 && EvalEvery >= 0 && EvalScenes >= 1, $"CheckpointEvery = {CheckpointEvery}, EvalEvery = {EvalEvery}, EvalScenes = {EvalScenes}");
         return this;
-    }
-
-    static void Require(bool ok, string message)
-    {
-        if (!ok) throw new ArgumentException("pretrain options: " + message);
     }
 
     /// <summary>One line per option that shapes the weights (not checkpoint or evaluation cadence): stored in checkpoints.
@@ -154,11 +133,7 @@ public sealed record PretrainOptions
         Line("items_per_scene", ItemsPerScene);
         Line("caption_share", CaptionShare);
         if (BackgroundDropShare != 0) Line("background_drop_share", BackgroundDropShare);
-        Line("lr", LearningRate);
-        Line("warmup_steps", WarmupSteps);
-        Line("final_lr_fraction", FinalLearningRateFraction);
-        Line("weight_decay", WeightDecay);
-        Line("max_grad_norm", MaxGradNorm);
+        Optimizer.Describe(sb, withSchedule: true);
         Line("curriculum_fraction", CurriculumFraction);
         Line("turns_per_sequence", TurnsPerSequence);
         if (PositionHeads) Line("position_heads", true);

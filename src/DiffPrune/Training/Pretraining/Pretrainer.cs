@@ -4,7 +4,9 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
-using DiffPrune.Tensors.Optim;
+using DiffPrune.Models.Loaders;
+using DiffPrune.Tensors.IO;
+using DiffPrune.Tensors.Nn;
 
 namespace DiffPrune.Training.Pretraining;
 
@@ -16,11 +18,12 @@ namespace DiffPrune.Training.Pretraining;
 /// </summary>
 public sealed class Pretrainer
 {
+    /// <summary>The format tag of pretraining checkpoints (<see cref="SaveCheckpoint"/>).</summary>
+    const string Format = "diffprune-pretrain-v1";
     readonly WordTokenizer _tokenizer;
     readonly SceneBench _bench;
-    AdamW? _optimizer;
+    GuardedOptimizer? _optimizer;
     PretrainStage _optimizerStage;
-    int _badSteps;
 
     /// <summary>The model being trained.</summary>
     public LlavaModel Model { get; }
@@ -54,7 +57,7 @@ public sealed class Pretrainer
         var gen = new Generator(options.Seed);
         var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
-        if (options.InitFrom != null) PretrainCheckpoint.LoadModelWeights(options.InitFrom, model);
+        if (options.InitFrom != null) LoadModelWeights(options.InitFrom, model);
         return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
     }
 
@@ -69,30 +72,13 @@ public sealed class Pretrainer
         if (Done) throw new InvalidOperationException($"pretraining is complete ({Options.TotalSteps} steps)");
         var clock = Stopwatch.StartNew();
         var (stage, stageStep, stageSteps) = Options.Locate(Step);
-        var optimizer = OptimizerFor(stage);
-        double peak = stage == PretrainStage.Vision ? Options.VisionLearningRate : Options.LearningRate;
-        double lr = new CosineSchedule(peak, peak * Options.FinalLearningRateFraction, stageSteps, Math.Min(Options.WarmupSteps, stageSteps)).At(stageStep);
-        optimizer.LearningRate = (float)lr;
         var gen = StepGenerator(Step);
         var scenes = SceneOptionsAt(stageStep, stageSteps);
-        optimizer.ZeroGrad();
-        var (lossValue, accuracy, examples) = stage == PretrainStage.Vision
+        (double Loss, double Accuracy, int Examples) batch = default;
+        var update = OptimizerFor(stage).Step(stageStep, () => (batch = stage == PretrainStage.Vision
             ? VisionLoss(gen, scenes)
-            : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment);
-        double norm = double.NaN;
-        bool skipped = !double.IsFinite(lossValue);
-        if (!skipped)
-        {
-            norm = GradClip.ClipGradNorm(optimizer.Parameters, Options.MaxGradNorm);
-            skipped = !double.IsFinite(norm);
-            if (!skipped) optimizer.StepOnce();
-        }
-        optimizer.ZeroGrad();
-        _badSteps = skipped ? _badSteps + 1 : 0;
-        if (_badSteps >= Options.MaxBadSteps)
-            throw new InvalidOperationException($"step {Step}: {_badSteps} steps in a row had a non-finite loss or gradient (last loss {lossValue}); " +
-                "training stopped, the last checkpoint is intact: resume from it with a lower learning rate");
-        var report = new PretrainStepReport(Step, stage, stageStep, lossValue, accuracy, lr, norm, examples, clock.Elapsed.TotalSeconds, skipped);
+            : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment)).Loss);
+        var report = new PretrainStepReport(Step, stage, stageStep, update.Loss, batch.Accuracy, update.LearningRate, update.GradNorm, batch.Examples, clock.Elapsed.TotalSeconds, update.Skipped);
         Step++;
         return report;
     }
@@ -106,7 +92,7 @@ public sealed class Pretrainer
             : Options.Scenes;
 
 
-    AdamW OptimizerFor(PretrainStage stage)
+    GuardedOptimizer OptimizerFor(PretrainStage stage)
     {
         if (_optimizer != null && _optimizerStage == stage) return _optimizer;
         bool vision = stage == PretrainStage.Vision;
@@ -115,7 +101,9 @@ public sealed class Pretrainer
         Model.Projector.RequiresGrad(!vision);
         Model.LanguageModel.RequiresGrad(!vision);
         var parameters = vision ? Model.VisionTower.Parameters().Concat(Heads.Parameters()) : Model.Projector.Parameters().Concat(Model.LanguageModel.Parameters());
-        _optimizer = new AdamW(parameters, weightDecay: (float)Options.WeightDecay);
+        var settings = vision ? Options.Optimizer with { LearningRate = Options.VisionLearningRate } : Options.Optimizer;
+        int steps = stage switch { PretrainStage.Vision => Options.VisionSteps, PretrainStage.Alignment => Options.AlignmentSteps, _ => Options.InstructionSteps };
+        _optimizer = new GuardedOptimizer(settings, parameters, steps, $"pretraining stage {stage}");
         _optimizerStage = stage;
         return _optimizer;
     }
@@ -126,9 +114,7 @@ public sealed class Pretrainer
         var scenes = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
         var tower = Model.VisionTower.VisionModel;
         var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
-        double value = loss.Item();
-        if (double.IsFinite(value)) loss.Backward();
-        return (value, accuracy.Color, scenes.Length);
+        return (GuardedOptimizer.Backward(loss), accuracy.Color, scenes.Length);
     }
 
     (double Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
@@ -295,20 +281,47 @@ public sealed class Pretrainer
         }).ToList();
     }
 
-    /// <summary>Writes the whole training state (model, heads, optimizer, step) to one file, atomically.</summary>
-    public void SaveCheckpoint(string path) => PretrainCheckpoint.Save(path, this, _optimizer, _optimizerStage);
+    TrainingCheckpoint Checkpoint() => new(Format, new Dictionary<string, Module> { ["model"] = Model, ["heads"] = Heads },
+        new Dictionary<string, string> { ["options"] = Options.Describe(), ["config"] = HfConfig.ToJson(Model.Config) });
 
-    /// <summary>Continues a run from <paramref name="path"/>; the options must be those the run started with.</summary>
-    /// <exception cref="InvalidDataException">The file is not a pretraining checkpoint, is corrupt, or was written with other options.</exception>
+    /// <summary>Writes the whole training state (model, heads, the current stage's optimizer, step) to one file, atomically.</summary>
+    public void SaveCheckpoint(string path) =>
+        Checkpoint().Save(path, Step, _optimizer?.AdamW, _optimizer == null ? [] : [("optimizer_stage", _optimizerStage.ToString())]);
+
+    /// <summary>Continues a run from <paramref name="path"/>; the options and the architecture must be those the run started with.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a pretraining checkpoint, is corrupt, or was written with other options or another model.</exception>
     public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
     {
         options.Validate();
         config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers);
         var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options);
-        var state = PretrainCheckpoint.Load(path, trainer.Model, trainer.Heads, options);
-        trainer.Step = state.Step;
-        if (state.OptimizerStage is PretrainStage stage && stage == options.Locate(Math.Min(state.Step, options.TotalSteps - 1)).Stage)
-            trainer.OptimizerFor(stage).SetState(state.OptimizerStep, state.Moments);
+        var (step, contents) = trainer.Checkpoint().Load(path);
+        trainer.Step = step;
+        if (contents.Metadata.TryGetValue("optimizer_stage", out var saved) && Enum.Parse<PretrainStage>(saved) is var stage
+            && stage == options.Locate(Math.Min(step, options.TotalSteps - 1)).Stage)
+            trainer.OptimizerFor(stage).AdamW.SetState(contents.OptimizerStep, contents.Moments);
         return trainer;
+    }
+
+    /// <summary>Fills <paramref name="model"/> from a pretraining checkpoint file or a model folder. The config must
+    /// match, except that a model folder's LLM may have fewer layers: it is then deepened
+    /// (<see cref="LanguageModelDeepening"/>), computing exactly what it did.</summary>
+    /// <exception cref="InvalidDataException">Another architecture, or not a checkpoint / model folder.</exception>
+    public static void LoadModelWeights(string source, LlavaModel model)
+    {
+        if (Directory.Exists(source))
+        {
+            var other = HfCheckpoint.LoadLlava(source);
+            int from = other.Config.Text.NumLayers, to = model.Config.Text.NumLayers;
+            var sameElse = other.Config with { Text = other.Config.Text with { NumLayers = to } };
+            if (HfConfig.ToJson(sameElse) != HfConfig.ToJson(model.Config) || (from != to && !LanguageModelDeepening.CanDeepen(from, to)))
+                throw new InvalidDataException($"{source} holds another architecture than the one being trained" +
+                    (from != to ? $" (its LLM has {from} layers; it can start a model of {from}..{2 * from} layers, not {to})" : ""));
+            var state = from == to ? other.StateDict() : LanguageModelDeepening.Deepen(other.StateDict(), from, to);
+            model.LoadStateDict(state, strict: true, source: source);
+            return;
+        }
+        new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["model"] = model }, new Dictionary<string, string> { ["config"] = HfConfig.ToJson(model.Config) }).Load(source);
     }
 }

@@ -26,7 +26,8 @@ public sealed class PrunerTrainer
     readonly WordTokenizer _tokenizer;
     readonly SceneOptions _scenes;
     readonly PrunerPipeline _pipeline;
-    readonly AdamW _optimizer;
+    readonly GuardedOptimizer _optimizer;
+    readonly TrainingCheckpoint _checkpoint;
     readonly CaptionFeaturePool? _pool;
     (Tensor Features, int[][] Ids, int[] AnswerStart)? _validation;
 
@@ -70,7 +71,9 @@ public sealed class PrunerTrainer
         Scorer = new TokenScorer(dv, gen);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
         _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale);
-        _optimizer = new AdamW(Scorer.Parameters().Concat(Denoiser.Parameters()), (float)options.LearningRate, weightDecay: (float)options.WeightDecay);
+        _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training");
+        _checkpoint = new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer },
+            new Dictionary<string, string> { ["options"] = options.Describe(), ["vlm_config"] = HfConfig.ToJson(vlm.Config) }, frozen: vlm);
     }
 
     static void CheckFits(LlavaModel vlm, SceneOptions scenes, PrunerTrainingOptions options)
@@ -98,8 +101,6 @@ public sealed class PrunerTrainer
         return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen, pool);
     }
 
-
-
     Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0xD1B54A32D192ED03UL));
 
     /// <summary>τ at <paramref name="step"/>: cosine from TauStart to TauEnd over <see cref="PrunerTrainingOptions.TauSpan"/>.</summary>
@@ -121,22 +122,10 @@ public sealed class PrunerTrainer
         var clock = Stopwatch.StartNew();
         var gen = StepGenerator(Step);
         double tau = TauAt(Step);
-        double lr = new CosineSchedule(Options.LearningRate, 0.1 * Options.LearningRate, Options.Steps).At(Step);
-        _optimizer.LearningRate = (float)lr;
         var (features, ids, start) = _pool?.Batch(gen, Options.BatchSize) ?? Captions(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes));
-        var (loss, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen);
-        double value = loss.Item();
-        _optimizer.ZeroGrad();
-        if (double.IsFinite(value)) loss.Backward();
-        double norm = double.IsFinite(value) ? GradClip.ClipGradNorm(_optimizer.Parameters, Options.MaxGradNorm) : double.NaN;
-        if (!double.IsFinite(norm))
-        {
-            _optimizer.ZeroGrad();
-            throw new InvalidOperationException($"step {Step}: non-finite loss ({value}) or gradient; nothing was updated and training stopped, the last checkpoint is intact");
-        }
-        _optimizer.StepOnce();
-        _optimizer.ZeroGrad();
-        return new PrunerStepReport(Step++, value, tau, lr, alpha, ids.Length, clock.Elapsed.TotalSeconds);
+        (Tensor Loss, AlphaStats Alpha) batch = default;
+        var update = _optimizer.Step(Step, () => GuardedOptimizer.Backward((batch = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen)).Loss));
+        return new PrunerStepReport(Step++, update.Loss, tau, update.LearningRate, batch.Alpha!, ids.Length, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Soft and hard validation losses on the first <see cref="PrunerTrainingOptions.ValidationScenes"/> validation
@@ -147,34 +136,18 @@ public sealed class PrunerTrainer
         var (features, ids, start) = _validation.Value;
         using var _ = Autograd.NoGrad();
         var (soft, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), new Generator(Options.Seed + 1));
-        double hard = HardLoss(ToPruner(), features, ids, start);
+        double hard = new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), ToPruner(), ids, AnswerTargets.Masks(ids, start)).Loss.Item();
         bool best = hard < BestHardLoss;
         if (best) { BestHardLoss = hard; ValidationsSinceBest = 0; } else ValidationsSinceBest++;
         return new PrunerValidation(Step, soft.Item(), hard, alpha, best);
     }
 
-    double HardLoss(TokenPruner pruner, Tensor features, int[][] ids, int[] start)
-    {
-        return new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), pruner, ids, AnswerTargets.Masks(ids, start)).Loss.Item();
-    }
-
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
     public TokenPruner ToPruner() => new(Scorer, new TokenPrunerConfig(Scorer.Width, Scorer.Heads, Scorer.Blocks.Count, Options.Keep));
 
-    Dictionary<string, Module> Modules() => new() { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer };
-
-    Dictionary<string, string> Identity() => new() { ["options"] = Options.Describe(), ["vlm_config"] = HfConfig.ToJson(_vlm.Config) };
-
     /// <summary>Writes the training state (scorer, denoiser, standardiser, optimizer, step, early-stopping state) atomically.</summary>
-    public void SaveCheckpoint(string path)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var metadata = Identity();
-        metadata["step"] = Step.ToString(inv);
-        metadata["best_hard_loss"] = BestHardLoss.ToString("R", inv);
-        metadata["validations_since_best"] = ValidationsSinceBest.ToString(inv);
-        TrainingCheckpoint.Save(path, Format, Modules(), _optimizer, metadata);
-    }
+    public void SaveCheckpoint(string path) => _checkpoint.Save(path, Step, _optimizer.AdamW,
+        ("best_hard_loss", BestHardLoss.ToString("R", CultureInfo.InvariantCulture)), ("validations_since_best", ValidationsSinceBest.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Continues a run from <paramref name="path"/> with the same VLM and options.</summary>
     /// <exception cref="InvalidDataException">Not a pruner-training checkpoint, damaged, or other options or VLM.</exception>
@@ -183,12 +156,12 @@ public sealed class PrunerTrainer
         options.Validate();
         int dv = vlm.Config.Vision.HiddenSize;
         var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0), pool);
-        var contents = TrainingCheckpoint.Load(path, Format, trainer.Modules(), trainer.Identity());
+        var (step, contents) = trainer._checkpoint.Load(path);
         var inv = CultureInfo.InvariantCulture;
-        trainer.Step = int.Parse(contents.Metadata["step"], inv);
+        trainer.Step = step;
         trainer.BestHardLoss = double.Parse(contents.Metadata["best_hard_loss"], inv);
         trainer.ValidationsSinceBest = int.Parse(contents.Metadata["validations_since_best"], inv);
-        if (contents.HasOptimizer) trainer._optimizer.SetState(contents.OptimizerStep, contents.Moments);
+        if (contents.HasOptimizer) trainer._optimizer.AdamW.SetState(contents.OptimizerStep, contents.Moments);
         return trainer;
     }
 }

@@ -2,19 +2,18 @@ using System.Globalization;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
-using DiffPrune.Reporting;
+using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Training.Pruner;
 
-/// <summary>
-/// A pruner training run in its folder: <c>log.jsonl</c> (every step), <c>validation.jsonl</c>, the checkpoint
-/// written at every validation, and the best pruner so far (by hard-top-K validation loss) in <c>pruner/</c>. A run
-/// started with resume continues from its checkpoint, its logs cut back to the steps it has taken.
-/// </summary>
+/// <summary>A pruner training run in its folder: <c>log.jsonl</c> (every step), <c>validation.jsonl</c>, the checkpoint (written
+/// every <see cref="PrunerTrainingOptions.CheckpointEvery"/> steps, at every validation and at the end), and the best pruner so far (by hard-top-K validation loss) in <c>pruner/</c>. A run
+/// started with resume continues from its checkpoint, its logs cut back to the steps it has taken.</summary>
 public sealed class PrunerTrainingRun
 {
-    const string CheckpointName = "checkpoint.safetensors";
-    readonly string _stepsLog, _validationLog, _checkpoint;
+    readonly RunLog<PrunerStepReport> _steps;
+    readonly RunLog<PrunerValidation> _validations;
+    readonly string _checkpoint;
 
     /// <summary>The trainer.</summary>
     public PrunerTrainer Trainer { get; }
@@ -26,25 +25,19 @@ public sealed class PrunerTrainingRun
     public string PrunerDir => Path.Combine(Dir, "pruner");
 
     /// <summary>Steps taken so far.</summary>
-    public List<PrunerStepReport> Steps { get; }
+    public List<PrunerStepReport> Steps => _steps.Records;
 
     /// <summary>Validations so far.</summary>
-    public List<PrunerValidation> Validations { get; }
+    public List<PrunerValidation> Validations => _validations.Records;
 
     /// <summary>True when training is over (all steps, or early stopping).</summary>
     public bool Done => Trainer.Done;
 
-    PrunerTrainingRun(PrunerTrainer trainer, string dir)
+    PrunerTrainingRun(PrunerTrainer trainer, string dir, string checkpoint)
     {
-        Trainer = trainer;
-        Dir = dir;
-        _stepsLog = Path.Combine(dir, "log.jsonl");
-        _validationLog = Path.Combine(dir, "validation.jsonl");
-        _checkpoint = Path.Combine(dir, CheckpointName);
-        Steps = JsonLines.Read<PrunerStepReport>(_stepsLog).Where(s => s.Step < trainer.Step).ToList();
-        Validations = JsonLines.Read<PrunerValidation>(_validationLog).Where(v => v.Step <= trainer.Step).ToList();
-        JsonLines.Write(_stepsLog, Steps);
-        JsonLines.Write(_validationLog, Validations);
+        (Trainer, Dir, _checkpoint) = (trainer, dir, checkpoint);
+        _steps = new RunLog<PrunerStepReport>(Path.Combine(dir, "log.jsonl"), s => s.Step < trainer.Step);
+        _validations = new RunLog<PrunerValidation>(Path.Combine(dir, "validation.jsonl"), v => v.Step <= trainer.Step);
     }
 
     /// <summary>Starts (or with <paramref name="resume"/> continues) a run in <paramref name="dir"/>; <paramref name="pool"/> shares encoded features.</summary>
@@ -52,26 +45,25 @@ public sealed class PrunerTrainingRun
     public static PrunerTrainingRun Start(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, string dir,
         bool resume = false, CaptionFeaturePool? pool = null)
     {
-        var checkpoint = Path.Combine(dir, CheckpointName);
-        if (!resume && File.Exists(checkpoint)) throw new ArgumentException($"{checkpoint} exists: resume that run, or choose another folder");
+        var checkpoint = TrainingCheckpoint.InFolder(dir, resume);
         var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options, pool) : PrunerTrainer.Create(vlm, tokenizer, scenes, options, pool);
         Directory.CreateDirectory(dir);
-        return new PrunerTrainingRun(trainer, dir);
+        return new PrunerTrainingRun(trainer, dir, checkpoint);
     }
 
-    /// <summary>Takes one step, and validates (saving the checkpoint, and the pruner when it is the best) when one is due.</summary>
+    /// <summary>Takes one step; validates when one is due (saving the pruner when it is the best) and checkpoints when one is due.</summary>
     public (PrunerStepReport Step, PrunerValidation? Validation) Next()
     {
         var report = Trainer.TrainStep();
-        Steps.Add(report);
-        JsonLines.Append(_stepsLog, report);
+        _steps.Add(report);
         var options = Trainer.Options;
-        if (Trainer.Step % options.EvalEvery != 0 && Trainer.Step != options.Steps && !Trainer.Done) return (report, null);
-        var v = Trainer.Validate();
-        Validations.Add(v);
-        JsonLines.Append(_validationLog, v);
-        if (v.Best) Trainer.ToPruner().Save(PrunerDir);
-        Trainer.SaveCheckpoint(_checkpoint);
+        PrunerValidation? v = null;
+        if (Trainer.Step % options.EvalEvery == 0 || Trainer.Step == options.Steps || Trainer.Done)
+        {
+            _validations.Add(v = Trainer.Validate());
+            if (v.Best) Trainer.ToPruner().Save(PrunerDir);
+        }
+        if (v != null || Trainer.Done || Trainer.Step % options.CheckpointEvery == 0) Trainer.SaveCheckpoint(_checkpoint);
         return (report, v);
     }
 

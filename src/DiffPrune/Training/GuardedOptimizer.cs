@@ -1,0 +1,44 @@
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Optim;
+
+namespace DiffPrune.Training;
+
+/// <summary>The update step every trainer shares: the scheduled learning rate, cleared gradients, the trainer's forward and backward,
+/// clipping, AdamW. A non-finite loss or gradient norm skips the update (nothing changes); <see cref="OptimizerSettings.MaxBadSteps"/>
+/// such steps in a row stop training with a message that starts with <c>what</c>. The schedule spans <c>steps</c> steps.</summary>
+public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Tensor> parameters, int steps, string what)
+{
+    readonly CosineSchedule _schedule = new(settings.LearningRate, settings.LearningRate * settings.FinalLearningRateFraction, steps, Math.Min(settings.WarmupSteps, steps));
+    int _badSteps;
+
+    /// <summary>The optimizer (its state goes into checkpoints).</summary>
+    public AdamW AdamW { get; } = new(parameters, (float)settings.LearningRate, weightDecay: (float)settings.WeightDecay);
+
+    /// <summary>The value of <paramref name="loss"/>, backpropagated when finite: the usual forward of <see cref="Step"/>.</summary>
+    public static double Backward(Tensor loss)
+    {
+        double value = loss.Item();
+        if (double.IsFinite(value)) loss.Backward();
+        return value;
+    }
+
+    /// <summary>Takes update <paramref name="step"/>, whose <paramref name="forwardBackward"/> returns the loss, backpropagated when finite (gradients
+    /// may accumulate); returns the loss, learning rate, gradient norm before clipping (NaN after a non-finite loss) and whether it was skipped.</summary>
+    /// <exception cref="InvalidOperationException">The last <see cref="OptimizerSettings.MaxBadSteps"/> steps were all non-finite.</exception>
+    public (double Loss, double LearningRate, double GradNorm, bool Skipped) Step(int step, Func<double> forwardBackward)
+    {
+        double lr = _schedule.At(step);
+        AdamW.LearningRate = (float)lr;
+        AdamW.ZeroGrad();
+        double loss = forwardBackward();
+        double norm = double.IsFinite(loss) ? GradClip.ClipGradNorm(AdamW.Parameters, settings.MaxGradNorm) : double.NaN;
+        bool skipped = !double.IsFinite(norm);
+        if (!skipped) AdamW.StepOnce();
+        AdamW.ZeroGrad();
+        _badSteps = skipped ? _badSteps + 1 : 0;
+        if (_badSteps >= settings.MaxBadSteps)
+            throw new InvalidOperationException($"{what} step {step}: {_badSteps} step(s) in a row had a non-finite loss or gradient (last loss {loss}); " +
+                "nothing was updated and training stopped, the last checkpoint is intact: resume from it with a lower learning rate");
+        return (loss, lr, norm, skipped);
+    }
+}
