@@ -38,12 +38,14 @@ internal static class TrainCommand
         var patience = new Option<int>("--patience") { Description = "Validations without a better hard-top-K loss before stopping early", DefaultValueFactory = _ => d.Patience };
         var validationScenes = new Option<int>("--validation-scenes") { Description = "Validation captions", DefaultValueFactory = _ => d.ValidationScenes };
         var questions = new Option<bool>("--with-questions") { Description = "Train on the suites' questions as well as the captions (the paper: captions only)" };
+        var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
             model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes,
+            budgetMode.Mode, budgetMode.CalibrationScenes,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r),
             d with
             {
                 Steps = r.GetValue(steps),
@@ -65,7 +67,8 @@ internal static class TrainCommand
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, PrunerTrainingOptions options)
+    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, (BudgetMode Mode, int CalibrationScenes) budget,
+        PrunerTrainingOptions options)
     {
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
@@ -81,27 +84,42 @@ internal static class TrainCommand
             if (validation != null) Console.Error.WriteLine(PrunerTrainingRun.Describe(validation));
             return new TrainingProgress.Update(run.Trainer.Step, PrunerTrainingRun.Describe(report), report.Step % 25 == 0);
         });
-        Finish(vlm, tokenizer, scenes, run, testScenes);
+        var inference = new VlmInference(vlm);
+        var threshold = budget.Mode == BudgetMode.Threshold ? Calibrate(new ValidationThresholds(inference, scenes, budget.CalibrationScenes), run) : null;
+        Finish(inference, tokenizer, scenes, run, testScenes, threshold);
         return 0;
     }
 
-    static void Finish(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes)
+    /// <summary>Calibrates the best pruner's threshold to the trained K on validation scenes and writes it into its pruner.json.</summary>
+    static TokenPruner Calibrate(ValidationThresholds thresholds, PrunerTrainingRun run)
+    {
+        var best = TokenPruner.Load(run.PrunerDir);
+        var calibrated = thresholds.Calibrate(best, best.Config.Keep);
+        calibrated.Save(run.PrunerDir);
+        var kept = thresholds.Kept(calibrated);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"threshold: z ≥ {calibrated.Config.Threshold!.Value:F4} on standardised logits, calibrated on {thresholds.Scenes} validation scenes to mean K = {best.Config.Keep}: they keep {kept.Mean:F2} (min {kept.Min}, max {kept.Max}); written to {run.PrunerDir}"));
+        return calibrated;
+    }
+
+    static void Finish(VlmInference inference, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes, TokenPruner? threshold)
     {
         var options = run.Trainer.Options;
         var best = TokenPruner.Load(run.PrunerDir);
-        int n = vlm.Config.Vision.NumPatches;
-        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}), random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
+        int n = inference.Model.Config.Vision.NumPatches;
+        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
+        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {
             ["unpruned"] = evaluator.Evaluate(test),
             [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best),
-            [$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed)),
         };
+        if (threshold != null) scores[$"{options.Throttler} threshold, mean {options.Keep}/{n}"] = evaluator.Evaluate(test, threshold);
+        scores[$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed));
         run.WriteReport(scores);
         var unpruned = scores["unpruned"];
         foreach (var (name, list) in scores)
-            Console.WriteLine($"{name,-22} average {list.Average(s => s.Value) * 100,5:F1} %   retention {RetentionText.Describe(list, unpruned)}");
+            Console.WriteLine($"{name,-32} average {list.Average(s => s.Value) * 100,5:F1} %   retention {RetentionText.Describe(list, unpruned)}");
     }
 }
