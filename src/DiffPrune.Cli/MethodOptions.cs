@@ -17,11 +17,11 @@ internal sealed class MethodOptions
         DefaultValueFactory = _ => [],
     };
 
-    /// <summary>The selection, its pruner folders loaded (checked before any model is loaded).</summary>
-    public MethodSelection Parse(ParseResult r)
+    /// <summary>The selection in budget <paramref name="mode"/>, its pruner folders loaded (checked before any model is loaded).</summary>
+    public MethodSelection Parse(ParseResult r, DiffPrune.Pruning.BudgetMode mode = DiffPrune.Pruning.BudgetMode.TopK)
     {
         var folders = r.GetValue(Pruners)!;
         var pruners = folders.Length > 0 ? DiffPrunePruners.Load(folders) : null;
-        return MethodSelection.Parse(r.GetValue(Methods), pruners);
+        return MethodSelection.Parse(r.GetValue(Methods), pruners, mode);
     }
 }

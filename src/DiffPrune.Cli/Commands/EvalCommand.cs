@@ -5,6 +5,7 @@ using DiffPrune.Eval;
 using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -15,6 +16,7 @@ internal static class EvalCommand
     {
         var model = ShippedModel.Option();
         var methods = new MethodOptions();
+        var budgetMode = new BudgetModeOptions();
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated (fractions or decimals in (0, 1))", DefaultValueFactory = _ => "1/3,2/9,1/9" };
         var scenes = new Option<int>("--scenes") { Description = "SceneBench test scenes (each with items of all ten suites)", DefaultValueFactory = _ => 100 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json and table.csv", DefaultValueFactory = _ => new DirectoryInfo("runs/eval") };
@@ -22,27 +24,36 @@ internal static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
         var cmd = new Command("eval", "Evaluate methods × budgets × suites on SceneBench's test split: paper Table 1 (scores, Loc., average retention).")
         {
-            model, methods.Methods, methods.Pruners, budgets, scenes, output, seed, batch,
+            model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, methods.Parse(r), BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
-            r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch)));
+        cmd.SetAction(r =>
+        {
+            var (mode, calibrationScenes) = budgetMode.Parse(r);
+            return Run(r.GetValue(model)!, methods.Parse(r, mode), calibrationScenes, BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
+                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch));
+        });
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, MethodSelection selection, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch)
+    static int Run(DirectoryInfo modelDir, MethodSelection selection, int calibrationScenes, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch)
     {
         if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        var examples = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, scenes).ToList();
-        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);
-        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({selection.Names.Count + (selection.Pruners != null ? 1 : 0)} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
+        var sceneOptions = SceneOptions.ForGrid(vlm.Config.Vision.NumPatches);
+        var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
+        var inference = new VlmInference(vlm);
+        var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
+        var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds);
+        int methodCount = selection.Names.Count + (selection.Pruners != null ? selection.Mode == BudgetMode.Threshold ? 2 : 1 : 0);
+        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>
         {
             var row = evaluation.Evaluate(evaluation.Plan[rows.Count]);
             rows.Add(row);
-            var line = string.Create(CultureInfo.InvariantCulture, $"{row.Method} at K = {row.Keep}: mean score {row.Scores.Average(s => s.Value) * 100:F1} % ({row.Seconds:F1} s)");
+            var kept = row.Threshold != null ? $", K kept {EvaluationReport.KeptCell(row.Kept)}" : "";
+            var line = string.Create(CultureInfo.InvariantCulture, $"{row.Method} at K = {row.Keep}: mean score {row.Scores.Average(s => s.Value) * 100:F1} %{kept} ({row.Seconds:F1} s)");
             return new TrainingProgress.Update(rows.Count, line, true);
         });
         var table = evaluation.Table(rows);

@@ -21,10 +21,11 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
+        var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, testScenes,
+            model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes,
         };
         var options = new RecordOptions<PrunerTrainingOptions>(cmd, new PrunerTrainingOptions())
             .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
@@ -44,11 +45,12 @@ internal static class TrainCommand
             .Add("--checkpoint-every", "Steps between checkpoints besides those at validations and at the end", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
             .Add("--patience", "Validations without a better hard-top-K loss before stopping early", o => o.Patience, (o, v) => o with { Patience = v })
             .Add("--with-questions", "Train on the suites' questions as well as the captions (the paper: captions only)", o => o.WithQuestions, (o, v) => o with { WithQuestions = v });
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), options.Bind(r, new PrunerTrainingOptions())));
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), options.Bind(r, new PrunerTrainingOptions())));
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, PrunerTrainingOptions options)
+    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, (BudgetMode Mode, int CalibrationScenes) budget,
+        PrunerTrainingOptions options)
     {
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
@@ -64,27 +66,42 @@ internal static class TrainCommand
             if (validation != null) Console.Error.WriteLine(PrunerTrainingRun.Describe(validation));
             return new TrainingProgress.Update(run.Trainer.Step, PrunerTrainingRun.Describe(report), report.Step % 25 == 0);
         });
-        Finish(vlm, tokenizer, scenes, run, testScenes);
+        var inference = new VlmInference(vlm);
+        var threshold = budget.Mode == BudgetMode.Threshold ? Calibrate(new ValidationThresholds(inference, scenes, budget.CalibrationScenes), run) : null;
+        Finish(inference, tokenizer, scenes, run, testScenes, threshold);
         return 0;
     }
 
-    static void Finish(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes)
+    /// <summary>Calibrates the best pruner's threshold to the trained K on validation scenes and writes it into its pruner.json.</summary>
+    static TokenPruner Calibrate(ValidationThresholds thresholds, PrunerTrainingRun run)
+    {
+        var best = TokenPruner.Load(run.PrunerDir);
+        var calibrated = thresholds.Calibrate(best, best.Config.Keep);
+        calibrated.Save(run.PrunerDir);
+        var kept = thresholds.Kept(calibrated);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"threshold: z ≥ {calibrated.Config.Threshold!.Value:F4} on standardised logits, calibrated on {thresholds.Scenes} validation scenes to mean K = {best.Config.Keep}: they keep {kept.Mean:F2} (min {kept.Min}, max {kept.Max}); written to {run.PrunerDir}"));
+        return calibrated;
+    }
+
+    static void Finish(VlmInference inference, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes, TokenPruner? threshold)
     {
         var options = run.Trainer.Options;
         var best = TokenPruner.Load(run.PrunerDir);
-        int n = vlm.Config.Vision.NumPatches;
-        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}), random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 32);
+        int n = inference.Model.Config.Vision.NumPatches;
+        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
+        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {
             ["unpruned"] = evaluator.Evaluate(test),
             [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best),
-            [$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed)),
         };
+        if (threshold != null) scores[$"{options.Throttler} threshold, mean {options.Keep}/{n}"] = evaluator.Evaluate(test, threshold);
+        scores[$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed));
         run.WriteReport(scores);
         var unpruned = scores["unpruned"];
         foreach (var (name, list) in scores)
-            Console.WriteLine($"{name,-22} average {list.Average(s => s.Value) * 100,5:F1} %   retention {RetentionText.Describe(list, unpruned)}");
+            Console.WriteLine($"{name,-32} average {list.Average(s => s.Value) * 100,5:F1} %   retention {RetentionText.Describe(list, unpruned)}");
     }
 }

@@ -1,5 +1,6 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval.Statistics;
+using DiffPrune.Pruning;
 
 namespace DiffPrune.Eval;
 
@@ -20,6 +21,12 @@ public sealed record EvaluationRow(string Method, string Location, int Keep, IRe
 
     /// <summary>This row's retention minus the budget's reference row's, paired over resamples; null before <see cref="TableStatistics"/>.</summary>
     public PairedDifference? Difference { get; init; }
+
+    /// <summary>How many tokens the test images kept (each image once), for a method that prunes before the LLM; else null.</summary>
+    public KeptTokenStats? Kept { get; init; }
+
+    /// <summary>The threshold of a threshold-mode DiffPrune row (<see cref="Keep"/> is then the mean K it was calibrated to); else null.</summary>
+    public CalibratedThreshold? Threshold { get; init; }
 
     /// <summary>True for the row the others at its budget are compared with.</summary>
     public bool IsReference => Difference?.Reference == Method;

@@ -1,20 +1,25 @@
+using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 
 namespace DiffPrune.Eval;
 
 /// <summary>
 /// The methods a table or profile compares: names of <see cref="PruningMethods"/> (Vanilla, the reference, is always
-/// there and always first) and trained DiffPrune pruners, which come last as in the paper's tables.
+/// there and always first) and trained DiffPrune pruners, which come last as in the paper's tables. In
+/// <see cref="BudgetMode.Threshold"/> each pruner's top-K row is followed by its threshold row at the same mean K.
 /// </summary>
 public sealed class MethodSelection
 {
     /// <summary>The name that stands for the trained pruners in a method list.</summary>
     public const string DiffPruneName = "DiffPrune";
 
-    MethodSelection(IReadOnlyList<string> names, DiffPrunePruners? pruners)
+    MethodSelection(IReadOnlyList<string> names, DiffPrunePruners? pruners, BudgetMode mode)
     {
+        if (mode == BudgetMode.Threshold && pruners == null)
+            throw new ArgumentException("--budget-mode threshold needs a trained pruner: give its folder as --pruner DIR (diffprune train writes pruner/)");
         Names = names;
         Pruners = pruners;
+        Mode = mode;
     }
 
     /// <summary>Registry names compared with Vanilla, in registry order (Vanilla itself excluded).</summary>
@@ -23,23 +28,28 @@ public sealed class MethodSelection
     /// <summary>The trained DiffPrune pruners, compared whenever given; or null.</summary>
     public DiffPrunePruners? Pruners { get; }
 
-    /// <summary>Every registered method, plus <paramref name="pruners"/> when given.</summary>
-    public static MethodSelection All(DiffPrunePruners? pruners = null) => new(PruningMethods.Names.Skip(1).ToArray(), pruners);
+    /// <summary>How the pruners budget: top-K only, or top-K and a calibrated threshold side by side.</summary>
+    public BudgetMode Mode { get; }
+
+    /// <summary>Every registered method, plus <paramref name="pruners"/> when given (in <paramref name="mode"/>).</summary>
+    /// <exception cref="ArgumentException">Threshold mode without pruners.</exception>
+    public static MethodSelection All(DiffPrunePruners? pruners = null, BudgetMode mode = BudgetMode.TopK) => new(PruningMethods.Names.Skip(1).ToArray(), pruners, mode);
 
     /// <summary>
     /// The methods named in <paramref name="list"/> (comma-separated, any case; null, empty or "all": every registered
-    /// method), with <paramref name="pruners"/> as DiffPrune whenever given. "DiffPrune" in the list asks for them.
+    /// method), with <paramref name="pruners"/> as DiffPrune whenever given (in <paramref name="mode"/>). "DiffPrune" in the
+    /// list asks for them.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones), or DiffPrune without pruners.</exception>
-    public static MethodSelection Parse(string? list, DiffPrunePruners? pruners)
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones), or DiffPrune or threshold mode without pruners.</exception>
+    public static MethodSelection Parse(string? list, DiffPrunePruners? pruners, BudgetMode mode = BudgetMode.TopK)
     {
         var items = (list ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (items.Length == 0 || items.Any(i => i.Equals("all", StringComparison.OrdinalIgnoreCase))) return All(pruners);
+        if (items.Length == 0 || items.Any(i => i.Equals("all", StringComparison.OrdinalIgnoreCase))) return All(pruners, mode);
         bool diffPrune = items.Any(i => i.Equals(DiffPruneName, StringComparison.OrdinalIgnoreCase));
         if (diffPrune && pruners == null)
             throw new ArgumentException($"{DiffPruneName} is a trained pruner: give its folder (diffprune train writes pruner/) as --pruner DIR");
         var names = items.Where(i => !i.Equals(DiffPruneName, StringComparison.OrdinalIgnoreCase)).Select(Canonical).ToHashSet();
-        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), pruners);
+        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), pruners, mode);
     }
 
     /// <summary>The registry's spelling of <paramref name="name"/> (any case).</summary>
@@ -51,15 +61,30 @@ public sealed class MethodSelection
     /// <summary>The unpruned reference.</summary>
     public static ComparedMethod Vanilla { get; } = new("Vanilla", vlm => PruningMethods.Create("Vanilla", vlm, vlm.Config.Vision.NumPatches));
 
-    /// <summary>The compared methods at budget K = <paramref name="keep"/> (Vanilla excluded; DiffPrune when pruners are given); <paramref name="seed"/> seeds Random.</summary>
-    public IReadOnlyList<ComparedMethod> At(int keep, ulong seed = 0)
+    /// <summary>
+    /// The compared methods at budget K = <paramref name="keep"/> (Vanilla excluded; DiffPrune when pruners are given, in
+    /// threshold mode its top-K row and then its threshold row, calibrated by <paramref name="thresholds"/> to mean K when
+    /// evaluated); <paramref name="seed"/> seeds Random.
+    /// </summary>
+    /// <exception cref="ArgumentException">Threshold mode without <paramref name="thresholds"/>.</exception>
+    public IReadOnlyList<ComparedMethod> At(int keep, ulong seed = 0, ValidationThresholds? thresholds = null)
     {
         var rows = Names.Select(name => new ComparedMethod(name, vlm => PruningMethods.Create(name, vlm, keep, seed))).ToList();
         if (Pruners != null)
         {
             var (pruner, label) = Pruners.At(keep);
             rows.Add(new ComparedMethod(label, _ => pruner));
+            if (Mode == BudgetMode.Threshold)
+            {
+                var calibration = thresholds ?? throw new ArgumentException("threshold mode needs validation scenes to calibrate on (ValidationThresholds)", nameof(thresholds));
+                rows.Add(new ComparedMethod(ThresholdLabel(label), _ => calibration.At(pruner, keep)));
+            }
         }
         return rows;
     }
+
+    /// <summary>"DiffPrune (threshold)" for "DiffPrune", "DiffPrune (threshold, trained K = 16)" for "DiffPrune (trained K = 16)".</summary>
+    public static string ThresholdLabel(string topKLabel) => topKLabel == DiffPruneName
+        ? $"{DiffPruneName} (threshold)"
+        : topKLabel.Replace($"{DiffPruneName} (", $"{DiffPruneName} (threshold, ", StringComparison.Ordinal);
 }

@@ -3,6 +3,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
 
 namespace DiffPrune.Eval;
 
@@ -28,11 +29,13 @@ public sealed class TableEvaluation
     /// <summary>
     /// Evaluation of <paramref name="selection"/> at each of <paramref name="fractions"/> (kept shares of N) on
     /// <paramref name="examples"/>, with Vanilla as the upper bound; <paramref name="seed"/> seeds Random. Every row
-    /// reads the features <paramref name="inference"/> encodes once per image.
+    /// reads the features <paramref name="inference"/> encodes once per image. In threshold mode
+    /// (<see cref="MethodSelection.Mode"/>) <paramref name="thresholds"/> calibrates each budget's threshold row.
     /// </summary>
-    /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), or pruners of another width than the model's.</exception>
+    /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), pruners of another width than the
+    /// model's, or threshold mode without <paramref name="thresholds"/>.</exception>
     public TableEvaluation(VlmInference inference, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
-        IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32)
+        IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32, ValidationThresholds? thresholds = null)
     {
         if (examples.Count == 0) throw new ArgumentException("no scenes to evaluate on");
         if (fractions.Count == 0) throw new ArgumentException("no budgets to evaluate at");
@@ -50,7 +53,7 @@ public sealed class TableEvaluation
         foreach (double f in fractions)
         {
             int keep = BudgetFractions.Keep(f, n);
-            plan.AddRange(selection.At(keep, seed).Select(m => new PlannedRow(f, keep, m)));
+            plan.AddRange(selection.At(keep, seed, thresholds).Select(m => new PlannedRow(f, keep, m)));
         }
         Plan = plan;
     }
@@ -61,13 +64,20 @@ public sealed class TableEvaluation
     /// <summary>Questions answered per row.</summary>
     public int Items => _examples.Sum(e => e.Items.Count);
 
-    /// <summary>Answers and scores every question with one planned row's method (retention is filled in by <see cref="Table"/>).</summary>
+    /// <summary>Answers and scores every question with one planned row's method (retention is filled in by <see cref="Table"/>),
+    /// counting what a pre-LLM method keeps of each test image.</summary>
     public EvaluationRow Evaluate(PlannedRow row)
     {
         var method = row.Method.Build(_vlm);
+        var counter = new KeptTokenCounter(method);
         var clock = Stopwatch.StartNew();
-        var result = _evaluator.EvaluateScenes(_examples, method);
-        return new EvaluationRow(row.Method.Label, method.Location, method.Keep, result.Scores, null, clock.Elapsed.TotalSeconds) { Outcomes = result.Scenes };
+        var result = _evaluator.EvaluateScenes(_examples, counter);
+        return new EvaluationRow(row.Method.Label, method.Location, method.Keep, result.Scores, null, clock.Elapsed.TotalSeconds)
+        {
+            Outcomes = result.Scenes,
+            Kept = counter.Kept,
+            Threshold = method is TokenPruner { Mode: BudgetMode.Threshold } pruner ? pruner.Config.Threshold : null,
+        };
     }
 
     /// <summary>

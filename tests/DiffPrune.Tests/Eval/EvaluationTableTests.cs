@@ -66,10 +66,11 @@ public class EvaluationTableTests
         var csv = EvaluationReport.Csv(table).TrimEnd('\n').Split('\n');
         Assert.Equal(3, csv.Length);
         Assert.Equal("block,method,location,keep,pruning_percent,GQA,MMBench,MMBench-CN,MME,POPE,SQA,VQAv2,TextVQA,SEED,VizWiz,avg_retention_percent,"
-            + "ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict", csv[0]);
-        // no per-scene answers, so no intervals: their cells stay empty
-        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0,,,,,,,", csv[1]);
-        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4,,,,,,,", csv[2]);
+            + "ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict,"
+            + "kept_mean,kept_min,kept_max,threshold", csv[0]);
+        // no per-scene answers, so no intervals, no kept counts and no threshold: their cells stay empty
+        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0,,,,,,,,,,,", csv[1]);
+        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4,,,,,,,,,,,", csv[2]);
 
         using var json = JsonDocument.Parse(EvaluationReport.Json(table));
         var root = json.RootElement;

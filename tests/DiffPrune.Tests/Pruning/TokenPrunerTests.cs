@@ -59,7 +59,8 @@ public class TokenPrunerTests
     {
         var calibration = Tokens(b: 6);
         var adaptive = Pruner(keep: 5).WithCalibratedThreshold(calibration);
-        Assert.NotNull(adaptive.Config.Threshold);
+        Assert.Equal(BudgetMode.Threshold, adaptive.Mode);
+        Assert.Equal(new CalibratedThreshold(adaptive.Config.Threshold!.Value, 5, 6), adaptive.Config.Threshold);
         var kept = adaptive.Prune(calibration);
         var counts = Enumerable.Range(0, 6).Select(kept.CountOf).ToArray();
         Assert.Equal(30, counts.Sum());                              // mean K = 5 exactly on the calibration images
@@ -67,14 +68,65 @@ public class TokenPrunerTests
         var logits = adaptive.Scorer.Forward(calibration.Features);
         for (int b = 0; b < 6; b++)
         {
-            var expected = Enumerable.Range(0, 16).Where(i => logits.Data[b * 16 + i] >= adaptive.Config.Threshold).ToArray();
+            // the threshold compares each image's standardised logits, computed here independently of the library
+            var row = Enumerable.Range(0, 16).Select(i => (double)logits.Data[b * 16 + i]).ToArray();
+            double mean = row.Average(), std = Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average() + 1e-6);
+            var expected = Enumerable.Range(0, 16).Where(i => (row[i] - mean) / std >= adaptive.Config.Threshold.Value).ToArray();
             Assert.Equal(expected, kept.PatchIndex[b]);
             for (int j = counts[b]; j < kept.Count; j++)                // padding slots hold zeros
                 for (int c = 0; c < 24; c++) Assert.Equal(0f, kept.Features.Data[(b * kept.Count + j) * 24 + c]);
         }
-        // a threshold above every logit still keeps each image's best token
-        var strict = new TokenPruner(adaptive.Scorer, adaptive.Config with { Threshold = 1e9f });
-        Assert.All(strict.Prune(calibration).PatchIndex, p => Assert.Single(p));
+        // a threshold above every score still keeps each image's best token
+        var strict = adaptive.WithThreshold(new CalibratedThreshold(1e9, 5, 6));
+        var best = strict.Prune(calibration).PatchIndex;
+        for (int b = 0; b < 6; b++)
+            Assert.Equal([Enumerable.Range(0, 16).MaxBy(i => logits.Data[b * 16 + i])], best[b]);
+    }
+
+    [Fact]
+    public void TheThresholdRoundTripsThroughPrunerJsonAndLoadsInTopKMode()
+    {
+        using var dir = new TempDirectory();
+        var calibration = Tokens(b: 6);
+        var adaptive = Pruner(keep: 5).WithCalibratedThreshold(calibration, meanKeep: 7);
+        Assert.Equal(7, adaptive.Keep);                                // the mean K, not the trained K
+        Assert.Equal(5, adaptive.Config.Keep);
+        adaptive.Save(dir.Path);
+        var loaded = TokenPruner.Load(dir.Path);
+        Assert.Equal(adaptive.Config, loaded.Config);                  // the double survives JSON bit for bit
+        Assert.Equal(BudgetMode.TopK, loaded.Mode);                    // a stored threshold is used only when asked for
+        Assert.Equal(Pruner(keep: 5).Prune(calibration).PatchIndex, loaded.Prune(calibration).PatchIndex);
+        var threshold = loaded.InThresholdMode();
+        Assert.Equal("DiffPrune (threshold)", threshold.Name);
+        Assert.Equal(adaptive.Prune(calibration).PatchIndex, threshold.Prune(calibration).PatchIndex);
+        Assert.Equal(42, Enumerable.Range(0, 6).Sum(threshold.Prune(calibration).CountOf));
+        // re-ranking at another K goes back to top-K and keeps the stored threshold in the config
+        var other = threshold.WithKeep(3);
+        Assert.Equal((BudgetMode.TopK, 3, adaptive.Config.Threshold), (other.Mode, other.Keep, other.Config.Threshold));
+        Assert.Contains("no calibrated threshold", Assert.Throws<ArgumentException>(() => Pruner().InThresholdMode()).Message);
+    }
+
+    [Fact]
+    public void PrunerJsonRefusesUnknownKeysAndUnusableThresholds()
+    {
+        using var dir = new TempDirectory();
+        Pruner().Save(dir.Path);
+        void Refused(string json, params string[] fragments)
+        {
+            File.WriteAllText(dir.File("pruner.json"), json);
+            var e = Assert.Throws<InvalidDataException>(() => TokenPruner.Load(dir.Path));
+            Assert.DoesNotContain('\n', e.Message);
+            foreach (var f in fragments) Assert.Contains(f, e.Message);
+        }
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Treshold": 1.5 }""", "not a pruner config", "Treshold");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": 1.5, "MeanKeep": 5, "Images": 10, "Scale": "raw" } }""", "Scale");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": 1.5 }""", "not a pruner config");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": 1.5, "MeanKeep": 0, "Images": 10 } }""", "mean K must be at least 1", "--budget-mode threshold");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": 1.5, "MeanKeep": 5, "Images": 0 } }""", "at least 1 image");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 0 }""", "Keep must be at least 1");
+        File.WriteAllText(dir.File("pruner.json"), """{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": -0.25, "MeanKeep": 4, "Images": 10 } }""");
+        Assert.Equal(new CalibratedThreshold(-0.25, 4, 10), TokenPruner.Load(dir.Path).Config.Threshold);
+        Assert.Throws<ArgumentException>(() => Pruner().WithThreshold(new CalibratedThreshold(double.NaN, 5, 10)));
     }
 
     [Fact]

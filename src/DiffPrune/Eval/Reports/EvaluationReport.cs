@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval.Statistics;
+using DiffPrune.Pruning;
 using DiffPrune.Reporting;
 
 namespace DiffPrune.Eval.Reports;
@@ -50,21 +51,40 @@ public static class EvaluationReport
         md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine("Each suite's standard score (MME: total over its subtasks, up to 200 each; the others in %). Loc.: where a method prunes (Pre: before the LLM; La–Lb: inside it). Avg.: average retention, the mean over suites of pruned / unpruned score.");
         if (table.Statistics is { } stats) md.AppendLine(StatisticsText(table, stats));
+        bool thresholds = HasThresholds(table);
+        if (thresholds) md.AppendLine().AppendLine(ThresholdText(table));
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
-        var extra = table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : [];
+        var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds ? ["K kept"] : []).ToArray();
         int columns = SceneSuites.All.Count + 3 + extra.Length;
         md.AppendLine().AppendLine("| Method | Loc. | " + string.Join(" | ", SceneSuites.All.Select(s => s.DisplayName()).Append("Avg.").Concat(extra)) + " |");
         md.AppendLine("| --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns - 2)));
         md.AppendLine(Heading(UpperBoundTitle(table.VisualTokens), columns));
-        md.AppendLine(Row(table.Vanilla, extra.Length > 0));
+        md.AppendLine(Row(table.Vanilla, table.Statistics != null, thresholds));
         foreach (var block in table.Blocks)
         {
             md.AppendLine(Heading(BlockTitle(block, table.VisualTokens), columns));
-            foreach (var row in block.Rows) md.AppendLine(Row(row, extra.Length > 0));
+            foreach (var row in block.Rows) md.AppendLine(Row(row, table.Statistics != null, thresholds));
         }
         if (table.Statistics != null) md.AppendLine().Append(Comparisons(table));
         return md.ToString();
     }
+
+    static bool HasThresholds(EvaluationTable table) => table.Blocks.SelectMany(b => b.Rows).Any(r => r.Threshold != null);
+
+    /// <summary>What a threshold row is and which threshold each one used.</summary>
+    static string ThresholdText(EvaluationTable table)
+    {
+        var rows = table.Blocks.SelectMany(b => b.Rows).Where(r => r.Threshold != null)
+            .Select(r => string.Create(Inv, $"{r.Method} at mean K = {r.Threshold!.MeanKeep}: z ≥ {r.Threshold.Value:F4} (calibrated on {r.Threshold.Images} validation images)"));
+        return "Threshold rows keep each image's tokens whose standardised scorer logit z = (s − mean)/std over the image reaches a threshold "
+            + "calibrated on SceneBench validation scenes so that they keep K tokens on average (at least one per image), so K varies per image; "
+            + "each sits below the same pruner's top-K row, which is its Δ reference. K kept: mean [min–max] over the test images "
+            + "(scene images and VizWiz's degraded ones, each once). " + string.Join("; ", rows) + ".";
+    }
+
+    /// <summary>"16.0 [9–27]", or "–" for a row whose kept tokens were not counted.</summary>
+    public static string KeptCell(KeptTokenStats? kept) =>
+        kept is { } k ? string.Create(Inv, $"{k.Mean:F1} [{k.Min}–{k.Max}]") : "–";
 
     static string ReferenceName(BootstrapSummary stats) => stats.Pairing == PairingRule.DiffPrune ? MethodSelection.DiffPruneName : "best";
 
@@ -102,11 +122,12 @@ public static class EvaluationReport
 
     static string Heading(string title, int columns) => $"| *{title}* |" + string.Concat(Enumerable.Repeat(" |", columns - 1));
 
-    static string Row(EvaluationRow row, bool statistics)
+    static string Row(EvaluationRow row, bool statistics, bool kept)
     {
         var cells = row.Scores.Select(s => s.Display).Append(RetentionCell(row.Retention));
         if (statistics)
             cells = cells.Append(IntervalText.Retention(row.RetentionInterval)).Append(row.IsReference ? "reference" : IntervalText.Difference(row.Difference));
+        if (kept) cells = cells.Append(KeptCell(row.Kept));
         return $"| {row.Method} | {row.Location} | " + string.Join(" | ", cells) + " |";
     }
 
@@ -115,12 +136,14 @@ public static class EvaluationReport
 
     /// <summary>
     /// The table's cells as CSV: block, method, location, K, pruning %, one column per suite (as printed), Avg. in %, then
-    /// its interval (%), the paired reference, the difference and its interval (points) and the verdict (empty when undefined).
+    /// its interval (%), the paired reference, the difference and its interval (points), the verdict, the mean, min and max
+    /// tokens the images kept, and a threshold row's threshold on standardised logits (empty when undefined).
     /// </summary>
     public static string Csv(EvaluationTable table)
     {
         var csv = new StringBuilder("block,method,location,keep,pruning_percent," + string.Join(",", SceneSuites.All.Select(s => Field(s.DisplayName())))
-            + ",avg_retention_percent,ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict\n");
+            + ",avg_retention_percent,ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict"
+            + ",kept_mean,kept_min,kept_max,threshold\n");
         static string Number(double? v) => v is double x ? (100 * x).ToString("F1", Inv) : "";
         void Add(string block, EvaluationRow row)
         {
@@ -132,6 +155,8 @@ public static class EvaluationReport
                     .Append(Number(row.RetentionInterval?.Lo)).Append(Number(row.RetentionInterval?.Hi))
                     .Append(d?.Reference ?? "").Append(Number(d?.Value)).Append(Number(d?.Interval.Lo)).Append(Number(d?.Interval.Hi))
                     .Append(d == null ? "" : row.IsReference ? "reference" : IntervalText.Verdict(d.Verdict))
+                    .Append(row.Kept?.Mean.ToString("F2", Inv) ?? "").Append(row.Kept?.Min.ToString(Inv) ?? "").Append(row.Kept?.Max.ToString(Inv) ?? "")
+                    .Append(row.Threshold?.Value.ToString("R", Inv) ?? "")
                     .Select(Field)));
         }
         Add(UpperBoundTitle(table.VisualTokens), table.Vanilla);
@@ -169,6 +194,8 @@ public static class EvaluationReport
         retention = row.Retention,
         retentionInterval = JsonInterval(row.RetentionInterval),
         difference = JsonDifference(row.Difference),
+        kept = row.Kept is { } k ? new { mean = k.Mean, min = k.Min, max = k.Max, images = k.Images } : null,
+        threshold = row.Threshold is { } t ? new { value = t.Value, meanKeep = t.MeanKeep, images = t.Images, scale = "standardised logits" } : null,
         seconds = row.Seconds,
         scores = row.Scores.ToDictionary(s => s.Suite.DisplayName(), s => new { value = s.Value, display = s.Display, items = s.Items, details = s.Details }),
     };

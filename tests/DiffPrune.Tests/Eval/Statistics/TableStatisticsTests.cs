@@ -85,15 +85,29 @@ public class TableStatisticsTests
         Assert.Contains("(500 resamples, seed 0)", md);
 
         var csv = EvaluationReport.Csv(table).TrimEnd('\n').Split('\n');
-        Assert.EndsWith(",DiffPrune (trained K = 16),0.0,0.0,0.0,reference", csv[^1]);
-        Assert.EndsWith(",tie", csv[^2]);
-        Assert.EndsWith(",lower", csv[^3]);
+        Assert.EndsWith(",DiffPrune (trained K = 16),0.0,0.0,0.0,reference,,,,", csv[^1]);    // no kept counts, no threshold
+        Assert.EndsWith(",tie,,,,", csv[^2]);
+        Assert.EndsWith(",lower,,,,", csv[^3]);
 
         using var json = JsonDocument.Parse(EvaluationReport.Json(table));
         Assert.Equal("DiffPrune", json.RootElement.GetProperty("statistics").GetProperty("pairing").GetString());
         var row = json.RootElement.GetProperty("blocks")[0].GetProperty("rows")[1];
         Assert.Equal("Tie", row.GetProperty("difference").GetProperty("verdict").GetString());
         Assert.Equal(table.Blocks[0].Rows[1].RetentionInterval!.Value.Lo, row.GetProperty("retentionInterval").GetProperty("lo").GetDouble());
+    }
+
+    [Fact]
+    public void AThresholdRowIsPairedWithItsPrunersTopKRowAtTheSameBudget()
+    {
+        var table = Table(withDiffPrune: false);
+        var block = table.Blocks[0];
+        var topK = block.Rows[1] with { Method = "DiffPrune" };
+        var threshold = block.Rows[0] with { Method = MethodSelection.ThresholdLabel("DiffPrune") };
+        var rows = TableStatistics.Apply(table with { Blocks = [block with { Rows = [topK, threshold] }] }, resamples: 300).Blocks[0].Rows;
+        Assert.True(rows[0].IsReference);
+        Assert.Equal("DiffPrune", rows[1].Difference!.Reference);
+        Assert.Equal(threshold.Retention!.Value - topK.Retention!.Value, rows[1].Difference!.Value, 12);
+        Assert.Equal("DiffPrune (threshold, trained K = 16)", MethodSelection.ThresholdLabel("DiffPrune (trained K = 16)"));
     }
 
     [Fact]

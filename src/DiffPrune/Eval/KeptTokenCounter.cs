@@ -1,0 +1,33 @@
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
+
+namespace DiffPrune.Eval;
+
+/// <summary>
+/// A pre-LLM method's hooks that also record how many tokens each image kept: <see cref="VlmInference.Generate"/> prunes
+/// each distinct image once, so the counts are one per image, whatever number of questions it has.
+/// </summary>
+/// <param name="method">The method (its pre-LLM function is counted; its in-LLM stages run unchanged).</param>
+public sealed class KeptTokenCounter(IPruningHooks method) : IPruningHooks
+{
+    readonly List<int> _counts = [];
+
+    /// <inheritdoc/>
+    public bool NeedsVisionAttentions => method.NeedsVisionAttentions;
+
+    /// <inheritdoc/>
+    public Func<VisualTokens, VisualTokens>? PreLlm => method.PreLlm is { } preLlm ? tokens => Count(preLlm(tokens)) : null;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ITokenDropper> Droppers => method.Droppers;
+
+    /// <summary>What the images pruned so far kept; null before any (or for a method without a pre-LLM function).</summary>
+    public KeptTokenStats? Kept => _counts.Count == 0 ? null : KeptTokenStats.Of(_counts);
+
+    VisualTokens Count(VisualTokens kept)
+    {
+        for (int i = 0; i < kept.PatchIndex.Length; i++) _counts.Add(kept.CountOf(i));
+        return kept;
+    }
+}
