@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Demo;
 using DiffPrune.Models.Loaders;
@@ -22,13 +23,14 @@ internal static class DemoCommand
         var steps = new Option<int?>("--steps") { Description = $"Steps of each pruner training run (default {d.TrainSteps}; --quick {DemoOptions.QuickRun.TrainSteps})" };
         var scenes = new Option<int?>("--test-scenes") { Description = $"Test scenes every method is scored on (default {d.TestScenes}; --quick {DemoOptions.QuickRun.TestScenes})" };
         var perBudget = new Option<bool>("--scorer-per-budget") { Description = "Train one scorer per budget instead of one at the tightest budget re-ranking at the others" };
+        var bench = BenchOption.Create();
         var cmd = new Command("demo", "Train DiffPrune on the base VLM, compare it with every baseline at three budgets (Table 1), run the ablations (Table 5) and the profile (Table 4), draw Figure 5, write the report.")
         {
-            model, output, quick, seed, budgets, steps, scenes, perBudget,
+            model, output, quick, seed, budgets, steps, scenes, perBudget, bench,
         };
         cmd.SetAction(r =>
         {
-            var options = (r.GetValue(quick) ? DemoOptions.QuickRun : d) with { Seed = r.GetValue(seed), Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), ScorerPerBudget = r.GetValue(perBudget) };
+            var options = (r.GetValue(quick) ? DemoOptions.QuickRun : d) with { Seed = r.GetValue(seed), Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), ScorerPerBudget = r.GetValue(perBudget), Bench = BenchOption.Parse(r, bench) };
             if (r.GetValue(steps) is int s) options = options with { TrainSteps = s >= 1 ? s : throw new ArgumentException($"--steps must be at least 1 (got {s})") };
             if (r.GetValue(scenes) is int t) options = options with { TestScenes = t >= 1 ? t : throw new ArgumentException($"--test-scenes must be at least 1 (got {t})") };
             return Run(r.GetValue(model)!, r.GetValue(output)!, options);
@@ -40,6 +42,7 @@ internal static class DemoCommand
     {
         options.Validate();
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, options.Bench);
         string name = ShippedModel.NameOf(modelDir);
         var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName);
         Console.Error.WriteLine($"demo: {name}, N = {demo.VisualTokens}, budgets K = {string.Join(", ", options.Budgets.Select(b => BudgetFractions.Keep(b, demo.VisualTokens)))}, " +

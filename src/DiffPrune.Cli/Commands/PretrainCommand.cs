@@ -43,16 +43,17 @@ internal static class PretrainCommand
         var init = new Option<string?>("--init") { Description = "Start from these weights: a pretrain checkpoint.safetensors or a model folder (then e.g. --vision-steps 0)" };
         var lmLayers = new Option<int>("--lm-layers") { Description = "Layers of the LLM; --init from a model with fewer (at least half) deepens it, computing what it did", DefaultValueFactory = _ => d.LanguageLayers };
         var positionHeads = new Option<bool>("--position-heads") { Description = "Stage 0 also teaches each patch feature its row and column" };
+        var bench = BenchOption.Create();
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
             output, resume, seed, grid, visionSteps, alignSteps, instructSteps, lr, turns, captionsPerStep, scenesPerStep, itemsPerScene, captionShare, backgroundDrop, warmup, curriculum,
-            init, lmLayers, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter,
+            init, lmLayers, positionHeads, checkpointEvery, evalEvery, evalScenes, testScenes, stopAfter, bench,
         };
         cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), new PretrainOptions
         {
             Seed = r.GetValue(seed),
-            Scenes = SceneOptions.ForGrid(r.GetValue(grid)),
+            Scenes = SceneOptions.For(BenchOption.Parse(r, bench), r.GetValue(grid)),
             VisionSteps = r.GetValue(visionSteps),
             AlignmentSteps = r.GetValue(alignSteps),
             InstructionSteps = r.GetValue(instructSteps),
@@ -133,6 +134,7 @@ internal static class PretrainCommand
             ["format"] = "pt",
             ["pretrain_options"] = trainer.Options.Describe(),
             ["pretrain_step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
+            [BenchOption.MetadataKey] = trainer.Options.Scenes.Configuration.Name(),
         };
         HfCheckpoint.Save(trainer.Model, modelDir, metadata);
         tokenizer.Save(Path.Combine(modelDir, "tokenizer.txt"));

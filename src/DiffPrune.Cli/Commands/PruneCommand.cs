@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
@@ -22,17 +23,18 @@ internal static class PruneCommand
         var runs = new Option<int>("--runs") { Description = "Timed runs per part (medians)", DefaultValueFactory = _ => 10 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for tokens.png, similarity.png, report.md and report.json", DefaultValueFactory = _ => new DirectoryInfo("runs/prune") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
+        var bench = BenchOption.Create();
         var cmd = new Command("prune", "Answer a question about a PNG image with and without pruning; time both; draw kept and dropped tokens and the top-K/bottom-K similarity matrix (paper Figure 5).")
         {
-            model, pruner, method, image, question, budget, runs, output, seed,
+            model, pruner, method, image, question, budget, runs, output, seed, bench,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(pruner), r.GetValue(method), r.GetValue(image)!, r.GetValue(question)!,
-            BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed)));
+            BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed), BenchOption.Parse(r, bench)));
         return cmd;
     }
 
     static int Run(DirectoryInfo modelDir, DirectoryInfo? prunerDir, string? methodName, FileInfo imageFile, string question, double fraction,
-        int runs, DirectoryInfo outDir, ulong seed)
+        int runs, DirectoryInfo outDir, ulong seed, SceneBenchConfiguration bench)
     {
         if ((prunerDir == null) == (methodName == null))
             throw new ArgumentException("give one of --pruner DIR (a trained DiffPrune pruner) or --method NAME (a registered method)");
@@ -41,6 +43,7 @@ internal static class PruneCommand
         var pruners = prunerDir != null ? DiffPrunePruners.Load([prunerDir.FullName]) : null;
         string? name = methodName != null ? MethodSelection.Canonical(methodName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, bench);
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
         var compared = pruners != null ? Trained(pruners.At(keep)) : new ComparedMethod(name!, v => PruningMethods.Create(name!, v, keep, seed));

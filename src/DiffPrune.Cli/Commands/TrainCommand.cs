@@ -39,11 +39,12 @@ internal static class TrainCommand
         var validationScenes = new Option<int>("--validation-scenes") { Description = "Validation captions", DefaultValueFactory = _ => d.ValidationScenes };
         var questions = new Option<bool>("--with-questions") { Description = "Train on the suites' questions as well as the captions (the paper: captions only)" };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
+        var bench = BenchOption.Create();
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes,
+            model, output, resume, keep, steps, lr, throttler, denoiser, seed, pool, batch, tauStart, tauEnd, tauSteps, logitScale, evalEvery, patience, validationScenes, questions, testScenes, bench,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes),
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), BenchOption.Parse(r, bench),
             d with
             {
                 Steps = r.GetValue(steps),
@@ -65,13 +66,14 @@ internal static class TrainCommand
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, PrunerTrainingOptions options)
+    static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, SceneBenchConfiguration bench, PrunerTrainingOptions options)
     {
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, bench);
         int n = vlm.Config.Vision.NumPatches;
         options = options with { Keep = keep ?? n / 9 };
-        var scenes = SceneOptions.ForGrid(n);
+        var scenes = SceneOptions.For(bench, n);
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
             (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
