@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Demo;
 using DiffPrune.Models.Loaders;
@@ -17,9 +18,10 @@ internal static class DemoCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json, the figures and the training runs", DefaultValueFactory = _ => new DirectoryInfo("runs/demo") };
         var quick = new Option<bool>("--quick") { Description = "A reduced run (a few steps and scenes, ≈ 1 minute): every table and figure made, its numbers meaningless" };
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated", DefaultValueFactory = _ => "1/3,2/9,1/9" };
+        var bench = BenchOption.Create();
         var cmd = new Command("demo", "Train DiffPrune on the base VLM, compare it with every baseline at three budgets (Table 1), run the ablations (Table 5) and the profile (Table 4), draw Figure 5, write the report.")
         {
-            model, output, quick, budgets,
+            model, output, quick, budgets, bench,
         };
         var options = new RecordOptions<DemoOptions>(cmd, new DemoOptions(), ("--quick", DemoOptions.QuickRun))
             .Add("--seed", "Seed of the pruners' weights, data and noise, and of Random", o => o.Seed, (o, v) => o with { Seed = v })
@@ -33,7 +35,7 @@ internal static class DemoCommand
             .Add("--profile-runs", "Timed rounds of the profile (median)", o => o.ProfileRuns, (o, v) => o with { ProfileRuns = v })
             .Add("--profile-warmup", "Warm-up rounds of the profile", o => o.ProfileWarmup, (o, v) => o with { ProfileWarmup = v });
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!,
-            options.Bind(r, r.GetValue(quick) ? DemoOptions.QuickRun : new DemoOptions()) with { Budgets = BudgetFractions.Parse(r.GetValue(budgets)!) }));
+            options.Bind(r, r.GetValue(quick) ? DemoOptions.QuickRun : new DemoOptions()) with { Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), Bench = BenchOption.Parse(r, bench) }));
         return cmd;
     }
 
@@ -41,6 +43,7 @@ internal static class DemoCommand
     {
         options.Validate();
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, options.Bench);
         string name = ShippedModel.NameOf(modelDir);
         var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName);
         Console.Error.WriteLine($"demo: {name}, N = {demo.VisualTokens}, budgets K = {string.Join(", ", options.Budgets.Select(b => BudgetFractions.Keep(b, demo.VisualTokens)))}, " +

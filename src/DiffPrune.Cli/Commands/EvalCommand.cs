@@ -22,31 +22,34 @@ internal static class EvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json and table.csv", DefaultValueFactory = _ => new DirectoryInfo("runs/eval") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
+        var bench = BenchOption.Create();
         var cmd = new Command("eval", "Evaluate methods × budgets × suites on SceneBench's test split: paper Table 1 (scores, Loc., average retention).")
         {
-            model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch,
+            model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, bench,
         };
         cmd.SetAction(r =>
         {
             var (mode, calibrationScenes) = budgetMode.Parse(r);
             return Run(r.GetValue(model)!, methods.Parse(r, mode), calibrationScenes, BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
-                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch));
+                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch), BenchOption.Parse(r, bench));
         });
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, MethodSelection selection, int calibrationScenes, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch)
+    static int Run(DirectoryInfo modelDir, MethodSelection selection, int calibrationScenes, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch,
+        SceneBenchConfiguration bench)
     {
         if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        var sceneOptions = SceneOptions.ForGrid(vlm.Config.Vision.NumPatches);
+        BenchOption.WarnOnMismatch(modelDir, bench);
+        var sceneOptions = SceneOptions.For(bench, vlm.Config.Vision.NumPatches);
         var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
         var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds);
         int methodCount = selection.Names.Count + (selection.Pruners != null ? selection.Mode == BudgetMode.Threshold ? 2 : 1 : 0);
-        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
+        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>
         {

@@ -21,10 +21,11 @@ internal static class PretrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, log, report, and the trained model under model/", DefaultValueFactory = _ => new DirectoryInfo("runs/pretrain") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
+        var bench = BenchOption.Create();
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, testScenes, stopAfter,
+            output, resume, testScenes, stopAfter, bench,
         };
         var options = new RecordOptions<PretrainOptions>(cmd, new PretrainOptions())
             .Add("--seed", "Seed of weights and data", o => o.Seed, (o, v) => o with { Seed = v })
@@ -48,7 +49,11 @@ internal static class PretrainCommand
             .Add("--checkpoint-every", "Steps between checkpoints (and one at the end of every stage)", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
             .Add("--eval-every", "Stage 2 steps between validation evaluations (0 = at the end only)", o => o.EvalEvery, (o, v) => o with { EvalEvery = v })
             .Add("--eval-scenes", "Validation scenes per evaluation", o => o.EvalScenes, (o, v) => o with { EvalScenes = v });
-        cmd.SetAction(r => Run(r.GetValue(output)!, r.GetValue(resume), options.Bind(r, new PretrainOptions()), r.GetValue(testScenes), r.GetValue(stopAfter)));
+        cmd.SetAction(r =>
+        {
+            var o = options.Bind(r, new PretrainOptions());
+            return Run(r.GetValue(output)!, r.GetValue(resume), o with { Scenes = SceneOptions.For(BenchOption.Parse(r, bench), o.Scenes.PatchCount) }, r.GetValue(testScenes), r.GetValue(stopAfter));
+        });
         return cmd;
     }
 
@@ -108,6 +113,7 @@ internal static class PretrainCommand
             ["format"] = "pt",
             ["pretrain_options"] = trainer.Options.Describe(),
             ["pretrain_step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
+            [BenchOption.MetadataKey] = trainer.Options.Scenes.Configuration.Name(),
         };
         HfCheckpoint.Save(trainer.Model, modelDir, metadata);
         tokenizer.Save(Path.Combine(modelDir, "tokenizer.txt"));

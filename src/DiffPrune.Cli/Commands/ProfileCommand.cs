@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Models.Loaders;
@@ -25,21 +26,23 @@ internal static class ProfileCommand
         var llavaWarmup = new Option<int>("--llava-warmup") { Description = "Warm-up runs at LLaVA width", DefaultValueFactory = _ => d.Warmup };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md and report.json", DefaultValueFactory = _ => new DirectoryInfo("runs/profile") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random and of the random weights at LLaVA width", DefaultValueFactory = _ => 0UL };
+        var bench = BenchOption.Create();
         var cmd = new Command("profile", "Profile every method's time to first token (encoding, decision, prefill), FLOPs and speedup: paper Table 4, on a loaded VLM and at LLaVA-1.5-7B width.")
         {
-            model, methods.Methods, methods.Pruners, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed,
+            model, methods.Methods, methods.Pruners, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed, bench,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, methods.Parse(r), BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(warmup),
             r.GetValue(noLlava) ? null : new LlavaWidthOptions(r.GetValue(llavaLayers), r.GetValue(llavaVision), r.GetValue(llavaText), r.GetValue(llavaRuns), r.GetValue(llavaWarmup), r.GetValue(seed)).Validate(),
-            r.GetValue(output)!, r.GetValue(seed)));
+            r.GetValue(output)!, r.GetValue(seed), BenchOption.Parse(r, bench)));
         return cmd;
     }
 
-    static int Run(DirectoryInfo modelDir, MethodSelection selection, double fraction, int runs, int warmup, LlavaWidthOptions? llava, DirectoryInfo outDir, ulong seed)
+    static int Run(DirectoryInfo modelDir, MethodSelection selection, double fraction, int runs, int warmup, LlavaWidthOptions? llava, DirectoryInfo outDir, ulong seed, SceneBenchConfiguration bench)
     {
         if (runs < 1 || warmup < 0) throw new ArgumentException($"--runs must be at least 1 and --warmup at least 0 (got {runs} and {warmup})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        var tables = new List<ProfileTable> { Measure(EfficiencyProfile.ForModel(vlm, tokenizer, ShippedModel.NameOf(modelDir), selection, fraction, runs, warmup, seed)) };
+        BenchOption.WarnOnMismatch(modelDir, bench);
+        var tables = new List<ProfileTable> { Measure(EfficiencyProfile.ForModel(vlm, tokenizer, ShippedModel.NameOf(modelDir), selection, fraction, runs, warmup, seed, bench)) };
         if (llava != null)
         {
             Console.Error.WriteLine($"building LLaVA-1.5-7B-width models (random weights, {llava.DecoderLayers} decoder layers, {llava.VisionLayers} vision layers); this takes a while");

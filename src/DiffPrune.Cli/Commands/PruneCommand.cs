@@ -24,17 +24,18 @@ internal static class PruneCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for tokens.png, similarity.png, report.md and report.json", DefaultValueFactory = _ => new DirectoryInfo("runs/prune") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
         var budgetMode = new BudgetModeOptions();
+        var bench = BenchOption.Create();
         var cmd = new Command("prune", "Answer a question about a PNG image with and without pruning; time both; draw kept and dropped tokens and the top-K/bottom-K similarity matrix (paper Figure 5).")
         {
-            model, pruner, method, budgetMode.Mode, budgetMode.CalibrationScenes, image, question, budget, runs, output, seed,
+            model, pruner, method, budgetMode.Mode, budgetMode.CalibrationScenes, image, question, budget, runs, output, seed, bench,
         };
         cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(pruner), r.GetValue(method), budgetMode.Parse(r), r.GetValue(image)!, r.GetValue(question)!,
-            BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed)));
+            BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed), BenchOption.Parse(r, bench)));
         return cmd;
     }
 
     static int Run(DirectoryInfo modelDir, DirectoryInfo? prunerDir, string? methodName, (BudgetMode Mode, int CalibrationScenes) budget, FileInfo imageFile,
-        string question, double fraction, int runs, DirectoryInfo outDir, ulong seed)
+        string question, double fraction, int runs, DirectoryInfo outDir, ulong seed, SceneBenchConfiguration bench)
     {
         if ((prunerDir == null) == (methodName == null))
             throw new ArgumentException("give one of --pruner DIR (a trained DiffPrune pruner) or --method NAME (a registered method)");
@@ -45,11 +46,12 @@ internal static class PruneCommand
         var pruners = prunerDir != null ? DiffPrunePruners.Load([prunerDir.FullName]) : null;
         string? name = methodName != null ? MethodSelection.Canonical(methodName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, bench);
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
         var inference = new VlmInference(vlm);
         var compared = pruners == null ? new ComparedMethod(name!, v => PruningMethods.Create(name!, v, keep, seed))
-            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep), new ValidationThresholds(inference, SceneOptions.ForGrid(vlm.Config.Vision.NumPatches), budget.CalibrationScenes), keep)
+            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep), new ValidationThresholds(inference, SceneOptions.For(bench, vlm.Config.Vision.NumPatches), budget.CalibrationScenes), keep)
             : Trained(pruners.At(keep));
         var result = PruneComparison.Run(inference, tokenizer, compared, image, question, runs);
         var files = PruneComparison.Write(outDir.FullName, result);

@@ -7,7 +7,8 @@ using DiffPrune.Data.Scenes;
 
 namespace DiffPrune.Cli.Commands;
 
-/// <summary><c>diffprune scenes --sample</c>: a contact sheet and example items of SceneBench, to look at.</summary>
+/// <summary><c>diffprune scenes --sample</c>: a contact sheet and example items of SceneBench, to look at;
+/// <c>--calibrate</c>: the oracle analysis and the baselines' selections (<see cref="CalibrationCommand"/>).</summary>
 internal static class ScenesCommand
 {
     const int Scale = 2, Gap = 2, ExampleScenes = 4, ItemsPerSuite = 3;
@@ -19,25 +20,32 @@ internal static class ScenesCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write into (created if missing)", DefaultValueFactory = _ => new DirectoryInfo("scenes-sample") };
         var seed = new Option<long?>("--seed") { Description = "Seed of the first scene (default: the first test scene, 2000000000)" };
         var grid = new Option<int>("--grid") { Description = "Visual tokens per image: 144 (96 px, default) or 81 (72 px)", DefaultValueFactory = _ => 144 };
-        var cmd = new Command("scenes", "SceneBench: synthetic scenes with captions and ten question suites. --sample writes a contact sheet and examples.")
+        var bench = BenchOption.Create();
+        var calibration = new CalibrationCommand();
+        var cmd = new Command("scenes", "SceneBench: synthetic scenes with captions and ten question suites. --sample writes a contact sheet and examples; --calibrate measures what a token budget can hold on them.")
         {
-            sample, count, output, seed, grid,
+            sample, count, output, seed, grid, bench, calibration.Calibrate, calibration.Scenes, calibration.Model, calibration.Methods,
         };
-        cmd.SetAction(r => Run(r.GetValue(sample), r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid)));
+        cmd.SetAction(r =>
+        {
+            var configuration = BenchOption.Parse(r, bench);
+            if (r.GetValue(calibration.Calibrate)) return calibration.Run(r, configuration, r.GetValue(output)!);
+            return Run(r.GetValue(sample), r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid), configuration);
+        });
         return cmd;
     }
 
-    static int Run(bool sample, int count, DirectoryInfo output, long? seed, int grid)
+    static int Run(bool sample, int count, DirectoryInfo output, long? seed, int grid, SceneBenchConfiguration bench)
     {
-        if (!sample) throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items");
+        if (!sample) throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items, or --calibrate to measure the budget");
         if (count < 1 || count > 1024) throw new ArgumentException($"--count must be in 1..1024 (got {count})");
-        var options = SceneOptions.ForGrid(grid);
+        var options = SceneOptions.For(bench, grid);
         long first = seed ?? SceneSplit.Test.FirstSeed();
         if (first < 0) throw new ArgumentException($"--seed must be non-negative (got {first})");
 
-        var bench = new SceneBench(options);
+        var generator = new SceneBench(options);
         var watch = Stopwatch.StartNew();
-        var examples = Enumerable.Range(0, count).Select(i => bench.Example(first + i)).ToArray();
+        var examples = Enumerable.Range(0, count).Select(i => generator.Example(first + i)).ToArray();
         watch.Stop();
 
         Directory.CreateDirectory(output.FullName);
@@ -87,14 +95,14 @@ internal static class ScenesCommand
     {
         var md = new StringBuilder();
         md.AppendLine("# SceneBench sample").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Scenes {first}..{first + all.Length - 1}: {options.ImageSize}x{options.ImageSize} px, {options.PatchSize} px patches ({options.GridSize}x{options.GridSize} = {options.PatchCount} visual tokens), {options.MinObjects}-{options.MaxObjects} objects.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Scenes {first}..{first + all.Length - 1} ({options.Configuration.Name()} configuration): {options.ImageSize}x{options.ImageSize} px, {options.PatchSize} px patches ({options.GridSize}x{options.GridSize} = {options.PatchCount} visual tokens), {options.MinObjects}-{options.MaxObjects} objects.");
         md.AppendLine().AppendLine("![scenes](scenes.png)").AppendLine().AppendLine("VizWiz's degraded versions:").AppendLine().AppendLine("![vizwiz](scenes-vizwiz.png)").AppendLine();
         foreach (var e in shown)
         {
             var s = e.Scene;
             md.AppendLine(CultureInfo.InvariantCulture, $"## Scene {s.Seed}").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"![scene {s.Seed}](scene-{s.Seed}.png) ![vizwiz {s.Seed}](scene-{s.Seed}-vizwiz.png)").AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}; clutter patches: {s.PatchClutter.Count(c => c)}.").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Caption: *{s.Caption}*").AppendLine();
             md.AppendLine("| suite | question | answer | note |").AppendLine("| --- | --- | --- | --- |");
             foreach (var suite in SceneSuites.All)

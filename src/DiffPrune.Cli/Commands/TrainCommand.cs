@@ -23,9 +23,10 @@ internal static class TrainCommand
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
         var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
+        var bench = BenchOption.Create();
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes,
+            model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes, bench,
         };
         var options = new RecordOptions<PrunerTrainingOptions>(cmd, new PrunerTrainingOptions())
             .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
@@ -45,18 +46,19 @@ internal static class TrainCommand
             .Add("--checkpoint-every", "Steps between checkpoints besides those at validations and at the end", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
             .Add("--patience", "Validations without a better hard-top-K loss before stopping early", o => o.Patience, (o, v) => o with { Patience = v })
             .Add("--with-questions", "Train on the suites' questions as well as the captions (the paper: captions only)", o => o.WithQuestions, (o, v) => o with { WithQuestions = v });
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), options.Bind(r, new PrunerTrainingOptions())));
+        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), BenchOption.Parse(r, bench), options.Bind(r, new PrunerTrainingOptions())));
         return cmd;
     }
 
     static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, (BudgetMode Mode, int CalibrationScenes) budget,
-        PrunerTrainingOptions options)
+        SceneBenchConfiguration bench, PrunerTrainingOptions options)
     {
         if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        BenchOption.WarnOnMismatch(modelDir, bench);
         int n = vlm.Config.Vision.NumPatches;
         options = options with { Keep = keep ?? n / 9 };
-        var scenes = SceneOptions.ForGrid(n);
+        var scenes = SceneOptions.For(bench, n);
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
         Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
             (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");

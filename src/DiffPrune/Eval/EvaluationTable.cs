@@ -52,6 +52,9 @@ public sealed record EvaluationBlock(double Fraction, int Keep, IReadOnlyList<Ev
 /// <param name="Blocks">One per budget, in the order given.</param>
 public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes, int Items, EvaluationRow Vanilla, IReadOnlyList<EvaluationBlock> Blocks)
 {
+    /// <summary>The SceneBench configuration of the test scenes ("classic" or "dense", <see cref="SceneBenchConfiguration"/>).</summary>
+    public string Bench { get; init; } = SceneBenchConfiguration.Classic.Name();
+
     /// <summary>How the intervals and paired differences were computed; null when the table has none.</summary>
     public BootstrapSummary? Statistics { get; init; }
 

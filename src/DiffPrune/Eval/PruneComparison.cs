@@ -88,7 +88,7 @@ public static class PruneComparison
     }
 
     /// <summary>The patches a method keeps: after its pre-LLM function, or the image tokens that reach the last decoder layer.</summary>
-    static int[] KeptPatches(VlmInference inference, IPruningMethod method, VisualTokens tokens, int[] prompt)
+    internal static int[] KeptPatches(VlmInference inference, IPruningMethod method, VisualTokens tokens, int[] prompt)
     {
         if (method.PreLlm is { } preLlm) return preLlm(tokens).PatchIndex[0].Distinct().Order().ToArray();
         var input = inference.Assemble(tokens, [prompt], method.Droppers);

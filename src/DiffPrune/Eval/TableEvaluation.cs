@@ -94,7 +94,10 @@ public sealed class TableEvaluation
             .GroupBy(i => (Plan[i].Fraction!.Value, Plan[i].Keep), i => rows[i] with { Retention = EvaluationTable.Retention(rows[i].Scores, vanilla.Scores) })
             .Select(g => new EvaluationBlock(g.Key.Value, g.Key.Keep, g.ToArray()))
             .ToArray();
-        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks), seed: _seed);
+        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks)
+        {
+            Bench = _examples.Count > 0 ? _examples[0].Scene.Options.Configuration.Name() : SceneBenchConfiguration.Classic.Name(),
+        }, seed: _seed);
     }
 
     /// <summary>Evaluates every planned row (calling <paramref name="onRow"/> after each) and returns the table.</summary>

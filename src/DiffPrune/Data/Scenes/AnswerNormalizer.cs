@@ -12,7 +12,8 @@ public static class AnswerNormalizer
 
     /// <summary>
     /// Lowercase; punctuation becomes space; number words become digits; articles (a, an, the) are dropped; spaces
-    /// collapse. "The Top-Left." → "top left"; "Three" → "3".
+    /// collapse; digits separated only by spaces join into one number (the word tokenizer writes every digit as a
+    /// token, so a model reads "37" back as "3 7"). "The Top-Left." → "top left"; "Three" → "3"; "3 7" → "37".
     /// </summary>
     public static string Normalize(string text)
     {
@@ -22,8 +23,16 @@ public static class AnswerNormalizer
         var words = sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Where(w => w is not ("a" or "an" or "the"))
             .Select(w => Array.IndexOf(NumberWords, w) is int i and >= 0 ? i.ToString() : w);
-        return string.Join(' ', words);
+        var joined = new List<string>();
+        foreach (var w in words)
+        {
+            if (joined.Count > 0 && IsNumber(w) && IsNumber(joined[^1])) joined[^1] += w;
+            else joined.Add(w);
+        }
+        return string.Join(' ', joined);
     }
+
+    static bool IsNumber(string word) => word.All(char.IsAsciiDigit);
 
     /// <summary>Whether an open prediction matches the answer after <see cref="Normalize"/>.</summary>
     public static bool Matches(string prediction, string answer) => Normalize(prediction) == Normalize(answer);

@@ -12,7 +12,7 @@ namespace DiffPrune.Data.Scenes;
 public sealed class Scene
 {
     internal Scene(long seed, SceneOptions options, RgbImage image, RgbImage background, BackgroundKind backgroundKind,
-        SceneObject[] objects, int[] patchObject, int[] patchPixels, int[] patchDigit, string caption)
+        SceneObject[] objects, int[] patchObject, int[] patchPixels, int[] patchDigit, bool[] patchClutter, string caption)
     {
         Seed = seed;
         Options = options;
@@ -23,6 +23,7 @@ public sealed class Scene
         PatchObject = patchObject;
         PatchPixels = patchPixels;
         PatchDigit = patchDigit;
+        PatchClutter = patchClutter;
         PatchShape = Attribute(objects, patchObject, o => (int)o.Shape);
         PatchColor = Attribute(objects, patchObject, o => (int)o.Color);
         PatchSize = Attribute(objects, patchObject, o => (int)o.Size);
@@ -76,10 +77,15 @@ public sealed class Scene
     public IReadOnlyList<int> PatchColor { get; }
     /// <summary>Per patch: <see cref="ObjectSize"/> id of the labelled object, −1 for background.</summary>
     public IReadOnlyList<int> PatchSize { get; }
-    /// <summary>Per patch: the digit whose glyph lies in it, −1 elsewhere (each glyph lies wholly inside one patch).</summary>
+    /// <summary>Per patch: the digit whose glyph lies in it, −1 elsewhere (each glyph lies wholly inside one patch; a
+    /// two-glyph label spans two patches).</summary>
     public IReadOnlyList<int> PatchDigit { get; }
-    /// <summary>Per patch: the digit on the labelled object (on every one of its patches, not only the glyph's), −1 for
-    /// background and objects without one. An object-level label, as the colour, shape and size are.</summary>
+    /// <summary>Per patch: true where the background's clutter marks cover at least <see cref="SceneOptions.MinPatchPixels"/>
+    /// of the visible pixels and no object labels the patch. Clutter is never named by the caption or any question; all
+    /// false without clutter (<see cref="SceneOptions.MaxClutter"/> = 0).</summary>
+    public IReadOnlyList<bool> PatchClutter { get; }
+    /// <summary>Per patch: the label on the labelled object (on every one of its patches, not only the glyphs'), −1 for
+    /// background and objects without one; 0..<see cref="SceneOptions.LabelValues"/> − 1. An object-level label, as the colour, shape and size are.</summary>
     public IReadOnlyList<int> PatchObjectDigit { get; }
     /// <summary>Per patch: <see cref="SceneRegion"/> id of the labelled object, −1 for background.</summary>
     public IReadOnlyList<int> PatchRegion { get; }

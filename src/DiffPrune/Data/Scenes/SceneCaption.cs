@@ -12,10 +12,10 @@ public static class SceneCaption
     /// <summary>The caption of <paramref name="objects"/> (in the order given).</summary>
     public static string Write(IEnumerable<SceneObject> objects) => string.Join(" ", objects.Select(Sentence));
 
-    /// <summary>"an" before 8 (read "eight"), "a" before the other digits.</summary>
-    public static string Article(int digit) => digit == 8 ? "an" : "a";
+    /// <summary>"an" before a label read with a vowel first (8, 11, 18, 80–89: "eight", "eleven", "eighty-…"), else "a".</summary>
+    public static string Article(int label) => label is 8 or 11 or 18 or (>= 80 and <= 89) ? "an" : "a";
 
     /// <summary>One object's sentence.</summary>
     public static string Sentence(SceneObject o) =>
-        $"a {o.Size.Word()} {o.Color.Word()} {o.Shape.Word()}{(o.Digit is int d ? $" with {Article(d)} {d}" : "")} at the {o.Region.Word()}.";
+        $"a {o.Size.Word()} {o.Color.Word()} {o.Shape.Word()}{(o.Digit is int d ? $" with {Article(d)} {o.LabelText}" : "")} at the {o.Region.Word()}.";
 }

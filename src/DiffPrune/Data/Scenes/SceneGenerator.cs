@@ -4,8 +4,9 @@ using DiffPrune.Tensors;
 namespace DiffPrune.Data.Scenes;
 
 /// <summary>
-/// Draws a <see cref="Scene"/> from its seed: background, then 1..5 objects of distinct (colour, shape) kinds in
-/// distinct regions, then the per-patch labels and the caption. Integer geometry only; the order of random draws is
+/// Draws a <see cref="Scene"/> from its seed: background and its clutter (from a stream of their own, so scenes without
+/// clutter draw exactly what they always did), then objects of distinct (colour, shape) kinds in distinct regions, then
+/// the per-patch labels and the caption. Integer geometry only; the order of random draws is
 /// part of the format (the test split's hash pins it).
 /// </summary>
 internal static class SceneGenerator
@@ -17,6 +18,7 @@ internal static class SceneGenerator
         var rng = SceneSeeds.For(seed, SceneSeeds.ImageStream);
         int size = options.ImageSize;
         var (background, backgroundKind) = BackgroundPainter.Paint(rng, size);
+        var clutter = ClutterPainter.Paint(SceneSeeds.For(seed, SceneSeeds.ClutterStream), background, size, options.MinClutter, options.MaxClutter);
 
         int count = options.MinObjects + rng.NextInt(options.MaxObjects - options.MinObjects + 1);
         var regions = rng.Permutation(9)[..count];
@@ -27,20 +29,20 @@ internal static class SceneGenerator
         for (int k = 0; k < count; k++)
         {
             sizes[k] = rng.NextDouble() < options.LargeProbability ? ObjectSize.Large : ObjectSize.Small;
-            if (sizes[k] == ObjectSize.Large && rng.NextDouble() < options.DigitProbability) digits[k] = rng.NextInt(10);
+            if (sizes[k] == ObjectSize.Large && rng.NextDouble() < options.DigitProbability) digits[k] = DrawLabel(rng, options);
         }
         if (options.EnsureDigit && digits.All(d => d == null))
         {
             int k = rng.NextInt(count);
             sizes[k] = ObjectSize.Large;
-            digits[k] = rng.NextInt(10);
+            digits[k] = DrawLabel(rng, options);
         }
 
         var objects = new SceneObject[count];
         for (int k = 0; k < count; k++)
         {
             var region = (SceneRegion)regions[k];
-            var (box, glyphPatch) = Place(rng, options, region, sizes[k], digits[k] != null);
+            var (box, glyphPatch) = Place(rng, options, region, sizes[k], digits[k]);
             objects[k] = new SceneObject(k, kinds[k].Color, kinds[k].Shape, sizes[k], region, box, digits[k], glyphPatch);
         }
 
@@ -49,8 +51,25 @@ internal static class SceneGenerator
         Array.Fill(owner, (sbyte)-1);
         foreach (var o in objects) Draw(rgb, owner, size, options.PatchSize, o);
         var (patchObject, patchPixels, patchDigit) = LabelPatches(owner, objects, options);
+        var patchClutter = ClutterPatches(clutter, owner, patchObject, options);
         return new Scene(seed, options, new RgbImage(size, size, rgb), new RgbImage(size, size, background), backgroundKind,
-            objects, patchObject, patchPixels, patchDigit, SceneCaption.Write(objects));
+            objects, patchObject, patchPixels, patchDigit, patchClutter, SceneCaption.Write(objects));
+    }
+
+    // One glyph: a digit 0–9; two: a number 10–99 (no leading zero, so the label reads the same as its value).
+    static int DrawLabel(Generator rng, SceneOptions options) => options.LabelGlyphs == 1 ? rng.NextInt(10) : 10 + rng.NextInt(90);
+
+    // A patch is clutter when at least MinPatchPixels of its visible pixels are clutter marks and no object labels it.
+    static bool[] ClutterPatches(bool[] clutter, sbyte[] owner, int[] patchObject, SceneOptions options)
+    {
+        int size = options.ImageSize, p = options.PatchSize, grid = options.GridSize;
+        var counts = new int[grid * grid];
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+                if (clutter[y * size + x] && owner[y * size + x] < 0) counts[(y / p) * grid + x / p]++;
+        var patches = new bool[grid * grid];
+        for (int q = 0; q < patches.Length; q++) patches[q] = patchObject[q] < 0 && counts[q] >= options.MinPatchPixels;
+        return patches;
     }
 
     // n distinct kinds, each drawn with probability ∝ SceneAttributes.Prior among those not yet taken.
@@ -77,8 +96,11 @@ internal static class SceneGenerator
 
     // Small objects fill one patch of the region; large ones are 2 patches wide, centred on a patch that is not on the
     // region's border, so they stay inside the region. Returns the box and the patch a digit would go in.
-    static (PixelBox Box, int GlyphPatch) Place(Generator rng, SceneOptions options, SceneRegion region, ObjectSize size, bool digit)
+    // A two-glyph label's second glyph lies in the patch right of the centre one, on a plate that reaches past the
+    // shape: the box widens by half a patch to hold it (the shape itself stays 2 patches wide, drawn at the box's height).
+    static (PixelBox Box, int GlyphPatch) Place(Generator rng, SceneOptions options, SceneRegion region, ObjectSize size, int? label)
     {
+        bool digit = label != null;
         int p = options.PatchSize, perRegion = options.PatchesPerRegion;
         int row0 = region.Row() * perRegion, col0 = region.Column() * perRegion;
         if (size == ObjectSize.Small)
@@ -87,24 +109,33 @@ internal static class SceneGenerator
             return (new PixelBox(col * p, row * p, p, p), -1);
         }
         int cRow = row0 + 1 + rng.NextInt(perRegion - 2), cCol = col0 + 1 + rng.NextInt(perRegion - 2);
-        return (new PixelBox(cCol * p - p / 2, cRow * p - p / 2, 2 * p, 2 * p), digit ? cRow * options.GridSize + cCol : -1);
+        int width = label >= 10 ? 2 * p + p / 2 : 2 * p;
+        return (new PixelBox(cCol * p - p / 2, cRow * p - p / 2, width, 2 * p), digit ? cRow * options.GridSize + cCol : -1);
     }
 
     static void Draw(byte[] rgb, sbyte[] owner, int size, int patchSize, SceneObject o)
     {
-        var mask = ShapeMask.Get(o.Shape, o.Box.Width);
+        int side = o.Box.Height;                                   // the shape is square; a two-glyph plate widens only the box
+        var mask = ShapeMask.Get(o.Shape, side);
         var color = o.Color.Rgb();
-        for (int y = 0; y < o.Box.Height; y++)
-            for (int x = 0; x < o.Box.Width; x++)
-                if (mask[y * o.Box.Width + x]) Paint(rgb, owner, size, o.Box.X + x, o.Box.Y + y, color, o.Index);
-        if (o.Digit is not int digit) return;
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+                if (mask[y * side + x]) Paint(rgb, owner, size, o.Box.X + x, o.Box.Y + y, color, o.Index);
+        var glyphs = o.GlyphPatches;
+        for (int i = 0; i < glyphs.Count; i++)
+            DrawGlyph(rgb, owner, size, patchSize, o, glyphs[i], o.LabelText[i] - '0', plate: o.Shape != SceneShape.Ring || i > 0);
+    }
 
-        // The glyph sits in one patch at a fixed offset; except on a ring (whose hole must stay visible) it lies on a
-        // plate of the object's colour one pixel wider than the glyph, so it reads on every shape.
+    // The glyph sits in one patch at a fixed offset; except on a ring (whose hole must stay visible) it lies on a
+    // plate of the object's colour one pixel wider than the glyph, so it reads on every shape. A second glyph always
+    // has its plate: it lies beside the shape, not on it.
+    static void DrawGlyph(byte[] rgb, sbyte[] owner, int size, int patchSize, SceneObject o, int patch, int digit, bool plate)
+    {
         int grid = size / patchSize;
-        int px = o.GlyphPatch % grid * patchSize, py = o.GlyphPatch / grid * patchSize;
+        int px = patch % grid * patchSize, py = patch / grid * patchSize;
         int gx = px + (patchSize - DigitFont.Width) / 2, gy = py + (patchSize - DigitFont.Height) / 2;
-        if (o.Shape != SceneShape.Ring)
+        var color = o.Color.Rgb();
+        if (plate)
             for (int y = Math.Max(gy - 1, py); y <= Math.Min(gy + DigitFont.Height, py + patchSize - 1); y++)
                 for (int x = gx - 1; x <= gx + DigitFont.Width; x++)
                     Paint(rgb, owner, size, x, y, color, o.Index);
@@ -142,10 +173,14 @@ internal static class SceneGenerator
         }
         foreach (var o in objects)
         {
-            if (o.Digit is not int digit) continue;
-            patchObject[o.GlyphPatch] = o.Index;                   // the glyph's patch always belongs to its object
-            patchPixels[o.GlyphPatch] = counts[o.GlyphPatch * n + o.Index];
-            patchDigit[o.GlyphPatch] = digit;
+            var glyphs = o.GlyphPatches;
+            for (int i = 0; i < glyphs.Count; i++)
+            {
+                int q = glyphs[i];
+                patchObject[q] = o.Index;                          // a glyph's patch always belongs to its object
+                patchPixels[q] = counts[q * n + o.Index];
+                patchDigit[q] = o.LabelText[i] - '0';
+            }
         }
         return (patchObject, patchPixels, patchDigit);
     }

@@ -38,6 +38,23 @@ public sealed record SceneOptions
     /// evaluation: a group counts only if all four rotations are right). Off by default: it quadruples those suites.</summary>
     public bool CircularMultipleChoice { get; init; }
 
+    /// <summary>The configuration these options belong to (recorded in reports and model folders). Generation follows
+    /// the knobs below, not this name.</summary>
+    public SceneBenchConfiguration Configuration { get; init; } = SceneBenchConfiguration.Classic;
+
+    /// <summary>Glyphs per label: 1 draws digits 0–9 in one patch; 2 draws numbers 10–99, one glyph per patch in two
+    /// side-by-side patches, so reading a label needs both (information in few specific patches).</summary>
+    public int LabelGlyphs { get; init; } = 1;
+
+    /// <summary>Fewest clutter marks painted on the background (busy, achromatic, never named by any text).</summary>
+    public int MinClutter { get; init; }
+
+    /// <summary>Most clutter marks. 0 keeps the background plain (the classic scenes).</summary>
+    public int MaxClutter { get; init; }
+
+    /// <summary>How many label values exist: 10 with one glyph, 100 with two (the size of a digit classifier's output).</summary>
+    public int LabelValues => LabelGlyphs == 1 ? 10 : 100;
+
     /// <summary>Patches per image side.</summary>
     public int GridSize => ImageSize / PatchSize;
 
@@ -58,6 +75,32 @@ public sealed record SceneOptions
 
     /// <summary>The cheaper geometry: 72×72 px, 8 px patches, 9×9 = 81 tokens (budgets 27/18/9), same object sizes.</summary>
     public static SceneOptions Grid81 { get; } = new() { ImageSize = 72 };
+
+    /// <summary>
+    /// The dense configuration: same geometry (96×96 px, 8 px patches, N = 144), but 6–9 objects (every region is
+    /// still unique, so every region-addressed question stays well defined), mostly small (one specific patch each),
+    /// labels of two glyphs across two patches, and 10–16 clutter marks that draw attention and feature diversity
+    /// without carrying any answer.
+    /// </summary>
+    public static SceneOptions Dense { get; } = new()
+    {
+        Configuration = SceneBenchConfiguration.Dense,
+        MinObjects = 6,
+        MaxObjects = 9,
+        LargeProbability = 0.35,
+        DigitProbability = 0.8,
+        LabelGlyphs = 2,
+        MinClutter = 10,
+        MaxClutter = 16,
+    };
+
+    /// <summary>The options of <paramref name="configuration"/> at <paramref name="tokens"/> visual tokens per image (144 or 81).</summary>
+    /// <exception cref="ArgumentException">Any other token count.</exception>
+    public static SceneOptions For(SceneBenchConfiguration configuration, int tokens)
+    {
+        var geometry = ForGrid(tokens);
+        return configuration == SceneBenchConfiguration.Classic ? geometry : Dense with { ImageSize = geometry.ImageSize };
+    }
 
     /// <summary>The geometry with <paramref name="tokens"/> visual tokens per image: 144 (<see cref="Default"/>) or 81 (<see cref="Grid81"/>).</summary>
     /// <exception cref="ArgumentException">Any other count.</exception>
@@ -84,6 +127,10 @@ public sealed record SceneOptions
             throw new ArgumentException($"SceneOptions.LargeProbability = {LargeProbability} is not in [0, 1]");
         if (!(DigitProbability >= 0 && DigitProbability <= 1))
             throw new ArgumentException($"SceneOptions.DigitProbability = {DigitProbability} is not in [0, 1]");
+        if (LabelGlyphs is < 1 or > 2)
+            throw new ArgumentException($"SceneOptions.LabelGlyphs = {LabelGlyphs} is not 1 or 2");
+        if (MinClutter < 0 || MinClutter > MaxClutter || MaxClutter > 64)
+            throw new ArgumentException($"SceneOptions.MinClutter = {MinClutter}, MaxClutter = {MaxClutter}: need 0 <= MinClutter <= MaxClutter <= 64");
         if (QuestionsPerSuite < 1 || QuestionsPerSuite > 8)
             throw new ArgumentException($"SceneOptions.QuestionsPerSuite = {QuestionsPerSuite} is not in 1..8");
         return this;

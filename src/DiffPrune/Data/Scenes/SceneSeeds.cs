@@ -11,6 +11,9 @@ internal static class SceneSeeds
     /// <summary>Stream of the image (background, objects, placement).</summary>
     public const ulong ImageStream = 0x5CE7E;
 
+    /// <summary>Stream of the background's clutter marks (none are drawn in the classic configuration).</summary>
+    public const ulong ClutterStream = 0xC1077E4;
+
     /// <summary>Stream of a suite's items.</summary>
     public static ulong SuiteStream(SceneSuite suite) => 0x5017E_000UL + (ulong)suite;
 

@@ -27,6 +27,7 @@ public static class SceneSuites
         var sizes = SceneAttributes.Sizes.Select(s => s.Word()).ToArray();
         var regions = SceneAttributes.Regions.Select(r => r.Word()).ToArray();
         string[] digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+        var labels = digits.Concat(Enumerable.Range(10, 90).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();  // SceneOptions.LabelGlyphs
         string[] yesNo = ["yes", "no"];
         var letters = SceneQuestion.Letters.ToArray();
         return All.Select(suite => suite switch
@@ -35,8 +36,8 @@ public static class SceneSuites
             SceneSuite.MmBench or SceneSuite.MmBenchCn or SceneSuite.Sqa or SceneSuite.Seed => letters,
             SceneSuite.Mme or SceneSuite.Pope => yesNo,
             SceneSuite.VqaV2 => [.. colors, .. shapes, .. regions, .. sizes, .. digits, .. yesNo],
-            SceneSuite.TextVqa => digits,
-            SceneSuite.VizWiz => [.. colors, .. regions, .. digits, Suites.VizWizWriter.Unanswerable],
+            SceneSuite.TextVqa => labels,
+            SceneSuite.VizWiz => [.. colors, .. regions, .. labels, Suites.VizWizWriter.Unanswerable],
             _ => throw new ArgumentOutOfRangeException(nameof(suite), $"unknown suite {suite}"),
         }).ToArray();
     }

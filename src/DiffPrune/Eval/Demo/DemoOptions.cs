@@ -1,4 +1,5 @@
 using DiffPrune.Training;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
@@ -15,6 +16,9 @@ public sealed record DemoOptions
 
     /// <summary>Seed of every pruner's weights, data and noise, and of Random.</summary>
     public ulong Seed { get; init; }
+
+    /// <summary>The SceneBench configuration trained and tested on (classic: the scenes the shipped base VLM was pretrained on).</summary>
+    public SceneBenchConfiguration Bench { get; init; } = SceneBenchConfiguration.Classic;
 
     /// <summary>Kept shares of N (paper: 192/128/64 of 576).</summary>
     public IReadOnlyList<double> Budgets { get; init; } = BudgetFractions.Default;

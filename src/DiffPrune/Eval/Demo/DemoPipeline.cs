@@ -69,7 +69,7 @@ public sealed class DemoPipeline
         _vlm = vlm;
         _inference = new VlmInference(vlm);
         _tokenizer = tokenizer;
-        _scenes = SceneOptions.ForGrid(vlm.Config.Vision.NumPatches);
+        _scenes = SceneOptions.For(options.Bench, vlm.Config.Vision.NumPatches);
         _test = new SceneBench(_scenes).Split(SceneSplit.Test, options.TestScenes).ToList();
         ModelName = modelName;
         Dir = dir;
@@ -208,7 +208,7 @@ public sealed class DemoPipeline
     DemoPhase Profiling()
     {
         double tightest = Options.Budgets.Min();
-        var profile = EfficiencyProfile.ForModel(_vlm, _tokenizer, ModelName, MethodSelection.All(DiffPrune()), tightest, Options.ProfileRuns, Options.ProfileWarmup, Options.Seed);
+        var profile = EfficiencyProfile.ForModel(_vlm, _tokenizer, ModelName, MethodSelection.All(DiffPrune()), tightest, Options.ProfileRuns, Options.ProfileWarmup, Options.Seed, Options.Bench);
         return new DemoPhase("profile time to first token", profile.Steps, () => profile.StepsDone, () =>
         {
             var line = profile.Step();

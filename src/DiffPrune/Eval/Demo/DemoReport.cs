@@ -58,7 +58,7 @@ public static class DemoReport
         string scorers = o.ScorerPerBudget ? "one scorer trained per budget." : $"one DiffPrune scorer trained at K = {k}, re-ranking at the other budgets (rows marked \"trained K = {k}\").";
         var t = new PrunerTrainingOptions();
         md.AppendLine(Inv, $"- Pruner training: {o.TrainSteps} steps of {o.BatchSize} captions per run (AdamW lr {o.LearningRate:G3}, cosine; τ {t.TauStart} → {t.TauEnd} over the run on {t.LogitScale.ToString().ToLowerInvariant()} logits; the Gumbel-STE variant on raw logits, as the paper's Eq. 1), features of {o.FeaturePool} training scenes encoded once and shared by every run; {scorers}");
-        md.AppendLine(Inv, $"- Test: {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
+        md.AppendLine(Inv, $"- Test: {table.Scenes} SceneBench test scenes ({o.Bench.Name()} configuration), {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine(Inv, $"- Time: {demo.Seconds.Values.Sum() / 60:F1} min in all on {ProfileReport.Machine()}: {string.Join("; ", demo.Seconds.Select(p => $"{p.Key} {p.Value:F0} s"))}.").AppendLine();
         md.AppendLine(Demote(EvaluationReport.Markdown(table))).AppendLine(noRetention
             ? "No retention figure: the unpruned model scores 0 on every suite, so retention is undefined."

@@ -110,17 +110,17 @@ public sealed class EfficiencyProfile
     /// <summary>
     /// The profile of <paramref name="vlm"/> (named <paramref name="modelName"/> in the title) on the first SceneBench
     /// test scene and its first VQAv2 question, at K = <paramref name="fraction"/> of N; each figure the median of
-    /// <paramref name="runs"/> rounds after <paramref name="warmup"/>.
+    /// <paramref name="runs"/> rounds after <paramref name="warmup"/>; the scene is of <paramref name="bench"/>'s configuration.
     /// </summary>
     /// <exception cref="ArgumentException">Pruners of another width than the model's, a budget outside (0, 1], or bad run counts.</exception>
     public static EfficiencyProfile ForModel(LlavaModel vlm, WordTokenizer tokenizer, string modelName, MethodSelection selection,
-        double fraction, int runs = 30, int warmup = 5, ulong seed = 0)
+        double fraction, int runs = 30, int warmup = 5, ulong seed = 0, SceneBenchConfiguration bench = SceneBenchConfiguration.Classic)
     {
         selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
-        var example = new SceneBench().Split(SceneSplit.Test, 1).First();
+        var example = new SceneBench(bench == SceneBenchConfiguration.Classic ? SceneOptions.Default : SceneOptions.Dense).Split(SceneSplit.Test, 1).First();
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
-        return ForImage(vlm, tokenizer, $"Loaded VLM ({modelName})", $"{modelName}, one SceneBench test image and question", example.Scene.Image, question,
+        return ForImage(vlm, tokenizer, $"Loaded VLM ({modelName})", $"{modelName}, one SceneBench test image ({bench.Name()} configuration) and question", example.Scene.Image, question,
             Rows(selection, keep, vlm.Config.Vision.HiddenSize, seed), keep, runs, warmup);
     }
 

@@ -48,7 +48,7 @@ public static class EvaluationReport
     public static string Markdown(EvaluationTable table)
     {
         var md = new StringBuilder("# SceneBench evaluation (paper Table 1)\n\n");
-        md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes, {table.Items:N0} questions per row, greedy answers.");
+        md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes ({table.Bench} configuration), {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine("Each suite's standard score (MME: total over its subtasks, up to 200 each; the others in %). Loc.: where a method prunes (Pre: before the LLM; La–Lb: inside it). Avg.: average retention, the mean over suites of pruned / unpruned score.");
         if (table.Statistics is { } stats) md.AppendLine(StatisticsText(table, stats));
         bool thresholds = HasThresholds(table);
@@ -172,6 +172,7 @@ public static class EvaluationReport
     {
         model = table.Model,
         visualTokens = table.VisualTokens,
+        bench = table.Bench,
         scenes = table.Scenes,
         items = table.Items,
         excludedFromAverage = table.ExcludedSuites.Select(s => s.DisplayName()),

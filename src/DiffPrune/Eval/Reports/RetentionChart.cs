@@ -3,7 +3,7 @@ using DiffPrune.Reporting.Plots;
 namespace DiffPrune.Eval.Reports;
 
 /// <summary>
-/// Average retention by budget, one series per method (its own colour and marker; dashed inside the LLM), with each
+/// Average retention by budget, one series per method (its own colour and marker, <see cref="MethodStyles"/>; dashed inside the LLM), with each
 /// point's 95 % bootstrap interval as an error bar when the table has them.
 /// </summary>
 public static class RetentionChart
@@ -12,12 +12,16 @@ public static class RetentionChart
     public static RasterLineChart Of(EvaluationTable table)
     {
         var chart = new RasterLineChart("Average retention by budget", "visual tokens kept", "average retention (%)") { Markers = true, Dodge = 5, Height = 520 };
+        int extra = 0;
         foreach (var method in table.Blocks.SelectMany(b => b.Rows).GroupBy(r => BaseName(r.Method)))
         {
             var points = method.Where(r => r.Retention != null)
                 .Select(r => ((double)r.Keep, 100 * r.Retention!.Value, 100 * (r.RetentionInterval?.Lo ?? double.NaN), 100 * (r.RetentionInterval?.Hi ?? double.NaN)))
                 .OrderBy(p => p.Item1).ToArray();
-            if (points.Length > 0) chart.AddWithErrors(method.Key, points, dashed: method.First().Location != "Pre");
+            if (points.Length == 0) continue;
+            bool known = MethodStyles.Known.Contains(method.Key, StringComparer.OrdinalIgnoreCase);
+            var (color, marker) = MethodStyles.Of(method.Key, known ? 0 : extra++);
+            chart.AddWithErrors(method.Key, points, color, dashed: method.First().Location != "Pre", marker);
         }
         return chart;
     }

@@ -123,6 +123,7 @@ public sealed record PretrainOptions
         Line("scenes.image_size", Scenes.ImageSize);
         Line("scenes.patch_size", Scenes.PatchSize);
         Line("scenes.objects", $"{Scenes.MinObjects}-{Scenes.MaxObjects}");
+        if (Scenes.Configuration != SceneBenchConfiguration.Classic) Line("scenes.bench", Scenes.Configuration.Name());
         Line("vision_steps", VisionSteps);
         Line("vision_batch", VisionBatch);
         Line("vision_lr", VisionLearningRate);

@@ -32,7 +32,7 @@ public static class PretrainReport
         var inv = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.Append("# Base VLM pretraining\n\n");
-        md.Append(inv, $"{log.Steps.Count} steps in {stages.Sum(s => s.Seconds) / 60:F1} min of training steps. Options:\n\n```\n{options.Describe()}```\n\n");
+        md.Append(inv, $"{log.Steps.Count} steps in {stages.Sum(s => s.Seconds) / 60:F1} min of training steps on {options.Scenes.Configuration.Name()} SceneBench scenes. Options:\n\n```\n{options.Describe()}```\n\n");
         md.Append("| stage | steps | minutes | examples/s | loss (last 50) | accuracy (last 50) | skipped |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var s in stages)
             md.Append(inv, $"| {s.Stage} | {s.Steps} | {s.Seconds / 60:F1} | {s.ExamplesPerSecond:F1} | {s.FinalLoss:F3} | {s.FinalAccuracy:F3} | {s.SkippedSteps} |\n");
@@ -64,6 +64,7 @@ public static class PretrainReport
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
         {
+            bench = options.Scenes.Configuration.Name(),
             options = options.Describe(),
             stages,
             evaluations = log.Evaluations,

@@ -62,7 +62,7 @@ public sealed class Pretrainer
     }
 
     static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
-        new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null);
+        new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null, options.Scenes.LabelValues);
 
 
     /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>

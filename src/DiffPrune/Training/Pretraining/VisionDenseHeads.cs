@@ -39,13 +39,15 @@ public sealed class VisionDenseHeads : Module
 
     /// <summary>Creates the heads for features of width <paramref name="dim"/>; with <paramref name="gridSize"/> also
     /// position heads that read each patch's row and column from its feature (the LLM sees image tokens only through
-    /// RoPE offsets from the question, which shift with the prompt's length; "where" is easier when the feature says it).</summary>
-    public VisionDenseHeads(int dim, Generator gen, int? gridSize = null)
+    /// RoPE offsets from the question, which shift with the prompt's length; "where" is easier when the feature says it).
+    /// <paramref name="labelValues"/> is the number of labels an object can carry (<see cref="SceneOptions.LabelValues"/>:
+    /// 10 digits, or 100 two-glyph numbers).</summary>
+    public VisionDenseHeads(int dim, Generator gen, int? gridSize = null, int labelValues = 10)
     {
         _color = Child("color", new Linear(dim, Enum.GetValues<SceneColor>().Length + 1, true, gen));
         _shape = Child("shape", new Linear(dim, Enum.GetValues<SceneShape>().Length + 1, true, gen));
         _size = Child("size", new Linear(dim, Enum.GetValues<ObjectSize>().Length + 1, true, gen));
-        _digit = Child("digit", new Linear(dim, 11, true, gen));
+        _digit = Child("digit", new Linear(dim, labelValues + 1, true, gen));
         _region = Child("region", new Linear(dim, Enum.GetValues<SceneRegion>().Length + 1, true, gen));
         _anchor = Child("anchor", new Linear(dim, 2, true, gen));
         _present = Child("present", new Linear(dim, SceneAttributes.KindCount, true, gen));

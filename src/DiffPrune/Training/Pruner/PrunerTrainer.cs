@@ -34,6 +34,9 @@ public sealed class PrunerTrainer
     /// <summary>The options.</summary>
     public PrunerTrainingOptions Options { get; }
 
+    /// <summary>The scenes it trains and validates on.</summary>
+    public SceneOptions Scenes => _scenes;
+
     /// <summary>The scorer being trained.</summary>
     public TokenScorer Scorer { get; }
 

@@ -11,14 +11,15 @@ namespace DiffPrune.Training.Pruner;
 /// <summary>Writes a pruner training run's report: report.md, report.json, curves.png (loss, τ, α) and validation.png.</summary>
 public static class PrunerTrainingReport
 {
-    /// <summary>Writes the report into <paramref name="dir"/>; <paramref name="scores"/> maps a method name ("unpruned" first) to its test scores.</summary>
+    /// <summary>Writes the report into <paramref name="dir"/>; <paramref name="scores"/> maps a method name ("unpruned" first) to its test scores;
+    /// <paramref name="bench"/> names the SceneBench configuration trained and tested on.</summary>
     public static void Write(string dir, PrunerTrainingOptions options, IReadOnlyList<PrunerStepReport> steps, IReadOnlyList<PrunerValidation> validations,
-        IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>> scores)
+        IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>> scores, SceneBenchConfiguration bench = SceneBenchConfiguration.Classic)
     {
         var inv = CultureInfo.InvariantCulture;
         var md = new StringBuilder("# Pruner training\n\n");
         double seconds = steps.Sum(s => s.Seconds);
-        md.Append(inv, $"{steps.Count} steps in {seconds / 60:F1} min ({steps.Sum(s => s.Examples) / Math.Max(seconds, 1e-9):F1} captions/s). Options:\n\n```\n{options.Describe()}```\n\n");
+        md.Append(inv, $"{steps.Count} steps in {seconds / 60:F1} min ({steps.Sum(s => s.Examples) / Math.Max(seconds, 1e-9):F1} captions/s) on {bench.Name()} SceneBench scenes. Options:\n\n```\n{options.Describe()}```\n\n");
         if (steps.Count > 0)
         {
             var last = steps.TakeLast(20).ToList();
@@ -43,6 +44,7 @@ public static class PrunerTrainingReport
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
         {
+            bench = bench.Name(),
             options = options.Describe(),
             validations,
             scores = scores.ToDictionary(p => p.Key, p => p.Value.ToDictionary(s => s.Suite.DisplayName(), s => s.Value)),

@@ -69,7 +69,7 @@ public sealed class PrunerTrainingRun
 
     /// <summary>Writes report.md/json and the curves, with <paramref name="scores"/> (method → test scores, the reference first) when given.</summary>
     public void WriteReport(IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>>? scores = null) =>
-        PrunerTrainingReport.Write(Dir, Trainer.Options, Steps, Validations, scores ?? new Dictionary<string, IReadOnlyList<SuiteScore>>());
+        PrunerTrainingReport.Write(Dir, Trainer.Options, Steps, Validations, scores ?? new Dictionary<string, IReadOnlyList<SuiteScore>>(), Trainer.Scenes.Configuration);
 
     /// <summary>One line for a step (progress displays).</summary>
     public static string Describe(PrunerStepReport r) => string.Create(CultureInfo.InvariantCulture,

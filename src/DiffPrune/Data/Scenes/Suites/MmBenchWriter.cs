@@ -29,8 +29,6 @@ internal static class MmBenchWriter
 
     public static IReadOnlyList<string> Templates { get; } = [.. English, .. Paraphrased];
 
-    static readonly string[] Counts = ["0", "1", "2", "3", "4", "5", "6"];
-    static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     public static void Write(QuestionContext q, bool paraphrased)
     {
@@ -47,13 +45,13 @@ internal static class MmBenchWriter
         ),
             (2, () => { var o = q.PickObject(); return q.Choice(Template.Fill(t[2], "object", o.Name), o.Region.Word(), regions, 4, QuestionSkill.Position, [o.Index], style, circular); }
         ),
-            (1, () => q.Choice(t[3], q.Count.ToString(), Counts, 4, QuestionSkill.Count, q.AllObjects, style, circular)),
+            (1, () => q.Choice(t[3], q.Count.ToString(), q.WrongCounts(0, 6).Select(n => n.ToString()), 4, QuestionSkill.Count, q.AllObjects, style, circular)),
             (2, () =>
             {
                 var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
                 if (withDigit.Length == 0) return false;
                 var o = q.Pick(withDigit);
-                return q.Choice(Template.Fill(t[4], "object", o.Name), o.Digit!.Value.ToString(), Digits, 4, QuestionSkill.Digit, [o.Index], style, circular);
+                return q.Choice(Template.Fill(t[4], "object", o.Name), o.LabelText, QuestionContext.WrongLabels(o), 4, QuestionSkill.Digit, [o.Index], style, circular);
             }
         ));
     }

@@ -28,7 +28,7 @@ internal static class MmeWriter
         ),
             (1, () =>
             {
-                int wrong = q.Pick(Enumerable.Range(1, 5).Where(n => n != q.Count).ToArray());
+                int wrong = q.Pick(q.WrongCounts(1, 5));
                 return Pair(q, QuestionSkill.Count, CountQuestion(q.Count), CountQuestion(wrong), q.AllObjects, q.AllObjects);
             }
         ),

@@ -33,6 +33,28 @@ internal sealed class QuestionContext
     public IReadOnlyList<(SceneColor Color, SceneShape Shape)> AbsentKinds =>
         _absent ??= Enumerable.Range(0, SceneAttributes.KindCount).Where(i => !Scene.ObjectsPresent[i]).Select(SceneAttributes.Kind).ToArray();
 
+    /// <summary>Wrong counts to offer or ask about: <paramref name="lowest"/>..<paramref name="highest"/> while scenes
+    /// hold at most <paramref name="highest"/> objects, else every count from two below the fewest to two above the
+    /// most objects, so that the right count is never given away as the odd one out; the scene's own count left out.</summary>
+    public int[] WrongCounts(int lowest, int highest)
+    {
+        var options = Scene.Options;
+        var (from, to) = options.MaxObjects <= highest ? (lowest, highest) : (Math.Max(0, options.MinObjects - 2), options.MaxObjects + 2);
+        return Enumerable.Range(from, to - from + 1).Where(n => n != Count).ToArray();
+    }
+
+    /// <summary>Wrong labels to offer for <paramref name="o"/>'s: the other digits for a digit; for a two-glyph number, the
+    /// numbers that share one of its glyphs (37: 30–39 and 17, 27, …, 97), so that both glyphs must be read.</summary>
+    public static string[] WrongLabels(SceneObject o)
+    {
+        int label = o.Digit ?? throw new ArgumentException($"{o.Name} has no label", nameof(o));
+        if (label < 10) return Enumerable.Range(0, 10).Where(d => d != label).Select(d => d.ToString()).ToArray();
+        int tens = label / 10, units = label % 10;
+        return Enumerable.Range(0, 10).Where(u => u != units).Select(u => tens * 10 + u)
+            .Concat(Enumerable.Range(1, 9).Where(t => t != tens).Select(t => t * 10 + units))
+            .Select(n => n.ToString()).ToArray();
+    }
+
     public int NewGroup() => _groups++;
     public bool Coin() => Rng.NextInt(2) == 0;
     public T Pick<T>(IReadOnlyList<T> list) => list[Rng.NextInt(list.Count)];

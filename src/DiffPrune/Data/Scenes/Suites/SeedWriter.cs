@@ -17,13 +17,11 @@ internal static class SeedWriter
 
     public static IReadOnlyList<string> Templates { get; } = [HowMany, WhichAt, ColorOf, WhereLocated, WhichRelated, DigitSeen];
 
-    static readonly string[] Counts = ["1", "2", "3", "4", "5", "6"];
-    static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     public static void Write(QuestionContext q)
     {
         q.Run(q.Scene.Options.QuestionsPerSuite,
-            (1, () => q.Choice(HowMany, q.Count.ToString(), Counts, 4, QuestionSkill.Count, q.AllObjects)),
+            (1, () => q.Choice(HowMany, q.Count.ToString(), q.WrongCounts(1, 6).Select(n => n.ToString()), 4, QuestionSkill.Count, q.AllObjects)),
             (2, () =>
             {
                 // one object seen elsewhere in the image (if any), then absent look-alikes
@@ -63,7 +61,7 @@ internal static class SeedWriter
                 var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
                 if (withDigit.Length == 0) return false;
                 var o = q.Pick(withDigit);
-                return q.Choice(Template.Fill(DigitSeen, "object", o.Name), o.Digit!.Value.ToString(), Digits, 4, QuestionSkill.Digit, [o.Index]);
+                return q.Choice(Template.Fill(DigitSeen, "object", o.Name), o.LabelText, QuestionContext.WrongLabels(o), 4, QuestionSkill.Digit, [o.Index]);
             }
         ));
     }

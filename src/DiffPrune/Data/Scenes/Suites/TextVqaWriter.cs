@@ -18,9 +18,9 @@ internal static class TextVqaWriter
         var withDigit = q.Objects.Where(o => o.Digit != null).ToArray();
         if (withDigit.Length == 0) return;
         q.Run(q.Scene.Options.QuestionsPerSuite,
-            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(DigitOn, "object", o.Name), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }
+            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(DigitOn, "object", o.Name), o.LabelText, QuestionSkill.Digit, [o.Index]); }
         ),
-            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(NumberAt, "region", o.Region.Word()), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]); }
+            (2, () => { var o = q.Pick(withDigit); return q.Open(Template.Fill(NumberAt, "region", o.Region.Word()), o.LabelText, QuestionSkill.Digit, [o.Index]); }
         ),
             (1, () =>
             {
@@ -28,7 +28,7 @@ internal static class TextVqaWriter
                 var unique = withDigit.Where(o => q.Objects.Count(p => p.Shape == o.Shape && p.Size == o.Size) == 1).ToArray();
                 if (unique.Length == 0) return false;
                 var o = q.Pick(unique);
-                return q.Open(Template.Fill(ReadAt, "size", o.Size.Word(), "shape", o.Shape.Word()), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]);
+                return q.Open(Template.Fill(ReadAt, "size", o.Size.Word(), "shape", o.Shape.Word()), o.LabelText, QuestionSkill.Digit, [o.Index]);
             }
         ));
     }

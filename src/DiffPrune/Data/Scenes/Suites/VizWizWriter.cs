@@ -56,7 +56,7 @@ internal static class VizWizWriter
             {
                 if (visibleDigits.Length == 0) return false;
                 var o = q.Pick(visibleDigits);
-                return Add(Template.Fill(DigitOn, "object", o.Name), o.Digit!.Value.ToString(), QuestionSkill.Digit, [o.Index]);
+                return Add(Template.Fill(DigitOn, "object", o.Name), o.LabelText, QuestionSkill.Digit, [o.Index]);
             }
         ),
             (1, () =>
