@@ -5,6 +5,7 @@ using DiffPrune.Eval;
 using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -33,10 +34,14 @@ internal static class EvalCommand
     {
         if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
+        var world = Communicator.World;
+        // rank 0 alone writes: an unusable --out stops the run now, not after the evaluation
+        if (world.IsRoot) Directory.CreateDirectory(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         var examples = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, scenes).ToList();
-        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);
-        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({selection.Names.Count + (selection.Pruners != null ? 1 : 0)} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each");
+        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, world);
+        if (world.IsRoot)
+            Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({selection.Names.Count + (selection.Pruners != null ? 1 : 0)} methods × {fractions.Count} budgets + Vanilla) on {scenes} test scenes, {evaluation.Items} questions each{(world.Size > 1 ? $", images shared by {world.Size} processes" : "")}");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>
         {
@@ -46,6 +51,7 @@ internal static class EvalCommand
             return new TrainingProgress.Update(rows.Count, line, true);
         });
         var table = evaluation.Table(rows);
+        if (!world.IsRoot) return 0;
         var files = EvaluationReport.Write(outDir.FullName, table);
         Console.WriteLine(EvaluationReport.Markdown(table));
         foreach (var f in files) Console.Error.WriteLine(f);
