@@ -184,7 +184,7 @@ internal sealed unsafe class MpiLibrary
         int length;
         fixed (byte* p = buffer) Check(_libraryVersion(p, &length), "MPI_Get_library_version");
         var first = System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).Split('\n')[0];
-        return string.Join(' ', first.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)); // MPICH: "MPICH Version:\t4.0.2"
+        return string.Join(' ', first.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)); // MPICH: "MPICH Version:\t4.0.2"
     }
 
     public void AllreduceInPlace(void* data, int count, nint type) =>
