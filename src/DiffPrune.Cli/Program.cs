@@ -14,4 +14,9 @@ root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+return CliErrors.Run(() =>
+{
+    var parsed = root.Parse(args);
+    ParallelCommands.Check(parsed.CommandResult.Command.Name);
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+});

@@ -1,10 +1,11 @@
+using DiffPrune.Tensors.Distributed;
 using Spectre.Console;
 
 namespace DiffPrune.Cli;
 
 /// <summary>
 /// The progress display of every training command: a Spectre progress bar on a terminal, plain lines on stderr
-/// when the output is redirected (logs, CI, nohup), so long runs can be followed either way.
+/// when the output is redirected (logs, CI, nohup), so long runs can be followed either way; nothing on ranks other than 0.
 /// </summary>
 internal static class TrainingProgress
 {
@@ -14,6 +15,12 @@ internal static class TrainingProgress
     /// <summary>Calls <paramref name="step"/> until <paramref name="done"/>, showing progress towards <paramref name="total"/>.</summary>
     public static void Run(string name, int total, int start, Func<bool> done, Func<Update> step)
     {
+        if (!Communicator.World.IsRoot)
+        {
+            // under mpiexec rank 0 alone reports
+            while (!done()) step();
+            return;
+        }
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             while (!done())

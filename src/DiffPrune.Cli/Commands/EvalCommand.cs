@@ -6,6 +6,7 @@ using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -41,15 +42,19 @@ internal static class EvalCommand
     {
         if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
+        var world = Communicator.World;
+        // rank 0 alone writes: an unusable --out stops the run now, not after the evaluation
+        if (world.IsRoot) Directory.CreateDirectory(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         var sceneOptions = SceneOptions.For(bench, vlm.Config.Vision.NumPatches);
         var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
-        var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds);
+        var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds, world);
         int methodCount = selection.Names.Count + (selection.Pruners != null ? selection.Mode == BudgetMode.Threshold ? 2 : 1 : 0);
-        Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each");
+        if (world.IsRoot)
+            Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each{(world.Size > 1 ? $", images shared by {world.Size} processes" : "")}");
         var rows = new List<EvaluationRow>();
         TrainingProgress.Run("eval", evaluation.Plan.Count, 0, () => rows.Count == evaluation.Plan.Count, () =>
         {
@@ -60,6 +65,7 @@ internal static class EvalCommand
             return new TrainingProgress.Update(rows.Count, line, true);
         });
         var table = evaluation.Table(rows);
+        if (!world.IsRoot) return 0;
         var files = EvaluationReport.Write(outDir.FullName, table);
         Console.WriteLine(EvaluationReport.Markdown(table));
         foreach (var f in files) Console.Error.WriteLine(f);

@@ -4,18 +4,20 @@ using System.Reflection;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using DiffPrune.Tensors.Blas;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Cli.Commands;
 
-/// <summary><c>diffprune info</c>: version, GEMM backend, SIMD width and threads.</summary>
+/// <summary><c>diffprune info</c>: version, GEMM backend, SIMD width, threads and MPI world.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("info", "Print the version, GEMM backend, SIMD width and thread count.");
+        var cmd = new Command("info", "Print the version, GEMM backend, SIMD width, thread count and MPI world.");
         cmd.SetAction(_ =>
         {
-            foreach (var (key, value) in Collect()) Console.WriteLine($"{key,-14} {value}");
+            if (Communicator.World.IsRoot)
+                foreach (var (key, value) in Collect()) Console.WriteLine($"{key,-14} {value}");
             return 0;
         });
         return cmd;
@@ -31,5 +33,9 @@ internal static class InfoCommand
             : $"managed {ManagedGemm.KernelName} kernel{(GemmInfo.OpenBlasAvailable ? " (forced by DIFFPRUNE_BLAS)" : " (OpenBLAS not found: apt-get install libopenblas0-pthread)")}");
         yield return ("simd", $"{Vector<float>.Count * 32}-bit vectors ({Vector<float>.Count} floats); AVX2 {Avx2.IsSupported}, FMA {Fma.IsSupported}, AVX-512 {Vector512.IsHardwareAccelerated}");
         yield return ("threads", $"{Environment.ProcessorCount}");
+        var world = Communicator.World;
+        yield return ("mpi", world.Library is { } library
+            ? $"rank {world.Rank} of {world.Size} ({library})"
+            : "one process (start under mpiexec -n P for sharded evaluation)");
     }
 }

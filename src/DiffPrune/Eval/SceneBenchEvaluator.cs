@@ -2,21 +2,29 @@ using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Eval;
 
 /// <summary>
 /// Answers SceneBench questions greedily through <see cref="VlmInference.Generate"/> (batched; each image encoded once
 /// per <see cref="VlmInference"/>, whatever the method) and scores them with each suite's own score. A pruning method
-/// plugs in through its hooks (<see cref="IPruningHooks"/>).
+/// plugs in through its hooks (<see cref="IPruningHooks"/>). In a <paramref name="world"/> of several ranks each rank
+/// encodes and answers its share of the batches of images (<see cref="WorkShare"/>) and every rank receives all answers,
+/// so that each holds the single process's result, bit for bit.
 /// </summary>
-public sealed class SceneBenchEvaluator(VlmInference inference, WordTokenizer tokenizer, int batchSize = 16, int maxAnswerTokens = 8)
+public sealed class SceneBenchEvaluator(VlmInference inference, WordTokenizer tokenizer, int batchSize = 16, int maxAnswerTokens = 8, Communicator? world = null)
 {
+    readonly Communicator _world = world ?? Communicator.Single;
+
     /// <summary>Greedy answers to (image, prompt) queries, in order, with <paramref name="method"/> (null: unpruned).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
-    public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries, IPruningHooks? method = null) =>
-        inference.Generate(queries.Select(q => (q.Image, ScenePrompt.PromptIds(tokenizer, q.Prompt))).ToArray(), method, maxAnswerTokens,
-            tokenizer.EosId, batchSize).Select(tokenizer.Decode).ToArray();
+    public string[] Answer(IReadOnlyList<(RgbImage Image, string Prompt)> queries, IPruningHooks? method = null)
+    {
+        var mine = inference.Generate(queries.Select(q => (q.Image, ScenePrompt.PromptIds(tokenizer, q.Prompt))).ToArray(), method, maxAnswerTokens,
+            tokenizer.EosId, batchSize, share: WorkShare.Of(_world));
+        return ShardedAnswers.Gather(_world, mine).Select(tokenizer.Decode).ToArray();
+    }
 
     /// <summary>Every question of <paramref name="examples"/> answered with <paramref name="method"/> (null: unpruned) and
     /// scored per suite (VizWiz items use their degraded image).</summary>

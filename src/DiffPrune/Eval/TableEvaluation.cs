@@ -4,6 +4,7 @@ using DiffPrune.Data.Text;
 using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Eval;
 
@@ -31,11 +32,13 @@ public sealed class TableEvaluation
     /// <paramref name="examples"/>, with Vanilla as the upper bound; <paramref name="seed"/> seeds Random. Every row
     /// reads the features <paramref name="inference"/> encodes once per image. In threshold mode
     /// (<see cref="MethodSelection.Mode"/>) <paramref name="thresholds"/> calibrates each budget's threshold row.
+    /// In a <paramref name="world"/> of several ranks, each encodes and answers its share of the images and every rank ends
+    /// with the whole table.
     /// </summary>
     /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), pruners of another width than the
     /// model's, or threshold mode without <paramref name="thresholds"/>.</exception>
     public TableEvaluation(VlmInference inference, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
-        IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32, ValidationThresholds? thresholds = null)
+        IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32, ValidationThresholds? thresholds = null, Communicator? world = null)
     {
         if (examples.Count == 0) throw new ArgumentException("no scenes to evaluate on");
         if (fractions.Count == 0) throw new ArgumentException("no budgets to evaluate at");
@@ -47,7 +50,7 @@ public sealed class TableEvaluation
         _examples = examples;
         _model = modelName;
         _seed = seed;
-        _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize);
+        _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: world);
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)

@@ -6,6 +6,7 @@ using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Distributed;
 using DiffPrune.Tests.Eval;
 
 namespace DiffPrune.Tests.Models;
@@ -34,7 +35,7 @@ public class VlmInferenceTests
         var batched = new VlmInference(vlm).Generate(queries, method, 8, Tok.EosId, 5);
         var single = queries.Select(q => new VlmInference(vlm).Generate([q], method, 8, Tok.EosId, 1)[0]).ToArray();
         Assert.Equal(single, batched);
-        Assert.True(batched.Select(a => string.Join(",", a)).Distinct().Count() > 1, "one answer to everything would not test batching");
+        Assert.True(batched.Select(a => string.Join(",", a!)).Distinct().Count() > 1, "one answer to everything would not test batching");
     }
 
     [Fact]
@@ -68,6 +69,27 @@ public class VlmInferenceTests
         Assert.Equal(unpruned, inference.Generate(queries, new RandomPruner(n, 3), 8, Tok.EosId, 4));
         Assert.Equal(unpruned, inference.Generate(queries, PruningMethods.Create("FastV", vlm, n), 8, Tok.EosId, 4));
         Assert.NotEqual(unpruned, inference.Generate(queries, new RandomPruner(4, 3), 8, Tok.EosId, 4));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("DivPrune")]
+    [InlineData("FastV")]
+    public void SharesOfBatchesTogetherGiveTheWholeAnswersBitForBit(string? name)
+    {
+        var vlm = SceneBenchEvaluatorTests.TinySceneVlm();
+        var queries = Queries(3);
+        var method = name == null ? null : PruningMethods.Create(name, vlm, 16);
+        var whole = new VlmInference(vlm).Generate(queries, method, 8, Tok.EosId, 2);
+        int batches = (Images(queries).Length + 1) / 2;
+        Assert.True(batches >= 3, "too few batches of images to share");
+        for (int ranks = 2; ranks <= 3; ranks++)
+        {
+            var shares = Enumerable.Range(0, ranks).Select(r => new VlmInference(vlm).Generate(queries, method, 8, Tok.EosId, 2, share: new WorkShare(r, ranks))).ToArray();
+            for (int q = 0; q < queries.Length; q++)
+                Assert.Equal(whole[q], Assert.Single(shares, s => s[q] != null)[q]);
+            Assert.All(shares, s => Assert.Contains(s, a => a != null));
+        }
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Models.Llama;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Models.Vlm;
 
@@ -89,18 +90,21 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// <paramref name="batchSize"/> images at a time (and up to four times as many queries). Without in-LLM droppers, when
     /// every text shares its part up to the image token and goes on after it, that part and the image are prefilled once
     /// per image and the KV cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole.
+    /// With a <paramref name="share"/>, only its batches of images run (the others' answers stay null): every batch is the
+    /// one a single process forms, so that sharded answers are bit for bit a single process's.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
-    public int[][] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, int maxNewTokens, int? eosId,
-        int batchSize = 16, SamplingOptions? sampling = null)
+    public int[]?[] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, int maxNewTokens, int? eosId,
+        int batchSize = 16, SamplingOptions? sampling = null, WorkShare? share = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
         using var _ = Autograd.NoGrad();
-        var answers = new int[queries.Count][];
+        var answers = new int[]?[queries.Count];
         var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();
         var head = SharedHead(queries.Select(q => q.TextIds).ToArray(), method);
-        foreach (var batch in byImage.Chunk(batchSize))
+        foreach (var (batch, index) in byImage.Chunk(batchSize).Select((b, i) => (b, i)))
         {
+            if (share is { } s && !s.Owns(index)) continue;
             var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
             var projected = vlm.Projector.Forward(tokens.Features);
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
