@@ -1,3 +1,4 @@
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Blas;
 
 namespace DiffPrune.Bench;
@@ -43,6 +44,54 @@ internal static class BlockBench
         }
         Console.WriteLine("  'its GEMMs alone' replays every GEMM call of one fwd+bwd step (same shapes and transposes) through Gemm.Sgemm.");
         Console.WriteLine();
+        CompareWithTorch(setup);
+    }
+
+    /// <summary>
+    /// fwd+bwd of the block against its PyTorch twin on 1 and 2 threads, in interleaved rounds (engine 1, torch 1,
+    /// engine 2, torch 2, …) so that a busy machine slows both alike; medians over rounds.
+    /// </summary>
+    static void CompareWithTorch(BlockSetup setup, int rounds = 3, int runs = 5)
+    {
+        Console.WriteLine($"== Block fwd+bwd, this engine ({Gemm.Backend}) vs PyTorch (passive OpenMP wait), ms, median of {rounds} interleaved rounds of {runs} runs ==");
+        using var torch = TorchTwin.Start();
+        int[] threads = [1, 2];
+        var engine = threads.ToDictionary(t => t, _ => new List<double>());
+        var twin = threads.ToDictionary(t => t, _ => new List<double>());
+        int budget = ThreadBudget.Threads;
+        try
+        {
+            for (int r = 0; r < rounds; r++)
+                foreach (int t in threads)
+                {
+                    ThreadBudget.Use(t);
+                    engine[t].Add(1e3 * Timing.MedianSeconds(() =>
+                    {
+                        setup.ForwardBackward();
+                        setup.Block.ZeroGrad();
+                    }, runs: runs, minRunSeconds: 0, warmup: 1));
+                    if (torch != null) twin[t].Add(torch.BlockMs(t, runs));
+                }
+        }
+        finally
+        {
+            ThreadBudget.Use(budget);
+        }
+        Console.WriteLine($"{"threads",8} {"engine",9} {"PyTorch",9} {"PyTorch/engine",15}");
+        foreach (int t in threads)
+        {
+            double e = Median(engine[t]);
+            double p = torch != null ? Median(twin[t]) : double.NaN;
+            Console.WriteLine($"{t,8} {e,9:F1} {p,9:F1} {p / e,14:F2}×");
+        }
+        Console.WriteLine($"  engine 2 threads vs 1: {Median(engine[1]) / Median(engine[2]):F2}× faster");
+        Console.WriteLine();
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
     }
 
     /// <summary>The GEMM calls of one forward+backward step of the block, as F.Linear and Tensor.Matmul issue them.</summary>

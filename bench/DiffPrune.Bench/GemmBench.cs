@@ -24,7 +24,7 @@ internal static class GemmBench
             double flops = 2.0 * n * n * n;
             double engine = flops / Timing.MedianSeconds(() => a.Matmul(b)) / 1e9;
             double raw = OpenBlas.IsAvailable
-                ? flops / Timing.MedianSeconds(() => OpenBlas.Sgemm(false, false, n, n, n, 1f, a.Data, n, b.Data, n, 0f, c, n)) / 1e9
+                ? flops / Timing.MedianSeconds(() => OpenBlas.Sgemm(false, false, n, n, n, 1f, a.Data, n, b.Data, n, 0f, c, n, ThreadBudget.Threads)) / 1e9
                 : double.NaN;
             double managed = flops / Timing.MedianSeconds(() => ManagedGemm.Sgemm(false, false, n, n, n, 1f, a.Data, n, b.Data, n, 0f, c, n)) / 1e9;
             double engineBase = Gemm.Backend == GemmBackend.OpenBlas ? raw : managed;

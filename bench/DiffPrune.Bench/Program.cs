@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 using DiffPrune.Bench;
 using DiffPrune.Tensors.Blas;
 
-// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|stats|all]
+// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|train|stats|all]
 // Exit codes: 0 ran, 2 unknown command.
-string[] commands = ["gemm", "block", "memory", "models", "pruner", "stats", "all"];
+string[] commands = ["gemm", "block", "memory", "models", "pruner", "train", "stats", "all"];
 string command = args.Length == 0 ? "all" : args[0].Trim().ToLowerInvariant();
 if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
 {
@@ -16,6 +16,7 @@ if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
     Console.Error.WriteLine("  memory  RSS and GC heap over 1,000 training steps of that block (batch 1)");
     Console.Error.WriteLine("  models  stories260K tokens/s; VLM prefill at N = 144 vs 16 visual tokens, pre-LLM and in-LLM");
     Console.Error.WriteLine("  pruner  deployed pruner's cost (scorer + gather) next to the prefill it saves, N = 144 and LLaVA-1.5's N = 576");
+    Console.Error.WriteLine("  train   the pruner training step on the shipped VLM, phase by phase, with GEMM share, allocations and GCs");
     Console.Error.WriteLine("  stats   bootstrap intervals of an eval table: 100 scenes, 20 rows, 2,000 resamples");
     return 2;
 }
@@ -24,9 +25,10 @@ if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
 Console.WriteLine("WARNING: Debug build; use -c Release for meaningful numbers.");
 #endif
 Console.WriteLine("DiffPrune.Bench");
-Console.WriteLine($"  GEMM backend : {Gemm.Backend} (DIFFPRUNE_BLAS={Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS") ?? "unset"})");
-Console.WriteLine($"  OpenBLAS     : {(GemmInfo.OpenBlasAvailable ? $"{GemmInfo.OpenBlasLibrary}, {GemmInfo.OpenBlasThreads} threads" : "not available")}");
-Console.WriteLine($"  managed      : {ManagedGemm.KernelName}, up to {ManagedGemm.MaxThreads} threads");
+Console.WriteLine($"  GEMM backend : {Gemm.Backend} (DIFFPRUNE_BLAS={Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS") ?? "unset"}; {GemmInfo.Calibration ?? "not measured"})");
+Console.WriteLine($"  OpenBLAS     : {(GemmInfo.OpenBlasAvailable ? $"{GemmInfo.OpenBlasLibrary}, {GemmInfo.OpenBlasThreads} thread of its own" : "not available")}");
+Console.WriteLine($"  managed      : {ManagedGemm.KernelName}");
+Console.WriteLine($"  threads      : {DiffPrune.Tensors.ThreadBudget.Threads} (DIFFPRUNE_THREADS={Environment.GetEnvironmentVariable("DIFFPRUNE_THREADS") ?? "unset"}), shared by engine loops and GEMM");
 Console.WriteLine($"  SIMD         : Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, Vector256 {(Vector256.IsHardwareAccelerated ? "yes" : "no")}, Vector<float> {Vector<float>.Count} lanes");
 Console.WriteLine($"  machine      : {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
 Console.WriteLine();
@@ -36,5 +38,6 @@ if (command is "block" or "all") BlockBench.Run();
 if (command is "memory" or "all") MemoryBench.Run();
 if (command is "models" or "all") ModelBench.Run();
 if (command is "pruner" or "all") PrunerBench.Run();
+if (command is "train" or "all") TrainBench.Run();
 if (command is "stats" or "all") StatisticsBench.Run();
 return 0;

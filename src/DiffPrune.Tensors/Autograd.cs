@@ -42,6 +42,7 @@ public static class Autograd
     internal static Tensor Record(Tensor output, string op, Tensor[] inputs, Action<Tensor> backward)
     {
         if (_noGradDepth > 0) return output;
+        if (OpProfile.Enabled) OpProfile.Forward(op);
         foreach (var t in inputs)
         {
             if (!t.RequiresGrad) continue;
@@ -81,8 +82,7 @@ public static class Autograd
     /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>'s gradient.</summary>
     internal static void Accumulate(Tensor t, ReadOnlySpan<float> g)
     {
-        var dst = t.GradSpan();
-        System.Numerics.Tensors.TensorPrimitives.Add(dst, g, dst);
+        Broadcasting.Accumulate(g, t.GradSpan());
     }
 
     /// <summary>
@@ -106,7 +106,12 @@ public static class Autograd
             {
                 var t = order[i];
                 var node = t.GradFn!;
-                if (t.Grad != null) node.Backward(t.Grad);
+                if (t.Grad != null)
+                {
+                    long start = OpProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                    node.Backward(t.Grad);
+                    if (start != 0) OpProfile.Add(node.Op + " bwd", System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+                }
                 // Release the graph and the intermediate gradient as soon as they are consumed.
                 t.GradFn = null;
                 t.GraphReleased = true;

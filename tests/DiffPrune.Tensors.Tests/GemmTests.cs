@@ -126,6 +126,18 @@ public class GemmTests(ITestOutputHelper output)
         }
     }
 
+    [OpenBlasFact]
+    public void OpenBlasSplitIntoStripsOnEngineThreadsMatchesReference()
+    {
+        // above ManagedGemm.ParallelMinWork, so each product is cut into single-threaded OpenBLAS calls on strips of C
+        foreach (var (tA, tB) in Transposes)
+            foreach (int threads in new[] { 2, 3 })
+                foreach (var (m, n, k) in new[] { (100, 130, 90), (230, 50, 100) })
+                    Compare((ta, tb, mm, nn, kk, al, a, lda, b, ldb, be, c, ldc) =>
+                            OpenBlas.Sgemm(ta, tb, mm, nn, kk, al, a, lda, b, ldb, be, c, ldc, threads),
+                        tA, tB, m, n, k, 0.75f, 0.5f, padA: 1, padB: 2, padC: 3, label: $"OpenBLAS {threads} threads");
+    }
+
     [Fact]
     public void ManagedSplitAcrossThreadsMatchesReference()
     {

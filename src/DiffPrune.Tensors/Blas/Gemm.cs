@@ -12,12 +12,14 @@ public enum GemmBackend
 /// <summary>
 /// Single-precision GEMM, row-major, BLAS semantics: C = alpha·op(A)·op(B) + beta·C with op(X) = X or Xᵀ.
 /// A is m×k after op, B is k×n after op, C is m×n; lda/ldb/ldc are row strides of the stored matrices.
-/// The backend is OpenBLAS when <c>libopenblas.so.0</c> loads, else the managed kernel; the environment
-/// variable <c>DIFFPRUNE_BLAS=managed|openblas</c> forces one.
+/// When <c>libopenblas.so.0</c> loads, the backend is the faster of OpenBLAS and the managed kernel on this machine
+/// (measured once per process, <see cref="GemmCalibration"/>), else the managed kernel; the environment variable
+/// <c>DIFFPRUNE_BLAS=managed|openblas</c> forces one. Either way the engine's <see cref="ThreadBudget"/> splits large products.
 /// </summary>
 public static class Gemm
 {
     static long _calls;
+    static long _ticks;
     static GemmBackend _backend = ChooseBackend();
 
     /// <summary>The backend in use.</summary>
@@ -25,6 +27,15 @@ public static class Gemm
 
     /// <summary>Number of GEMM calls since start (tests use it to prove that frozen weights skip their weight-gradient GEMM).</summary>
     public static long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>When on, <see cref="Elapsed"/> accumulates the wall time spent inside GEMM calls (for the benchmarks' profiles).</summary>
+    internal static bool Timed { get; set; }
+
+    /// <summary>Time spent inside GEMM calls while <see cref="Timed"/> was on, summed over calling threads.</summary>
+    internal static TimeSpan Elapsed => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
+
+    /// <summary>Sets <see cref="Elapsed"/> back to zero.</summary>
+    internal static void ResetElapsed() => Interlocked.Exchange(ref _ticks, 0);
 
     /// <summary>Selects a backend explicitly (OpenBLAS only when it is available).</summary>
     /// <exception cref="InvalidOperationException">OpenBLAS was requested but could not be loaded.</exception>
@@ -41,7 +52,7 @@ public static class Gemm
         switch (forced)
         {
             case null or "":
-                return OpenBlas.IsAvailable ? GemmBackend.OpenBlas : GemmBackend.Managed;
+                return OpenBlas.IsAvailable ? GemmCalibration.Choose() : GemmBackend.Managed;
             case "managed":
                 return GemmBackend.Managed;
             case "openblas":
@@ -60,10 +71,12 @@ public static class Gemm
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         Interlocked.Increment(ref _calls);
         if (m == 0 || n == 0) return;
+        long start = Timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         if (_backend == GemmBackend.OpenBlas)
-            OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ThreadBudget.Available);
         else
             ManagedGemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (start != 0) Interlocked.Add(ref _ticks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 
     static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)

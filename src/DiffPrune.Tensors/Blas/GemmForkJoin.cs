@@ -15,6 +15,43 @@ internal unsafe struct GemmStrips
     public int Width;
     /// <summary>Number of strips.</summary>
     public int Count;
+    /// <summary>True: each strip is one single-threaded OpenBLAS call; false: the managed driver with <see cref="Kernel"/>.</summary>
+    public bool Native;
+
+    /// <summary>
+    /// Cuts C into at most <paramref name="threads"/> strips of whole micro-tiles along its larger side (the other operand
+    /// is read by every strip, so it should be the smaller one). <see cref="Count"/> is 1 when one thread does it all.
+    /// </summary>
+    public static GemmStrips Plan(in GemmKernel kern, bool native, bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+    {
+        bool splitN = n >= m;
+        int unit = splitN ? kern.NR : kern.MR;
+        int tiles = ((splitN ? n : m) + unit - 1) / unit;
+        threads = Math.Max(1, Math.Min(threads, tiles));
+        int width = Math.Max(1, (tiles + threads - 1) / threads) * unit;   // a whole number of tiles per strip
+        return new GemmStrips
+        {
+            Kernel = kern,
+            Native = native,
+            TransA = transA,
+            TransB = transB,
+            M = m,
+            N = n,
+            K = k,
+            Alpha = alpha,
+            Beta = beta,
+            A = a,
+            B = b,
+            C = c,
+            Lda = lda,
+            Ldb = ldb,
+            Ldc = ldc,
+            SplitN = splitN,
+            Width = width,
+            Count = ((splitN ? n : m) + width - 1) / width,
+        };
+    }
 }
 
 /// <summary>

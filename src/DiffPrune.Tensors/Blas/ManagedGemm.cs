@@ -30,8 +30,8 @@ public static unsafe class ManagedGemm
     /// <summary>The micro-kernel in use, e.g. "AVX-512 12x32".</summary>
     public static string KernelName => Kernel.Name;
 
-    /// <summary>Threads a large product is split over (the logical processor count).</summary>
-    public static int MaxThreads => Environment.ProcessorCount;
+    /// <summary>Threads a large product is split over: the <see cref="ThreadBudget"/> (one inside a parallel engine loop).</summary>
+    public static int MaxThreads => ThreadBudget.Available;
 
     /// <summary>
     /// Fast path: cache-blocked, packed, register-blocked SIMD kernel, split over <see cref="MaxThreads"/> cores for
@@ -63,40 +63,10 @@ public static unsafe class ManagedGemm
                 ScaleC(m, n, beta, pc, ldc);
                 return;
             }
-            int threads = maxThreads;
-            if (!forceSplit && (long)m * n * k < ParallelMinWork) threads = 1;
-            // Split the larger side of C: the other operand is packed by every thread, so make it the smaller one.
-            bool splitN = n >= m;
-            int tiles = splitN ? (n + kern.NR - 1) / kern.NR : (m + kern.MR - 1) / kern.MR;
-            threads = Math.Min(threads, tiles);
-            if (threads <= 1)
-            {
-                Driver(kern, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-                return;
-            }
-            int unit = splitN ? kern.NR : kern.MR;
-            int width = (tiles + threads - 1) / threads * unit;   // a whole number of tiles per strip
-            var job = new GemmStrips
-            {
-                Kernel = kern,
-                TransA = transA,
-                TransB = transB,
-                M = m,
-                N = n,
-                K = k,
-                Alpha = alpha,
-                Beta = beta,
-                A = pa,
-                B = pb,
-                C = pc,
-                Lda = lda,
-                Ldb = ldb,
-                Ldc = ldc,
-                SplitN = splitN,
-                Width = width,
-                Count = ((splitN ? n : m) + width - 1) / width,
-            };
-            GemmForkJoin.Run(job, threads);
+            int threads = !forceSplit && (long)m * n * k < ParallelMinWork ? 1 : maxThreads;
+            var job = GemmStrips.Plan(kern, native: false, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, threads);
+            if (job.Count <= 1) Driver(kern, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            else GemmForkJoin.Run(job, threads);
         }
     }
 
@@ -104,6 +74,11 @@ public static unsafe class ManagedGemm
     internal static void RunStrip(in GemmStrips job, int s)
     {
         int start = s * job.Width;
+        if (job.Native)
+        {
+            OpenBlas.RunStrip(in job, start);
+            return;
+        }
         if (job.SplitN)
         {
             // Columns start.. of C are columns start.. of op(B): a column offset of B, or a row offset when B is transposed.

@@ -32,6 +32,12 @@ public sealed class MultiHeadAttention : Module
     /// as in <see cref="F.ScaledDotProductAttention"/>.</summary>
     public (Tensor Output, Tensor? Probs) Forward(Tensor x, AttentionMask? mask = null, bool returnProbs = false, Tensor? keyWeights = null)
     {
+        if (keyWeights == null)
+        {
+            // fused: heads read in place from the (B, T, C) projections, no transposed copies
+            var (fused, p) = F.Attention(QProj.Forward(x), KProj.Forward(x), VProj.Forward(x), Heads, Heads, mask, returnProbs: returnProbs);
+            return (OutProj.Forward(fused), p);
+        }
         int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2], hd = c / Heads;
         Tensor Split(Linear proj) => proj.Forward(x).Reshape(b, t, Heads, hd).Transpose(1, 2); // (B, H, T, hd)
         var (o, probs) = F.ScaledDotProductAttention(Split(QProj), Split(KProj), Split(VProj), mask, returnProbs: returnProbs, keyWeights: keyWeights);

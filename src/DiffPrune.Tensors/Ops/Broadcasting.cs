@@ -41,7 +41,8 @@ internal static class Broadcasting
         if (ShapeUtil.Same(a.Shape, b.Shape))
         {
             var o = Tensor.Zeros(a.Shape);
-            spanOp(a.Data, b.Data, o.Data);
+            float[] xs = a.Storage, ys = b.Storage, os = o.Storage;
+            RowParallel.ForSegments(o.Numel, 2, (lo, hi) => spanOp(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo), os.AsSpan(lo, hi - lo)));
             return o;
         }
         var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
@@ -60,7 +61,7 @@ internal static class Broadcasting
     /// <summary>Sums <paramref name="g"/> (of a broadcast shape) down to <paramref name="shape"/> and adds it into <paramref name="dst"/>.</summary>
     public static void SumToInto(Tensor g, int[] shape, Span<float> dst)
     {
-        if (ShapeUtil.Same(g.Shape, shape)) { TensorPrimitives.Add(dst, g.Data, dst); return; }
+        if (ShapeUtil.Same(g.Shape, shape)) { Accumulate(g.Data, dst); return; }
         var target = ShapeUtil.BroadcastStrides(shape, g.Shape);
         var own = ShapeUtil.Strides(g.Shape);
         float[] gd = g.Storage;
@@ -71,5 +72,25 @@ internal static class Broadcasting
             else TensorPrimitives.Add(acc.AsSpan(dOff, len), gd.AsSpan(gOff, len), acc.AsSpan(dOff, len));
         });
         TensorPrimitives.Add(dst, acc, dst);
+    }
+
+    /// <summary>dst += src, elementwise, split over the thread budget for long arrays (bit-identical either way).</summary>
+    public static unsafe void Accumulate(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        if (src.Length < 2 * RowParallel.Segment)
+        {
+            TensorPrimitives.Add(dst, src, dst);
+            return;
+        }
+        fixed (float* ps = src)
+        fixed (float* pd = dst)
+        {
+            nint s = (nint)ps, d = (nint)pd;
+            RowParallel.ForSegments(src.Length, 2, (lo, hi) =>
+            {
+                var to = new Span<float>((float*)d + lo, hi - lo);
+                TensorPrimitives.Add(to, new ReadOnlySpan<float>((float*)s + lo, hi - lo), to);
+            });
+        }
     }
 }

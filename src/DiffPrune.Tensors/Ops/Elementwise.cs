@@ -76,12 +76,18 @@ public sealed partial class Tensor
     {
         var x = this;
         var y = Clone();
-        apply(y.Data);
+        float[] ys = y.Storage;
+        RowParallel.ForSegments(Numel, 2, (lo, hi) => apply(ys.AsSpan(lo, hi - lo)));
         return Autograd.Record(y, op, [x], g =>
         {
-            var dx = x.GradSpan();
-            if (slope == 1f) TensorPrimitives.Add(dx, g.Data, dx);
-            else TensorPrimitives.MultiplyAdd(g.Data, slope, dx, dx);
+            x.GradSpan();
+            float[] dx = x.Grad!.Storage, gs = g.Storage;
+            RowParallel.ForSegments(x.Numel, 2, (lo, hi) =>
+            {
+                var d = dx.AsSpan(lo, hi - lo);
+                if (slope == 1f) TensorPrimitives.Add(d, gs.AsSpan(lo, hi - lo), d);
+                else TensorPrimitives.MultiplyAdd(gs.AsSpan(lo, hi - lo), slope, d, d);
+            });
         });
     }
 

@@ -42,7 +42,9 @@ public static partial class F
         });
     }
 
-    /// <summary>Layer norm over the last dim: (x − mean)/√(var + eps)·w + b (biased variance, as PyTorch). Fused kernel.</summary>
+    /// <summary>Layer norm over the last dim: (x − mean)/√(var + eps)·w + b (biased variance, as PyTorch). Fused kernel;
+    /// rows run in parallel (bit-identical to one thread: each row is computed alone, and the weight and bias gradients
+    /// are summed over rows in order on one thread).</summary>
     public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps = 1e-5f)
     {
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
@@ -52,49 +54,66 @@ public static partial class F
         var mean = new float[rows];
         var rstd = new float[rows];
         float[] xs = x.Storage, ys = y.Storage;
-        for (int r = 0; r < rows; r++)
+        float[]? ws = weight?.Storage, bs = bias?.Storage;
+        RowParallel.For(rows, 3L * c, (lo, hi) =>
         {
-            var row = xs.AsSpan(r * c, c);
-            float m = TensorPrimitives.Sum(row) / c;
-            double v = 0;
-            for (int i = 0; i < c; i++) { float dv = row[i] - m; v += dv * dv; }
-            float rs = 1f / MathF.Sqrt((float)(v / c) + eps);
-            mean[r] = m; rstd[r] = rs;
-            for (int i = 0; i < c; i++)
-                ys[r * c + i] = (row[i] - m) * rs * (weight?.Storage[i] ?? 1f) + (bias?.Storage[i] ?? 0f);
-        }
+            for (int r = lo; r < hi; r++)
+            {
+                var row = xs.AsSpan(r * c, c);
+                float m = TensorPrimitives.Sum(row) / c;
+                double v = 0;
+                for (int i = 0; i < c; i++) { float dv = row[i] - m; v += dv * dv; }
+                float rs = 1f / MathF.Sqrt((float)(v / c) + eps);
+                mean[r] = m; rstd[r] = rs;
+                for (int i = 0; i < c; i++)
+                    ys[r * c + i] = (row[i] - m) * rs * (ws?[i] ?? 1f) + (bs?[i] ?? 0f);
+            }
+        });
         Tensor[] inputs = new[] { x, weight, bias }.Where(t => t != null).ToArray()!;
         return Autograd.Record(y, "layer_norm", inputs, g =>
         {
             float[] gs = g.Storage;
-            Span<float> dx = x.RequiresGrad ? x.GradSpan() : default;
+            if (x.RequiresGrad)
+            {
+                x.GradSpan();
+                float[] dx = x.Grad!.Storage;
+                RowParallel.For(rows, 4L * c, (lo, hi) =>
+                {
+                    for (int r = lo; r < hi; r++)
+                    {
+                        // xhat = (x−μ)·rstd; dxhat = g·w; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
+                        double sumD = 0, sumDX = 0;
+                        for (int i = 0; i < c; i++)
+                        {
+                            float xh = (xs[r * c + i] - mean[r]) * rstd[r];
+                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
+                            sumD += dxh; sumDX += dxh * xh;
+                        }
+                        float mD = (float)(sumD / c), mDX = (float)(sumDX / c);
+                        for (int i = 0; i < c; i++)
+                        {
+                            float xh = (xs[r * c + i] - mean[r]) * rstd[r];
+                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
+                            dx[r * c + i] += rstd[r] * (dxh - mD - xh * mDX);
+                        }
+                    }
+                });
+            }
             Span<float> dw = weight is { RequiresGrad: true } ? weight.GradSpan() : default;
             Span<float> db = bias is { RequiresGrad: true } ? bias.GradSpan() : default;
+            if (dw.IsEmpty && db.IsEmpty) return;
             for (int r = 0; r < rows; r++)
-            {
-                // xhat = (x−μ)·rstd; dxhat = g·w; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
-                double sumD = 0, sumDX = 0;
                 for (int i = 0; i < c; i++)
                 {
                     float xh = (xs[r * c + i] - mean[r]) * rstd[r];
-                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
-                    sumD += dxh; sumDX += dxh * xh;
                     if (!dw.IsEmpty) dw[i] += gs[r * c + i] * xh;
                     if (!db.IsEmpty) db[i] += gs[r * c + i];
                 }
-                if (dx.IsEmpty) continue;
-                float mD = (float)(sumD / c), mDX = (float)(sumDX / c);
-                for (int i = 0; i < c; i++)
-                {
-                    float xh = (xs[r * c + i] - mean[r]) * rstd[r];
-                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
-                    dx[r * c + i] += rstd[r] * (dxh - mD - xh * mDX);
-                }
-            }
         });
     }
 
-    /// <summary>RMS norm over the last dim: x/√(mean(x²) + eps)·w (LLaMA). Fused kernel.</summary>
+    /// <summary>RMS norm over the last dim: x/√(mean(x²) + eps)·w (LLaMA). Fused kernel; rows run in parallel
+    /// (bit-identical to one thread, as <see cref="LayerNorm"/>).</summary>
     public static Tensor RmsNorm(Tensor x, Tensor? weight, float eps = 1e-5f)
     {
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
@@ -102,39 +121,51 @@ public static partial class F
         var y = Tensor.Zeros(x.Shape);
         var rstd = new float[rows];
         float[] xs = x.Storage, ys = y.Storage;
-        for (int r = 0; r < rows; r++)
+        float[]? ws = weight?.Storage;
+        RowParallel.For(rows, 2L * c, (lo, hi) =>
         {
-            var row = xs.AsSpan(r * c, c);
-            float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / c + eps);
-            rstd[r] = rs;
-            for (int i = 0; i < c; i++) ys[r * c + i] = row[i] * rs * (weight?.Storage[i] ?? 1f);
-        }
+            for (int r = lo; r < hi; r++)
+            {
+                var row = xs.AsSpan(r * c, c);
+                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / c + eps);
+                rstd[r] = rs;
+                for (int i = 0; i < c; i++) ys[r * c + i] = row[i] * rs * (ws?[i] ?? 1f);
+            }
+        });
         Tensor[] inputs = weight == null ? [x] : [x, weight];
         return Autograd.Record(y, "rms_norm", inputs, g =>
         {
             float[] gs = g.Storage;
-            Span<float> dx = x.RequiresGrad ? x.GradSpan() : default;
-            Span<float> dw = weight is { RequiresGrad: true } ? weight.GradSpan() : default;
-            for (int r = 0; r < rows; r++)
+            if (x.RequiresGrad)
             {
-                // xhat = x·rstd; dxhat = g·w; dx = rstd·(dxhat − xhat·mean(dxhat·xhat))
-                double sumDX = 0;
-                for (int i = 0; i < c; i++)
+                x.GradSpan();
+                float[] dx = x.Grad!.Storage;
+                RowParallel.For(rows, 4L * c, (lo, hi) =>
                 {
-                    float xh = xs[r * c + i] * rstd[r];
-                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
-                    sumDX += dxh * xh;
-                    if (!dw.IsEmpty) dw[i] += gs[r * c + i] * xh;
-                }
-                if (dx.IsEmpty) continue;
-                float mDX = (float)(sumDX / c);
-                for (int i = 0; i < c; i++)
-                {
-                    float xh = xs[r * c + i] * rstd[r];
-                    float dxh = gs[r * c + i] * (weight?.Storage[i] ?? 1f);
-                    dx[r * c + i] += rstd[r] * (dxh - xh * mDX);
-                }
+                    for (int r = lo; r < hi; r++)
+                    {
+                        // xhat = x·rstd; dxhat = g·w; dx = rstd·(dxhat − xhat·mean(dxhat·xhat))
+                        double sumDX = 0;
+                        for (int i = 0; i < c; i++)
+                        {
+                            float xh = xs[r * c + i] * rstd[r];
+                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
+                            sumDX += dxh * xh;
+                        }
+                        float mDX = (float)(sumDX / c);
+                        for (int i = 0; i < c; i++)
+                        {
+                            float xh = xs[r * c + i] * rstd[r];
+                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
+                            dx[r * c + i] += rstd[r] * (dxh - xh * mDX);
+                        }
+                    }
+                });
             }
+            if (weight is not { RequiresGrad: true }) return;
+            var dw = weight.GradSpan();
+            for (int r = 0; r < rows; r++)
+                for (int i = 0; i < c; i++) dw[i] += gs[r * c + i] * (xs[r * c + i] * rstd[r]);
         });
     }
 

@@ -82,7 +82,7 @@ internal static class MatmulOps
             bool aShared = a.RequiresGrad && aOff.Distinct().Count() < count, bShared = b.RequiresGrad && bOff.Distinct().Count() < count;
             if (a.RequiresGrad) a.GradSpan(); // allocate here: threads must not race to create it
             if (b.RequiresGrad) b.GradSpan();
-            RowParallel.For(count, aShared || bShared ? long.MaxValue / count : work, (lo, hi) =>
+            RowParallel.For(count, aShared || bShared ? 0 : work, (lo, hi) =>
             {
                 for (int i = lo; i < hi; i++) BackwardOne(g, i);
             });

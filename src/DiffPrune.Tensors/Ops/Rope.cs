@@ -19,7 +19,22 @@ public static partial class F
     public static Tensor Rope(Tensor x, ReadOnlySpan<int> positions, float theta = 10000f, RopeStyle style = RopeStyle.Interleaved)
     {
         if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"rope expects (B, H, T, D) with even D, got {x.Describe()}");
-        int b = x.Shape[0], h = x.Shape[1], t = x.Shape[2], d = x.Shape[3], half = d / 2;
+        return Rope(x, positions, theta, style, tokenMajor: false);
+    }
+
+    /// <summary>
+    /// <see cref="Rope(Tensor, ReadOnlySpan{int}, float, RopeStyle)"/> on token-major x (B, T, H, D), the layout the
+    /// projections write and <see cref="Attention"/> reads: the same rotation without transposing the heads out.
+    /// </summary>
+    public static Tensor RopeTokenMajor(Tensor x, ReadOnlySpan<int> positions, float theta = 10000f, RopeStyle style = RopeStyle.Interleaved)
+    {
+        if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"rope expects token-major (B, T, H, D) with even D, got {x.Describe()}");
+        return Rope(x, positions, theta, style, tokenMajor: true);
+    }
+
+    static Tensor Rope(Tensor x, ReadOnlySpan<int> positions, float theta, RopeStyle style, bool tokenMajor)
+    {
+        int b = x.Shape[0], h = x.Shape[tokenMajor ? 2 : 1], t = x.Shape[tokenMajor ? 1 : 2], d = x.Shape[3], half = d / 2;
         if (positions.Length != t && positions.Length != b * t)
             throw new ArgumentException($"rope: {positions.Length} position ids for batch {b} × {t} tokens (give {t} or {b * t})");
         bool perSample = positions.Length == b * t && b > 1;
@@ -35,34 +50,52 @@ public static partial class F
                 sin[p * half + i] = MathF.Sin(angle);
             }
         var y = Tensor.Zeros(x.Shape);
-        Rotate(x.Storage, y.Storage, cos, sin, b, h, t, d, perSample, style, inverse: false);
+        var layout = new RopeLayout(b, h, t, d, perSample, tokenMajor);
+        Rotate(x.Storage, y.Storage, cos, sin, layout, style, inverse: false);
         return Autograd.Record(y, "rope", [x], g =>
         {
             // a rotation's transpose is the rotation by −angle
             var back = new float[g.Numel];
-            Rotate(g.Storage, back, cos, sin, b, h, t, d, perSample, style, inverse: true);
+            Rotate(g.Storage, back, cos, sin, layout, style, inverse: true);
             Autograd.Accumulate(x, back);
         });
     }
 
-    static void Rotate(float[] src, float[] dst, float[] cos, float[] sin, int b, int h, int t, int d, bool perSample, RopeStyle style, bool inverse)
+    /// <summary>Sizes and layout of a RoPE call: (B, H, T, D), or token-major (B, T, H, D).</summary>
+    readonly record struct RopeLayout(int B, int H, int T, int D, bool PerSample, bool TokenMajor)
+    {
+        /// <summary>Rows of D channels.</summary>
+        public int Rows => B * H * T;
+
+        /// <summary>The batch and token of row <paramref name="row"/>.</summary>
+        public (int Batch, int Token) Of(int row) => TokenMajor ? (row / (T * H), row / H % T) : (row / (H * T), row % T);
+    }
+
+    static void Rotate(float[] src, float[] dst, float[] cos, float[] sin, RopeLayout layout, RopeStyle style, bool inverse)
+    {
+        RowParallel.For(layout.Rows, 3L * layout.D, (lo, end) =>
+        {
+            for (int row = lo; row < end; row++)
+            {
+                var (bi, ti) = layout.Of(row);
+                int p = (layout.PerSample ? bi * layout.T + ti : ti) * (layout.D / 2);
+                RotateRow(src, dst, cos, sin, row * layout.D, p, layout.D, style, inverse);
+            }
+        });
+    }
+
+    /// <summary>One row of <paramref name="d"/> channels at <paramref name="offset"/>, rotated by the angles at <paramref name="p"/>.</summary>
+    static void RotateRow(float[] src, float[] dst, float[] cos, float[] sin, int offset, int p, int d, RopeStyle style, bool inverse)
     {
         int half = d / 2;
-        for (int bi = 0; bi < b; bi++)
-            for (int hi = 0; hi < h; hi++)
-                for (int ti = 0; ti < t; ti++)
-                {
-                    int row = ((bi * h + hi) * t + ti) * d;
-                    int p = (perSample ? bi * t + ti : ti) * half;
-                    for (int i = 0; i < half; i++)
-                    {
-                        int i0 = style == RopeStyle.Interleaved ? row + 2 * i : row + i;
-                        int i1 = style == RopeStyle.Interleaved ? i0 + 1 : i0 + half;
-                        float c = cos[p + i], s = inverse ? -sin[p + i] : sin[p + i];
-                        float x0 = src[i0], x1 = src[i1];
-                        dst[i0] = x0 * c - x1 * s;
-                        dst[i1] = x0 * s + x1 * c;
-                    }
-                }
+        for (int i = 0; i < half; i++)
+        {
+            int i0 = style == RopeStyle.Interleaved ? offset + 2 * i : offset + i;
+            int i1 = style == RopeStyle.Interleaved ? i0 + 1 : i0 + half;
+            float c = cos[p + i], s = inverse ? -sin[p + i] : sin[p + i];
+            float x0 = src[i0], x1 = src[i1];
+            dst[i0] = x0 * c - x1 * s;
+            dst[i1] = x0 * s + x1 * c;
+        }
     }
 }

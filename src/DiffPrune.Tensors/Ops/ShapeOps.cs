@@ -90,9 +90,28 @@ public sealed partial class Tensor
     /// <summary>dst[flat index over dstShape] = src[Σ idx·srcStrides].</summary>
     static void Gather(float[] dst, float[] src, int[] dstShape, int[] srcStrides)
     {
+        if (dstShape.Length < 2)
+        {
+            GatherBlock(dst, 0, src, 0, dstShape, srcStrides);
+            return;
+        }
+        // the blocks along the first output dim are independent copies: one range of them per thread
+        var inner = dstShape[1..];
+        var innerStrides = srcStrides[1..];
+        int block = ShapeUtil.Numel(inner);
+        RowParallel.For(dstShape[0], 2L * block, (lo, hi) =>
+        {
+            for (int i = lo; i < hi; i++) GatherBlock(dst, i * block, src, i * srcStrides[0], inner, innerStrides);
+        });
+    }
+
+    static void GatherBlock(float[] dst, int dstOffset, float[] src, int srcOffset, int[] dstShape, int[] srcStrides)
+    {
         var unit = new int[dstShape.Length];
         Broadcasting.ForEachRow(dstShape, srcStrides, unit, (oOff, sOff, sStr, _, _, len) =>
         {
+            oOff += dstOffset;
+            sOff += srcOffset;
             if (sStr == 1) Array.Copy(src, sOff, dst, oOff, len);
             else for (int i = 0; i < len; i++) dst[oOff + i] = src[sOff + i * sStr];
         });

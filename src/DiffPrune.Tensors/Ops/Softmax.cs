@@ -19,62 +19,72 @@ public sealed partial class Tensor
         var x = this;
         var y = Zeros(Shape);
         float[] xs = Storage, ys = y.Storage;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int b = o * size * inner + i;
-                float max = float.NegativeInfinity;
-                for (int s = 0; s < size; s++) max = MathF.Max(max, xs[b + s * inner]);
-                if (float.IsNegativeInfinity(max))
-                {
-                    for (int s = 0; s < size; s++) ys[b + s * inner] = log ? float.NegativeInfinity : 0f;
-                    continue;
-                }
-                double sum = 0;
-                for (int s = 0; s < size; s++)
-                {
-                    float e = MathF.Exp(xs[b + s * inner] - max);
-                    if (!log) ys[b + s * inner] = e;
-                    sum += e;
-                }
-                if (log)
-                {
-                    float lse = max + (float)Math.Log(sum);
-                    for (int s = 0; s < size; s++) ys[b + s * inner] = xs[b + s * inner] - lse;
-                }
-                else
-                {
-                    float inv = (float)(1.0 / sum);
-                    for (int s = 0; s < size; s++) ys[b + s * inner] *= inv;
-                }
-            }
+        RowParallel.For(outer, 4L * size * inner, (lo, hi) =>
+        {
+            for (int o = lo; o < hi; o++)
+                for (int i = 0; i < inner; i++) SoftmaxLine(xs, ys, o * size * inner + i, size, inner, log);
+        });
         return Autograd.Record(y, log ? "log_softmax" : "softmax", [x], g =>
         {
-            var dx = x.GradSpan();
-            float[] gs = g.Storage;
-            for (int o = 0; o < outer; o++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int b = o * size * inner + i;
-                    double dot = 0;
-                    if (log)
-                    {
-                        // y = x − lse(x): dx = g − softmax(x)·Σg
-                        for (int s = 0; s < size; s++) dot += gs[b + s * inner];
-                        for (int s = 0; s < size; s++)
-                        {
-                            float ly = ys[b + s * inner];
-                            if (!float.IsNegativeInfinity(ly)) dx[b + s * inner] += gs[b + s * inner] - MathF.Exp(ly) * (float)dot;
-                        }
-                    }
-                    else
-                    {
-                        // y = softmax(x): dx = y ⊙ (g − ⟨g, y⟩)
-                        for (int s = 0; s < size; s++) dot += gs[b + s * inner] * ys[b + s * inner];
-                        for (int s = 0; s < size; s++) dx[b + s * inner] += ys[b + s * inner] * (gs[b + s * inner] - (float)dot);
-                    }
-                }
+            x.GradSpan();
+            float[] dx = x.Grad!.Storage, gs = g.Storage;
+            RowParallel.For(outer, 4L * size * inner, (lo, hi) =>
+            {
+                for (int o = lo; o < hi; o++)
+                    for (int i = 0; i < inner; i++) SoftmaxLineBackward(ys, gs, dx, o * size * inner + i, size, inner, log);
+            });
         });
+    }
+
+    /// <summary>softmax (or log_softmax) of the <paramref name="size"/> entries at b, b + inner, b + 2·inner, ….</summary>
+    static void SoftmaxLine(float[] xs, float[] ys, int b, int size, int inner, bool log)
+    {
+        float max = float.NegativeInfinity;
+        for (int s = 0; s < size; s++) max = MathF.Max(max, xs[b + s * inner]);
+        if (float.IsNegativeInfinity(max))
+        {
+            for (int s = 0; s < size; s++) ys[b + s * inner] = log ? float.NegativeInfinity : 0f;
+            return;
+        }
+        double sum = 0;
+        for (int s = 0; s < size; s++)
+        {
+            float e = MathF.Exp(xs[b + s * inner] - max);
+            if (!log) ys[b + s * inner] = e;
+            sum += e;
+        }
+        if (log)
+        {
+            float lse = max + (float)Math.Log(sum);
+            for (int s = 0; s < size; s++) ys[b + s * inner] = xs[b + s * inner] - lse;
+        }
+        else
+        {
+            float inv = (float)(1.0 / sum);
+            for (int s = 0; s < size; s++) ys[b + s * inner] *= inv;
+        }
+    }
+
+    /// <summary>The backward of <see cref="SoftmaxLine"/>: accumulates into dx along the same line.</summary>
+    static void SoftmaxLineBackward(float[] ys, float[] gs, float[] dx, int b, int size, int inner, bool log)
+    {
+        double dot = 0;
+        if (log)
+        {
+            // y = x − lse(x): dx = g − softmax(x)·Σg
+            for (int s = 0; s < size; s++) dot += gs[b + s * inner];
+            for (int s = 0; s < size; s++)
+            {
+                float ly = ys[b + s * inner];
+                if (!float.IsNegativeInfinity(ly)) dx[b + s * inner] += gs[b + s * inner] - MathF.Exp(ly) * (float)dot;
+            }
+        }
+        else
+        {
+            // y = softmax(x): dx = y ⊙ (g − ⟨g, y⟩)
+            for (int s = 0; s < size; s++) dot += gs[b + s * inner] * ys[b + s * inner];
+            for (int s = 0; s < size; s++) dx[b + s * inner] += ys[b + s * inner] * (gs[b + s * inner] - (float)dot);
+        }
     }
 }
 
@@ -99,7 +109,7 @@ public sealed partial class Tensor
     Tensor MaskedSoftmax(Tensor? mask, float scale, Tensor y)
     {
         int size = Shape[^1], rows = Numel / Math.Max(size, 1);
-        var maskRow = MaskRowOffsets(mask, rows);
+        var maskRow = MaskRowOffsets(mask, Shape);
         var x = this;
         float[] xs = Storage, ys = y.Storage, ms = mask?.Storage ?? [];
         RowParallel.For(rows, size * 4, (lo, hi) =>
@@ -138,16 +148,17 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>Offset of the mask row that broadcasts onto each last-dim row of this tensor.</summary>
-    int[] MaskRowOffsets(Tensor? mask, int rows)
+    /// <summary>Offset of the mask row that broadcasts onto each last-dim row of scores of shape <paramref name="shape"/>.</summary>
+    internal static int[] MaskRowOffsets(Tensor? mask, int[] shape)
     {
+        int rank = shape.Length, rows = ShapeUtil.Numel(shape) / Math.Max(shape[^1], 1);
         var offsets = new int[rows];
         if (mask == null) return offsets;
-        bool fits = mask.Rank <= Rank && mask.Shape[^1] == Shape[^1];
-        for (int j = 0; fits && j < mask.Rank; j++) fits = mask.Shape[j] == 1 || mask.Shape[j] == Shape[Rank - mask.Rank + j];
-        if (!fits) throw new ArgumentException($"mask {mask.Describe()} does not broadcast to scores {Describe()} (same last dimension, others equal or 1)");
-        var strides = ShapeUtil.BroadcastStrides(mask.Shape, Shape);
-        var lead = Shape[..^1];
+        bool fits = mask.Rank <= rank && mask.Shape[^1] == shape[^1];
+        for (int j = 0; fits && j < mask.Rank; j++) fits = mask.Shape[j] == 1 || mask.Shape[j] == shape[rank - mask.Rank + j];
+        if (!fits) throw new ArgumentException($"mask {mask.Describe()} does not broadcast to scores {ShapeUtil.Format(shape)} (same last dimension, others equal or 1)");
+        var strides = ShapeUtil.BroadcastStrides(mask.Shape, shape);
+        var lead = shape[..^1];
         var idx = new int[lead.Length];
         for (int r = 0, off = 0; r < rows; r++)
         {

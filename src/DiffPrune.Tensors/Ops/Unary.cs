@@ -14,18 +14,23 @@ public sealed partial class Tensor
     {
         var x = this;
         var y = Zeros(Shape);
-        forward(x.Data, y.Data);
+        float[] xs = x.Storage, ys = y.Storage;
+        RowParallel.ForSegments(Numel, 8, (lo, hi) => forward(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo)));
         return Autograd.Record(y, op, [x], g =>
         {
-            var dx = x.GradSpan();
-            Span<float> d = stackalloc float[ActivationKernels.Chunk];
-            for (int i = 0; i < dx.Length; i += ActivationKernels.Chunk)
+            x.GradSpan();
+            float[] dx = x.Grad!.Storage, gs = g.Storage;
+            RowParallel.ForSegments(x.Numel, 8, (lo, hi) =>
             {
-                int n = Math.Min(ActivationKernels.Chunk, dx.Length - i);
-                derivative(x.Data.Slice(i, n), y.Data.Slice(i, n), d[..n]);
-                // dx += g ⊙ dy/dx
-                TensorPrimitives.MultiplyAdd(g.Data.Slice(i, n), d[..n], dx.Slice(i, n), dx.Slice(i, n));
-            }
+                Span<float> d = stackalloc float[ActivationKernels.Chunk];
+                for (int i = lo; i < hi; i += ActivationKernels.Chunk)
+                {
+                    int n = Math.Min(ActivationKernels.Chunk, hi - i);
+                    derivative(xs.AsSpan(i, n), ys.AsSpan(i, n), d[..n]);
+                    // dx += g ⊙ dy/dx
+                    TensorPrimitives.MultiplyAdd(gs.AsSpan(i, n), d[..n], dx.AsSpan(i, n), dx.AsSpan(i, n));
+                }
+            });
         });
     }
 

@@ -72,4 +72,23 @@ public class RopeTests
         Assert.Equal(q.Mul(q).Sum().Item(), F.Rope(q, [37], 10000f, style).Pow(2f).Sum().Item(), 1e-5f);
         AssertClose(q.ToArray(), F.Rope(q, [0], 10000f, style), atol: 0, rtol: 0);
     }
+
+    [Theory]
+    [InlineData(RopeStyle.Half, false)]
+    [InlineData(RopeStyle.Interleaved, true)]
+    public void TokenMajorRopeEqualsRopeOnTransposedHeadsBitForBit(RopeStyle style, bool perSample)
+    {
+        var gen = new Generator(31);
+        var x = Tensor.Randn(gen, [3, 5, 2, 8]).RequireGrad();   // (B, T, H, D)
+        int[] positions = perSample ? Enumerable.Range(0, 15).Select(i => 2 * i + 1).ToArray() : [0, 3, 4, 9, 11];
+        var upstream = Tensor.Randn(gen, x.Shape);
+        var fused = F.RopeTokenMajor(x, positions, 10000f, style);
+        fused.Mul(upstream).Sum().Backward();
+        var fusedGrad = x.Grad!.ToArray();
+        x.ZeroGrad();
+        var reference = F.Rope(x.Transpose(1, 2), positions, 10000f, style).Transpose(1, 2);
+        reference.Mul(upstream).Sum().Backward();
+        AssertClose(reference.ToArray(), fused, atol: 0, rtol: 0);
+        AssertClose(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 0, rtol: 0);
+    }
 }

@@ -17,7 +17,7 @@ public static class ProfileReport
 
     /// <summary>Where the timings were taken: "CPU, float32, 2 logical cores, GEMM OpenBlas (1 thread)".</summary>
     public static string Machine() => string.Create(Inv,
-        $"CPU, float32, {Environment.ProcessorCount} logical cores, GEMM {Gemm.Backend}{(Gemm.Backend == GemmBackend.OpenBlas ? $" ({GemmInfo.OpenBlasThreads} threads)" : "")}");
+        $"CPU, float32, {Environment.ProcessorCount} logical cores, GEMM {Gemm.Backend}, {DiffPrune.Tensors.ThreadBudget.Threads} engine threads");
 
     /// <summary>Writes report.md and report.json into <paramref name="dir"/> (created if needed); returns their paths.</summary>
     public static (string Markdown, string Json) Write(string dir, IReadOnlyList<ProfileTable> tables)

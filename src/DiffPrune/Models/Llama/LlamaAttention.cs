@@ -39,6 +39,15 @@ public sealed class LlamaAttention : Module
     public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] positions, bool[] valid, KvCache? cache, int layer, bool returnProbs, AttentionMask? mask = null)
     {
         int b = x.Shape[0], t = x.Shape[1];
+        if (cache == null)
+        {
+            // fused, token-major: RoPE and attention read the heads in place, no transposed copies
+            var qt = F.RopeTokenMajor(QProj.Forward(x).Reshape(b, t, _cfg.NumHeads, _cfg.HeadDim), positions, _cfg.RopeTheta, RopeStyle.Half);
+            var kt = F.RopeTokenMajor(KProj.Forward(x).Reshape(b, t, _cfg.NumKvHeads, _cfg.HeadDim), positions, _cfg.RopeTheta, RopeStyle.Half);
+            var (fused, p) = F.Attention(qt.Reshape(b, t, _cfg.NumHeads * _cfg.HeadDim), kt.Reshape(b, t, _cfg.NumKvHeads * _cfg.HeadDim),
+                VProj.Forward(x), _cfg.NumHeads, _cfg.NumKvHeads, mask ?? CausalMask(valid, b), returnProbs: returnProbs);
+            return (OProj.Forward(fused), p);
+        }
         var q = Queries(x, positions);
         var k = Keys(x, positions);
         var v = Heads(VProj, x, _cfg.NumKvHeads);
