@@ -14,4 +14,10 @@ root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
-return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+return CliErrors.Run(() =>
+{
+    var parsed = root.Parse(args);
+    int exit = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // System.CommandLine prints parse errors and returns 1; the documented code for a bad command line is Usage
+    return parsed.Errors.Count > 0 && exit != 0 ? CliErrors.Usage : exit;
+});

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Demo;
@@ -39,6 +40,8 @@ internal static class DemoCommand
     static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, DemoOptions options)
     {
         options.Validate();
+        CommandLimits.Scenes(options.TestScenes, "--test-scenes");
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         string name = ShippedModel.NameOf(modelDir);
         var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName);

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Data.Scenes;
@@ -31,8 +32,9 @@ internal static class EvalCommand
 
     static int Run(DirectoryInfo modelDir, MethodSelection selection, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch)
     {
-        if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
-        if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
+        CommandLimits.Scenes(scenes, "--scenes");
+        CommandLimits.Batch(batch, "--batch");
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         var examples = new SceneBench(SceneOptions.ForGrid(vlm.Config.Vision.NumPatches)).Split(SceneSplit.Test, scenes).ToList();
         var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch);

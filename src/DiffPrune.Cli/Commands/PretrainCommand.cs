@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -78,8 +79,9 @@ internal static class PretrainCommand
     static int Run(DirectoryInfo outDir, bool resume, PretrainOptions options, int testScenes, int? stopAfter)
     {
         options.Validate();
-        if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
+        CommandLimits.Scenes(testScenes, "--test-scenes");
         var checkpoint = Path.Combine(outDir.FullName, CheckpointName);
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         if (!resume && File.Exists(checkpoint))
             throw new ArgumentException($"{checkpoint} exists: pass --resume to continue that run, or choose another --out");
         var tokenizer = WordTokenizer.ForSceneBench();

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Eval;
@@ -40,6 +41,7 @@ internal static class PruneCommand
         var image = PruneComparison.ReadImage(imageFile.FullName);
         var pruners = prunerDir != null ? DiffPrunePruners.Load([prunerDir.FullName]) : null;
         string? name = methodName != null ? MethodSelection.Canonical(methodName) : null;
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
