@@ -9,8 +9,14 @@ public static class Llama2cFiles
     /// <summary>The shape written unless a test overrides a header field.</summary>
     public static LlamaConfig Shape { get; } = new()
     {
-        VocabSize = Llama2cTokenizer.MinVocabSize + 8, HiddenSize = 8, IntermediateSize = 16, NumLayers = 1, NumHeads = 2, NumKvHeads = 2,
-        MaxPositionEmbeddings = 256, TieWordEmbeddings = true,
+        VocabSize = Llama2cTokenizer.MinVocabSize + 8,
+        HiddenSize = 8,
+        IntermediateSize = 16,
+        NumLayers = 1,
+        NumHeads = 2,
+        NumKvHeads = 2,
+        MaxPositionEmbeddings = 256,
+        TieWordEmbeddings = true,
     };
 
     /// <summary>Writes a tied checkpoint: the 7 header fields (<paramref name="vocabField"/> replaces vocab_size when given), then
