@@ -18,5 +18,7 @@ return CliErrors.Run(() =>
 {
     var parsed = root.Parse(args);
     ParallelCommands.Check(parsed.CommandResult.Command.Name);
-    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    int exit = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // System.CommandLine prints parse errors and returns 1; the documented code for a bad command line is Usage
+    return parsed.Errors.Count > 0 && exit != 0 ? CliErrors.Usage : exit;
 });

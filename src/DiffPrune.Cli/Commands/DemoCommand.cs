@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
@@ -42,6 +43,8 @@ internal static class DemoCommand
     static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, DemoOptions options)
     {
         options.Validate();
+        CommandLimits.Scenes(options.TestScenes, "--test-scenes");
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, options.Bench);
         string name = ShippedModel.NameOf(modelDir);

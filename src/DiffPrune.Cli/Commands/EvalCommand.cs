@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Data.Scenes;
@@ -40,11 +41,11 @@ internal static class EvalCommand
     static int Run(DirectoryInfo modelDir, MethodSelection selection, int calibrationScenes, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch,
         SceneBenchConfiguration bench)
     {
-        if (scenes < 1) throw new ArgumentException($"--scenes must be at least 1 (got {scenes})");
-        if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
+        CommandLimits.Scenes(scenes, "--scenes");
+        CommandLimits.Batch(batch, "--batch");
         var world = Communicator.World;
         // rank 0 alone writes: an unusable --out stops the run now, not after the evaluation
-        if (world.IsRoot) Directory.CreateDirectory(outDir.FullName);
+        using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         var sceneOptions = SceneOptions.For(bench, vlm.Config.Vision.NumPatches);

@@ -4,6 +4,7 @@ using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -31,13 +32,22 @@ internal static class GenerateCommand
 
     static int Run(FileInfo modelFile, FileInfo? tokFile, string prompt, int steps, SamplingOptions sampling, bool cache)
     {
-        if (!modelFile.Exists) throw new FileNotFoundException($"model file {modelFile.FullName} does not exist");
         if (steps < 1) throw new ArgumentException($"--steps must be at least 1 (got {steps})");
-        if (sampling.Temperature < 0) throw new ArgumentException($"--temperature must be ≥ 0 (got {sampling.Temperature})");
+        if (!float.IsFinite(sampling.Temperature) || sampling.Temperature < 0)
+            throw new ArgumentException($"--temperature must be a number ≥ 0 (got {sampling.Temperature}): 0 is greedy, 0.8 a usual sampling temperature");
+        if (sampling.TopK < 0) throw new ArgumentException($"--top-k must be ≥ 0 (got {sampling.TopK}): 0 samples among all tokens");
+        // both are checked before the model loads, so that a wrong path fails at once
+        InputFile.CheckRegular(modelFile.FullName, "llama2.c checkpoint (.bin)");
+        if (tokFile != null) InputFile.CheckRegular(tokFile.FullName, "llama2.c tokenizer (tokenizer.bin)");
         var lm = Llama2cCheckpoint.Load(modelFile.FullName);
+        int positions = lm.Config.MaxPositionEmbeddings;
+        if (steps > positions)
+            throw new ArgumentException($"--steps {steps} exceeds the {positions} positions of {modelFile.Name}: give --steps {positions} or fewer");
         var tokPath = tokFile?.FullName ?? FindTokenizer(modelFile, lm.Config.VocabSize);
         var tok = Llama2cTokenizer.Load(tokPath, lm.Config.VocabSize);
         var ids = tok.Encode(prompt);
+        if (ids.Length > positions)
+            throw new ResourceLimitException($"--prompt is {ids.Length} tokens, more than the {positions} positions of {modelFile.Name}: shorten it");
         int newTokens = Math.Max(steps - ids.Length + 1, 0);
         var sw = Stopwatch.StartNew();
         var prefill = new DecoderInput(lm.Embed(new IntTensor(ids, 1, ids.Length)), Enumerable.Range(0, ids.Length).ToArray());

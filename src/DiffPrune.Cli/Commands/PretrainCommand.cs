@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -60,7 +61,8 @@ internal static class PretrainCommand
     static int Run(DirectoryInfo outDir, bool resume, PretrainOptions options, int testScenes, int? stopAfter)
     {
         options.Validate();
-        if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
+        CommandLimits.Scenes(testScenes, "--test-scenes");
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var checkpoint = TrainingCheckpoint.InFolder(outDir.FullName, resume);
         var tokenizer = WordTokenizer.ForSceneBench();
         var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer) : Pretrainer.Create(options, tokenizer);

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Probes;
@@ -63,6 +64,7 @@ internal static class ProbeCommand
     {
         options.Validate();
         var (train, test) = ProbeImages.Load(options.DataDirectory);   // before any folder exists: a missing dataset leaves nothing behind
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var probe = new PilotProbe(options, train, test);
         Console.Error.WriteLine($"probe: {string.Join(", ", options.Encoders)}; K = {options.Keep} of {options.Tokens}; {(options.Seeds == 1 ? $"seed {options.Seed}" : $"seeds {options.Seed}..{options.Seed + (ulong)options.Seeds - 1}")}; writing to {outDir.FullName}");
         using var steps = probe.Run().GetEnumerator();

@@ -1,3 +1,6 @@
+using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Data.Scenes;
@@ -40,6 +43,8 @@ internal static class ProfileCommand
     static int Run(DirectoryInfo modelDir, MethodSelection selection, double fraction, int runs, int warmup, LlavaWidthOptions? llava, DirectoryInfo outDir, ulong seed, SceneBenchConfiguration bench)
     {
         if (runs < 1 || warmup < 0) throw new ArgumentException($"--runs must be at least 1 and --warmup at least 0 (got {runs} and {warmup})");
+        if (llava != null) RequireMemory(llava);
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         var tables = new List<ProfileTable> { Measure(EfficiencyProfile.ForModel(vlm, tokenizer, ShippedModel.NameOf(modelDir), selection, fraction, runs, warmup, seed, bench)) };
@@ -68,5 +73,18 @@ internal static class ProfileCommand
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{table.Title}: {row.Method} TTFT {row.TtftMs:F2} ms (enc {row.EncodeMs:F2}, pruner {row.PrunerMs:F2}, prefill {row.PrefillMs:F2})"));
         return table;
+    }
+
+    /// <summary>LLaVA-1.5-7B-width layers are 0.2 GB (vision) and 0.8 GB (Vicuna) each: refuses a layer count the machine cannot hold.</summary>
+    static void RequireMemory(LlavaWidthOptions llava)
+    {
+        var full = LlavaConfig.Llava15_7B();
+        var built = full with
+        {
+            Vision = full.Vision with { NumLayers = llava.VisionLayers },
+            Text = full.Text with { NumLayers = llava.DecoderLayers },
+        };
+        MemoryBudget.Require(checked(4 * built.ParameterCount()), $"--llava-layers {llava.DecoderLayers} --llava-vision-layers {llava.VisionLayers} ({built.ParameterCount():N0} parameters at LLaVA-1.5-7B width)",
+            "give fewer --llava-layers, or --no-llava");
     }
 }

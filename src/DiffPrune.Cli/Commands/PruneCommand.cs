@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Data.Scenes;
@@ -45,6 +46,7 @@ internal static class PruneCommand
         var image = PruneComparison.ReadImage(imageFile.FullName);
         var pruners = prunerDir != null ? DiffPrunePruners.Load([prunerDir.FullName]) : null;
         string? name = methodName != null ? MethodSelection.Canonical(methodName) : null;
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -60,7 +61,7 @@ internal static class ScenesCommand
             PngEncoder.Save(ContactSheet([e.Scene.Image]), Path.Combine(output.FullName, $"scene-{e.Scene.Seed}.png"));
             PngEncoder.Save(ContactSheet([VizWizImage(e)]), Path.Combine(output.FullName, $"scene-{e.Scene.Seed}-vizwiz.png"));
         }
-        File.WriteAllText(markdown, Markdown(options, examples, shown, first));
+        AtomicFile.WriteAllText(markdown, Markdown(options, examples, shown, first));
 
         int items = examples.Sum(e => e.Items.Count);
         Console.WriteLine(sheet);

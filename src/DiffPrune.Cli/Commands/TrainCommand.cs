@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
 using DiffPrune.Data.Images;
@@ -53,7 +54,10 @@ internal static class TrainCommand
     static int Run(DirectoryInfo modelDir, DirectoryInfo outDir, bool resume, int? keep, int testScenes, (BudgetMode Mode, int CalibrationScenes) budget,
         SceneBenchConfiguration bench, PrunerTrainingOptions options)
     {
-        if (testScenes < 1) throw new ArgumentException($"--test-scenes must be at least 1 (got {testScenes})");
+        CommandLimits.Scenes(testScenes, "--test-scenes");
+        CommandLimits.Scenes(options.ValidationScenes, "--validation-scenes");
+        CommandLimits.Batch(options.BatchSize, "--batch-size");
+        using var folder = RunFolderLock.Acquire(outDir.FullName);
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         int n = vlm.Config.Vision.NumPatches;

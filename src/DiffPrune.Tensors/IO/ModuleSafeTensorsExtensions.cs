@@ -20,7 +20,8 @@ public static class ModuleSafeTensorsExtensions
     /// </summary>
     /// <exception cref="InvalidDataException">
     /// The file is malformed, or tensors are missing, unexpected (strict) or mis-shaped, or of a dtype that cannot be
-    /// read; the message names the file and each tensor at fault.
+    /// read, or a tensor holds NaN or ±∞ (found while filling: the parameters read before it have changed); the message
+    /// names the file and each tensor at fault.
     /// </exception>
     public static void LoadSafeTensors(this Module module, string path, bool strict = true)
     {
@@ -34,7 +35,7 @@ public static class ModuleSafeTensorsExtensions
     /// which <paramref name="ignore"/> returns true are skipped (e.g. a stored copy of a tied head). Same checks and
     /// errors as the single-file form, naming <paramref name="source"/>.
     /// </summary>
-    /// <exception cref="InvalidDataException">A tensor in two files, an unreadable dtype, or missing / unexpected / mis-shaped tensors.</exception>
+    /// <exception cref="InvalidDataException">A tensor in two files, an unreadable dtype, missing / unexpected / mis-shaped tensors, or non-finite values.</exception>
     public static void LoadSafeTensors(this Module module, IReadOnlyList<SafeTensorsFile> files, bool strict, string source, Func<string, bool>? ignore = null)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -46,7 +47,11 @@ public static class ModuleSafeTensorsExtensions
                 if (!owner.TryAdd(name, f))
                     throw new InvalidDataException($"{source}: tensor '{name}' is in both {Path.GetFileName(owner[name].Path)} and {Path.GetFileName(f.Path)}");
             }
-        module.LoadFrom(owner.ToDictionary(kv => kv.Key, kv => kv.Value.ShapeOf(kv.Key)), (name, p) => owner[name].ReadInto(name, p.Data), strict, source,
+        module.LoadFrom(owner.ToDictionary(kv => kv.Key, kv => kv.Value.ShapeOf(kv.Key)), (name, p) =>
+        {
+            owner[name].ReadInto(name, p.Data);
+            FiniteWeights.Check(p.Data, source, name);
+        }, strict, source,
             check: name => owner[name].DTypeOf(name).IsReadable() ? null
                 : $"tensor '{name}' has dtype {owner[name].DTypeOf(name).HeaderName()}, expected one of {SafeTensorsDTypes.Readable}");
     }

@@ -53,7 +53,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>Opens <paramref name="path"/>, reads and validates its header and maps it for reading.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is shorter than its header says, the header is not a JSON object of well-formed entries, a dtype is
+    /// A folder, pipe or empty file is there. The file is shorter than its header says, the header is not a JSON object of well-formed entries, a dtype is
     /// unknown, a shape is negative, data_offsets run past the file, overlap, or do not match shape × dtype size,
     /// or a name is declared twice.
     /// </exception>
@@ -61,6 +61,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors reading needs a little-endian machine");
+        InputFile.CheckRegular(path, "safetensors");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         MemoryMappedFile? map = null;
         try

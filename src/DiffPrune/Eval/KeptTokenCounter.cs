@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Eval;
 
@@ -22,8 +24,16 @@ public sealed class KeptTokenCounter(IPruningHooks method) : IPruningHooks
     /// <inheritdoc/>
     public IReadOnlyList<ITokenDropper> Droppers => method.Droppers;
 
-    /// <summary>What the images pruned so far kept; null before any (or for a method without a pre-LLM function).</summary>
-    public KeptTokenStats? Kept => _counts.Count == 0 ? null : KeptTokenStats.Of(_counts);
+    /// <summary>
+    /// What the images pruned so far kept, on every rank of <paramref name="world"/> together (each rank prunes its share of
+    /// the images); null before any (or for a method without a pre-LLM function).
+    /// </summary>
+    public KeptTokenStats? Kept(Communicator world)
+    {
+        var all = world.AllGather(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(_counts)))
+            .SelectMany(part => MemoryMarshal.Cast<byte, int>(part).ToArray()).ToArray();
+        return all.Length == 0 ? null : KeptTokenStats.Of(all);
+    }
 
     VisualTokens Count(VisualTokens kept)
     {

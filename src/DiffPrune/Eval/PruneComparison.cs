@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -44,11 +45,12 @@ public static class PruneComparison
 
     /// <summary>Reads a PNG image.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a PNG (the message says how to fix it), or a broken one.</exception>
+    /// <exception cref="InvalidDataException">Not a PNG (the message says how to fix it), a broken one, a folder or a pipe.</exception>
+    /// <exception cref="DiffPrune.Tensors.ResourceLimitException">The file or image is above the decoder's limits.</exception>
     public static RgbImage ReadImage(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"image {path} does not exist: give a PNG file", path);
-        var bytes = File.ReadAllBytes(path);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"image {path} does not exist: give a PNG file", path);
+        var bytes = PngDecoder.ReadFile(path);
         if (bytes.Length < PngDecoder.Signature.Length || !bytes.AsSpan(0, PngDecoder.Signature.Length).SequenceEqual(PngDecoder.Signature))
             throw new InvalidDataException($"{path} is not a PNG file: convert it first (e.g. ImageMagick: convert {Path.GetFileName(path)} image.png)");
         return PngDecoder.Decode(bytes, path);
@@ -120,8 +122,8 @@ public static class PruneComparison
         var paths = new[] { "tokens.png", "similarity.png", "report.md", "report.json" }.Select(f => Path.Combine(dir, f)).ToArray();
         PngEncoder.Save(result.Overlay, paths[0]);
         PngEncoder.Save(result.Similarity, paths[1]);
-        File.WriteAllText(paths[2], Markdown(result));
-        File.WriteAllText(paths[3], JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(paths[2], Markdown(result));
+        AtomicFile.WriteAllText(paths[3], JsonSerializer.Serialize(new
         {
             method = result.Method,
             location = result.Location,

@@ -20,6 +20,7 @@ public sealed class TableEvaluation
     readonly SceneBenchEvaluator _evaluator;
     readonly string _model;
     readonly ulong _seed;
+    readonly Communicator _world;
 
     /// <summary>One planned row: a method at a budget (<see cref="Fraction"/> null for the upper bound).</summary>
     /// <param name="Fraction">K / N, or null for Vanilla.</param>
@@ -50,7 +51,8 @@ public sealed class TableEvaluation
         _examples = examples;
         _model = modelName;
         _seed = seed;
-        _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: world);
+        _world = world ?? Communicator.Single;
+        _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: _world);
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)
@@ -78,7 +80,7 @@ public sealed class TableEvaluation
         return new EvaluationRow(row.Method.Label, method.Location, method.Keep, result.Scores, null, clock.Elapsed.TotalSeconds)
         {
             Outcomes = result.Scenes,
-            Kept = counter.Kept,
+            Kept = counter.Kept(_world),
             Threshold = method is TokenPruner { Mode: BudgetMode.Threshold } pruner ? pruner.Config.Threshold : null,
         };
     }

@@ -136,36 +136,79 @@ public sealed class TokenPruner : PreLlmPruner
 
     /// <summary>Loads a pruner written by <see cref="Save"/>, in top-K mode (<see cref="InThresholdMode"/> uses its threshold).</summary>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
-    /// <exception cref="InvalidDataException">The config is unreadable, holds an unknown key or an unusable value, or the weights do not fit it (names the tensor).</exception>
+    /// <exception cref="InvalidDataException">
+    /// The config is unreadable, has an unknown or missing key or an unusable value (a threshold included), or the weights
+    /// do not fit it (checked against the weights' header before the scorer is built; names the tensor).
+    /// </exception>
+    /// <exception cref="ResourceLimitException">The scorer needs more memory than the machine has.</exception>
     public static TokenPruner Load(string dir)
     {
         var configPath = Path.Combine(dir, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{dir} holds no {ConfigFile}: not a pruner folder", configPath);
+        if (!File.Exists(configPath) && !Directory.Exists(configPath)) throw new FileNotFoundException($"{dir} holds no {ConfigFile}: not a pruner folder", configPath);
+        var config = ReadConfig(configPath);
+        var weights = Path.Combine(dir, WeightsFile);
+        if (!File.Exists(weights) && !Directory.Exists(weights)) throw new FileNotFoundException($"{dir} holds no {WeightsFile}", weights);
+        using var file = SafeTensorsFile.Open(weights);
+        long parameters = TokenScorer.ParameterCountOf(config.VisionWidth, config.Layers);
+        long stored = file.Names.Sum(n => file.ShapeOf(n).Aggregate(1L, (a, b) => a * b));
+        // far more than the weights hold is refused before building; a near miss is built, and the strict load names the tensors
+        if (parameters > 2 * stored + (1 << 20))
+        {
+            string width = file.Contains("norm.weight") ? $" (its norm.weight is {ShapeUtil.Format(file.ShapeOf("norm.weight"))})" : "";
+            throw new InvalidDataException($"{configPath} describes a scorer of {parameters:N0} parameters (width {config.VisionWidth}, {config.Layers} layers) " +
+                $"but {WeightsFile} holds {stored:N0}{width}: the config and the weights are of different pruners");
+        }
+        MemoryBudget.Require(checked(4 * parameters), $"pruner {dir} ({parameters:N0} parameters)", "use a smaller pruner or a machine with more memory");
+        var scorer = new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers);
+        scorer.LoadSafeTensors([file], strict: true, weights);
+        return new TokenPruner(scorer, config);
+    }
+
+    /// <summary>The largest scorer width and depth a pruner.json may declare (LLaVA's d_v is 1,024; the paper uses 2 blocks).</summary>
+    const int MaxWidth = 65536, MaxLayers = 1024;
+
+    /// <summary>Reads pruner.json strictly: every key known and present once, every value valid (a misspelled
+    /// "Threshold" would otherwise silently give top-K).</summary>
+    static TokenPrunerConfig ReadConfig(string path)
+    {
+        InputFile.CheckRegular(path, ConfigFile);
+        if (new FileInfo(path).Length > 1 << 16) throw new InvalidDataException($"{path} is {new FileInfo(path).Length:N0} bytes; a {ConfigFile} is a few hundred: give the pruner folder's own");
         TokenPrunerConfig config;
         try
         {
-            config = JsonSerializer.Deserialize<TokenPrunerConfig>(File.ReadAllText(configPath))
-                ?? throw new InvalidDataException($"{configPath} is empty");
+            config = JsonSerializer.Deserialize<TokenPrunerConfig>(File.ReadAllText(path), StrictJson)
+                ?? throw new InvalidDataException($"{path} is not a pruner config: it holds null");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{configPath} is not a pruner config: {e.Message}");
+            throw new InvalidDataException($"{path} is not a pruner config: {e.Message} (keys: VisionWidth, Heads, Layers, Keep, Threshold)");
         }
-        if (config.VisionWidth < 1 || config.Heads < 1 || config.Layers < 1 || config.VisionWidth % config.Heads != 0)
-            throw new InvalidDataException($"{configPath}: invalid scorer shape (width {config.VisionWidth}, {config.Heads} heads, {config.Layers} layers)");
-        if (config.Keep < 1) throw new InvalidDataException($"{configPath}: Keep must be at least 1 (got {config.Keep})");
+        string? problem = config switch
+        {
+            { VisionWidth: < 1 or > MaxWidth } => $"VisionWidth {config.VisionWidth} is outside 1..{MaxWidth}",
+            { Layers: < 1 or > MaxLayers } => $"Layers {config.Layers} is outside 1..{MaxLayers}",
+            { Heads: < 1 } => $"Heads {config.Heads} must be at least 1",
+            _ when config.VisionWidth % config.Heads != 0 => $"VisionWidth {config.VisionWidth} is not divisible by Heads {config.Heads}",
+            { Keep: < 1 } => $"Keep {config.Keep} must be at least 1",
+            _ => null,
+        };
+        if (problem != null) throw new InvalidDataException($"{path}: {problem}: give the pruner.json diffprune train writes");
         try
         {
             config.Threshold?.Check();
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{configPath}: {e.Message}; calibrate it again (diffprune train --budget-mode threshold)");
+            throw new InvalidDataException($"{path}: {e.Message}; calibrate it again (diffprune train --budget-mode threshold)");
         }
-        var scorer = new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers);
-        var weights = Path.Combine(dir, WeightsFile);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"{dir} holds no {WeightsFile}", weights);
-        scorer.LoadSafeTensors(weights);
-        return new TokenPruner(scorer, config);
+        return config;
     }
+
+    static readonly JsonSerializerOptions StrictJson = new()
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        AllowDuplicateProperties = false,
+        MaxDepth = 8,
+    };
 }

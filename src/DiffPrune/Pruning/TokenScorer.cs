@@ -37,6 +37,18 @@ public sealed class TokenScorer : Module
         Head = Child("head", new Linear(dim, 1, true, gen));
     }
 
+    /// <summary>
+    /// Parameters of a scorer of width <paramref name="dim"/> with <paramref name="layers"/> blocks, without building it:
+    /// per block two LayerNorms (4d), q/k/v/o with biases (4d² + 4d) and the 4d-wide MLP (8d² + 5d); then the final
+    /// norm (2d) and the head (d + 1).
+    /// </summary>
+    /// <exception cref="OverflowException">The shape is too large to count in 64 bits.</exception>
+    public static long ParameterCountOf(int dim, int layers)
+    {
+        long d = dim;
+        return checked(layers * (12 * d * d + 13 * d) + 3 * d + 1);
+    }
+
     /// <summary>Features (B, N, d_v) → logits (B, N).</summary>
     public Tensor Forward(Tensor features)
     {

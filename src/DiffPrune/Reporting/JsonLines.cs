@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -28,9 +29,9 @@ public static class JsonLines
         }).ToList();
     }
 
-    /// <summary>Replaces the file's content by <paramref name="records"/>.</summary>
+    /// <summary>Replaces the file's content by <paramref name="records"/>, atomically (<see cref="AtomicFile"/>).</summary>
     public static void Write<T>(string path, IEnumerable<T> records) =>
-        File.WriteAllLines(path, records.Select(r => JsonSerializer.Serialize(r, Options)));
+        AtomicFile.WriteAllText(path, string.Concat(records.Select(r => JsonSerializer.Serialize(r, Options) + "\n")));
 
     /// <summary>Appends one record.</summary>
     public static void Append<T>(string path, T record) =>

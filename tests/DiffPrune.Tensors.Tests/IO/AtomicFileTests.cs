@@ -64,6 +64,18 @@ public class AtomicFileTests
         Assert.Empty(Directory.GetFileSystemEntries(dir.File("taken")));
     }
 
+    [UnixFact("creating symlinks on Windows needs a privilege")]
+    public void ASymlinkAtTheTargetIsReplacedNotFollowed()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("precious.txt"), "keep me");
+        File.CreateSymbolicLink(dir.File("report.md"), dir.File("precious.txt"));
+        AtomicFile.WriteAllText(dir.File("report.md"), "the report");
+        Assert.Equal("keep me", File.ReadAllText(dir.File("precious.txt")));
+        Assert.Null(new FileInfo(dir.File("report.md")).LinkTarget);
+        Assert.Equal("the report", File.ReadAllText(dir.File("report.md")));
+    }
+
     [Fact]
     public void MissingDirectoryIsAnError()
     {

@@ -25,16 +25,25 @@ public class SafeTensorsValidationTests
         return e;
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    public void FileShorterThanTheLengthPrefix(int length)
+    [Fact]
+    public void FileShorterThanTheLengthPrefix()
     {
         using var dir = new TempDir();
-        File.WriteAllBytes(dir.File(FileName), new byte[length]);
+        File.WriteAllBytes(dir.File(FileName), new byte[5]);
         var e = OpenFails(dir);
         Assert.Contains(FileName, e.Message);
         Assert.Contains("shorter than the 8-byte header length", e.Message);
+    }
+
+    [Fact]
+    public void EmptyFileOrFolderIsRefusedBeforeOpening()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File(FileName), []);
+        Assert.Contains("is empty (0 bytes) or not a regular file", OpenFails(dir).Message);
+        File.Delete(dir.File(FileName));
+        Directory.CreateDirectory(dir.File(FileName));
+        Assert.Contains("is a folder, not a file", OpenFails(dir).Message);
     }
 
     [Fact]

@@ -72,7 +72,9 @@ public class IdxFileTests
         Write(path, 0x803, [-1, 3, 3], []);
         Assert.Contains("not a valid size", Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path)).Message);
         Write(path, 0x803, [65536, 65536, 65536], []);
-        Assert.Contains("more than one buffer holds", Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path)).Message);
+        Assert.Contains("above the", Assert.Throws<DiffPrune.Tensors.ResourceLimitException>(() => IdxFile.ReadImages(path)).Message);
+        Write(path, 0x803, [int.MaxValue, int.MaxValue, int.MaxValue], []);
+        Assert.Contains("overflow a 64-bit count", Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path)).Message);
         File.WriteAllBytes(path, [0, 0]);
         Assert.Contains("too short for an IDX header", Assert.Throws<InvalidDataException>(() => IdxFile.ReadLabels(path)).Message);
     }
@@ -88,5 +90,21 @@ public class IdxFileTests
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<InvalidDataException>(() => IdxFile.ReadLabels(path));
         Assert.StartsWith(path + ": ", e.Message);
+    }
+
+    [Fact]
+    public void HeadersThatPromiseMoreThanTheFileHoldsAreRefusedBeforeAllocating()
+    {
+        using var dir = new TempDirectory();
+        // 400 MB of zeros would inflate from about 400 KB of gzip; these few bytes cannot hold it
+        string bomb = dir.File("bomb.gz");
+        Write(bomb, 0x803, [400, 1000, 1000], Pixels(1000));
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        Assert.Contains("bytes of gzip can hold", Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(bomb)).Message);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 16 << 20, "the promised 400 MB must not be allocated");
+        string plain = dir.File("plain");
+        Write(plain, 0x803, [400, 1000, 1000], Pixels(1000), gzip: false);
+        Assert.Contains("truncated IDX data", Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(plain)).Message);
+        Assert.Contains("is a folder", Assert.Throws<InvalidDataException>(() => IdxFile.ReadLabels(dir.Path)).Message);
     }
 }

@@ -19,7 +19,9 @@ public class PngDecoderErrorTests
     {
         using var dir = new TempDirectory();
         Assert.Contains("not a PNG file", DecodeFile(dir, "text.png", "hello, this is text"u8.ToArray()).Message);
-        Assert.Contains("not a PNG file", DecodeFile(dir, "empty.png", []).Message);
+        File.WriteAllBytes(dir.File("empty.png"), []);
+        Assert.Contains("is empty (0 bytes)", Assert.Throws<InvalidDataException>(() => PngDecoder.Decode(dir.File("empty.png"))).Message);
+        Assert.Contains("not a PNG file", Assert.Throws<InvalidDataException>(() => PngDecoder.Decode([], "empty")).Message);
         var jpeg = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F' };
         Assert.Contains("not a PNG file", DecodeFile(dir, "photo.png", jpeg).Message);
         Assert.Contains("not a PNG file", Assert.Throws<InvalidDataException>(() => PngDecoder.ReadHeader(WriteFile(dir, "h.png", jpeg))).Message);
@@ -125,7 +127,8 @@ public class PngDecoderErrorTests
             DecodeFile(dir, "first.png", PngChunks.Join([("IDAT", PngChunks.Deflate([0, 0])), ("IEND", [])])).Message);
         Assert.Contains("IHDR chunk has 12 bytes, not 13", DecodeFile(dir, "ihdr.png", PngChunks.Join([("IHDR", new byte[12]), ("IEND", [])])).Message);
         Assert.Contains("invalid image size 0x2", DecodeFile(dir, "zero.png", PngChunks.Build(0, 2, 8, 0, 0, [])).Message);
-        Assert.Contains("exceeds", DecodeFile(dir, "huge.png", PngChunks.Build(1 << 20, 1 << 20, 8, 0, 0, [])).Message);
+        File.WriteAllBytes(dir.File("huge.png"), PngChunks.Build(1 << 20, 1 << 20, 8, 0, 0, []));
+        Assert.Contains("exceeds", Assert.Throws<DiffPrune.Tensors.ResourceLimitException>(() => PngDecoder.Decode(dir.File("huge.png"))).Message);
         // no image data at all
         var noData = PngChunks.Split(PngChunks.Build(2, 2, 8, 0, 0, new byte[6])).Where(c => c.Type != "IDAT");
         Assert.Contains("no IDAT", DecodeFile(dir, "nodata.png", PngChunks.Join(noData)).Message);

@@ -163,5 +163,9 @@ public class TokenPrunerTests
         Pruner().Save(dir.Path);
         File.WriteAllText(dir.File("pruner.json"), """{ "VisionWidth": 32, "Heads": 2, "Layers": 2, "Keep": 5 }""");
         Assert.Contains("blocks.0", Assert.Throws<InvalidDataException>(() => TokenPruner.Load(dir.Path)).Message);
+        File.WriteAllText(dir.File("pruner.json"), """{ "VisionWidth": 1024, "Heads": 2, "Layers": 2, "Keep": 5 }""");
+        var huge = Assert.Throws<InvalidDataException>(() => TokenPruner.Load(dir.Path)).Message;
+        Assert.Contains("width 1024", huge);
+        Assert.Contains("norm.weight is [24]", huge);
     }
 }

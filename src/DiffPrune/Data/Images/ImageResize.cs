@@ -34,30 +34,52 @@ public static class ImageResize
     /// <summary>
     /// Resizes <paramref name="image"/> to <paramref name="width"/>×<paramref name="height"/>: each channel (and alpha, if any)
     /// is interpolated in float as <see cref="Bilinear(Tensor, int, int)"/> does, then rounded to the nearest byte (ties to even, like <c>torch.round</c>).
+    /// Reads the bytes in place: memory grows with the output only, never with a float copy of a large input.
     /// </summary>
     public static RgbImage Bilinear(RgbImage image, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(image);
         RgbImage.CheckSize(width, height);
-        int inPlane = image.Width * image.Height, outPlane = width * height;
-        int channels = image.Alpha == null ? 3 : 4;
-        var src = new float[channels * inPlane];
-        for (int i = 0; i < inPlane; i++)
-            for (int c = 0; c < 3; c++) src[c * inPlane + i] = image.Rgb[3 * i + c];
-        if (image.Alpha != null)
-            for (int i = 0; i < inPlane; i++) src[3 * inPlane + i] = image.Alpha[i];
-        var dst = new float[channels * outPlane];
-        BilinearPlanes(src, dst, channels, image.Height, image.Width, height, width);
+        int outPlane = width * height;
+        var plane = new float[outPlane];
         var rgb = new byte[3 * outPlane];
-        for (int i = 0; i < outPlane; i++)
-            for (int c = 0; c < 3; c++) rgb[3 * i + c] = ToByte(dst[c * outPlane + i]);
+        for (int c = 0; c < 3; c++)
+        {
+            BilinearBytes(image.Rgb, 3, c, 1f, plane, image.Height, image.Width, height, width);
+            for (int i = 0; i < outPlane; i++) rgb[3 * i + c] = ToByte(plane[i]);
+        }
         byte[]? alpha = null;
         if (image.Alpha != null)
         {
+            BilinearBytes(image.Alpha, 1, 0, 1f, plane, image.Height, image.Width, height, width);
             alpha = new byte[outPlane];
-            for (int i = 0; i < outPlane; i++) alpha[i] = ToByte(dst[3 * outPlane + i]);
+            for (int i = 0; i < outPlane; i++) alpha[i] = ToByte(plane[i]);
         }
         return new RgbImage(width, height, rgb, alpha);
+    }
+
+    /// <summary>
+    /// Bilinear resize of one channel of interleaved bytes: the input value at pixel k is
+    /// <c>input[k · stride + offset] / divisor</c> (the same float <see cref="ImageTensors.ToTensor(RgbImage)"/> makes with
+    /// divisor 255), so the result equals resizing a float copy, bit for bit, without making one.
+    /// </summary>
+    internal static void BilinearBytes(ReadOnlySpan<byte> input, int stride, int offset, float divisor, Span<float> output, int inH, int inW, int outH, int outW)
+    {
+        var (h0, hStep, hLambda) = SourceIndices(inH, outH);
+        var (w0, wStep, wLambda) = SourceIndices(inW, outW);
+        float At(ReadOnlySpan<byte> src, long k) => src[(int)(k * stride + offset)] / divisor;
+        for (int y = 0; y < outH; y++)
+        {
+            float h1l = hLambda[y], h0l = 1f - h1l;
+            long top = (long)h0[y] * inW, bottom = top + hStep[y] * inW;
+            for (int x = 0; x < outW; x++)
+            {
+                float w1l = wLambda[x], w0l = 1f - w1l;
+                int left = w0[x], right = left + wStep[x];
+                output[y * outW + x] = h0l * (w0l * At(input, top + left) + w1l * At(input, top + right))
+                                     + h1l * (w0l * At(input, bottom + left) + w1l * At(input, bottom + right));
+            }
+        }
     }
 
     /// <summary>Rounds to the nearest integer (ties to even) and clamps to 0..255.</summary>

@@ -86,12 +86,18 @@ public static class ImageTensors
 
     /// <summary>
     /// A model input from an image: bilinear resize to <paramref name="size"/>×<paramref name="size"/> (<see cref="ImageResize"/>,
-    /// on [0, 1] floats), then <see cref="Normalize"/>. Returns (1, 3, size, size).
+    /// on [0, 1] floats), then <see cref="Normalize"/>. Returns (1, 3, size, size). The resize reads the image's bytes in
+    /// place, so a large image costs no full-size float copy.
     /// </summary>
     public static Tensor Preprocess(RgbImage image, int size, ImageNormalization normalization)
     {
-        var t = ToTensor(image);
-        if (image.Width != size || image.Height != size) t = ImageResize.Bilinear(t, size, size);
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Width == size && image.Height == size) return Normalize(ToTensor(image), normalization);
+        RgbImage.CheckSize(size, size);
+        var t = Tensor.Zeros(1, 3, size, size); // (1, 3, size, size)
+        int plane = size * size;
+        for (int c = 0; c < 3; c++)
+            ImageResize.BilinearBytes(image.Rgb, 3, c, 255f, t.Data.Slice(c * plane, plane), image.Height, image.Width, size, size);
         return Normalize(t, normalization);
     }
 

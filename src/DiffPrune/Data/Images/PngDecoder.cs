@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.IO;
 using System.IO.Compression;
 using System.Text;
 
@@ -23,8 +25,14 @@ public static class PngDecoder
     /// <summary>The eight bytes every PNG file starts with.</summary>
     public static ReadOnlySpan<byte> Signature => [137, 80, 78, 71, 13, 10, 26, 10];
 
-    /// <summary>The largest image accepted, in pixels (2^28: a 1 GiB RGBA buffer), so a corrupt header cannot exhaust memory.</summary>
-    public const long MaxPixels = 1L << 28;
+    /// <summary>
+    /// The largest image accepted, in pixels (2^25 ≈ 33.5 M: an 8K photo fits), so that a small file cannot ask for gigabytes:
+    /// at 16-bit RGBA its inflated rows, the RGBA and the RGB buffers together stay under 600 MB.
+    /// </summary>
+    public const long MaxPixels = 1L << 25;
+
+    /// <summary>The largest PNG file read (its compressed bytes are held in memory while decoding).</summary>
+    public const long MaxFileBytes = 256L << 20;
 
     // Adam7 passes: first column, first row, column step, row step (PNG specification §8.2).
     static readonly (int X0, int Y0, int Dx, int Dy)[] Adam7 =
@@ -44,7 +52,21 @@ public static class PngDecoder
     /// <summary>Decodes <paramref name="path"/> to straight 8-bit RGBA.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid PNG (the message names the file and the problem).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static RgbaImage DecodeRgba(string path) => DecodeRgba(File.ReadAllBytes(path), path);
+    /// <exception cref="ResourceLimitException">The file or the image it declares exceeds <see cref="MaxFileBytes"/> or <see cref="MaxPixels"/>.</exception>
+    public static RgbaImage DecodeRgba(string path) => DecodeRgba(ReadFile(path), path);
+
+    /// <summary>The bytes of <paramref name="path"/>, refusing folders, pipes and files above <see cref="MaxFileBytes"/> before reading.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">A folder, pipe or empty file.</exception>
+    /// <exception cref="ResourceLimitException">The file is larger than <see cref="MaxFileBytes"/>.</exception>
+    public static byte[] ReadFile(string path)
+    {
+        InputFile.CheckRegular(path, "PNG image");
+        long length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new ResourceLimitException($"{path} is {MemoryBudget.Describe(length)}, above the {MemoryBudget.Describe(MaxFileBytes)} a PNG may have here: scale the image down first");
+        return File.ReadAllBytes(path);
+    }
 
     /// <summary>Decodes PNG bytes to straight 8-bit RGBA; <paramref name="source"/> names them in errors.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a valid PNG.</exception>
@@ -58,6 +80,7 @@ public static class PngDecoder
     /// <exception cref="InvalidDataException">The file does not start like a valid PNG.</exception>
     public static PngHeader ReadHeader(string path)
     {
+        InputFile.CheckRegular(path, "PNG image");
         var head = new byte[8 + 25];
         int n;
         using (var stream = File.OpenRead(path)) n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -168,7 +191,7 @@ public static class PngDecoder
         if (width == 0 || height == 0 || width > int.MaxValue || height > int.MaxValue)
             throw new InvalidDataException($"{source}: invalid image size {width}x{height} in IHDR");
         if ((long)width * height > MaxPixels)
-            throw new InvalidDataException($"{source}: image size {width}x{height} exceeds the {MaxPixels} pixels this decoder accepts");
+            throw new ResourceLimitException($"{source}: image size {width}x{height} exceeds the {MaxPixels:N0} pixels this decoder accepts: scale the image down first (the model sees it at a few hundred pixels a side)");
         int[] allowed = colorType switch
         {
             0 => [1, 2, 4, 8, 16],

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -120,25 +121,15 @@ public static class PngEncoder
         output.Write(word);
     }
 
-    /// <summary>Writes to a temporary file beside <paramref name="path"/>, flushes it to disk, then moves it over <paramref name="path"/>.</summary>
+    /// <summary>Writes through <see cref="AtomicFile"/>: readers see the old image or the new one, never a torn one.</summary>
     static void WriteAtomically(string path, byte[] bytes)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.WriteAllBytes(path, bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw new IOException($"{path}: cannot write PNG: {e.Message}", e);
         }
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Data.Text;
 
@@ -30,11 +31,24 @@ public sealed class Llama2cTokenizer : ITokenizer
 
     static string Key(byte[] bytes) => Convert.ToHexString(bytes);
 
+    /// <summary>The special tokens (unk, bos, eos) and one token per byte: the least a vocabulary with byte fallback holds.</summary>
+    public const int MinVocabSize = 3 + 256;
+
     /// <summary>Reads <paramref name="path"/> for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
-    /// <exception cref="InvalidDataException">The file ends early or holds impossible lengths (names the file and token).</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A folder, pipe or empty file; a vocabulary without room for the byte-fallback tokens; a file that ends early or
+    /// holds impossible lengths (names the file and token).
+    /// </exception>
     public static Llama2cTokenizer Load(string path, int vocabSize)
     {
+        InputFile.CheckRegular(path, "llama2.c tokenizer (tokenizer.bin)");
+        if (vocabSize < MinVocabSize)
+            throw new InvalidDataException($"{path}: the model's vocabulary of {vocabSize} tokens has no room for llama2.c's byte fallback (ids 3..258): use the tokenizer and model of one llama2.c export");
         using var reader = new BinaryReader(File.OpenRead(path));
+        // each token takes at least 8 bytes (score, length): a vocabulary larger than the file allows is refused before allocating
+        if (4 + 8L * vocabSize > reader.BaseStream.Length)
+            throw new InvalidDataException($"{path}: {reader.BaseStream.Length} bytes cannot hold {vocabSize} tokens (the model's vocab_size): use the tokenizer of this model");
         var pieces = new byte[vocabSize][];
         var scores = new float[vocabSize];
         try
@@ -132,10 +146,18 @@ public sealed class Llama2cTokenizer : ITokenizer
             // after BOS, llama2.c strips the dummy-prefix space
             if (previous == BosId && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
             var s = Encoding.ASCII.GetString(piece);
-            if (s.Length == 6 && s.StartsWith("<0x", StringComparison.Ordinal) && s.EndsWith('>')) bytes.Add(Convert.ToByte(s.Substring(3, 2), 16));
+            if (IsByteToken(s, out byte raw)) bytes.Add(raw);
             else bytes.AddRange(piece);
             previous = id;
         }
         return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>A byte token "&lt;0xAB&gt;" stands for that byte; any other piece (e.g. "&lt;0xZZ&gt;") is literal text.</summary>
+    static bool IsByteToken(string piece, out byte value)
+    {
+        value = 0;
+        return piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal) && piece.EndsWith('>')
+            && byte.TryParse(piece.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 }

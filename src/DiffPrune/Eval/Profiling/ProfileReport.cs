@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -24,8 +25,8 @@ public static class ProfileReport
     {
         Directory.CreateDirectory(dir);
         string md = Path.Combine(dir, "report.md"), json = Path.Combine(dir, "report.json");
-        File.WriteAllText(md, Markdown(tables));
-        File.WriteAllText(json, Json(tables));
+        AtomicFile.WriteAllText(md, Markdown(tables));
+        AtomicFile.WriteAllText(json, Json(tables));
         return (md, json);
     }
 

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -22,7 +23,7 @@ public static class EvaluationReport
     {
         Directory.CreateDirectory(dir);
         var files = new[] { ("report.md", Markdown(table)), ("report.json", Json(table)), ("table.csv", Csv(table)) };
-        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
+        foreach (var (name, text) in files) AtomicFile.WriteAllText(Path.Combine(dir, name), text);
         var paths = files.Select(f => Path.Combine(dir, f.Item1)).ToList();
         var chart = RetentionChart.Of(table);
         if (!chart.IsEmpty)

@@ -38,15 +38,23 @@ public sealed record LlamaConfig
         Need(NumHeads > 0 && HiddenSize % NumHeads == 0, $"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumHeads}");
         Need(NumKvHeads > 0 && NumHeads % NumKvHeads == 0, $"num_attention_heads {NumHeads} is not a multiple of num_key_value_heads {NumKvHeads}");
         Need(HeadDim % 2 == 0, $"head dim {HeadDim} must be even for RoPE");
+        // a zero or negative eps divides by zero on an all-zero row; a non-positive θ makes RoPE's angles NaN
+        Need(float.IsFinite(RmsNormEps) && RmsNormEps > 0, $"rms_norm_eps {RmsNormEps} must be a positive number");
+        Need(float.IsFinite(RopeTheta) && RopeTheta > 1, $"rope_theta {RopeTheta} must be a number above 1");
+        Need(MaxPositionEmbeddings > 0, $"max_position_embeddings {MaxPositionEmbeddings} must be positive");
         return this;
     }
 
     /// <summary>Parameter count (without allocating weights).</summary>
+    /// <exception cref="OverflowException">The shape is too large to count in 64 bits (a crafted config).</exception>
     public long ParameterCount()
     {
-        long d = HiddenSize, kv = (long)NumKvHeads * HeadDim;
-        long perLayer = d * d * 2 + d * kv * 2 + 3 * d * IntermediateSize + 2 * d;
-        return VocabSize * d * (TieWordEmbeddings ? 1 : 2) + NumLayers * perLayer + d;
+        checked
+        {
+            long d = HiddenSize, kv = (long)NumKvHeads * HeadDim;
+            long perLayer = d * d * 2 + d * kv * 2 + 3 * d * IntermediateSize + 2 * d;
+            return VocabSize * d * (TieWordEmbeddings ? 1 : 2) + NumLayers * perLayer + d;
+        }
     }
 
     /// <summary>FLOPs (multiply-adds × 2) of a prefill of <paramref name="tokens"/> tokens, without the LM head.</summary>

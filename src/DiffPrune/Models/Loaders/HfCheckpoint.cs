@@ -12,23 +12,41 @@ namespace DiffPrune.Models.Loaders;
 /// </summary>
 public static class HfCheckpoint
 {
+    /// <summary>The largest config.json read: real ones are a few KB.</summary>
+    const long MaxConfigBytes = 1 << 20;
+
     /// <summary>Loads a LLaVA folder.</summary>
-    /// <exception cref="InvalidDataException">Bad config, or missing / unexpected / mis-shaped tensors (named).</exception>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="FileNotFoundException">No config.json or no *.safetensors.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Bad config; weights whose headers do not add up to the config's shapes (checked before the model is built);
+    /// missing / unexpected / mis-shaped tensors, or non-finite weights (named).
+    /// </exception>
+    /// <exception cref="ResourceLimitException">The model needs more memory than the machine has.</exception>
     public static LlavaModel LoadLlava(string dir)
     {
         var cfg = HfConfig.ParseLlava(ReadConfig(dir), Path.Combine(dir, "config.json"));
-        var model = new LlavaModel(cfg, new Generator(0));
-        LoadWeights(model, dir, cfg.Text.TieWordEmbeddings ? "language_model.lm_head.weight" : null);
-        return model;
+        return LoadWeights(dir, Count(dir, cfg.ParameterCount), cfg.Text.TieWordEmbeddings ? "language_model.lm_head.weight" : null,
+            () => new LlavaModel(cfg, new Generator(0)));
     }
 
     /// <summary>Loads a LLaMA (causal LM) folder.</summary>
+    /// <exception cref="InvalidDataException">As <see cref="LoadLlava"/>.</exception>
+    /// <exception cref="ResourceLimitException">The model needs more memory than the machine has.</exception>
     public static LlamaForCausalLM LoadLlama(string dir)
     {
         var cfg = HfConfig.ParseLlama(ReadConfig(dir), Path.Combine(dir, "config.json"));
-        var model = new LlamaForCausalLM(cfg, new Generator(0));
-        LoadWeights(model, dir, cfg.TieWordEmbeddings ? "lm_head.weight" : null);
-        return model;
+        return LoadWeights(dir, Count(dir, cfg.ParameterCount), cfg.TieWordEmbeddings ? "lm_head.weight" : null,
+            () => new LlamaForCausalLM(cfg, new Generator(0)));
+    }
+
+    static long Count(string dir, Func<long> parameters)
+    {
+        try { return parameters(); }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{Path.Combine(dir, "config.json")}: its shapes count more parameters than 64 bits hold: not a real model's config");
+        }
     }
 
     /// <summary>Writes config.json and model.safetensors (F32) into <paramref name="dir"/> (created if needed; each file atomically).</summary>
@@ -50,23 +68,51 @@ public static class HfCheckpoint
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"model folder {dir} does not exist");
         var path = Path.Combine(dir, "config.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{dir} has no config.json (a Hugging Face model folder holds config.json and *.safetensors)");
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new FileNotFoundException($"{dir} has no config.json (a Hugging Face model folder holds config.json and *.safetensors)", path);
+        InputFile.CheckRegular(path, "config.json");
+        if (new FileInfo(path).Length > MaxConfigBytes)
+            throw new InvalidDataException($"{path} is {new FileInfo(path).Length:N0} bytes; a config.json is a few KB: give the model folder's own config");
         return File.ReadAllText(path);
     }
 
-    /// <summary>Checks names and shapes against every *.safetensors file in the folder, then fills the parameters.</summary>
-    static void LoadWeights(Module model, string dir, string? tiedHead)
+    /// <summary>
+    /// Opens every *.safetensors file of the folder (headers only), checks that their tensors come near the
+    /// <paramref name="parameters"/> the config describes and that the machine has the memory, and only then builds the
+    /// model and fills it (names and shapes checked tensor by tensor).
+    /// </summary>
+    static T LoadWeights<T>(string dir, long parameters, string? tiedHead, Func<T> build) where T : Module
     {
-        var files = Directory.GetFiles(dir, "*.safetensors").Order(StringComparer.Ordinal).Select(SafeTensorsFile.Open).ToList();
+        var files = new List<SafeTensorsFile>();
         try
         {
-            if (files.Count == 0) throw new FileNotFoundException($"{dir} holds no *.safetensors file");
+            foreach (var path in Directory.GetFiles(dir, "*.safetensors").Order(StringComparer.Ordinal)) files.Add(SafeTensorsFile.Open(path));
+            if (files.Count == 0) throw new FileNotFoundException($"{dir} holds no *.safetensors file", dir);
+            long stored = StoredElements(files, tiedHead);
+            // a config far larger than its weights is refused before building; a near miss is built, so that the
+            // strict load below names the missing, unexpected or mis-shaped tensors
+            if (parameters > 2 * stored + (1 << 20))
+                throw new InvalidDataException($"{dir}: config.json describes {parameters:N0} parameters but the *.safetensors files hold {stored:N0}: " +
+                    "the config and the weights are of different models (or a file is missing)");
+            MemoryBudget.Require(checked(4 * parameters), $"model folder {dir} ({parameters:N0} parameters)", "use a smaller model or a machine with more memory");
+            var model = build();
             // a tied head may be stored too; it is the embedding
             model.LoadSafeTensors(files, strict: true, source: dir, ignore: name => name == tiedHead);
+            return model;
         }
         finally
         {
             foreach (var f in files) f.Dispose();
         }
+    }
+
+    /// <summary>Elements of every tensor in the files but a stored copy of the tied head (bounded by the files' sizes).</summary>
+    static long StoredElements(IReadOnlyList<SafeTensorsFile> files, string? tiedHead)
+    {
+        long total = 0;
+        foreach (var f in files)
+            foreach (var name in f.Names.Where(n => n != tiedHead))
+                total += f.ShapeOf(name).Aggregate(1L, (a, b) => a * b);
+        return total;
     }
 }

@@ -23,36 +23,57 @@ public static class HfConfig
     ];
 
     /// <summary>Parses a LLaVA config.json text (names <paramref name="source"/> in errors).</summary>
+    /// <exception cref="InvalidDataException">
+    /// Not JSON, an unknown key, a value of the wrong type, <c>text_config</c> or <c>vision_config</c> missing or not an
+    /// object (their defaults would be LLaVA-7B's, tens of GB), or an inconsistent or invalid shape.
+    /// </exception>
     public static LlavaConfig ParseLlava(string json, string source = "config.json")
     {
         var root = ParseObject(json, source);
-        CheckKeys(root, source, "", ["text_config", "vision_config", "image_token_index", "vision_feature_layer", "projector_hidden_act"]);
-        Expect(root, "model_type", "llava", source);
-        if (root["vision_feature_select_strategy"] is JsonNode s && s.GetValue<string>() != "default")
-            throw new InvalidDataException($"{source}: vision_feature_select_strategy '{s}' is not supported (only 'default': CLS dropped)");
-        var text = root["text_config"] as JsonObject ?? new JsonObject();
-        var vision = root["vision_config"] as JsonObject ?? new JsonObject();
-        return Wrap(source, () => new LlavaConfig
+        return Wrap(source, () =>
         {
-            Text = ParseLlamaObject(text, source, "text_config."),
-            Vision = ParseVisionObject(vision, source, "vision_config."),
-            ImageTokenId = Int(root, "image_token_index", 32000),
-            VisionFeatureLayer = Int(root, "vision_feature_layer", -2),
-            ProjectorAct = Activations.Parse(Str(root, "projector_hidden_act", "gelu")),
-        }.Validate());
+            CheckKeys(root, source, "", ["text_config", "vision_config", "image_token_index", "vision_feature_layer", "projector_hidden_act"]);
+            Expect(root, "model_type", "llava", source);
+            if (root["vision_feature_select_strategy"] is JsonNode s && s.GetValue<string>() != "default")
+                throw new InvalidDataException($"{source}: vision_feature_select_strategy '{s}' is not supported (only 'default': CLS dropped)");
+            return new LlavaConfig
+            {
+                Text = ParseLlamaObject(Section(root, "text_config", source), source, "text_config."),
+                Vision = ParseVisionObject(Section(root, "vision_config", source), source, "vision_config."),
+                ImageTokenId = Int(root, "image_token_index", 32000),
+                VisionFeatureLayer = Int(root, "vision_feature_layer", -2),
+                ProjectorAct = Activations.Parse(Str(root, "projector_hidden_act", "gelu")),
+            }.Validate();
+        });
     }
 
     /// <summary>Parses a LLaMA config.json text.</summary>
+    /// <exception cref="InvalidDataException">Not JSON, an unknown key, a value of the wrong type, or an invalid shape.</exception>
     public static LlamaConfig ParseLlama(string json, string source = "config.json")
     {
         var root = ParseObject(json, source);
-        if (root["model_type"] is JsonNode) Expect(root, "model_type", "llama", source);
-        return Wrap(source, () => ParseLlamaObject(root, source, "").Validate());
+        return Wrap(source, () =>
+        {
+            if (root["model_type"] is JsonNode) Expect(root, "model_type", "llama", source);
+            return ParseLlamaObject(root, source, "").Validate();
+        });
     }
 
     /// <summary>The model_type field of a config.json text.</summary>
-    public static string ModelType(string json, string source = "config.json") =>
-        ParseObject(json, source)["model_type"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: no model_type");
+    /// <exception cref="InvalidDataException">Not JSON, or no model_type string.</exception>
+    public static string ModelType(string json, string source = "config.json")
+    {
+        var root = ParseObject(json, source);
+        return Wrap(source, () => root["model_type"]?.GetValue<string>() ?? throw new InvalidDataException($"{source}: no model_type"));
+    }
+
+    /// <summary>
+    /// A nested config object. Hugging Face would fill a missing one with LLaVA-7B's shapes; here that would build a
+    /// multi-GB model from a typo, so it must be written out.
+    /// </summary>
+    static JsonObject Section(JsonObject root, string key, string source) => root[key] as JsonObject
+        ?? throw new InvalidDataException($"{source}: {key} is {(root[key] is null ? "missing or null" : "not an object")}: " +
+            $"a LLaVA config.json gives the {(key == "text_config" ? "language model's" : "vision tower's")} shape there (as diffprune pretrain writes it)");
 
     static readonly string[] LlamaKeys =
     [
@@ -187,10 +208,12 @@ public static class HfConfig
         if (v != value) throw new InvalidDataException($"{source}: {key} is '{v}', expected '{value}'");
     }
 
+    /// <summary>Runs <paramref name="make"/>, turning a wrongly typed value (a string where a number belongs, 1e6 for an
+    /// integer) or an invalid shape into an error that names the file.</summary>
     static T Wrap<T>(string source, Func<T> make)
     {
         try { return make(); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
             throw new InvalidDataException($"{source}: {e.Message}");
         }

@@ -1,5 +1,6 @@
 using DiffPrune.Models.Llama;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Models.Loaders;
 
@@ -12,38 +13,29 @@ namespace DiffPrune.Models.Loaders;
 public static class Llama2cCheckpoint
 {
     /// <summary>Loads <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">Bad header or a file too short for the shapes it declares (names the file).</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A folder, pipe or empty file; a bad header; a file too short for the shapes it declares; non-finite weights (names
+    /// the file, and the tensor).
+    /// </exception>
+    /// <exception cref="ResourceLimitException">The declared model needs more memory than the machine has.</exception>
     public static LlamaForCausalLM Load(string path)
     {
+        InputFile.CheckRegular(path, "llama2.c checkpoint (.bin)");
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
         if (stream.Length < 28) throw new InvalidDataException($"{path}: too short for a llama2.c header (28 bytes)");
         int dim = reader.ReadInt32(), hidden = reader.ReadInt32(), layers = reader.ReadInt32(), heads = reader.ReadInt32(),
             kvHeads = reader.ReadInt32(), vocab = reader.ReadInt32(), seqLen = reader.ReadInt32();
-        bool tied = vocab > 0;
-        vocab = Math.Abs(vocab);
-        LlamaConfig cfg;
-        try
-        {
-            cfg = new LlamaConfig
-            {
-                VocabSize = vocab,
-                HiddenSize = dim,
-                IntermediateSize = hidden,
-                NumLayers = layers,
-                NumHeads = heads,
-                NumKvHeads = kvHeads,
-                MaxPositionEmbeddings = seqLen,
-                TieWordEmbeddings = tied,
-                RmsNormEps = 1e-5f,
-            }.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{path}: header (dim {dim}, hidden {hidden}, layers {layers}, heads {heads}, kv heads {kvHeads}, vocab {vocab}) is not a valid llama2.c model: {e.Message}");
-        }
-        long needed = 28 + 4 * cfg.ParameterCount(); // tied: the tensors are exactly the parameters; untied adds RoPE tables too
+        var cfg = Config(path, dim, hidden, layers, heads, kvHeads, vocab, seqLen);
+        long parameters = ParameterCount(path, cfg);
+        // tied: the tensors are exactly the parameters; untied adds the RoPE tables and the classifier (counted in parameters)
+        long needed = 28 + 4 * parameters;
         if (stream.Length < needed) throw new InvalidDataException($"{path}: {stream.Length} bytes, but the header's shapes need at least {needed}");
+        MemoryBudget.Require(4 * parameters, $"{path} ({parameters:N0} parameters)", "use a smaller model or a machine with more memory");
+        (vocab, dim, hidden, layers, heads, kvHeads, seqLen) =
+            (cfg.VocabSize, cfg.HiddenSize, cfg.IntermediateSize, cfg.NumLayers, cfg.NumHeads, cfg.NumKvHeads, cfg.MaxPositionEmbeddings);
+        bool tied = cfg.TieWordEmbeddings;
 
         var model = new LlamaForCausalLM(cfg, new Generator(0));
         var w = model.StateDict();
@@ -82,7 +74,49 @@ public static class Llama2cCheckpoint
             if (stream.Length - stream.Position < 4L * vocab * dim) throw new InvalidDataException($"{path}: missing the untied classifier weights");
             Read(vocab * dim).CopyTo(w["lm_head.weight"].Data);
         }
+        foreach (var (name, t) in w) FiniteWeights.Check(t.Data, path, name);
         return model;
+    }
+
+    static LlamaConfig Config(string path, int dim, int hidden, int layers, int heads, int kvHeads, int vocab, int seqLen)
+    {
+        string header = $"header (dim {dim}, hidden {hidden}, layers {layers}, heads {heads}, kv heads {kvHeads}, vocab {vocab}, seq_len {seqLen})";
+        // the sign of vocab_size says whether the head is tied; int.MinValue has no positive counterpart
+        if (vocab == int.MinValue || vocab == 0 || layers < 1)
+            throw new InvalidDataException($"{path}: {header} is not a valid llama2.c model: vocab_size and n_layers must be non-zero");
+        try
+        {
+            return new LlamaConfig
+            {
+                VocabSize = Math.Abs(vocab),
+                HiddenSize = dim,
+                IntermediateSize = hidden,
+                NumLayers = layers,
+                NumHeads = heads,
+                NumKvHeads = kvHeads,
+                MaxPositionEmbeddings = seqLen,
+                TieWordEmbeddings = vocab > 0,
+                RmsNormEps = 1e-5f,
+            }.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {header} is not a valid llama2.c model: {e.Message}");
+        }
+    }
+
+    /// <summary>Parameters the file must hold, plus the untied layout's RoPE tables (seq_len · head_dim).</summary>
+    static long ParameterCount(string path, LlamaConfig cfg)
+    {
+        try
+        {
+            long count = checked(cfg.ParameterCount() + (cfg.TieWordEmbeddings ? 0 : (long)cfg.MaxPositionEmbeddings * cfg.HeadDim));
+            return count <= (long.MaxValue - 28) / 4 ? count : throw new OverflowException();
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{path}: the header's shapes (dim {cfg.HiddenSize}, {cfg.NumLayers} layers, vocab {cfg.VocabSize}) count more parameters than any file holds: not a llama2.c model");
+        }
     }
 
     /// <summary>

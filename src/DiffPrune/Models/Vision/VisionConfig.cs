@@ -34,19 +34,27 @@ public sealed record VisionConfig
     {
         if (PatchSize <= 0 || ImageSize <= 0 || ImageSize % PatchSize != 0)
             throw new ArgumentException($"vision config: image_size {ImageSize} is not a multiple of patch_size {PatchSize}");
+        if (GridSize > 46340) // N = GridSize² must fit an int
+            throw new ArgumentException($"vision config: image_size {ImageSize} / patch_size {PatchSize} gives {GridSize}² patches, too many to index");
         if (NumHeads <= 0 || HiddenSize % NumHeads != 0)
             throw new ArgumentException($"vision config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumHeads}");
         if (NumLayers < 1 || IntermediateSize <= 0 || NumChannels <= 0) throw new ArgumentException("vision config: sizes must be positive");
+        if (!float.IsFinite(LayerNormEps) || LayerNormEps <= 0)
+            throw new ArgumentException($"vision config: layer_norm_eps {LayerNormEps} must be a positive number");
         return this;
     }
 
     /// <summary>Parameter count without allocating weights.</summary>
+    /// <exception cref="OverflowException">The shape is too large to count in 64 bits (a crafted config).</exception>
     public long ParameterCount()
     {
-        long d = HiddenSize, patch = (long)NumChannels * PatchSize * PatchSize;
-        long embeddings = d * patch + d + (NumPatches + 1) * d;
-        long layer = 4 * (d * d + d) + 2 * 2 * d + d * IntermediateSize + IntermediateSize + IntermediateSize * d + d;
-        return embeddings + 2 * d /* pre_layrnorm */ + NumLayers * layer + 2 * d /* post_layernorm */;
+        checked
+        {
+            long d = HiddenSize, patch = (long)NumChannels * PatchSize * PatchSize, grid = GridSize;
+            long embeddings = d * patch + d + (grid * grid + 1) * d;
+            long layer = 4 * (d * d + d) + 2 * 2 * d + d * IntermediateSize + IntermediateSize + IntermediateSize * d + d;
+            return embeddings + 2 * d /* pre_layrnorm */ + NumLayers * layer + 2 * d /* post_layernorm */;
+        }
     }
 
     /// <summary>FLOPs of encoding one image through <paramref name="layers"/> layers (default all).</summary>

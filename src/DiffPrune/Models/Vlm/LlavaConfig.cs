@@ -33,13 +33,14 @@ public sealed record LlavaConfig
     }
 
     /// <summary>Projector parameters: d_v·d + d + d·d + d.</summary>
-    public long ProjectorParameterCount() => (long)Vision.HiddenSize * Text.HiddenSize + Text.HiddenSize + (long)Text.HiddenSize * Text.HiddenSize + Text.HiddenSize;
+    public long ProjectorParameterCount() => checked((long)Vision.HiddenSize * Text.HiddenSize + Text.HiddenSize + (long)Text.HiddenSize * Text.HiddenSize + Text.HiddenSize);
 
     /// <summary>FLOPs of projecting <paramref name="tokens"/> visual tokens: 2·T·(d_v·d + d·d) (biases and GELU left out).</summary>
     public double ProjectorFlops(int tokens) => 2.0 * tokens * ((double)Vision.HiddenSize * Text.HiddenSize + (double)Text.HiddenSize * Text.HiddenSize);
 
     /// <summary>Total parameters without allocating weights.</summary>
-    public long ParameterCount() => Vision.ParameterCount() + ProjectorParameterCount() + Text.ParameterCount();
+    /// <exception cref="OverflowException">The shape is too large to count in 64 bits (a crafted config).</exception>
+    public long ParameterCount() => checked(Vision.ParameterCount() + ProjectorParameterCount() + Text.ParameterCount());
 
     /// <summary>LLaVA-1.5-7B: CLIP ViT-L/14 at 336 px (N = 576), Vicuna-7B (32 layers, d = 4096).</summary>
     public static LlavaConfig Llava15_7B() => new()
