@@ -21,7 +21,7 @@ public class BenchOptionTests(ModelFolderFixture folder) : IClassFixture<ModelFo
         ];
         foreach (var args in commands)
         {
-            Cli.Fails(1, [.. args, "--bench", "busy"], "--bench 'busy'", "classic or dense");
+            Cli.Fails(CliErrors.Usage, [.. args, "--bench", "busy"], "--bench 'busy'", "classic or dense");
             Assert.False(Directory.Exists(args[Array.IndexOf(args, "--out") + 1]), $"{args[0]} wrote output before refusing --bench");
         }
     }

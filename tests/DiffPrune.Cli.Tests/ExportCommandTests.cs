@@ -16,7 +16,6 @@ public sealed class ExportCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    static void Fails(string[] args, params string[] fragments) => Cli.Fails(1, args, fragments);
 
     [Fact]
     public void OnnxWritesAProtobufModelAndPrintsItsPath()
@@ -44,16 +43,16 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
-    public void BadInputGetsOneLineAndExitCodeOne()
+    public void BadInputGetsOneLineAndTheExitCodeOfItsClass()
     {
         var missing = Path.Combine(root, "no-such-pruner");
-        Fails(["export", "--pruner", missing, "--out", Path.Combine(root, "a.onnx")], missing, "diffprune train");
-        Fails(["export", "--pruner", Pruner, "--format", "tflite", "--out", Path.Combine(root, "a.onnx")], "unknown --format 'tflite'", "onnx, reference");
+        Cli.Fails(CliErrors.BadInput, ["export", "--pruner", missing, "--out", Path.Combine(root, "a.onnx")], missing, "diffprune train");
+        Cli.Fails(CliErrors.Usage, ["export", "--pruner", Pruner, "--format", "tflite", "--out", Path.Combine(root, "a.onnx")], "unknown --format 'tflite'", "onnx, reference");
         var aFile = Path.Combine(root, "a-file");
         File.WriteAllText(aFile, "");
-        Fails(["export", "--pruner", Pruner, "--out", Path.Combine(aFile, "scorer.onnx")], "cannot write", Path.Combine(aFile, "scorer.onnx"));
-        Fails(["export", "--pruner", Pruner, "--out", root], "is a folder");
-        Fails(["export", "--pruner", Pruner, "--out", Path.Combine(root, "a.onnx"), "--with-topk", "0"], "--with-topk must be at least 1");
+        Cli.Fails(CliErrors.IoFailure, ["export", "--pruner", Pruner, "--out", Path.Combine(aFile, "scorer.onnx")], "cannot write", Path.Combine(aFile, "scorer.onnx"));
+        Cli.Fails(CliErrors.Usage, ["export", "--pruner", Pruner, "--out", root], "is a folder");
+        Cli.Fails(CliErrors.Usage, ["export", "--pruner", Pruner, "--out", Path.Combine(root, "a.onnx"), "--with-topk", "0"], "--with-topk must be at least 1");
         Assert.False(File.Exists(Path.Combine(root, "a.onnx")));
     }
 }

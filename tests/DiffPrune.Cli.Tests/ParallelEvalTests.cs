@@ -30,7 +30,7 @@ public class ParallelEvalTests(ModelFolderFixture folder) : IClassFixture<ModelF
         // rank 1 printed nothing: one plan line, one table, and rank 0's file list
         Assert.Single(two.Error.Split('\n'), l => l.StartsWith("eval: "));
         Assert.Contains("images shared by 2 processes", two.Error);
-        Assert.Equal(1, Count(two.Out, "## SceneBench evaluation (paper Table 1)"));
+        Assert.Equal(1, Count(two.Out, "# SceneBench evaluation (paper Table 1)"));
         Assert.Equal(Directory.GetFiles(alone).Select(Path.GetFileName).Order(), Directory.GetFiles(shared).Select(Path.GetFileName).Order());
     }
 

@@ -1,4 +1,3 @@
-using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;

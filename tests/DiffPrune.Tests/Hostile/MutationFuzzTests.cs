@@ -361,7 +361,7 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
     static void FuzzPrunerJson(TempDirectory dir, Tally tally, int structuralCases, int byteCases)
     {
         string folder = dir.File("fuzz-pruner");
-        new TokenPruner(new TokenScorer(16, new Generator(3), heads: 2), new TokenPrunerConfig(16, 2, 2, 4, Threshold: 0.25f)).Save(folder);
+        new TokenPruner(new TokenScorer(16, new Generator(3), heads: 2), new TokenPrunerConfig(16, 2, 2, 4, Threshold: new CalibratedThreshold(0.25, 4, 32))).Save(folder);
         string config = Path.Combine(folder, "pruner.json");
         string seed = File.ReadAllText(config);
         void Load(string text)

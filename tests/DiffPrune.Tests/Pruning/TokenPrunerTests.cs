@@ -123,7 +123,7 @@ public class TokenPrunerTests
         Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": 1.5 }""", "not a pruner config");
         Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": 1.5, "MeanKeep": 0, "Images": 10 } }""", "mean K must be at least 1", "--budget-mode threshold");
         Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": 1.5, "MeanKeep": 5, "Images": 0 } }""", "at least 1 image");
-        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 0 }""", "Keep must be at least 1");
+        Refused("""{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 0 }""", "Keep 0 must be at least 1");
         File.WriteAllText(dir.File("pruner.json"), """{ "VisionWidth": 24, "Heads": 2, "Layers": 2, "Keep": 5, "Threshold": { "Value": -0.25, "MeanKeep": 4, "Images": 10 } }""");
         Assert.Equal(new CalibratedThreshold(-0.25, 4, 10), TokenPruner.Load(dir.Path).Config.Threshold);
         Assert.Throws<ArgumentException>(() => Pruner().WithThreshold(new CalibratedThreshold(double.NaN, 5, 10)));
