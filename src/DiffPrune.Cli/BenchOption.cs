@@ -7,7 +7,7 @@ namespace DiffPrune.Cli;
 /// <summary>
 /// The <c>--bench classic|dense</c> option of every command that makes or reads SceneBench scenes, and the record of a
 /// model folder's configuration: pretrain writes it into model.safetensors' metadata (<see cref="MetadataKey"/>); a
-/// folder without it (the shipped model, older runs) holds a model pretrained on classic scenes. A command that runs a
+/// folder without it (the shipped classic model, older runs) holds a model pretrained on classic scenes. A command that runs a
 /// model on the other configuration than it was pretrained on warns in one line and goes on: calibrating the dense
 /// scenes with the shipped model and fine-tuning it on them are both meant.
 /// </summary>
@@ -16,16 +16,23 @@ internal static class BenchOption
     /// <summary>The safetensors metadata key that holds a model's SceneBench configuration.</summary>
     public const string MetadataKey = "scene_bench";
 
-    /// <summary>A new <c>--bench</c> option (default classic).</summary>
-    public static Option<string> Create() => new("--bench")
+    /// <summary>A new <c>--bench</c> option whose description ends with <paramref name="defaultText"/> (it states the default: none is set here).</summary>
+    public static Option<string?> Create(string defaultText) => new("--bench")
     {
-        Description = "SceneBench configuration: classic (1-5 objects, plain backgrounds) or dense (6-9 objects, two-glyph labels, unmentioned clutter: the token budget binds)",
-        DefaultValueFactory = _ => SceneBenchConfiguration.Classic.Name(),
+        Description = "SceneBench configuration: classic (1-5 objects, plain backgrounds) or dense (6-9 objects, two-glyph labels, unmentioned clutter: the token budget binds)" + defaultText,
     };
+
+    /// <summary>A new <c>--bench</c> option for commands without a base VLM to take it from (default <see cref="ShippedModel.DefaultBench"/>).</summary>
+    public static Option<string?> Create()
+    {
+        var option = Create($" [default: {ShippedModel.DefaultBench.Name()}]");
+        option.DefaultValueFactory = _ => ShippedModel.DefaultBench.Name();
+        return option;
+    }
 
     /// <summary>The configuration <paramref name="option"/> names.</summary>
     /// <exception cref="ArgumentException">Another value (one line: the option, the value, the choices).</exception>
-    public static SceneBenchConfiguration Parse(ParseResult r, Option<string> option)
+    public static SceneBenchConfiguration Parse(ParseResult r, Option<string?> option)
     {
         string value = r.GetValue(option) ?? "";
         return SceneBenchConfigurations.TryParse(value, out var configuration) ? configuration

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using DiffPrune.Data.Scenes;
 using DiffPrune.Models.Loaders;
 
 namespace DiffPrune.Cli.Tests;
@@ -47,12 +49,36 @@ public class BenchOptionTests(ModelFolderFixture folder) : IClassFixture<ModelFo
         tokenizer.Save(Path.Combine(dense, ModelFolder.TokenizerFile));
         string[] eval = ["eval", "--model", dense, "--methods", "random", "--budgets", "1/9", "--scenes", "1", "--out", folder.Out("eval-dense-model")];
 
-        var (exit, _, error) = Cli.Run(eval);
-        Assert.True(exit == 0, error);
-        Assert.Contains("pretrained on dense SceneBench scenes; --bench classic", error);
-        (exit, _, error) = Cli.Run([.. eval, "--bench", "dense"]);
+        var (exit, output, error) = Cli.Run(eval);
         Assert.True(exit == 0, error);
         Assert.DoesNotContain("warning:", error);
+        Assert.Contains("(dense configuration)", output);
+        (exit, _, error) = Cli.Run([.. eval, "--bench", "classic"]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("pretrained on dense SceneBench scenes; --bench classic", error);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "dense", "scenebench-vlm-dense")]
+    [InlineData(new[] { "--bench", "classic" }, "classic", "scenebench-vlm")]
+    [InlineData(new[] { "--bench", "dense" }, "dense", "scenebench-vlm-dense")]
+    public void WithoutModelTheBenchPicksItsShippedModel(string[] args, string bench, string shipped)
+    {
+        var choice = new BaseModelChoice();
+        var (model, configuration) = choice.Resolve(new RootCommand { choice.Model, choice.Bench }.Parse(args));
+        Assert.Equal(bench, configuration.Name());
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", shipped), model.FullName);
+        Assert.Equal($"SceneBench VLM (shipped, {bench})", ShippedModel.NameOf(model));
+    }
+
+    [Fact]
+    public void AModelWithoutBenchRunsTheConfigurationItWasPretrainedOn()
+    {
+        var choice = new BaseModelChoice();
+        var (model, configuration) = choice.Resolve(new RootCommand { choice.Model, choice.Bench }.Parse(["--model", folder.Model]));
+        Assert.Equal(folder.Model, model.FullName);
+        Assert.Equal("classic", configuration.Name());
+        Assert.Equal(model.FullName, ShippedModel.NameOf(model));
     }
 
     [Fact]

@@ -20,7 +20,11 @@ internal sealed class CalibrationCommand
 
     public Option<bool> Calibrate { get; } = new("--calibrate") { Description = "Measure what a token budget holds on the --bench configuration next to classic: oracle analysis and the baselines' selections (calibration.md/json in --out)" };
     public Option<int> Scenes { get; } = new("--scenes") { Description = "Test scenes calibrated on per configuration", DefaultValueFactory = _ => 200 };
-    public Option<DirectoryInfo> Model { get; } = ShippedModel.Option();
+    public Option<DirectoryInfo> Model { get; } = new("--model")
+    {
+        Description = "Base VLM whose baselines' selections are measured; default: the shipped classic SceneBench VLM (calibration comes before any model is trained on the new configuration)",
+        DefaultValueFactory = _ => new DirectoryInfo(ShippedModel.Folder(SceneBenchConfiguration.Classic)),
+    };
     public Option<string> Methods { get; } = new("--methods") { Description = "Baselines whose selections are measured at K = N/9 (comma-separated; none: oracle only)", DefaultValueFactory = _ => string.Join(",", DefaultMethods) };
 
     public int Run(ParseResult r, SceneBenchConfiguration bench, DirectoryInfo output)

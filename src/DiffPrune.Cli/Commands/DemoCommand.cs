@@ -15,14 +15,13 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var model = ShippedModel.Option();
+        var choice = new BaseModelChoice();
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json, the figures and the training runs", DefaultValueFactory = _ => new DirectoryInfo("runs/demo") };
         var quick = new Option<bool>("--quick") { Description = "A reduced run (a few steps and scenes, ≈ 1 minute): every table and figure made, its numbers meaningless" };
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated", DefaultValueFactory = _ => "1/3,2/9,1/9" };
-        var bench = BenchOption.Create();
         var cmd = new Command("demo", "Train DiffPrune on the base VLM, compare it with every baseline at three budgets (Table 1), run the ablations (Table 5) and the profile (Table 4), draw Figure 5, write the report.")
         {
-            model, output, quick, budgets, bench,
+            choice.Model, output, quick, budgets, choice.Bench,
         };
         var options = new RecordOptions<DemoOptions>(cmd, new DemoOptions(), ("--quick", DemoOptions.QuickRun))
             .Add("--seed", "Seed of the pruners' weights, data and noise, and of Random", o => o.Seed, (o, v) => o with { Seed = v })
@@ -35,8 +34,12 @@ internal static class DemoCommand
             .Add("--test-scenes", "Test scenes every method is scored on", o => o.TestScenes, (o, v) => o with { TestScenes = v })
             .Add("--profile-runs", "Timed rounds of the profile (median)", o => o.ProfileRuns, (o, v) => o with { ProfileRuns = v })
             .Add("--profile-warmup", "Warm-up rounds of the profile", o => o.ProfileWarmup, (o, v) => o with { ProfileWarmup = v });
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!,
-            options.Bind(r, r.GetValue(quick) ? DemoOptions.QuickRun : new DemoOptions()) with { Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), Bench = BenchOption.Parse(r, bench) }));
+        cmd.SetAction(r =>
+        {
+            var (modelDir, bench) = choice.Resolve(r);
+            return Run(modelDir, r.GetValue(output)!,
+                options.Bind(r, r.GetValue(quick) ? DemoOptions.QuickRun : new DemoOptions()) with { Budgets = BudgetFractions.Parse(r.GetValue(budgets)!), Bench = bench });
+        });
         return cmd;
     }
 

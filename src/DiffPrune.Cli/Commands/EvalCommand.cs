@@ -16,7 +16,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = ShippedModel.Option();
+        var choice = new BaseModelChoice();
         var methods = new MethodOptions();
         var budgetMode = new BudgetModeOptions();
         var budgets = new Option<string>("--budgets") { Description = "Kept fractions of N, comma-separated (fractions or decimals in (0, 1))", DefaultValueFactory = _ => "1/3,2/9,1/9" };
@@ -24,16 +24,16 @@ internal static class EvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json and table.csv", DefaultValueFactory = _ => new DirectoryInfo("runs/eval") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
-        var bench = BenchOption.Create();
         var cmd = new Command("eval", "Evaluate methods × budgets × suites on SceneBench's test split: paper Table 1 (scores, Loc., average retention).")
         {
-            model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, bench,
+            choice.Model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, choice.Bench,
         };
         cmd.SetAction(r =>
         {
+            var (modelDir, bench) = choice.Resolve(r);
             var (mode, calibrationScenes) = budgetMode.Parse(r);
-            return Run(r.GetValue(model)!, methods.Parse(r, mode), calibrationScenes, BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
-                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch), BenchOption.Parse(r, bench));
+            return Run(modelDir, methods.Parse(r, mode), calibrationScenes, BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
+                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch), bench);
         });
         return cmd;
     }

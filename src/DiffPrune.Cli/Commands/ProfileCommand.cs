@@ -16,7 +16,7 @@ internal static class ProfileCommand
     public static Command Create()
     {
         var d = new LlavaWidthOptions();
-        var model = ShippedModel.Option();
+        var choice = new BaseModelChoice();
         var methods = new MethodOptions();
         var budget = new Option<string>("--budget") { Description = "Kept fraction of N (default 1/9: the paper's 64 of 576, 88.9 % pruning)", DefaultValueFactory = _ => "1/9" };
         var runs = new Option<int>("--runs") { Description = "Timed runs per part on the loaded VLM (medians)", DefaultValueFactory = _ => 30 };
@@ -29,14 +29,17 @@ internal static class ProfileCommand
         var llavaWarmup = new Option<int>("--llava-warmup") { Description = "Warm-up runs at LLaVA width", DefaultValueFactory = _ => d.Warmup };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md and report.json", DefaultValueFactory = _ => new DirectoryInfo("runs/profile") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random and of the random weights at LLaVA width", DefaultValueFactory = _ => 0UL };
-        var bench = BenchOption.Create();
         var cmd = new Command("profile", "Profile every method's time to first token (encoding, decision, prefill), FLOPs and speedup: paper Table 4, on a loaded VLM and at LLaVA-1.5-7B width.")
         {
-            model, methods.Methods, methods.Pruners, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed, bench,
+            choice.Model, methods.Methods, methods.Pruners, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed, choice.Bench,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, methods.Parse(r), BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(warmup),
-            r.GetValue(noLlava) ? null : new LlavaWidthOptions(r.GetValue(llavaLayers), r.GetValue(llavaVision), r.GetValue(llavaText), r.GetValue(llavaRuns), r.GetValue(llavaWarmup), r.GetValue(seed)).Validate(),
-            r.GetValue(output)!, r.GetValue(seed), BenchOption.Parse(r, bench)));
+        cmd.SetAction(r =>
+        {
+            var (modelDir, bench) = choice.Resolve(r);
+            return Run(modelDir, methods.Parse(r), BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(warmup),
+                r.GetValue(noLlava) ? null : new LlavaWidthOptions(r.GetValue(llavaLayers), r.GetValue(llavaVision), r.GetValue(llavaText), r.GetValue(llavaRuns), r.GetValue(llavaWarmup), r.GetValue(seed)).Validate(),
+                r.GetValue(output)!, r.GetValue(seed), bench);
+        });
         return cmd;
     }
 

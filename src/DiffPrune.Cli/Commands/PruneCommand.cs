@@ -15,7 +15,7 @@ internal static class PruneCommand
 {
     public static Command Create()
     {
-        var model = ShippedModel.Option();
+        var choice = new BaseModelChoice();
         var pruner = new Option<DirectoryInfo?>("--pruner") { Description = "A trained DiffPrune pruner folder (diffprune train's pruner/) or a folder of those" };
         var method = new Option<string?>("--method") { Description = $"Or a registered method: {string.Join(", ", PruningMethods.Names)}" };
         var image = new Option<FileInfo>("--image") { Description = "PNG image (resized to the model's input)", Required = true };
@@ -25,13 +25,16 @@ internal static class PruneCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for tokens.png, similarity.png, report.md and report.json", DefaultValueFactory = _ => new DirectoryInfo("runs/prune") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
         var budgetMode = new BudgetModeOptions();
-        var bench = BenchOption.Create();
         var cmd = new Command("prune", "Answer a question about a PNG image with and without pruning; time both; draw kept and dropped tokens and the top-K/bottom-K similarity matrix (paper Figure 5).")
         {
-            model, pruner, method, budgetMode.Mode, budgetMode.CalibrationScenes, image, question, budget, runs, output, seed, bench,
+            choice.Model, pruner, method, budgetMode.Mode, budgetMode.CalibrationScenes, image, question, budget, runs, output, seed, choice.Bench,
         };
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(pruner), r.GetValue(method), budgetMode.Parse(r), r.GetValue(image)!, r.GetValue(question)!,
-            BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed), BenchOption.Parse(r, bench)));
+        cmd.SetAction(r =>
+        {
+            var (modelDir, bench) = choice.Resolve(r);
+            return Run(modelDir, r.GetValue(pruner), r.GetValue(method), budgetMode.Parse(r), r.GetValue(image)!, r.GetValue(question)!,
+                BudgetFractions.ParseOne(r.GetValue(budget)!), r.GetValue(runs), r.GetValue(output)!, r.GetValue(seed), bench);
+        });
         return cmd;
     }
 

@@ -18,16 +18,15 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = ShippedModel.Option();
+        var choice = new BaseModelChoice();
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
         var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
-        var bench = BenchOption.Create();
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes, bench,
+            choice.Model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes, choice.Bench,
         };
         var options = new RecordOptions<PrunerTrainingOptions>(cmd, new PrunerTrainingOptions())
             .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
@@ -47,7 +46,11 @@ internal static class TrainCommand
             .Add("--checkpoint-every", "Steps between checkpoints besides those at validations and at the end", o => o.CheckpointEvery, (o, v) => o with { CheckpointEvery = v })
             .Add("--patience", "Validations without a better hard-top-K loss before stopping early", o => o.Patience, (o, v) => o with { Patience = v })
             .Add("--with-questions", "Train on the suites' questions as well as the captions (the paper: captions only)", o => o.WithQuestions, (o, v) => o with { WithQuestions = v });
-        cmd.SetAction(r => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), BenchOption.Parse(r, bench), options.Bind(r, new PrunerTrainingOptions())));
+        cmd.SetAction(r =>
+        {
+            var (modelDir, bench) = choice.Resolve(r);
+            return Run(modelDir, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), bench, options.Bind(r, new PrunerTrainingOptions()));
+        });
         return cmd;
     }
 
