@@ -31,28 +31,31 @@ public static class ModuleSafeTensorsExtensions
     }
 
     /// <summary>
-    /// Loads from several files at once (a sharded checkpoint): each tensor may be in only one of them. Tensors for
-    /// which <paramref name="ignore"/> returns true are skipped (e.g. a stored copy of a tied head). Same checks and
-    /// errors as the single-file form, naming <paramref name="source"/>.
+    /// Loads from several files at once (a sharded checkpoint): each tensor may be in only one of them. A stored name
+    /// is mapped to the module's by <paramref name="rename"/> (e.g. another version's layout; identity when null), and
+    /// tensors for which <paramref name="ignore"/> returns true on the mapped name are skipped (e.g. a stored copy of a
+    /// tied head). Same checks and errors as the single-file form, naming <paramref name="source"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">A tensor in two files, an unreadable dtype, missing / unexpected / mis-shaped tensors, or non-finite values.</exception>
-    public static void LoadSafeTensors(this Module module, IReadOnlyList<SafeTensorsFile> files, bool strict, string source, Func<string, bool>? ignore = null)
+    public static void LoadSafeTensors(this Module module, IReadOnlyList<SafeTensorsFile> files, bool strict, string source, Func<string, bool>? ignore = null,
+        Func<string, string>? rename = null)
     {
         ArgumentNullException.ThrowIfNull(module);
-        var owner = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
+        var owner = new Dictionary<string, (SafeTensorsFile File, string Stored)>(StringComparer.Ordinal);
         foreach (var f in files)
-            foreach (var name in f.Names)
+            foreach (var stored in f.Names)
             {
+                string name = rename?.Invoke(stored) ?? stored;
                 if (ignore?.Invoke(name) == true) continue;
-                if (!owner.TryAdd(name, f))
-                    throw new InvalidDataException($"{source}: tensor '{name}' is in both {Path.GetFileName(owner[name].Path)} and {Path.GetFileName(f.Path)}");
+                if (!owner.TryAdd(name, (f, stored)))
+                    throw new InvalidDataException($"{source}: tensor '{name}' is in both {Path.GetFileName(owner[name].File.Path)} ('{owner[name].Stored}') and {Path.GetFileName(f.Path)} ('{stored}')");
             }
-        module.LoadFrom(owner.ToDictionary(kv => kv.Key, kv => kv.Value.ShapeOf(kv.Key)), (name, p) =>
+        module.LoadFrom(owner.ToDictionary(kv => kv.Key, kv => kv.Value.File.ShapeOf(kv.Value.Stored)), (name, p) =>
         {
-            owner[name].ReadInto(name, p.Data);
-            FiniteWeights.Check(p.Data, source, name);
+            owner[name].File.ReadInto(owner[name].Stored, p.Data);
+            FiniteWeights.Check(p.Data, source, owner[name].Stored);
         }, strict, source,
-            check: name => owner[name].DTypeOf(name).IsReadable() ? null
-                : $"tensor '{name}' has dtype {owner[name].DTypeOf(name).HeaderName()}, expected one of {SafeTensorsDTypes.Readable}");
+            check: name => owner[name].File.DTypeOf(owner[name].Stored).IsReadable() ? null
+                : $"tensor '{owner[name].Stored}' has dtype {owner[name].File.DTypeOf(owner[name].Stored).HeaderName()}, expected one of {SafeTensorsDTypes.Readable}");
     }
 }

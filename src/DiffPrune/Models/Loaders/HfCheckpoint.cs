@@ -15,7 +15,12 @@ public static class HfCheckpoint
     /// <summary>The largest config.json read: real ones are a few KB.</summary>
     const long MaxConfigBytes = 1 << 20;
 
-    /// <summary>Loads a LLaVA folder.</summary>
+    /// <summary>
+    /// Loads a LLaVA folder: LLaVA-1.5 (<c>model_type: llava</c>) or LLaVA-NeXT (<c>llava_next</c>, with
+    /// <c>image_grid_pinpoints</c> and the <c>image_newline</c> tensor). Tensor names are llava-hf's as the published
+    /// checkpoints store them (<c>language_model.model.*</c>, <c>vision_tower.*</c>, <c>image_newline</c>, …); the layout
+    /// transformers 4.52+ writes (<c>model.language_model.*</c>, <c>model.image_newline</c>, <c>lm_head.*</c>) is read too.
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">No config.json or no *.safetensors.</exception>
     /// <exception cref="InvalidDataException">
@@ -27,7 +32,24 @@ public static class HfCheckpoint
     {
         var cfg = HfConfig.ParseLlava(ReadConfig(dir), Path.Combine(dir, "config.json"));
         return LoadWeights(dir, Count(dir, cfg.ParameterCount), cfg.Text.TieWordEmbeddings ? "language_model.lm_head.weight" : null,
-            () => new LlavaModel(cfg, new Generator(0)));
+            () => new LlavaModel(cfg, new Generator(0)), LlavaName);
+    }
+
+    static readonly (string Stored, string Ours)[] LlavaPrefixes =
+    [
+        ("model.language_model.", "language_model.model."),
+        ("model.vision_tower.", "vision_tower."),
+        ("model.multi_modal_projector.", "multi_modal_projector."),
+        ("model.image_newline", "image_newline"),
+        ("lm_head.", "language_model.lm_head."),
+    ];
+
+    /// <summary>A tensor name of the transformers 4.52+ LLaVA layout in the published checkpoints' layout (others unchanged).</summary>
+    public static string LlavaName(string stored)
+    {
+        foreach (var (from, to) in LlavaPrefixes)
+            if (stored.StartsWith(from, StringComparison.Ordinal)) return to + stored[from.Length..];
+        return stored;
     }
 
     /// <summary>Loads a LLaMA (causal LM) folder.</summary>
@@ -81,14 +103,14 @@ public static class HfCheckpoint
     /// <paramref name="parameters"/> the config describes and that the machine has the memory, and only then builds the
     /// model and fills it (names and shapes checked tensor by tensor).
     /// </summary>
-    static T LoadWeights<T>(string dir, long parameters, string? tiedHead, Func<T> build) where T : Module
+    static T LoadWeights<T>(string dir, long parameters, string? tiedHead, Func<T> build, Func<string, string>? rename = null) where T : Module
     {
         var files = new List<SafeTensorsFile>();
         try
         {
             foreach (var path in Directory.GetFiles(dir, "*.safetensors").Order(StringComparer.Ordinal)) files.Add(SafeTensorsFile.Open(path));
             if (files.Count == 0) throw new FileNotFoundException($"{dir} holds no *.safetensors file", dir);
-            long stored = StoredElements(files, tiedHead);
+            long stored = StoredElements(files, tiedHead, rename);
             // a config far larger than its weights is refused before building; a near miss is built, so that the
             // strict load below names the missing, unexpected or mis-shaped tensors
             if (parameters > 2 * stored + (1 << 20))
@@ -97,7 +119,7 @@ public static class HfCheckpoint
             MemoryBudget.Require(checked(4 * parameters), $"model folder {dir} ({parameters:N0} parameters)", "use a smaller model or a machine with more memory");
             var model = build();
             // a tied head may be stored too; it is the embedding
-            model.LoadSafeTensors(files, strict: true, source: dir, ignore: name => name == tiedHead);
+            model.LoadSafeTensors(files, strict: true, source: dir, ignore: name => name == tiedHead, rename: rename);
             return model;
         }
         finally
@@ -107,11 +129,11 @@ public static class HfCheckpoint
     }
 
     /// <summary>Elements of every tensor in the files but a stored copy of the tied head (bounded by the files' sizes).</summary>
-    static long StoredElements(IReadOnlyList<SafeTensorsFile> files, string? tiedHead)
+    static long StoredElements(IReadOnlyList<SafeTensorsFile> files, string? tiedHead, Func<string, string>? rename)
     {
         long total = 0;
         foreach (var f in files)
-            foreach (var name in f.Names.Where(n => n != tiedHead))
+            foreach (var name in f.Names.Where(n => (rename?.Invoke(n) ?? n) != tiedHead))
                 total += f.ShapeOf(name).Aggregate(1L, (a, b) => a * b);
         return total;
     }

@@ -8,7 +8,8 @@ using DiffPrune.Tensors.Nn;
 namespace DiffPrune.Models.Loaders;
 
 /// <summary>
-/// Hugging Face <c>config.json</c> for LLaVA (<c>model_type: llava</c>) and LLaMA (<c>model_type: llama</c>).
+/// Hugging Face <c>config.json</c> for LLaVA (<c>model_type: llava</c>), LLaVA-NeXT (<c>llava_next</c>: also
+/// <c>image_grid_pinpoints</c>) and LLaMA (<c>model_type: llama</c>).
 /// Missing fields take Hugging Face's defaults; unknown keys are errors (bookkeeping keys such as
 /// <c>torch_dtype</c> or <c>bos_token_id</c> are recognised and ignored), so a typo never passes silently.
 /// </summary>
@@ -22,6 +23,10 @@ public static class HfConfig
         "image_seq_length", "multimodal_projector_bias", "hidden_act", "head_dim", "tie_word_embeddings",
     ];
 
+    /// <summary>Keys of the published configs that say nothing this model uses: the CLIP text vocabulary left in
+    /// <c>vision_config</c>, and the top-level <c>vocab_size</c> (checked against <c>text_config</c>'s).</summary>
+    static readonly string[] LlavaNextExtras = ["vocab_size", "use_image_newline_parameter", "image_grid_pinpoints"];
+
     /// <summary>Parses a LLaVA config.json text (names <paramref name="source"/> in errors).</summary>
     /// <exception cref="InvalidDataException">
     /// Not JSON, an unknown key, a value of the wrong type, <c>text_config</c> or <c>vision_config</c> missing or not an
@@ -32,19 +37,39 @@ public static class HfConfig
         var root = ParseObject(json, source);
         return Wrap(source, () =>
         {
-            CheckKeys(root, source, "", ["text_config", "vision_config", "image_token_index", "vision_feature_layer", "projector_hidden_act"]);
-            Expect(root, "model_type", "llava", source);
+            string type = root["model_type"]?.GetValue<string>() ?? "";
+            if (type is not ("llava" or "llava_next"))
+                throw new InvalidDataException($"{source}: model_type is '{type}', expected 'llava' or 'llava_next'");
+            bool next = type == "llava_next";
+            string[] known = ["text_config", "vision_config", "image_token_index", "vision_feature_layer", "projector_hidden_act"];
+            CheckKeys(root, source, "", next ? [.. known, .. LlavaNextExtras] : known);
             if (root["vision_feature_select_strategy"] is JsonNode s && s.GetValue<string>() != "default")
                 throw new InvalidDataException($"{source}: vision_feature_select_strategy '{s}' is not supported (only 'default': CLS dropped)");
-            return new LlavaConfig
+            if (next && root["use_image_newline_parameter"] is JsonNode u && !u.GetValue<bool>())
+                throw new InvalidDataException($"{source}: use_image_newline_parameter false is not supported (LLaVA-NeXT's rows end with the learned image_newline)");
+            var cfg = new LlavaConfig
             {
                 Text = ParseLlamaObject(Section(root, "text_config", source), source, "text_config."),
                 Vision = ParseVisionObject(Section(root, "vision_config", source), source, "vision_config."),
                 ImageTokenId = Int(root, "image_token_index", 32000),
                 VisionFeatureLayer = Int(root, "vision_feature_layer", -2),
                 ProjectorAct = Activations.Parse(Str(root, "projector_hidden_act", "gelu")),
-            }.Validate();
+                ImageGridPinpoints = next ? Pinpoints(root, source) : null,
+            };
+            if (next && root["vocab_size"] is JsonNode v && v.GetValue<int>() != cfg.Text.VocabSize)
+                throw new InvalidDataException($"{source}: vocab_size {v} disagrees with text_config.vocab_size {cfg.Text.VocabSize}");
+            return cfg.Validate();
         });
+    }
+
+    /// <summary>LLaVA-NeXT's image_grid_pinpoints: a non-empty list of [height, width] pairs.</summary>
+    static IReadOnlyList<(int Height, int Width)> Pinpoints(JsonObject root, string source)
+    {
+        if (root["image_grid_pinpoints"] is not JsonArray list || list.Count == 0)
+            throw new InvalidDataException($"{source}: a llava_next config needs image_grid_pinpoints, a list of [height, width] pairs such as [[336, 672], [672, 672]]");
+        return list.Select(p => p is JsonArray { Count: 2 } pair
+            ? (pair[0]!.GetValue<int>(), pair[1]!.GetValue<int>())
+            : throw new InvalidDataException($"{source}: image_grid_pinpoints entry {p?.ToJsonString() ?? "null"} is not a [height, width] pair")).ToArray();
     }
 
     /// <summary>Parses a LLaMA config.json text.</summary>
@@ -105,7 +130,7 @@ public static class HfConfig
     static readonly string[] VisionKeys =
     [
         "image_size", "patch_size", "num_channels", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-        "hidden_act", "layer_norm_eps",
+        "hidden_act", "layer_norm_eps", "vocab_size",
     ];
 
     static VisionConfig ParseVisionObject(JsonObject o, string source, string prefix)
@@ -132,8 +157,8 @@ public static class HfConfig
     {
         var o = new JsonObject
         {
-            ["architectures"] = new JsonArray("LlavaForConditionalGeneration"),
-            ["model_type"] = "llava",
+            ["architectures"] = new JsonArray(cfg.IsAnyRes ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration"),
+            ["model_type"] = cfg.IsAnyRes ? "llava_next" : "llava",
             ["image_token_index"] = cfg.ImageTokenId,
             ["vision_feature_layer"] = cfg.VisionFeatureLayer,
             ["vision_feature_select_strategy"] = "default",
@@ -141,6 +166,8 @@ public static class HfConfig
             ["text_config"] = LlamaObject(cfg.Text),
             ["vision_config"] = VisionObject(cfg.Vision),
         };
+        if (cfg.ImageGridPinpoints is { } pins)
+            o["image_grid_pinpoints"] = new JsonArray(pins.Select(p => (JsonNode)new JsonArray(p.Height, p.Width)).ToArray());
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

@@ -17,6 +17,20 @@ public sealed record LlavaConfig
     public int VisionFeatureLayer { get; init; } = -2;
     /// <summary>Activation between the projector's two linears (LLaVA-1.5: GELU).</summary>
     public Activation ProjectorAct { get; init; } = Activation.Gelu;
+    /// <summary>
+    /// LLaVA-NeXT's AnyRes resolutions, (height, width) each a multiple of the tower's input size; null for LLaVA-1.5
+    /// (one view of the tower's size). With pinpoints the model holds the learned <c>image_newline</c> token.
+    /// </summary>
+    public IReadOnlyList<(int Height, int Width)>? ImageGridPinpoints { get; init; }
+
+    /// <summary>Whether images are tiled (LLaVA-NeXT's AnyRes): <see cref="ImageGridPinpoints"/> is set.</summary>
+    public bool IsAnyRes => ImageGridPinpoints != null;
+
+    /// <summary>The most visual tokens an image can give: N for LLaVA-1.5; for AnyRes the base view plus the largest
+    /// pinpoint's full grid (an image of the pinpoint's aspect loses nothing to unpadding).</summary>
+    public int MaxVisualTokens => ImageGridPinpoints is { } pins
+        ? Vision.NumPatches + pins.Max(p => p.Height / Vision.ImageSize * (p.Width / Vision.ImageSize)) * Vision.NumPatches
+        : Vision.NumPatches;
 
     /// <summary>Number of vision blocks that must run to reach <see cref="VisionFeatureLayer"/>.</summary>
     public int VisionLayersNeeded => VisionFeatureLayer < 0 ? Vision.NumLayers + 1 + VisionFeatureLayer : VisionFeatureLayer;
@@ -29,6 +43,13 @@ public sealed record LlavaConfig
         if (VisionLayersNeeded < 0 || VisionLayersNeeded > Vision.NumLayers)
             throw new ArgumentException($"vision_feature_layer {VisionFeatureLayer} is outside the {Vision.NumLayers}-layer vision tower");
         if (ImageTokenId < 0) throw new ArgumentException($"image_token_index {ImageTokenId} must be non-negative");
+        if (ImageGridPinpoints is { } pins)
+        {
+            if (pins.Count == 0) throw new ArgumentException("image_grid_pinpoints is empty: give at least one [height, width]");
+            foreach (var (h, w) in pins)
+                if (h < Vision.ImageSize || w < Vision.ImageSize || h % Vision.ImageSize != 0 || w % Vision.ImageSize != 0 || h / Vision.ImageSize * (w / Vision.ImageSize) > 64)
+                    throw new ArgumentException($"image_grid_pinpoints entry [{h}, {w}] must be whole tiles of the vision image_size {Vision.ImageSize} (at most 64 tiles)");
+        }
         return this;
     }
 
@@ -40,7 +61,7 @@ public sealed record LlavaConfig
 
     /// <summary>Total parameters without allocating weights.</summary>
     /// <exception cref="OverflowException">The shape is too large to count in 64 bits (a crafted config).</exception>
-    public long ParameterCount() => checked(Vision.ParameterCount() + ProjectorParameterCount() + Text.ParameterCount());
+    public long ParameterCount() => checked(Vision.ParameterCount() + ProjectorParameterCount() + Text.ParameterCount() + (IsAnyRes ? Text.HiddenSize : 0));
 
     /// <summary>LLaVA-1.5-7B: CLIP ViT-L/14 at 336 px (N = 576), Vicuna-7B (32 layers, d = 4096).</summary>
     public static LlavaConfig Llava15_7B() => new()
@@ -51,10 +72,14 @@ public sealed record LlavaConfig
     };
 
     /// <summary>
-    /// LLaVA-NeXT-7B (Vicuna): the same towers as LLaVA-1.5-7B; AnyRes tiling feeds up to 5 × 576 = 2,880 visual
-    /// tokens (the base image plus four tiles), which only changes sequence lengths, not the weights.
+    /// LLaVA-NeXT-7B (llava-hf/llava-v1.6-vicuna-7b-hf): the same towers as LLaVA-1.5-7B plus the learned image_newline;
+    /// AnyRes tiling into the pinpoints 336×672, 672×336, 672×672, 1008×336, 336×1008 feeds up to 5 × 576 = 2,880 visual
+    /// tokens (the base image plus four tiles).
     /// </summary>
-    public static LlavaConfig LlavaNext7B() => Llava15_7B();
+    public static LlavaConfig LlavaNext7B() => Llava15_7B() with
+    {
+        ImageGridPinpoints = [(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)],
+    };
 
     /// <summary>Visual tokens LLaVA-NeXT feeds with 4 tiles plus the base image.</summary>
     public const int LlavaNextMaxVisualTokens = 2880;

@@ -19,15 +19,45 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
     public static VisualTokens Of(Tensor features) =>
         new(features, Enumerable.Range(0, features.Shape[0]).Select(_ => Enumerable.Range(0, features.Shape[1]).ToArray()).ToArray(), null);
 
-    /// <summary>Sample <paramref name="i"/> alone (a batch of 1), with its rows of the tower's output.</summary>
-    public VisualTokens Sample(int i) => new(Features.Slice(0, i, i + 1), [PatchIndex[i]],
-        Vision == null ? null : new VisionOutput(Rows(Vision.HiddenStates, i), Vision.Attentions == null ? null : Rows(Vision.Attentions, i)));
+    /// <summary>
+    /// Per sample, the positions its image spans in the LLM input (LLaVA-NeXT: a length of its own and newline
+    /// positions; see <see cref="VisualSpan"/>); null when every image spans the tower's N patches with no newline.
+    /// </summary>
+    public IReadOnlyList<VisualSpan>? Spans { get; init; }
 
-    /// <summary>Samples of equal token count stacked into one batch (the inverse of <see cref="Sample"/>).</summary>
-    public static VisualTokens Cat(IReadOnlyList<VisualTokens> samples) => samples.Count == 1 ? samples[0] : new(
-        Tensor.Cat(samples.Select(s => s.Features).ToArray(), 0), samples.SelectMany(s => s.PatchIndex).ToArray(),
-        samples[0].Vision is not { } first ? null : new VisionOutput(Stack(samples, v => v.HiddenStates, first.HiddenStates.Count),
-            first.Attentions == null ? null : Stack(samples, v => v.Attentions!, first.Attentions.Count)));
+    /// <summary>Sample <paramref name="i"/> alone (a batch of 1, its <see cref="CountOf"/> tokens without padding), with its rows of the tower's output.</summary>
+    public VisualTokens Sample(int i)
+    {
+        var features = Features.Slice(0, i, i + 1);
+        if (CountOf(i) < Count) features = features.Slice(1, 0, CountOf(i));
+        return new(features, [PatchIndex[i]],
+            Vision == null ? null : new VisionOutput(Rows(Vision.HiddenStates, i), Vision.Attentions == null ? null : Rows(Vision.Attentions, i)))
+        { Spans = Spans == null ? null : [Spans[i]] };
+    }
+
+    /// <summary>
+    /// Samples stacked into one batch (the inverse of <see cref="Sample"/>); samples with fewer tokens are zero-padded to
+    /// the longest (their <see cref="CountOf"/> stays theirs).
+    /// </summary>
+    /// <exception cref="ArgumentException">Token counts differ while the tower's output is kept (its rows could not be stacked),
+    /// or some samples have spans and others not.</exception>
+    public static VisualTokens Cat(IReadOnlyList<VisualTokens> samples)
+    {
+        if (samples.Count == 1) return samples[0];
+        int slots = samples.Max(s => s.Count);
+        if (samples[0].Vision != null && samples.Any(s => s.Count != slots))
+            throw new ArgumentException("samples with different token counts cannot be stacked with their vision tower output: drop it (Vision = null) first");
+        if (samples.Any(s => s.Spans == null) && samples.Any(s => s.Spans != null))
+            throw new ArgumentException("samples with spans (LLaVA-NeXT) and without cannot be stacked: they come from different models");
+        var features = samples.Select(s => s.Count == slots ? s.Features : Tensor.Cat([s.Features, Tensor.Zeros(s.Features.Shape[0], slots - s.Count, s.Features.Shape[2])], 1));
+        return new(Tensor.Cat(features.ToArray(), 0), samples.SelectMany(s => s.PatchIndex).ToArray(),
+            samples[0].Vision is not { } first ? null : new VisionOutput(Stack(samples, v => v.HiddenStates, first.HiddenStates.Count),
+                first.Attentions == null ? null : Stack(samples, v => v.Attentions!, first.Attentions.Count)))
+        { Spans = samples[0].Spans == null ? null : samples.SelectMany(s => s.Spans!).ToArray() };
+    }
+
+    /// <summary>Whether some sample holds fewer tokens than the batch has slots (its tail is padding).</summary>
+    public bool IsPadded => PatchIndex.Any(p => p.Length < Count);
 
     static Tensor[] Rows(IReadOnlyList<Tensor> layers, int i) => layers.Select(t => t.Slice(0, i, i + 1)).ToArray();
 

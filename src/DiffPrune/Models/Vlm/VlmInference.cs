@@ -27,12 +27,23 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// <summary>
     /// The features of <paramref name="images"/> (of the model's input size), in order: those not seen before are encoded
     /// together, once; the tower's hidden states and attention maps are kept only when <paramref name="attentions"/>.
+    /// A LLaVA-NeXT model takes images of any size and encodes each as its tiles (<see cref="AnyResEncoder"/>): its
+    /// images then hold different numbers of tokens, zero-padded in the batch (<see cref="VisualTokens.CountOf"/>).
     /// </summary>
+    /// <exception cref="ArgumentException">Attention maps asked of a LLaVA-NeXT model (its tiles have one map each, none for the sequence).</exception>
     public VisualTokens Encode(IReadOnlyList<RgbImage> images, bool attentions = false)
     {
         var cache = _features[attentions ? 1 : 0];
         var missing = images.Where(i => !cache.ContainsKey(i)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToArray();
-        if (missing.Length > 0)
+        if (missing.Length > 0 && vlm.Config.IsAnyRes)
+        {
+            if (attentions)
+                throw new ArgumentException("this method reads the vision tower's attention maps, which a LLaVA-NeXT image (several tiles, each its own map) " +
+                    "does not have as one: use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
+            using var _ = Autograd.NoGrad();
+            foreach (var image in missing) cache[image] = AnyResEncoder.Encode(vlm, image, normalization ?? ImageNormalization.Clip);
+        }
+        else if (missing.Length > 0)
         {
             using var _ = Autograd.NoGrad();
             var encoded = Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions);
@@ -42,16 +53,25 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         return VisualTokens.Cat(images.Select(i => cache[i]).ToArray());
     }
 
-    /// <summary>The tokens <paramref name="method"/>'s pre-LLM function keeps (all of them when it has none).</summary>
-    public static VisualTokens PruneBefore(VisualTokens tokens, IPruningHooks? method) => method?.PreLlm is { } preLlm ? preLlm(tokens) : tokens;
+    /// <summary>
+    /// The tokens <paramref name="method"/>'s pre-LLM function keeps (all of them when it has none). A batch whose
+    /// images hold different numbers of tokens (LLaVA-NeXT) is pruned image by image, so that a method sees exactly one
+    /// image's N tokens, never padding.
+    /// </summary>
+    public static VisualTokens PruneBefore(VisualTokens tokens, IPruningHooks? method)
+    {
+        if (method?.PreLlm is not { } preLlm) return tokens;
+        if (!tokens.IsPadded) return preLlm(tokens);
+        return VisualTokens.Cat(Enumerable.Range(0, tokens.PatchIndex.Length).Select(i => preLlm(tokens.Sample(i))).ToArray());
+    }
 
     /// <summary>The LLM input: <paramref name="tokens"/> projected and placed at the image token of each text (one per image; see
     /// <see cref="LlavaModel.BuildInput"/>), with <paramref name="droppers"/> as its in-LLM stages.</summary>
     public DecoderInput Assemble(VisualTokens tokens, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers = null) =>
-        AssembleProjected(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, textIds, droppers);
+        AssembleProjected(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, textIds, tokens.Spans, droppers);
 
-    DecoderInput AssembleProjected(Tensor projected, int[][] patchIndex, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers) =>
-        vlm.BuildInput(projected, patchIndex, textIds) with { Droppers = droppers ?? [] };
+    DecoderInput AssembleProjected(Tensor projected, int[][] patchIndex, int[][] textIds, IReadOnlyList<VisualSpan>? spans, IReadOnlyList<ITokenDropper>? droppers) =>
+        vlm.BuildInput(projected, patchIndex, textIds, spans: spans) with { Droppers = droppers ?? [] };
 
     /// <summary>Everything before the language model, from pixels: encode, <paramref name="method"/>'s pre-LLM function, assemble with its droppers.</summary>
     public DecoderInput Prepare(Tensor pixels, int[][] textIds, IPruningHooks? method = null) =>
@@ -76,7 +96,7 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     {
         if (method?.Droppers.Count > 0) throw new ArgumentException("a teacher-forced answer loss runs pre-LLM methods only: in-LLM stages decide on the prompt");
         var kept = PruneBefore(tokens, method);
-        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, textSegments: textSegments);
+        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, textSegments: textSegments, spans: kept.Spans);
         var logits = vlm.LanguageModel.Forward(input).Logits;
         var flat = logits.Reshape(-1, logits.Shape[^1]);
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
@@ -109,14 +129,16 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
             var projected = vlm.Projector.Forward(tokens.Features);
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
             var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
-            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), null), prefix);
+            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), tokens.Spans, null), prefix);
             foreach (var chunk in rows.Chunk(batchSize * 4))
             {
                 var imageOf = chunk.Select(r => r.Image).ToArray();
                 var text = chunk.Select(r => queries[r.Query].TextIds).ToArray();
                 var input = prefix != null
-                    ? vlm.BuildContinuation(text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1)
-                    : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text, method?.Droppers);
+                    ? vlm.BuildContinuation(text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1,
+                        tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i].Length).ToArray())
+                    : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text,
+                        tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i]).ToArray(), method?.Droppers);
                 var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId,
                     cache: prefix?.Gather(imageOf));
                 for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = ids[i];

@@ -29,8 +29,8 @@ public static class PruningMethods
 
     /// <summary>
     /// The method called <paramref name="name"/> (any case) for <paramref name="vlm"/> at budget K =
-    /// <paramref name="keep"/> of its N visual tokens; <paramref name="seed"/> seeds Random. Vanilla keeps all N
-    /// whatever K.
+    /// <paramref name="keep"/> of its N visual tokens (LLaVA-NeXT: of the most an image can give; each image's own N is
+    /// checked when it is pruned); <paramref name="seed"/> seeds Random. Vanilla keeps all N whatever K.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>
     /// <exception cref="ArgumentOutOfRangeException">K outside 1..N.</exception>
@@ -39,7 +39,7 @@ public static class PruningMethods
         var entry = Registry.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
         if (entry.Build == null)
             throw new ArgumentException($"unknown pruning method '{name}'; known: {string.Join(", ", Names)}", nameof(name));
-        TokenBudget.Check(keep, vlm.Config.Vision.NumPatches, nameof(keep));
+        TokenBudget.Check(keep, vlm.Config.MaxVisualTokens, nameof(keep));
         return entry.Build(vlm, keep, seed);
     }
 }
