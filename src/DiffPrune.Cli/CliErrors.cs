@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Distributed;
+using DiffPrune.Training;
 
 namespace DiffPrune.Cli;
 
@@ -13,7 +14,8 @@ namespace DiffPrune.Cli;
 /// </summary>
 internal static class CliErrors
 {
-    /// <summary>Bad command line: unknown command or option, invalid option value or hyper-parameter.</summary>
+    /// <summary>Bad command line or settings: unknown command or option, invalid option value or hyper-parameter (also one that makes
+    /// training diverge), a bad <c>DIFFPRUNE_THREADS</c> or <c>DIFFPRUNE_BLAS</c>.</summary>
     public const int Usage = 2;
 
     /// <summary>An input file or folder is missing, malformed or of the wrong kind (model, tokenizer, image, config, MPI library).</summary>
@@ -48,21 +50,26 @@ internal static class CliErrors
             if (MpiLaunch.FromEnvironment().Rank == 0) Console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return BadInput;
         }
-        catch (Exception e)
+        catch (Exception thrown)
         {
+            var e = Cause(thrown);
             int code = Classify(e);
             bool trace = code == InternalError || Environment.GetEnvironmentVariable("DIFFPRUNE_TRACE") == "1";
             return Fail(code, code == InternalError
                 ? $"internal error (a bug in diffprune; please report it with this trace): {e}"
-                : trace ? $"error: {e}" : $"error: {OneLine(e.Message)}");
+                : trace ? $"error: {e}" : $"error: {OneLine(e.Message)}{Hint(e)}");
         }
         ParallelWorld()?.Shutdown();
         return exit;
     }
 
+    /// <summary>The failure behind <paramref name="e"/>: a type initialiser that read a bad setting (<c>DIFFPRUNE_THREADS</c>) surfaces wrapped.</summary>
+    static Exception Cause(Exception e) => e is TypeInitializationException { InnerException: { } inner } ? Cause(inner) : e;
+
     /// <summary>The exit code for <paramref name="e"/>.</summary>
-    public static int Classify(Exception e) => e switch
+    public static int Classify(Exception e) => Cause(e) switch
     {
+        EnvironmentSettingException or TrainingDivergedException => Usage,
         ResourceLimitException or OutOfMemoryException or InsufficientMemoryException => ResourceLimit,
         FileNotFoundException or DirectoryNotFoundException or InvalidDataException or EndOfStreamException or JsonException => BadInput,
         NotSupportedException => BadInput,
@@ -97,6 +104,10 @@ internal static class CliErrors
         string? ns = frame?.GetMethod()?.DeclaringType?.Namespace;
         return ns != null && ns.StartsWith("DiffPrune.Tensors", StringComparison.Ordinal) && ns != "DiffPrune.Tensors.IO";
     }
+
+    /// <summary>What to do, where the message of a system exception names only the path ("Access to the path '…' is denied.").</summary>
+    static string Hint(Exception e) => e is UnauthorizedAccessException && e.Message.StartsWith("Access to the path", StringComparison.Ordinal)
+        ? " Fix its permissions, or give a path you may read and write." : "";
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

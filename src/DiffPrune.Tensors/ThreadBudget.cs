@@ -33,12 +33,19 @@ public static class ThreadBudget
         Threads = threads;
     }
 
-    static int ReadThreads()
+    /// <summary>Most threads <c>DIFFPRUNE_THREADS</c> may ask for: far above any core count this runs on, low enough that a
+    /// mistyped value cannot make the engine start threads by the million.</summary>
+    public const int MaxThreads = 1024;
+
+    static int ReadThreads() => ParseSetting(Environment.GetEnvironmentVariable("DIFFPRUNE_THREADS"), Environment.ProcessorCount);
+
+    /// <summary>The budget that a <c>DIFFPRUNE_THREADS</c> value of <paramref name="text"/> sets (<paramref name="processors"/> when unset or blank).</summary>
+    /// <exception cref="EnvironmentSettingException">Not a whole number in 1..<see cref="MaxThreads"/>.</exception>
+    internal static int ParseSetting(string? text, int processors)
     {
-        var text = Environment.GetEnvironmentVariable("DIFFPRUNE_THREADS");
-        if (string.IsNullOrWhiteSpace(text)) return Environment.ProcessorCount;
-        if (!int.TryParse(text, out int n) || n < 1)
-            throw new InvalidOperationException($"DIFFPRUNE_THREADS='{text}' is not a positive thread count; set it to 1 or more, or unset it");
+        if (string.IsNullOrWhiteSpace(text)) return processors;
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1 || n > MaxThreads)
+            throw new EnvironmentSettingException($"DIFFPRUNE_THREADS='{text}' is not a thread count in 1..{MaxThreads}: set it to a whole number such as {processors} (the cores here), or unset it");
         return n;
     }
 

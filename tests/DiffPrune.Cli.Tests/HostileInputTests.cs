@@ -91,6 +91,9 @@ public sealed class HostileInputTests(ModelFolderFixture folder) : IClassFixture
     {
         var (model, _) = Llama2c("prompt");
         Cli.Fails(CliErrors.ResourceLimit, ["generate", "--model", model, "--prompt", new string('a', 400), "--steps", "16"], "--prompt", "256 positions");
+        // a 40 KB question to the VLM: refused before the image is encoded
+        Cli.Fails(CliErrors.ResourceLimit, ["prune", "--model", folder.Model, "--method", "random", "--image", folder.Image, "--question", string.Concat(Enumerable.Repeat("what ", 8000)),
+            "--out", Scratch("long-question")], "the question is", "max_position_embeddings", "shorten the question");
     }
 
     [Fact]
@@ -205,6 +208,62 @@ public sealed class HostileInputTests(ModelFolderFixture folder) : IClassFixture
     }
 
     [Fact]
+    public void ScenesLocksItsFolderAndASymlinkAtAReportIsReplacedNotFollowed()
+    {
+        var locked = Scratch("scenes-locked");
+        using (RunFolderLock.Acquire(locked))
+            Cli.Fails(CliErrors.IoFailure, ["scenes", "--sample", "--count", "1", "--out", locked], locked, $"PID {Environment.ProcessId}");
+        foreach (var (name, args, report) in new (string, string[], string)[]
+        {
+            ("sample", ["scenes", "--sample", "--count", "1"], "scenes.md"),
+            ("calibrate", ["scenes", "--calibrate", "--scenes", "1", "--methods", "random", "--model", folder.Model], "calibration.md"),
+        })
+        {
+            var out_ = Scratch("symlink-" + name);
+            var precious = Path.Combine(Scratch("symlink-target-" + name), "precious.txt");
+            File.WriteAllText(precious, "keep me");
+            File.CreateSymbolicLink(Path.Combine(out_, report), precious);
+            var (exit, _, error) = Cli.Run([.. args, "--out", out_]);
+            Assert.True(exit == 0, error);
+            Assert.Equal("keep me", File.ReadAllText(precious));
+            Assert.Null(new FileInfo(Path.Combine(out_, report)).LinkTarget);
+        }
+    }
+
+    /// <summary>The engine reads its settings once per process, so each bad value runs the tool in a process of its own.</summary>
+    [Theory]
+    [InlineData("DIFFPRUNE_THREADS", "abc", "1..1024")]
+    [InlineData("DIFFPRUNE_THREADS", "-1", "1..1024")]
+    [InlineData("DIFFPRUNE_THREADS", "1e9", "1..1024")]
+    [InlineData("DIFFPRUNE_THREADS", "1000000000", "1..1024")]
+    [InlineData("DIFFPRUNE_BLAS", "bogus", "'managed' or 'openblas'")]
+    public void ABadEngineSettingIsAUsageErrorNamingTheVariable(string variable, string value, string accepted)
+    {
+        var (exit, output, error) = DiffPrune.Testing.MpiExec.RunAlone(Path.Combine(AppContext.BaseDirectory, "diffprune.dll"),
+            ["generate", "--model", Llama2c("setting-" + variable + value).Model, "--steps", "2"], TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { [variable] = value, [variable == "DIFFPRUNE_BLAS" ? "DIFFPRUNE_THREADS" : "DIFFPRUNE_BLAS"] = "" });
+        Assert.Equal(CliErrors.Usage, exit);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith($"error: {variable}='{value}'", line);
+        Assert.Contains(accepted, line);
+    }
+
+    [Fact]
+    public void ATrainingRunWhoseLossTurnsNonFiniteStopsWithAUsageErrorAndItsCheckpoint()
+    {
+        var out_ = Scratch("diverged");
+        var (exit, _, error) = Cli.Run("train", "--model", folder.Model, "--out", out_, "--steps", "4", "--keep", "16", "--feature-pool", "0", "--batch-size", "2",
+            "--validation-scenes", "2", "--eval-every", "4", "--checkpoint-every", "1", "--lr", "1e30");
+        Assert.Equal(CliErrors.Usage, exit);
+        var line = Assert.Single(error.TrimEnd('\n').Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains("non-finite", line);
+        Assert.Contains("learning rate", line);
+        Assert.DoesNotContain("   at ", error);
+        Assert.True(File.Exists(Path.Combine(out_, "checkpoint.safetensors")));
+    }
+
+    [Fact]
     public void ExitCodesFollowTheClassOfTheFailure()
     {
         Assert.Equal(CliErrors.IoFailure, CliErrors.Classify(new UnauthorizedAccessException("denied")));
@@ -214,10 +273,30 @@ public sealed class HostileInputTests(ModelFolderFixture folder) : IClassFixture
         Assert.Equal(CliErrors.ResourceLimit, CliErrors.Classify(new ResourceLimitException("big")));
         Assert.Equal(CliErrors.ResourceLimit, CliErrors.Classify(new OutOfMemoryException()));
         Assert.Equal(CliErrors.Usage, CliErrors.Classify(Caught(() => throw new ArgumentException("--steps"))));
+        Assert.Equal(CliErrors.Usage, CliErrors.Classify(new DiffPrune.Training.TrainingDivergedException("step 3: NaN")));
+        Assert.Equal(CliErrors.Usage, CliErrors.Classify(new TypeInitializationException("DiffPrune.Tensors.ThreadBudget", new EnvironmentSettingException("DIFFPRUNE_THREADS"))));
         Assert.Equal(CliErrors.InternalError, CliErrors.Classify(new InvalidOperationException("invariant")));
         Assert.Equal(CliErrors.InternalError, CliErrors.Classify(new NullReferenceException()));
         // the engine's own argument checks guard this code base's calls: failing one is a bug
         Assert.Equal(CliErrors.InternalError, CliErrors.Classify(Caught(() => Tensor.Zeros(2, 3).Reshape(7))));
+    }
+
+    [Fact]
+    public void AFileThatMayNotBeReadIsAnIoErrorThatSaysWhatToDo()
+    {
+        // root reads every file, so the refusal the system gives a user is thrown here as the runtime throws it
+        var stderr = Console.Error;
+        using var error = new StringWriter();
+        Console.SetError(error);
+        try
+        {
+            Assert.Equal(CliErrors.IoFailure, CliErrors.Run(() => throw new UnauthorizedAccessException("Access to the path '/m/config.json' is denied.")));
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
+        Assert.Equal("error: Access to the path '/m/config.json' is denied. Fix its permissions, or give a path you may read and write.\n", error.ToString().ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -12,9 +12,11 @@ internal static class ProbeCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json and the PNG figures", DefaultValueFactory = _ => new DirectoryInfo("runs/probe") };
         var quick = new Option<bool>("--quick") { Description = "A CI-sized probe (well under a minute): same measurements, tiny models and data; numbers are a smoke test" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the probe in --out: seeds it finished (seeds.jsonl) are restored, the others run (same options required; --seeds may differ)" };
+        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this many seeds of the run are finished (logged and in the report); continue later with --resume" };
         var cmd = new Command("probe", "Pilot studies of the paper (§3, Fig. 1c, 2, 4b) on a DeiT-style ViT with Fashion-MNIST: gradient coherence and loss landscape of DiffPrune vs Gumbel-STE, VP-Noise vs hard top-K.")
         {
-            output, quick,
+            output, quick, resume, stopAfter,
         };
         var inv = CultureInfo.InvariantCulture;
         var options = new RecordOptions<ProbeOptions>(cmd, new ProbeOptions(), ("--quick", ProbeOptions.Quick))
@@ -47,7 +49,7 @@ internal static class ProbeCommand
             .Add("--test-images", "Test images for Fig. 4b and the accuracies", o => o.AccuracyImages, (o, v) => o with { AccuracyImages = v })
             .Add("--keep-fractions", "Kept shares of N in Fig. 4b, comma-separated", o => string.Join(",", o.KeepFractions.Select(f => f.ToString(inv))), (o, v) => o with { KeepFractions = ParseList("--keep-fractions", v, "comma-separated numbers", f => double.Parse(f, inv)) })
             .Add("--accuracy-tau", "τ of the Soft Top-K that turns Fig. 4b's random scores into VP-Noise weights", o => o.AccuracyTau, (o, v) => o with { AccuracyTau = v });
-        cmd.SetAction(r => Run(r.GetValue(output)!, options.Bind(r, r.GetValue(quick) ? ProbeOptions.Quick : new ProbeOptions())));
+        cmd.SetAction(r => Run(r.GetValue(output)!, options.Bind(r, r.GetValue(quick) ? ProbeOptions.Quick : new ProbeOptions()), r.GetValue(resume), r.GetValue(stopAfter)));
         return cmd;
     }
 
@@ -60,14 +62,17 @@ internal static class ProbeCommand
         catch (Exception e) when (e is FormatException or OverflowException) { throw new ArgumentException($"{option}: '{text}' is not {form}"); }
     }
 
-    static int Run(DirectoryInfo outDir, ProbeOptions options)
+    static int Run(DirectoryInfo outDir, ProbeOptions options, bool resume, int? stopAfter)
     {
         options.Validate();
+        if (stopAfter is < 1) throw new ArgumentException($"--stop-after must be at least 1 seed (got {stopAfter})");
         var (train, test) = ProbeImages.Load(options.DataDirectory);   // before any folder exists: a missing dataset leaves nothing behind
         using var folder = RunFolderLock.Acquire(outDir.FullName);
+        var log = ProbeLog.Open(outDir.FullName, options, resume);
         var probe = new PilotProbe(options, train, test);
-        Console.Error.WriteLine($"probe: {string.Join(", ", options.Encoders)}; K = {options.Keep} of {options.Tokens}; {(options.Seeds == 1 ? $"seed {options.Seed}" : $"seeds {options.Seed}..{options.Seed + (ulong)options.Seeds - 1}")}; writing to {outDir.FullName}");
-        using var steps = probe.Run().GetEnumerator();
+        Console.Error.WriteLine($"probe: {string.Join(", ", options.Encoders)}; K = {options.Keep} of {options.Tokens}; {(options.Seeds == 1 ? $"seed {options.Seed}" : $"seeds {options.Seed}..{options.Seed + (ulong)options.Seeds - 1}")}; " +
+            $"{(log.Finished.Count > 0 ? $"{log.Finished.Count} restored from {ProbeLog.FileName}; " : "")}writing to {outDir.FullName}");
+        using var steps = probe.Run(log.Finished).GetEnumerator();
         bool finished = false;
         int written = 0;   // seeds in the report on disk: it is rewritten after every seed, so a long run can be read (or stopped) early
         var inv = CultureInfo.InvariantCulture;
@@ -79,15 +84,22 @@ internal static class ProbeCommand
                 return new TrainingProgress.Update((int)Math.Min(probe.TotalWork, int.MaxValue), "probe done", false);
             }
             var p = steps.Current;
-            if (probe.Result is { } partial && partial.Seeds.Count > written && partial.Seeds.Count < options.Seeds)
+            if (probe.Result is { } partial && partial.Seeds.Count > written)
             {
-                ProbeReport.Write(outDir.FullName, partial);
+                log.Add(partial);
                 written = partial.Seeds.Count;
+                finished = written == options.Seeds || written >= stopAfter;
+                if (!finished) ProbeReport.Write(outDir.FullName, partial);
             }
             return new TrainingProgress.Update((int)Math.Min(p.Work, int.MaxValue), p.Line, p.Print);
         });
         var result = probe.Result!;
         var files = ProbeReport.Write(outDir.FullName, result);
+        if (result.Seeds.Count < options.Seeds)
+        {
+            Console.Error.WriteLine($"stopped after {result.Seeds.Count} of {options.Seeds} seeds: {files[0]} holds their report; continue with --resume");
+            return 0;
+        }
         foreach (var s in ProbeSeedsSection.Summaries(result))
             Console.WriteLine(string.Create(inv,
                 $"{s.Encoder.Name,-6} test top-1 {s.Top1.Mean * 100:F1} %  coherence ratio {s.CoherenceRatio.Format("F1", "×")} (paper {ProbeReport.PaperCoherenceRatio}×)  " +

@@ -30,15 +30,17 @@ internal static class ScenesCommand
         cmd.SetAction(r =>
         {
             var configuration = BenchOption.Parse(r, bench);
+            if (!r.GetValue(sample) && !r.GetValue(calibration.Calibrate))
+                throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items, or --calibrate to measure the budget");
+            using var folder = RunFolderLock.Acquire(r.GetValue(output)!.FullName);
             if (r.GetValue(calibration.Calibrate)) return calibration.Run(r, configuration, r.GetValue(output)!);
-            return Run(r.GetValue(sample), r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid), configuration);
+            return Run(r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid), configuration);
         });
         return cmd;
     }
 
-    static int Run(bool sample, int count, DirectoryInfo output, long? seed, int grid, SceneBenchConfiguration bench)
+    static int Run(int count, DirectoryInfo output, long? seed, int grid, SceneBenchConfiguration bench)
     {
-        if (!sample) throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items, or --calibrate to measure the budget");
         if (count < 1 || count > 1024) throw new ArgumentException($"--count must be in 1..1024 (got {count})");
         var options = SceneOptions.For(bench, grid);
         long first = seed ?? SceneSplit.Test.FirstSeed();

@@ -46,9 +46,13 @@ public static class Gemm
         _backend = backend;
     }
 
-    static GemmBackend ChooseBackend()
+    static GemmBackend ChooseBackend() => ChooseBackend(Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS"));
+
+    /// <summary>The backend a <c>DIFFPRUNE_BLAS</c> value of <paramref name="setting"/> selects (unset or blank: the faster one here).</summary>
+    /// <exception cref="EnvironmentSettingException">Not a backend's name, or OpenBLAS asked for and not loadable.</exception>
+    internal static GemmBackend ChooseBackend(string? setting)
     {
-        var forced = Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS")?.Trim().ToLowerInvariant();
+        var forced = setting?.Trim().ToLowerInvariant();
         switch (forced)
         {
             case null or "":
@@ -57,10 +61,10 @@ public static class Gemm
                 return GemmBackend.Managed;
             case "openblas":
                 if (!OpenBlas.IsAvailable)
-                    throw new InvalidOperationException($"DIFFPRUNE_BLAS=openblas but OpenBLAS could not be loaded ({OpenBlas.LoadError}); install libopenblas0-pthread or unset DIFFPRUNE_BLAS");
+                    throw new EnvironmentSettingException($"DIFFPRUNE_BLAS=openblas but OpenBLAS could not be loaded ({OpenBlas.LoadError}); install libopenblas0-pthread or unset DIFFPRUNE_BLAS");
                 return GemmBackend.OpenBlas;
             default:
-                throw new InvalidOperationException($"DIFFPRUNE_BLAS='{forced}' is not a backend; use 'managed' or 'openblas'");
+                throw new EnvironmentSettingException($"DIFFPRUNE_BLAS='{setting}' is not a GEMM backend: set it to 'managed' or 'openblas', or unset it to take the faster one");
         }
     }
 

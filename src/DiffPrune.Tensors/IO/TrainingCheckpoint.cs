@@ -82,7 +82,10 @@ public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string
         return (step, new Contents(metadata, optimizerStep, Strip(tensors, OptimizerPrefix)));
     }
 
-    static void RequireSame(string path, string key, string stored, string expected)
+    /// <summary>Refuses to continue a run whose stored <paramref name="key"/> (options, config: <c>name = value</c> lines) differs from this
+    /// run's, naming the first line that differs.</summary>
+    /// <exception cref="InvalidDataException">"{path} was written with other {key}: it has '…' where this run has '…'".</exception>
+    public static void RequireSame(string path, string key, string stored, string expected)
     {
         if (stored == expected) return;
         var a = stored.Split('\n');

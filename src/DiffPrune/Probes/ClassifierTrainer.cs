@@ -46,7 +46,8 @@ public sealed class ClassifierTrainer
     }
 
     /// <summary>Takes the next step; returns its mini-batch loss.</summary>
-    /// <exception cref="InvalidOperationException">Training is done, or the loss is not finite.</exception>
+    /// <exception cref="InvalidOperationException">Training is done.</exception>
+    /// <exception cref="TrainingDivergedException">The loss was not finite too often.</exception>
     public double TrainStep()
     {
         if (Done) throw new InvalidOperationException($"classifier training is done ({Steps} steps)");

@@ -69,25 +69,32 @@ public sealed class PilotProbe
 
     static ulong StreamSeed(ulong seed, int encoder, int purpose) => Stream(seed, encoder, purpose).NextUInt64();
 
-    /// <summary>Runs the probe, yielding after every unit of work; <see cref="Result"/> is set when the sequence ends.</summary>
-    public IEnumerable<ProbeProgress> Run()
+    /// <summary>Runs the probe, yielding after every unit of work; <see cref="Result"/> is set when the sequence ends. A seed found in
+    /// <paramref name="finished"/> (an earlier run's results with these options, <see cref="ProbeLog"/>) is taken from there instead.</summary>
+    public IEnumerable<ProbeProgress> Run(IReadOnlyCollection<SeedResult>? finished = null)
     {
-        var clock = Stopwatch.StartNew();
         var seeds = new List<SeedResult>();
         for (int i = 0; i < Options.Seeds; i++)
         {
             ulong seed = Options.Seed + (ulong)i;
             var seedClock = Stopwatch.StartNew();
-            var results = new List<EncoderResult>();
-            for (int e = 0; e < Options.Encoders.Count; e++)
+            var result = finished?.FirstOrDefault(s => s.Seed == seed);
+            bool restored = result != null;
+            if (result == null)
             {
-                var state = new EncoderState();
-                foreach (var p in RunEncoder(seed, e, state)) yield return p;
-                results.Add(state.Result!);
+                var results = new List<EncoderResult>();
+                for (int e = 0; e < Options.Encoders.Count; e++)
+                {
+                    var state = new EncoderState();
+                    foreach (var p in RunEncoder(seed, e, state)) yield return p;
+                    results.Add(state.Result!);
+                }
+                result = new SeedResult(seed, results, seedClock.Elapsed.TotalSeconds);
             }
-            seeds.Add(new SeedResult(seed, results, seedClock.Elapsed.TotalSeconds));
-            Result = new ProbeResult(Options.Describe(), Options.Keep, Options.Tokens, seeds.ToArray(), clock.Elapsed.TotalSeconds);
-            yield return Advance(0, Inv($"seed {seed} done ({i + 1} of {Options.Seeds}) in {seedClock.Elapsed.TotalMinutes:F1} min"), true);
+            else _work += Options.Encoders.Sum(e => Costs(e).Total);
+            seeds.Add(result);
+            Result = new ProbeResult(Options.Describe(), Options.Keep, Options.Tokens, seeds.ToArray(), seeds.Sum(s => s.Seconds));
+            yield return Advance(0, Inv($"seed {seed} {(restored ? "restored from the log" : "done")} ({i + 1} of {Options.Seeds}) in {result.Seconds / 60:F1} min"), true);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DiffPrune.Data.Images;
 using DiffPrune.Training;
 
 namespace DiffPrune.Probes;
@@ -146,12 +147,22 @@ public sealed record ProbeOptions
         ? [ScorerSteps]
         : Enumerable.Range(0, CoherenceCheckpoints).Select(i => (int)Math.Round((double)i * ScorerSteps / (CoherenceCheckpoints - 1))).Distinct().ToArray();
 
-    /// <summary>Every option, one per line (for reports).</summary>
-    public string Describe()
+    /// <summary>Every option, one per line (for reports): the seeds, then <see cref="DescribeSeedRun"/>.</summary>
+    public string Describe() =>
+        $"seeds = {(Seeds == 1 ? $"{Seed}" : $"{Seed}..{Seed + (ulong)Seeds - 1} ({Seeds} runs)")}\n" + DescribeSeedRun();
+
+    /// <summary>Every option that shapes one seed's numbers, one per line: all but the seed range (a seed's numbers do not depend on
+    /// which other seeds run). A resumed run must match it (<see cref="ProbeLog"/>).</summary>
+    public string DescribeSeedRun()
     {
         var sb = new StringBuilder();
         void Line(string name, object value) => sb.Append(name).Append(" = ").Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append('\n');
-        Line("seeds", Seeds == 1 ? $"{Seed}" : $"{Seed}..{Seed + (ulong)Seeds - 1} ({Seeds} runs)");
+        void Optimizer(string prefix, OptimizerSettings settings)
+        {
+            var lines = new StringBuilder();
+            settings.Describe(lines, withSchedule: true);
+            foreach (var line in lines.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) sb.Append(prefix).Append(line).Append('\n');
+        }
         Line("encoders", string.Join("; ", Encoders));
         Line("keep", $"{Keep} of {Tokens}");
         Line("classifier", $"{ClassifierSteps} steps x {ClassifierBatch} images, lr {ClassifierOptimizer.LearningRate.ToString(CultureInfo.InvariantCulture)}");
@@ -159,11 +170,14 @@ public sealed record ProbeOptions
         Line("classifier_random_erasing", re.Probability > 0
             ? string.Create(CultureInfo.InvariantCulture, $"p {re.Probability}, area {re.MinArea:0.###}-{re.MaxArea:0.###}, aspect {re.MinAspect:0.###}-{re.MaxAspect:0.###}, per-pixel N(0, 1) after normalisation")
             : "off");
+        Optimizer("classifier_", ClassifierOptimizer);
         Line("standardizer_images", StandardizerImages);
         Line("scorer", $"MLP d -> {ScorerHiddenRatio}d -> 1, {ScorerSteps} steps x {ScorerBatch} images, lr {ScorerOptimizer.LearningRate.ToString(CultureInfo.InvariantCulture)}, tau {TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)}");
+        Optimizer("scorer_", ScorerOptimizer);
         Line("coherence", $"{CoherenceCheckpoints} checkpoints x {CoherenceBatches} mini-batches of {CoherenceBatchSize}");
         Line("landscape", $"{LandscapeGrid}x{LandscapeGrid} on [-{LandscapeRange.ToString(CultureInfo.InvariantCulture)}, {LandscapeRange.ToString(CultureInfo.InvariantCulture)}]^2, {LandscapeImages} images");
         Line("accuracy", $"{AccuracyImages} test images, keep {string.Join("/", KeepFractions.Select(f => (f * 100).ToString("0.#", CultureInfo.InvariantCulture)))} %, VP-Noise tau {AccuracyTau.ToString(CultureInfo.InvariantCulture)}");
+        Line("data", DataDirectory ?? $"{FashionMnist.DefaultDirectory} (default)");
         return sb.ToString();
     }
 }

@@ -76,7 +76,7 @@ public sealed record SeedResult(ulong Seed, IReadOnlyList<EncoderResult> Encoder
 /// <param name="Keep">Tokens kept by the scorers (K).</param>
 /// <param name="Tokens">Patch tokens per image (N).</param>
 /// <param name="Seeds">One result per seed, in the order run.</param>
-/// <param name="Seconds">Wall time of the run.</param>
+/// <param name="Seconds">Wall time of the run: its seeds' times summed (a resumed run counts each seed's time once, in the run that made it).</param>
 public sealed record ProbeResult(string Options, int Keep, int Tokens, IReadOnlyList<SeedResult> Seeds, double Seconds)
 {
     /// <summary>The encoder sizes, as the first seed ran them (every seed runs the same).</summary>

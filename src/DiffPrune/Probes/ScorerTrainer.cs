@@ -38,7 +38,8 @@ public sealed class ScorerTrainer
     public double TauAt(int step) => new CosineSchedule(_options.TauStart, _options.TauEnd, Math.Max(_options.ScorerSteps - 1, 1)).At(step);
 
     /// <summary>Takes the next step; returns its loss and the τ it ran at.</summary>
-    /// <exception cref="InvalidOperationException">Training is done, or the loss is not finite.</exception>
+    /// <exception cref="InvalidOperationException">Training is done.</exception>
+    /// <exception cref="TrainingDivergedException">The loss was not finite too often.</exception>
     public (double Loss, double Tau) TrainStep()
     {
         if (Done) throw new InvalidOperationException($"scorer training is done ({_options.ScorerSteps} steps)");

@@ -20,6 +20,7 @@ public static class SoftTopK
     /// works on x directly so that √α and √(1−α) have closed forms. Computed in double, returned as float32.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">K not in (0, N), or τ not a positive finite number.</exception>
+    /// <exception cref="NonFiniteValueException">A logit is NaN or infinite.</exception>
     public static Tensor Margins(Tensor logits, double k, double tau)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -34,7 +35,7 @@ public static class SoftTopK
         for (int r = 0; r < rows; r++)
         {
             for (int i = 0; i < n; i++) z[i] = src[r * n + i] / tau;
-            if (z.Any(v => !double.IsFinite(v))) throw new ArgumentException($"row {r} of the scorer logits holds a non-finite value", nameof(logits));
+            if (z.Any(v => !double.IsFinite(v))) throw new NonFiniteValueException($"row {r} of the scorer logits holds a non-finite value", nameof(logits));
             double b = Threshold(z, k);
             for (int i = 0; i < n; i++) margins[r * n + i] = z[i] - b;
         }

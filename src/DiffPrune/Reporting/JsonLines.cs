@@ -1,4 +1,5 @@
 using DiffPrune.Tensors.IO;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -33,7 +34,13 @@ public static class JsonLines
     public static void Write<T>(string path, IEnumerable<T> records) =>
         AtomicFile.WriteAllText(path, string.Concat(records.Select(r => JsonSerializer.Serialize(r, Options) + "\n")));
 
-    /// <summary>Appends one record.</summary>
-    public static void Append<T>(string path, T record) =>
-        File.AppendAllLines(path, [JsonSerializer.Serialize(record, Options)]);
+    /// <summary>Appends one record as one write of the whole line, newline included, flushed to disk before returning: a crash
+    /// leaves at most the last line torn, never a record split across writes or lost in a buffer.</summary>
+    public static void Append<T>(string path, T record)
+    {
+        var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Options) + "\n");
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        stream.Write(line);
+        stream.Flush(flushToDisk: true);
+    }
 }

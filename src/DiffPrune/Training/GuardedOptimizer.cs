@@ -23,22 +23,26 @@ public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Ten
     }
 
     /// <summary>Takes update <paramref name="step"/>, whose <paramref name="forwardBackward"/> returns the loss, backpropagated when finite (gradients
-    /// may accumulate); returns the loss, learning rate, gradient norm before clipping (NaN after a non-finite loss) and whether it was skipped.</summary>
-    /// <exception cref="InvalidOperationException">The last <see cref="OptimizerSettings.MaxBadSteps"/> steps were all non-finite.</exception>
+    /// may accumulate; a forward that throws <see cref="NonFiniteValueException"/> counts as a NaN loss); returns the loss, learning rate,
+    /// gradient norm before clipping (NaN after a non-finite loss) and whether it was skipped.</summary>
+    /// <exception cref="TrainingDivergedException">The last <see cref="OptimizerSettings.MaxBadSteps"/> steps were all non-finite.</exception>
     public (double Loss, double LearningRate, double GradNorm, bool Skipped) Step(int step, Func<double> forwardBackward)
     {
         double lr = _schedule.At(step);
         AdamW.LearningRate = (float)lr;
         AdamW.ZeroGrad();
-        double loss = forwardBackward();
+        double loss;
+        try { loss = forwardBackward(); }
+        catch (NonFiniteValueException) { loss = double.NaN; }   // a forward that met NaN or ∞ (e.g. in Soft Top-K's logits) is a non-finite step
         double norm = double.IsFinite(loss) ? GradClip.ClipGradNorm(AdamW.Parameters, settings.MaxGradNorm) : double.NaN;
         bool skipped = !double.IsFinite(norm);
         if (!skipped) AdamW.StepOnce();
         AdamW.ZeroGrad();
         _badSteps = skipped ? _badSteps + 1 : 0;
         if (_badSteps >= settings.MaxBadSteps)
-            throw new InvalidOperationException($"{what} step {step}: {_badSteps} step(s) in a row had a non-finite loss or gradient (last loss {loss}); " +
-                "nothing was updated and training stopped, the last checkpoint is intact: resume from it with a lower learning rate");
+            throw new TrainingDivergedException($"{what} step {step}: {_badSteps} step(s) in a row had a non-finite loss or gradient (last loss {loss}); " +
+                $"nothing was updated and training stopped with the last checkpoint intact: lower its learning rate (…lr, now {settings.LearningRate}) or allow " +
+                "more such steps (…max-bad-steps) and train again into a new folder (a resume keeps the options and would stop here again)");
         return (loss, lr, norm, skipped);
     }
 }

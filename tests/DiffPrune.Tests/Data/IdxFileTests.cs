@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using DiffPrune.Data.Images;
 
 namespace DiffPrune.Tests.Data;
@@ -8,27 +6,7 @@ namespace DiffPrune.Tests.Data;
 public class IdxFileTests
 {
     /// <summary>An IDX file: magic, big-endian sizes, then <paramref name="data"/>; gzip'd when asked.</summary>
-    internal static void Write(string path, uint magic, int[] sizes, byte[] data, bool gzip = true)
-    {
-        var raw = new MemoryStream();
-        var word = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(word, magic);
-        raw.Write(word);
-        foreach (int s in sizes)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(word, s);
-            raw.Write(word);
-        }
-        raw.Write(data);
-        using var file = File.Create(path);
-        if (!gzip)
-        {
-            raw.WriteTo(file);
-            return;
-        }
-        using var z = new GZipStream(file, CompressionLevel.Fastest);
-        raw.WriteTo(z);
-    }
+    internal static void Write(string path, uint magic, int[] sizes, byte[] data, bool gzip = true) => DiffPrune.Testing.IdxFiles.Write(path, magic, sizes, data, gzip);
 
     static byte[] Pixels(int n) => Enumerable.Range(0, n).Select(i => (byte)(i * 37 % 251)).ToArray();
 

@@ -7,6 +7,7 @@ using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training;
 using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Pretraining;
@@ -98,7 +99,7 @@ public class PretrainerTests
         var t = Pretrainer.Create(TinyOptions(), Tokenizer, TinyModels.SceneLlava());
         t.Model.VisionTower.VisionModel.PostLayerNorm.Weight.Data[0] = float.NaN; // poisons the CLS objective
         var before = Weights(t);
-        var e = Assert.Throws<InvalidOperationException>(() => t.TrainStep());
+        var e = Assert.Throws<TrainingDivergedException>(() => t.TrainStep());
         Assert.Contains("non-finite", e.Message);
         Assert.Contains("checkpoint", e.Message);
         foreach (var (name, w) in before) Assert.True(w.AsSpan().SequenceEqual(Weights(t)[name]) || name.Contains("post_layernorm"), $"{name} was updated by a NaN step");

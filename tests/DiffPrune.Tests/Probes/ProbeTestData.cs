@@ -24,21 +24,7 @@ public sealed class SyntheticFashionMnist : IDisposable
     /// <summary>Writes and loads the splits.</summary>
     public SyntheticFashionMnist()
     {
-        var gen = new Generator(99);
-        foreach (var (prefix, count) in new[] { ("train", 120), ("t10k", 60) })
-        {
-            var labels = Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray();
-            var pixels = new byte[count * 784];
-            for (int i = 0; i < count; i++)
-            {
-                int c = labels[i], top = 2 + c / 4 * 8, left = 2 + c % 4 * 6;
-                for (int y = 0; y < 28; y++)
-                    for (int x = 0; x < 28; x++)
-                        pixels[i * 784 + y * 28 + x] = y >= top && y < top + 8 && x >= left && x < left + 8 ? (byte)(200 + gen.NextInt(55)) : (byte)gen.NextInt(40);
-            }
-            IdxFileTests.Write(_dir.File($"{prefix}-images-idx3-ubyte.gz"), 0x803, [count, 28, 28], pixels);
-            IdxFileTests.Write(_dir.File($"{prefix}-labels-idx1-ubyte.gz"), 0x801, [count], labels);
-        }
+        DiffPrune.Testing.IdxFiles.WriteSyntheticFashionMnist(_dir.Path);
         (Train, Test) = ProbeImages.Load(_dir.Path);
     }
 

@@ -137,6 +137,6 @@ public class SoftTopKTests
         Assert.Throws<ArgumentOutOfRangeException>(() => SoftTopK.Forward(s, 5, 1));
         Assert.Contains("τ", Assert.Throws<ArgumentOutOfRangeException>(() => SoftTopK.Forward(s, 2, 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => SoftTopK.Forward(s, 2, double.NaN));
-        Assert.Contains("non-finite", Assert.Throws<ArgumentException>(() => SoftTopK.Forward(Tensor.FromArray([0f, float.NaN, 1f], 1, 3), 1, 1)).Message);
+        Assert.Contains("non-finite", Assert.Throws<NonFiniteValueException>(() => SoftTopK.Forward(Tensor.FromArray([0f, float.NaN, 1f], 1, 3), 1, 1)).Message);
     }
 }

@@ -37,6 +37,45 @@ public class TrainingSkeletonTests
         Assert.Contains("line 2", e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"Step\":4,\"Loss\":0.")]          // cut inside a number
+    [InlineData("{\"Step\":4,\"Loss\":0.2}")]        // whole but for its newline: kept
+    [InlineData("\0\0\0\0\0\0")]                        // a file system that extended the file before the data reached it
+    [InlineData("{\"Step\":4,\"Loss\":0.2}\n  \n\n")]  // blank lines after the last record
+    [InlineData("{\"St\u00e9")]                         // cut inside a multi-byte character
+    public void EveryAppendIsAWholeLineAndEveryKindOfTornTailIsDroppedOnResume(string tail)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("log.jsonl");
+        var log = new RunLog<Line>(path, _ => true);
+        for (int s = 0; s < 4; s++)
+        {
+            log.Add(new Line(s, 1.0 / (s + 1)));
+            Assert.EndsWith("}\n", File.ReadAllText(path));   // each append ends its line
+        }
+        var bytes = System.Text.Encoding.UTF8.GetBytes(tail);
+        if (tail.EndsWith('\u00e9')) bytes = bytes[..^1];   // half of é's two bytes
+        using (var stream = new FileStream(path, FileMode.Append)) stream.Write(bytes);
+        bool whole = tail.StartsWith("{\"Step\":4,\"Loss\":0.2}", StringComparison.Ordinal);
+        var reopened = new RunLog<Line>(path, _ => true);
+        Assert.Equal(whole ? [0, 1, 2, 3, 4] : [0, 1, 2, 3], reopened.Records.Select(l => l.Step));
+        reopened.Add(new Line(9, 0.1));
+        Assert.Equal(whole ? [0, 1, 2, 3, 4, 9] : [0, 1, 2, 3, 9], new RunLog<Line>(path, _ => true).Records.Select(l => l.Step));
+    }
+
+    [Fact]
+    public void AForwardThatMeetsANonFiniteValueIsASkippedStep()
+    {
+        var p = Parameter(1f);
+        var optimizer = new GuardedOptimizer(new OptimizerSettings { MaxBadSteps = 2 }, [p], 4, "test training");
+        var before = p.ToArray();
+        var step = optimizer.Step(0, () => throw new NonFiniteValueException("row 0 of the scorer logits holds a non-finite value"));
+        Assert.True(step.Skipped && double.IsNaN(step.Loss));
+        Assert.Equal(before, p.ToArray());
+        var e = Assert.Throws<TrainingDivergedException>(() => optimizer.Step(1, () => throw new NonFiniteValueException("again")));
+        Assert.Contains("learning rate", e.Message);
+    }
+
     static Tensor Parameter(float value)
     {
         var p = Tensor.FromArray([value, -value], 2);
@@ -63,7 +102,7 @@ public class TrainingSkeletonTests
         Assert.Equal(before, p.ToArray());                  // nothing applied
         Assert.False(optimizer.Step(2, () => Loss(false)).Skipped);   // a good step resets the count
         optimizer.Step(3, () => Loss(true));
-        var e = Assert.Throws<InvalidOperationException>(() => optimizer.Step(4, () => Loss(true)));
+        var e = Assert.Throws<TrainingDivergedException>(() => optimizer.Step(4, () => Loss(true)));
         Assert.Contains("test training step 4", e.Message);
         Assert.Contains("2 step(s) in a row", e.Message);
         Assert.Null(p.Grad);

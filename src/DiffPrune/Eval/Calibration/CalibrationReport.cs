@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DiffPrune.Reporting;
+using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Eval.Calibration;
 
@@ -19,8 +20,8 @@ public static class CalibrationReport
         Directory.CreateDirectory(dir);
         var md = Path.Combine(dir, "calibration.md");
         var json = Path.Combine(dir, "calibration.json");
-        File.WriteAllText(md, Markdown(model, oracle, selections));
-        File.WriteAllText(json, JsonSerializer.Serialize(new { model, oracle, selections }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
+        AtomicFile.WriteAllText(md, Markdown(model, oracle, selections));
+        AtomicFile.WriteAllText(json, JsonSerializer.Serialize(new { model, oracle, selections }, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));
         return [md, json];
     }
 

@@ -103,6 +103,18 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         return (F.CrossEntropy(flat, targets), flat, targets);
     }
 
+    /// <summary>Refuses, before any memory is committed, a prompt of <paramref name="textTokens"/> (its image token among them) that with
+    /// every visual token and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes
+    /// memory quadratic in it).</summary>
+    void CheckPositions(int textTokens, int answerTokens)
+    {
+        long needed = (long)textTokens - 1 + vlm.Config.Vision.NumPatches + answerTokens;
+        int positions = vlm.Config.Text.MaxPositionEmbeddings;
+        if (needed > positions)
+            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {vlm.Config.Vision.NumPatches} visual tokens and up to {answerTokens} answer tokens " +
+                $"need {needed} positions; the model has {positions} (max_position_embeddings): shorten the question");
+    }
+
     /// <summary>
     /// Up to <paramref name="maxNewTokens"/> generated ids (stopping after <paramref name="eosId"/>; greedy unless
     /// <paramref name="sampling"/>) for each query, an image and a text holding its image token, in order. Each distinct
@@ -114,10 +126,12 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// one a single process forms, so that sharded answers are bit for bit a single process's.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1.</exception>
+    /// <exception cref="ResourceLimitException">A prompt, with every visual token and the answer, needs more positions than the model has.</exception>
     public int[]?[] Generate(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, IPruningHooks? method, int maxNewTokens, int? eosId,
         int batchSize = 16, SamplingOptions? sampling = null, WorkShare? share = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
+        CheckPositions(queries.Select(q => q.TextIds.Length).DefaultIfEmpty(0).Max(), maxNewTokens);
         using var _ = Autograd.NoGrad();
         var answers = new int[]?[queries.Count];
         var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();

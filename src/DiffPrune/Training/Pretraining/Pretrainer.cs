@@ -66,7 +66,8 @@ public sealed class Pretrainer
 
 
     /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>
-    /// <exception cref="InvalidOperationException">All steps are done, or too many non-finite steps in a row.</exception>
+    /// <exception cref="InvalidOperationException">All steps are done.</exception>
+    /// <exception cref="TrainingDivergedException">Too many non-finite steps in a row.</exception>
     public PretrainStepReport TrainStep()
     {
         if (Done) throw new InvalidOperationException($"pretraining is complete ({Options.TotalSteps} steps)");

@@ -118,7 +118,8 @@ public sealed class PrunerTrainer
     }
 
     /// <summary>Takes the next step.</summary>
-    /// <exception cref="InvalidOperationException">Training is done, or the loss or gradient was not finite (nothing updated; the last checkpoint is intact).</exception>
+    /// <exception cref="InvalidOperationException">Training is done.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or gradient was not finite too often (nothing updated; the last checkpoint is intact).</exception>
     public PrunerStepReport TrainStep()
     {
         if (Done) throw new InvalidOperationException($"pruner training is done (step {Step} of {Options.Steps})");
