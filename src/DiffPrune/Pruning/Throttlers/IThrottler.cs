@@ -15,5 +15,5 @@ public interface IThrottler
 {
     /// <summary>Throttles <paramref name="tokens"/> (B, N, d) by <paramref name="logits"/> (B, N) at budget <paramref name="k"/>
     /// and temperature <paramref name="tau"/>, drawing any noise from <paramref name="noise"/>.</summary>
-    Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise);
+    Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise);
 }
