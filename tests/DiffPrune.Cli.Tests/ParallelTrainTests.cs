@@ -10,15 +10,16 @@ namespace DiffPrune.Cli.Tests;
 /// order), rank 0 alone writes the run folder, and a run resumes on another number of ranks.
 /// </summary>
 /// <remarks>
-/// The stated tolerance: every weight within 1e-5 + 1e-4·|w| of one process's after a few AdamW steps, losses within a
-/// relative 1e-5. AdamW divides each gradient by its running RMS, so a float-rounding change of a gradient element near
-/// zero moves its weight by up to a fraction of the learning rate; the bounds sit well below a step's update (lr 2e-4
-/// for train, 2e-3 for pretrain) but far above rounding of the weights themselves.
+/// The stated tolerance: losses within a relative 1e-5 of one process's; after a few AdamW steps every weight within
+/// 1e-5 + 1e-4·|w| (train, lr 2e-4) or within a tenth of the learning rate, 2e-4 + 1e-3·|w| (pretrain, lr 2e-3; 9e-5 seen).
+/// AdamW divides each gradient by its running RMS, so a float-rounding change of a gradient element near zero moves its
+/// weight by up to a fraction of the learning rate: the bounds sit below one step's update, far above float rounding.
 /// </remarks>
 public class ParallelTrainTests(ModelFolderFixture folder) : IClassFixture<ModelFolderFixture>
 {
     static readonly string Tool = Path.Combine(AppContext.BaseDirectory, "diffprune.dll");
-    static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    // limits against a hang, far above the runs' durations on an idle machine (pretrain runs the default-size VLM)
+    static readonly TimeSpan Limit = TimeSpan.FromMinutes(3), PretrainLimit = TimeSpan.FromMinutes(8);
     const double WeightAtol = 1e-5, WeightRtol = 1e-4, LossRtol = 1e-5;
 
     string[] Train(string throttler, int pool) =>
@@ -61,24 +62,25 @@ public class ParallelTrainTests(ModelFolderFixture folder) : IClassFixture<Model
     [MpiFact]
     public void PretrainOnTwoRanksResumesAsOneProcessWhereOneProcessEnds()
     {
-        // stage 0 (vision) and stage 1 (captions) data-parallel on two ranks, stopped at step 3; one process resumes through stage 2
-        string[] pretrain = ["pretrain", "--vision-steps", "2", "--alignment-steps", "1", "--instruction-steps", "1", "--vision-batch", "5",
+        // stage 0 (vision) and stage 1 (captions) data-parallel on two ranks, stopped at step 3; one process resumes into stage 2 and
+        // stops at step 4 of 5 (so that no run spends its time on the final test scoring)
+        string[] pretrain = ["pretrain", "--vision-steps", "2", "--alignment-steps", "1", "--instruction-steps", "2", "--vision-batch", "5",
             "--captions-per-step", "5", "--scenes-per-step", "2", "--items-per-scene", "3", "--eval-every", "0", "--lm-layers", "2"];
         string alone = folder.Out("pretrain-alone"), shared = folder.Out("pretrain-two-ranks");
-        var one = MpiExec.RunAlone(Tool, [.. pretrain, "--stop-after", "4", "--out", alone], Limit);
-        var two = MpiExec.Run(2, Tool, [.. pretrain, "--stop-after", "3", "--out", shared], Limit);
+        var one = MpiExec.RunAlone(Tool, [.. pretrain, "--stop-after", "4", "--out", alone], PretrainLimit);
+        var two = MpiExec.Run(2, Tool, [.. pretrain, "--stop-after", "3", "--out", shared], PretrainLimit);
         Assert.True(one.Exit == 0, one.Error);
         Assert.True(two.Exit == 0, two.Error);
         Assert.Contains("each batch shared by 2 processes", two.Error);
-        var resumed = MpiExec.RunAlone(Tool, [.. pretrain, "--stop-after", "4", "--resume", "--out", shared], Limit);
+        var resumed = MpiExec.RunAlone(Tool, [.. pretrain, "--stop-after", "4", "--resume", "--out", shared], PretrainLimit);
         Assert.True(resumed.Exit == 0, resumed.Error);
         Assert.Contains("resuming at step 3", resumed.Error);
 
-        AssertSameWeights(Path.Combine(alone, "checkpoint.safetensors"), Path.Combine(shared, "checkpoint.safetensors"), rtol: 10 * WeightRtol);
+        AssertSameWeights(Path.Combine(alone, "checkpoint.safetensors"), Path.Combine(shared, "checkpoint.safetensors"), atol: 2e-4, rtol: 1e-3);
         AssertSameNumbers(alone, shared, "log.jsonl", "Loss");
     }
 
-    static void AssertSameWeights(string expectedFile, string actualFile, double rtol = WeightRtol)
+    static void AssertSameWeights(string expectedFile, string actualFile, double atol = WeightAtol, double rtol = WeightRtol)
     {
         var expected = SafeTensors.Load(expectedFile);
         var actual = SafeTensors.Load(actualFile);
@@ -88,7 +90,7 @@ public class ParallelTrainTests(ModelFolderFixture folder) : IClassFixture<Model
             Assert.Equal(tensor.Shape, actual[name].Shape);
             var (e, a) = (tensor.Data.ToArray(), actual[name].Data.ToArray());
             for (int i = 0; i < e.Length; i++)
-                Assert.True(Math.Abs((double)e[i] - a[i]) <= WeightAtol + rtol * Math.Abs(e[i]),
+                Assert.True(Math.Abs((double)e[i] - a[i]) <= atol + rtol * Math.Abs(e[i]),
                     $"{Path.GetFileName(actualFile)} {name}[{i}]: one process {e[i]:G9}, two ranks {a[i]:G9}");
         }
     }
