@@ -4,9 +4,10 @@ using System.Runtime.Intrinsics;
 using DiffPrune.Bench;
 using DiffPrune.Tensors.Blas;
 
-// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|train|stats|all]
+// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|train|stats|parallel|all]
 // Exit codes: 0 ran, 2 unknown command.
-string[] commands = ["gemm", "block", "memory", "models", "pruner", "train", "stats", "all"];
+if (args.Length == 3 && args[0] == "parallel-worker") return ParallelTrainBench.Worker(args[1..]); // started by 'parallel', under mpiexec or alone
+string[] commands = ["gemm", "block", "memory", "models", "pruner", "train", "stats", "parallel", "all"];
 string command = args.Length == 0 ? "all" : args[0].Trim().ToLowerInvariant();
 if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
 {
@@ -18,6 +19,7 @@ if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
     Console.Error.WriteLine("  pruner  deployed pruner's cost (scorer + gather) next to the prefill it saves, N = 144 and LLaVA-1.5's N = 576");
     Console.Error.WriteLine("  train   the pruner training step on the shipped VLM, phase by phase, with GEMM share, allocations and GCs");
     Console.Error.WriteLine("  stats   bootstrap intervals of an eval table: 100 scenes, 20 rows, 2,000 resamples");
+    Console.Error.WriteLine("  parallel  pruner training and pretraining steps/s: mpiexec -n 2 (1 thread per rank) vs one process on 2 and 1 threads, allreduce share (not in all)");
     return 2;
 }
 
@@ -39,5 +41,6 @@ if (command is "memory" or "all") MemoryBench.Run();
 if (command is "models" or "all") ModelBench.Run();
 if (command is "pruner" or "all") PrunerBench.Run();
 if (command is "train" or "all") TrainBench.Run();
+if (command is "parallel") ParallelTrainBench.Run();
 if (command is "stats" or "all") StatisticsBench.Run();
 return 0;

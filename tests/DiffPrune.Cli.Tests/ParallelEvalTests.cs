@@ -52,13 +52,13 @@ public class ParallelEvalTests(ModelFolderFixture folder) : IClassFixture<ModelF
     [MpiFact]
     public void ACommandThatDoesNotShareItsWorkIsRefusedOnce()
     {
-        var (exit, output, error) = MpiExec.Run(2, Tool, ["train", "--steps", "1", "--out", folder.Out("train-two-ranks")], Limit);
+        var (exit, output, error) = MpiExec.Run(2, Tool, ["demo", "--quick", "--out", folder.Out("demo-two-ranks")], Limit);
         Assert.NotEqual(0, exit);
         Assert.Equal("", output);
         var ours = error.Split('\n').Where(l => l.StartsWith("error: ")).ToArray();
         Assert.True(ours.Length == 1, error);
-        Assert.Contains("'train' does not run under mpiexec with several processes (supported: eval, info)", ours[0]);
-        Assert.False(Directory.Exists(folder.Out("train-two-ranks")));
+        Assert.Contains("'demo' does not run under mpiexec with several processes (supported: eval, info, pretrain, train)", ours[0]);
+        Assert.False(Directory.Exists(folder.Out("demo-two-ranks")));
     }
 
     /// <summary>The report without its wall times (the one thing a second run may change).</summary>

@@ -1,3 +1,4 @@
+using DiffPrune.Tensors.Distributed;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -61,46 +62,60 @@ internal static class PretrainCommand
     {
         options.Validate();
         CommandLimits.Scenes(testScenes, "--test-scenes");
-        using var folder = RunFolderLock.Acquire(outDir.FullName);
-        var checkpoint = TrainingCheckpoint.InFolder(outDir.FullName, resume);
+        var world = Communicator.World;
+        // rank 0 alone reads and writes the run folder (the others get its state from it): an unusable --out stops the run now
+        using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
+        var checkpoint = world.IsRoot ? TrainingCheckpoint.InFolder(outDir.FullName, resume) : Path.Combine(outDir.FullName, "checkpoint.safetensors");
         var tokenizer = WordTokenizer.ForSceneBench();
-        var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer) : Pretrainer.Create(options, tokenizer);
-        Directory.CreateDirectory(outDir.FullName);
-        var log = new PretrainLog(outDir.FullName, trainer.Step);
-        Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
-            $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
-            (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
+        var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer, world: world) : Pretrainer.Create(options, tokenizer, world: world);
+        PretrainLog? log = null;
+        if (world.IsRoot)
+        {
+            Directory.CreateDirectory(outDir.FullName);
+            log = new PretrainLog(outDir.FullName, trainer.Step);
+            Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
+                $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
+                (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}" +
+                (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
+        }
         int last = Math.Min(stopAfter ?? options.TotalSteps, options.TotalSteps);
-        Train(trainer, tokenizer, log, checkpoint, last);
+        Train(trainer, tokenizer, log, checkpoint, last, world);
         if (!trainer.Done)
         {
+            if (log == null) return 0;
             var modelDir = SaveModel(trainer, tokenizer, outDir.FullName);
             Console.Error.WriteLine($"stopped at step {trainer.Step} of {options.TotalSteps}: {modelDir} holds the weights as they are now; continue with --resume");
             return 0;
         }
-        Finish(trainer, tokenizer, outDir.FullName, log, testScenes);
+        Finish(trainer, tokenizer, outDir.FullName, log, testScenes, world);
         return 0;
     }
 
-    static void Train(Pretrainer trainer, WordTokenizer tokenizer, PretrainLog log, string checkpoint, int last)
+    /// <summary>The steps up to <paramref name="last"/>, with their evaluations and checkpoints; <paramref name="log"/> is null on the ranks
+    /// other than 0, which train and evaluate but write nothing.</summary>
+    static void Train(Pretrainer trainer, WordTokenizer tokenizer, PretrainLog? log, string checkpoint, int last, Communicator world)
     {
         var options = trainer.Options;
         TrainingProgress.Run("pretrain", options.TotalSteps, trainer.Step, () => trainer.Step >= last, () =>
         {
             var report = trainer.TrainStep();
-            log.Step(report);
+            log?.Step(report);
             bool stageEnd = trainer.Done || options.Locate(trainer.Step).Stage != report.Stage;
-            if (stageEnd && report.Stage == PretrainStage.Vision) log.Vision(trainer.Step, trainer.EvaluateVision(64));
+            if (stageEnd && report.Stage == PretrainStage.Vision && log != null) log.Vision(trainer.Step, trainer.EvaluateVision(64));
             if (report.Stage == PretrainStage.Instruction && options.EvalEvery > 0 && (report.StageStep + 1) % options.EvalEvery == 0 && !trainer.Done)
-                log.Evaluation(trainer.Step, "validation", Evaluate(trainer, tokenizer, options.EvalScenes, SceneSplit.Validation));
-            if (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last) trainer.SaveCheckpoint(checkpoint);
+            {
+                var scores = Evaluate(trainer, tokenizer, options.EvalScenes, SceneSplit.Validation, world);
+                log?.Evaluation(trainer.Step, "validation", scores);
+            }
+            if (log != null && (stageEnd || trainer.Step % options.CheckpointEvery == 0 || trainer.Step == last)) trainer.SaveCheckpoint(checkpoint);
             return new TrainingProgress.Update(trainer.Step, Describe(report), report.Step % 25 == 0 || report.Skipped);
         });
     }
 
     // Per-suite scores on the first scenes of a split, unpruned or pre-LLM pruned: the evaluator lies a layer above the trainer.
-    static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, IPruningHooks? method = null) =>
-        new SceneBenchEvaluator(new VlmInference(trainer.Model), tokenizer, batchSize: 32).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), method);
+    // Under mpiexec the ranks share the scenes' batches and each gets every score.
+    static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, Communicator world, IPruningHooks? method = null) =>
+        new SceneBenchEvaluator(new VlmInference(trainer.Model), tokenizer, batchSize: 32, world: world).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), method);
 
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
@@ -121,17 +136,21 @@ internal static class PretrainCommand
         return modelDir;
     }
 
-    static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog log, int testScenes)
+    static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog? log, int testScenes, Communicator world)
     {
-        var modelDir = SaveModel(trainer, tokenizer, outDir);
-        Console.Error.WriteLine($"model written to {modelDir}; scoring {testScenes} test scenes");
+        if (log != null)
+        {
+            var modelDir = SaveModel(trainer, tokenizer, outDir);
+            Console.Error.WriteLine($"model written to {modelDir}; scoring {testScenes} test scenes");
+        }
         var clock = Stopwatch.StartNew();
-        var scores = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test);
+        var scores = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world);
         double seconds = clock.Elapsed.TotalSeconds;
-        log.Evaluation(trainer.Step, "test", scores);
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
         int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
-        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, new RandomPruner(keep, trainer.Options.Seed));
+        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world, new RandomPruner(keep, trainer.Options.Seed));
+        if (log == null) return;
+        log.Evaluation(trainer.Step, "test", scores);
         var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
         PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
         Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");

@@ -9,6 +9,8 @@ using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
+using DiffPrune.Tensors;
+using DiffPrune.Tensors.Distributed;
 using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Cli.Commands;
@@ -60,32 +62,47 @@ internal static class TrainCommand
         CommandLimits.Scenes(testScenes, "--test-scenes");
         CommandLimits.Scenes(options.ValidationScenes, "--validation-scenes");
         CommandLimits.Batch(options.BatchSize, "--batch-size");
-        using var folder = RunFolderLock.Acquire(outDir.FullName);
+        var world = Communicator.World;
+        // rank 0 alone writes the run folder: an unusable --out stops the run now
+        using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         int n = vlm.Config.Vision.NumPatches;
         options = options with { Keep = keep ?? n / 9 };
         var scenes = SceneOptions.For(bench, n);
-        var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume);
-        Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
-            (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}");
+        var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume, world: world);
+        if (world.IsRoot)
+            Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
+                (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}" +
+                (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
         TrainingProgress.Run("train", options.Steps, run.Trainer.Step, () => run.Done, () =>
         {
             var (report, validation) = run.Next();
-            if (validation != null) Console.Error.WriteLine(PrunerTrainingRun.Describe(validation));
+            if (validation != null && world.IsRoot) Console.Error.WriteLine(PrunerTrainingRun.Describe(validation));
             return new TrainingProgress.Update(run.Trainer.Step, PrunerTrainingRun.Describe(report), report.Step % 25 == 0);
         });
         var inference = new VlmInference(vlm);
-        var threshold = budget.Mode == BudgetMode.Threshold ? Calibrate(new ValidationThresholds(inference, scenes, budget.CalibrationScenes), run) : null;
-        Finish(inference, tokenizer, scenes, run, testScenes, threshold);
+        var best = BestPruner(run, world);
+        var threshold = budget.Mode == BudgetMode.Threshold ? Calibrate(new ValidationThresholds(inference, scenes, budget.CalibrationScenes), run, best, world) : null;
+        Finish(inference, tokenizer, scenes, run, testScenes, best, threshold, world);
         return 0;
     }
 
-    /// <summary>Calibrates the best pruner's threshold to the trained K on validation scenes and writes it into its pruner.json.</summary>
-    static TokenPruner Calibrate(ValidationThresholds thresholds, PrunerTrainingRun run)
+    /// <summary>The best pruner of the run, which rank 0 reads from its folder and sends to the other ranks (they may not see it).</summary>
+    static TokenPruner BestPruner(PrunerTrainingRun run, Communicator world)
     {
-        var best = TokenPruner.Load(run.PrunerDir);
+        if (world.Size == 1) return TokenPruner.Load(run.PrunerDir);
+        var config = run.Trainer.ToPruner().Config;
+        var pruner = world.IsRoot ? TokenPruner.Load(run.PrunerDir) : new TokenPruner(new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers), config);
+        foreach (var p in pruner.Scorer.Parameters()) world.Broadcast(p.Data);
+        return pruner;
+    }
+
+    /// <summary>Calibrates the best pruner's threshold to the trained K on validation scenes and writes it into its pruner.json.</summary>
+    static TokenPruner Calibrate(ValidationThresholds thresholds, PrunerTrainingRun run, TokenPruner best, Communicator world)
+    {
         var calibrated = thresholds.Calibrate(best, best.Config.Keep);
+        if (!world.IsRoot) return calibrated;
         calibrated.Save(run.PrunerDir);
         var kept = thresholds.Kept(calibrated);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -93,13 +110,13 @@ internal static class TrainCommand
         return calibrated;
     }
 
-    static void Finish(VlmInference inference, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes, TokenPruner? threshold)
+    static void Finish(VlmInference inference, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes, TokenPruner best, TokenPruner? threshold,
+        Communicator world)
     {
         var options = run.Trainer.Options;
-        var best = TokenPruner.Load(run.PrunerDir);
         int n = inference.Model.Config.Vision.NumPatches;
-        Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32);
+        if (world.IsRoot) Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
+        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32, world: world);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {
@@ -108,6 +125,7 @@ internal static class TrainCommand
         };
         if (threshold != null) scores[$"{options.Throttler} threshold, mean {options.Keep}/{n}"] = evaluator.Evaluate(test, threshold);
         scores[$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed));
+        if (!world.IsRoot) return;
         run.WriteReport(scores);
         var unpruned = scores["unpruned"];
         foreach (var (name, list) in scores)

@@ -26,7 +26,7 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
     /// <param name="k">Budget.</param>
     /// <param name="tau">Temperature.</param>
     /// <param name="noise">Noise for the throttler (fixed per step).</param>
-    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, Generator noise)
+    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, BatchNoise noise)
     {
         var logits = scorer.Forward(features);
         var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits), k, tau, noise);

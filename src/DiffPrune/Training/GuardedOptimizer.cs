@@ -5,8 +5,11 @@ namespace DiffPrune.Training;
 
 /// <summary>The update step every trainer shares: the scheduled learning rate, cleared gradients, the trainer's forward and backward,
 /// clipping, AdamW. A non-finite loss or gradient norm skips the update (nothing changes); <see cref="OptimizerSettings.MaxBadSteps"/>
-/// such steps in a row stop training with a message that starts with <c>what</c>. The schedule spans <c>steps</c> steps.</summary>
-public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Tensor> parameters, int steps, string what)
+/// such steps in a row stop training with a message that starts with <c>what</c>. The schedule spans <c>steps</c> steps. With
+/// <c>parallel</c> (data-parallel ranks), each rank's forward and backward returns its part of the global loss and the parts and
+/// gradients are summed over the ranks before clipping (<see cref="DataParallel.SumLossAndGradients"/>): every rank then clips,
+/// steps or skips identically; without it nothing is communicated.</summary>
+public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Tensor> parameters, int steps, string what, DataParallel? parallel = null)
 {
     readonly CosineSchedule _schedule = new(settings.LearningRate, settings.LearningRate * settings.FinalLearningRateFraction, steps, Math.Min(settings.WarmupSteps, steps));
     int _badSteps;
@@ -22,9 +25,9 @@ public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Ten
         return value;
     }
 
-    /// <summary>Takes update <paramref name="step"/>, whose <paramref name="forwardBackward"/> returns the loss, backpropagated when finite (gradients
-    /// may accumulate; a forward that throws <see cref="NonFiniteValueException"/> counts as a NaN loss); returns the loss, learning rate,
-    /// gradient norm before clipping (NaN after a non-finite loss) and whether it was skipped.</summary>
+    /// <summary>Takes update <paramref name="step"/>, whose <paramref name="forwardBackward"/> returns the loss (this rank's part of it under
+    /// data parallelism), backpropagated when finite (gradients may accumulate; a forward that throws <see cref="NonFiniteValueException"/>
+    /// counts as a NaN loss); returns the loss, learning rate, gradient norm before clipping (NaN after a non-finite loss) and whether it was skipped.</summary>
     /// <exception cref="TrainingDivergedException">The last <see cref="OptimizerSettings.MaxBadSteps"/> steps were all non-finite.</exception>
     public (double Loss, double LearningRate, double GradNorm, bool Skipped) Step(int step, Func<double> forwardBackward)
     {
@@ -34,6 +37,7 @@ public sealed class GuardedOptimizer(OptimizerSettings settings, IEnumerable<Ten
         double loss;
         try { loss = forwardBackward(); }
         catch (NonFiniteValueException) { loss = double.NaN; }   // a forward that met NaN or ∞ (e.g. in Soft Top-K's logits) is a non-finite step
+        if (parallel != null) loss = parallel.SumLossAndGradients(loss, AdamW.Parameters);
         double norm = double.IsFinite(loss) ? GradClip.ClipGradNorm(AdamW.Parameters, settings.MaxGradNorm) : double.NaN;
         bool skipped = !double.IsFinite(norm);
         if (!skipped) AdamW.StepOnce();

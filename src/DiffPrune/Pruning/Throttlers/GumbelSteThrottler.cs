@@ -10,7 +10,7 @@ namespace DiffPrune.Pruning.Throttlers;
 public sealed class GumbelSteThrottler : IThrottler
 {
     /// <inheritdoc/>
-    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise)
+    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise)
     {
         var (b, n) = Shapes.Check(tokens, logits);
         var (mask, alpha) = StraightThroughMask(logits, k, tau, noise);
@@ -23,9 +23,9 @@ public sealed class GumbelSteThrottler : IThrottler
     /// from <paramref name="noise"/>. A caller may apply the mask any way it likes (zeroing tokens, or weighting attention
     /// keys so that dropped tokens vanish from the forward pass).
     /// </summary>
-    public static (Tensor Mask, Tensor Alpha) StraightThroughMask(Tensor logits, int k, double tau, Generator noise)
+    public static (Tensor Mask, Tensor Alpha) StraightThroughMask(Tensor logits, int k, double tau, BatchNoise noise)
     {
-        var perturbed = logits.Add(Tensor.RandGumbel(noise, logits.Shape));
+        var perturbed = logits.Add(noise.Gumbel(logits.Shape));
         var alpha = SoftTopK.Forward(perturbed, k, tau);
         var hard = HardTopK.Mask(perturbed, k);
         return (alpha.Add(hard.Sub(alpha).Detach()), alpha);   // value: hard; gradient: soft

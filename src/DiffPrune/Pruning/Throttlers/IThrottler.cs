@@ -14,6 +14,6 @@ public sealed record Throttled(Tensor Tokens, Tensor Alpha);
 public interface IThrottler
 {
     /// <summary>Throttles <paramref name="tokens"/> (B, N, d) by <paramref name="logits"/> (B, N) at budget <paramref name="k"/>
-    /// and temperature <paramref name="tau"/>, drawing any noise from <paramref name="noise"/>.</summary>
-    Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise);
+    /// and temperature <paramref name="tau"/>, drawing any noise from <paramref name="noise"/> (a data-parallel share gets the rows of the whole batch's noise).</summary>
+    Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise);
 }

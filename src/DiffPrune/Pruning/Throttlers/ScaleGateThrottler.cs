@@ -9,7 +9,7 @@ namespace DiffPrune.Pruning.Throttlers;
 public sealed class ScaleGateThrottler : IThrottler
 {
     /// <inheritdoc/>
-    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise)
+    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise)
     {
         var (b, n) = Shapes.Check(tokens, logits);
         var alpha = SoftTopK.Forward(logits, k, tau);

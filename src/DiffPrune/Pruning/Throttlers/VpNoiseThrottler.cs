@@ -11,13 +11,13 @@ namespace DiffPrune.Pruning.Throttlers;
 public sealed class VpNoiseThrottler : IThrottler
 {
     /// <inheritdoc/>
-    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, Generator noise)
+    public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise)
     {
         var (b, n) = Shapes.Check(tokens, logits);
         var margins = SoftTopK.Margins(logits, k, tau);
         var keep = Laplace.SqrtCdf(margins).Reshape(b, n, 1);
         var mix = Laplace.SqrtSurvival(margins).Reshape(b, n, 1);
-        var eps = Tensor.Randn(noise, tokens.Shape);
+        var eps = noise.Normal(tokens.Shape);
         return new Throttled(tokens.Mul(keep).Add(eps.Mul(mix)), Laplace.Cdf(margins));
     }
 }

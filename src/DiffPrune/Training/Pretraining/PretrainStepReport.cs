@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DiffPrune.Training.Pretraining;
 
 /// <summary>What one pretraining step did.</summary>
@@ -12,7 +14,12 @@ namespace DiffPrune.Training.Pretraining;
 /// <param name="Seconds">Wall time of the step, data included.</param>
 /// <param name="Skipped">True when the loss or gradient was not finite and the update was skipped.</param>
 public sealed record PretrainStepReport(int Step, PretrainStage Stage, int StageStep, double Loss, double Accuracy,
-    double LearningRate, double GradNorm, int Examples, double Seconds, bool Skipped);
+    double LearningRate, double GradNorm, int Examples, double Seconds, bool Skipped)
+{
+    /// <summary>Seconds of the step spent summing the ranks' losses and gradients (waiting for the slowest rank included); absent in one process.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AllreduceSeconds { get; init; }
+}
 
 /// <summary>Answer-token loss of one task with the right images and with swapped ones.</summary>
 /// <param name="Task">"captions" or a suite's name.</param>

@@ -7,6 +7,7 @@ using DiffPrune.Tensors;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Tensors.IO;
 using DiffPrune.Tensors.Nn;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Training.Pretraining;
 
@@ -14,7 +15,9 @@ namespace DiffPrune.Training.Pretraining;
 /// Trains the base VLM on SceneBench in three stages (<see cref="PretrainStage"/>): the vision tower on dense patch
 /// labels, then LLaVA's two stages with the tower frozen (captions; questions of every suite plus captions), answer
 /// tokens only. Every step draws its data from a generator seeded by (seed, step), so a run resumed from a
-/// checkpoint sees exactly the batches an uninterrupted run sees.
+/// checkpoint sees exactly the batches an uninterrupted run sees. Under mpiexec (<see cref="DataParallel"/>) every rank draws
+/// the step's batch and computes its share: a contiguous block of the stage-0 images, every P-th of the language sequences
+/// ordered by length; the ranks start from rank 0's state.
 /// </summary>
 public sealed class Pretrainer
 {
@@ -22,6 +25,7 @@ public sealed class Pretrainer
     const string Format = "diffprune-pretrain-v1";
     readonly WordTokenizer _tokenizer;
     readonly SceneBench _bench;
+    readonly DataParallel? _parallel;
     GuardedOptimizer? _optimizer;
     PretrainStage _optimizerStage;
 
@@ -40,8 +44,10 @@ public sealed class Pretrainer
     /// <summary>True when every step has been taken.</summary>
     public bool Done => Step >= Options.TotalSteps;
 
-    Pretrainer(LlavaModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options)
+    Pretrainer(LlavaModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options, DataParallel? parallel)
     {
+        parallel?.Share(options.VisionBatch, "--vision-batch");
+        _parallel = parallel;
         Model = model;
         Heads = heads;
         _tokenizer = tokenizer;
@@ -50,15 +56,29 @@ public sealed class Pretrainer
     }
 
     /// <summary>A fresh run: weights drawn from the options' seed; the architecture is <paramref name="config"/>
-    /// (default <see cref="SceneVlm.Config"/>).</summary>
-    public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    /// (default <see cref="SceneVlm.Config"/>); <paramref name="world"/> (default one process) trains data-parallel.</summary>
+    public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null, Communicator? world = null)
     {
         options.Validate();
         var gen = new Generator(options.Seed);
         var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
         if (options.InitFrom != null) LoadModelWeights(options.InitFrom, model);
-        return new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options);
+        var trainer = new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options, DataParallel.Over(world));
+        trainer.ShareRootState(hasOptimizer: false);
+        return trainer;
+    }
+
+    /// <summary>Rank 0's weights, step and (when it has one) optimizer state on every rank (nothing without data parallelism).</summary>
+    void ShareRootState(bool hasOptimizer)
+    {
+        if (_parallel == null) return;
+        Span<double> progress = [Step, hasOptimizer ? 1 : 0];
+        _parallel.Broadcast(progress);
+        Step = (int)progress[0];
+        _parallel.Broadcast(Model.Parameters().Concat(Heads.Parameters()));
+        if (progress[1] == 0) return;
+        _parallel.Broadcast(OptimizerFor(Options.Locate(Math.Min(Step, Options.TotalSteps - 1)).Stage).AdamW);
     }
 
     static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
@@ -79,7 +99,11 @@ public sealed class Pretrainer
         var update = OptimizerFor(stage).Step(stageStep, () => (batch = stage == PretrainStage.Vision
             ? VisionLoss(gen, scenes)
             : LanguageLoss(gen, scenes, captionsOnly: stage == PretrainStage.Alignment)).Loss);
-        var report = new PretrainStepReport(Step, stage, stageStep, update.Loss, batch.Accuracy, update.LearningRate, update.GradNorm, batch.Examples, clock.Elapsed.TotalSeconds, update.Skipped);
+        double accuracy = _parallel == null ? batch.Accuracy : _parallel.Sum(batch.Accuracy)[0];
+        var report = new PretrainStepReport(Step, stage, stageStep, update.Loss, accuracy, update.LearningRate, update.GradNorm, batch.Examples, clock.Elapsed.TotalSeconds, update.Skipped)
+        {
+            AllreduceSeconds = _parallel?.LastSeconds,
+        };
         Step++;
         return report;
     }
@@ -104,36 +128,54 @@ public sealed class Pretrainer
         var parameters = vision ? Model.VisionTower.Parameters().Concat(Heads.Parameters()) : Model.Projector.Parameters().Concat(Model.LanguageModel.Parameters());
         var settings = vision ? Options.Optimizer with { LearningRate = Options.VisionLearningRate } : Options.Optimizer;
         int steps = stage switch { PretrainStage.Vision => Options.VisionSteps, PretrainStage.Alignment => Options.AlignmentSteps, _ => Options.InstructionSteps };
-        _optimizer = new GuardedOptimizer(settings, parameters, steps, $"pretraining stage {stage}");
+        _optimizer = new GuardedOptimizer(settings, parameters, steps, $"pretraining stage {stage}", _parallel);
         _optimizerStage = stage;
         return _optimizer;
     }
 
-    /// <summary>The stage-0 loss of one batch, backpropagated when finite.</summary>
+    /// <summary>The stage-0 loss of one batch, backpropagated when finite. Every term is a mean over images (each has N patches), so a
+    /// rank's part is its mean weighted by its share of the images; so is its part of the accuracy (over object patches, so across
+    /// ranks a close estimate of one process's).</summary>
     (double Loss, double Accuracy, int Examples) VisionLoss(Generator gen, SceneOptions options)
     {
-        var scenes = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
+        var all = SceneBench.DrawTrainingScenes(gen, Options.VisionBatch, options);
+        var (first, count) = _parallel?.Share(all.Length, "--vision-batch") ?? (0, all.Length);
+        var scenes = all[first..(first + count)];
+        double weight = (double)count / all.Length;
         var tower = Model.VisionTower.VisionModel;
         var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
-        return (GuardedOptimizer.Backward(loss), accuracy.Color, scenes.Length);
+        if (_parallel == null) return (GuardedOptimizer.Backward(loss), accuracy.Color, all.Length);
+        return (GuardedOptimizer.Backward(loss.Mul((float)weight)), accuracy.Color * weight, all.Length);
     }
 
     (double Loss, double Accuracy, int Examples) LanguageLoss(Generator gen, SceneOptions options, bool captionsOnly)
     {
         var sequences = captionsOnly ? CaptionSequences(gen, options) : InstructionSequences(gen, options);
-        var (loss, accuracy) = SequenceLoss(sequences, backward: true);
+        var (loss, accuracy) = SequenceLoss(ShareOf(sequences), backward: true, sequences.Sum(AnswerTokens));
         return (loss, accuracy, sequences.Sum(q => q.Segments[^1]));
+    }
+
+    /// <summary>This rank's sequences: every P-th by length, so that each rank gets as many answer tokens and as long a padded
+    /// length as the others (all of them in one process).</summary>
+    List<TrainingSequence> ShareOf(List<TrainingSequence> sequences)
+    {
+        if (_parallel == null) return sequences;
+        var world = _parallel.World;
+        _parallel.Share(sequences.Count, "sequences per step (--scenes-per-step, --captions-per-step)");
+        return sequences.OrderBy(s => s.Ids.Length).Where((_, i) => i % world.Size == world.Rank).ToList();
     }
 
     /// <summary>
     /// Mean answer-token NLL and accuracy over <paramref name="sequences"/>, run in groups of similar length (a short
     /// VizWiz sequence padded to a packed scene's length would cost as much as the scene) and bounded size (attention
     /// maps of a few MB stay off the large-object heap). With <paramref name="backward"/>, each group's share of the
-    /// loss is backpropagated as soon as it is computed (gradients accumulate); a non-finite group stops there.
+    /// loss is backpropagated as soon as it is computed (gradients accumulate); a non-finite group stops there. Loss and accuracy
+    /// are over <paramref name="answerTokens"/> answer tokens (default those of <paramref name="sequences"/>; under data parallelism the
+    /// whole batch's, so that each rank returns its part).
     /// </summary>
-    (double Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences, bool backward)
+    (double Loss, double Accuracy) SequenceLoss(List<TrainingSequence> sequences, bool backward, int? answerTokens = null)
     {
-        int answers = sequences.Sum(AnswerTokens);
+        int answers = answerTokens ?? sequences.Sum(AnswerTokens);
         double total = 0, right = 0;
         foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.Vision.NumPatches))
         {
@@ -292,16 +334,26 @@ public sealed class Pretrainer
     /// <summary>Continues a run from <paramref name="path"/>; the options and the architecture must be those the run started with.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a pretraining checkpoint, is corrupt, or was written with other options or another model.</exception>
-    public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null)
+    /// <remarks>Under data parallelism (<paramref name="world"/>) rank 0 alone reads <paramref name="path"/> and sends the state to the
+    /// others: a checkpoint holds the global state only, so a run resumes on any number of ranks.</remarks>
+    public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null, Communicator? world = null)
     {
         options.Validate();
         config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers);
-        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options);
-        var (step, contents) = trainer.Checkpoint().Load(path);
-        trainer.Step = step;
-        if (contents.Metadata.TryGetValue("optimizer_stage", out var saved) && Enum.Parse<PretrainStage>(saved) is var stage
-            && stage == options.Locate(Math.Min(step, options.TotalSteps - 1)).Stage)
-            trainer.OptimizerFor(stage).AdamW.SetState(contents.OptimizerStep, contents.Moments);
+        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options, DataParallel.Over(world));
+        bool hasOptimizer = false;
+        if (world is not { IsRoot: false })
+        {
+            var (step, contents) = trainer.Checkpoint().Load(path);
+            trainer.Step = step;
+            if (contents.Metadata.TryGetValue("optimizer_stage", out var saved) && Enum.Parse<PretrainStage>(saved) is var stage
+                && stage == options.Locate(Math.Min(step, options.TotalSteps - 1)).Stage)
+            {
+                trainer.OptimizerFor(stage).AdamW.SetState(contents.OptimizerStep, contents.Moments);
+                hasOptimizer = true;
+            }
+        }
+        trainer.ShareRootState(hasOptimizer);
         return trainer;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DiffPrune.Pruning;
 namespace DiffPrune.Training.Pruner;
 
@@ -9,7 +10,12 @@ namespace DiffPrune.Training.Pruner;
 /// <param name="Alpha">How binary α was.</param>
 /// <param name="Examples">Captions in the batch.</param>
 /// <param name="Seconds">Wall time, data included.</param>
-public sealed record PrunerStepReport(int Step, double Loss, double Tau, double LearningRate, AlphaStats Alpha, int Examples, double Seconds);
+public sealed record PrunerStepReport(int Step, double Loss, double Tau, double LearningRate, AlphaStats Alpha, int Examples, double Seconds)
+{
+    /// <summary>Seconds of the step spent summing the ranks' losses and gradients (waiting for the slowest rank included); absent in one process.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? AllreduceSeconds { get; init; }
+}
 
 /// <summary>A validation of the pruner on fixed validation captions.</summary>
 /// <param name="Step">Steps taken.</param>

@@ -7,6 +7,7 @@ using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Distributed;
 using DiffPrune.Tensors.IO;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tensors.Optim;
@@ -18,6 +19,8 @@ namespace DiffPrune.Training.Pruner;
 /// <see cref="PrunerTrainingOptions.Throttler"/>). Each step draws its scenes and noise from a generator seeded by
 /// (seed, step), so a resumed run takes exactly the steps an uninterrupted one takes. Validation compares the soft
 /// training objective with the deployed hard top-K on the same captions; early stopping follows the hard loss.
+/// Under mpiexec (<see cref="DataParallel"/>) each rank computes a contiguous share of every batch and of the validation
+/// captions, the throttler's noise for those rows is the single process's, and the ranks start from rank 0's state.
 /// </summary>
 public sealed class PrunerTrainer
 {
@@ -29,7 +32,8 @@ public sealed class PrunerTrainer
     readonly GuardedOptimizer _optimizer;
     readonly TrainingCheckpoint _checkpoint;
     readonly CaptionFeaturePool? _pool;
-    (Tensor Features, int[][] Ids, int[] AnswerStart)? _validation;
+    readonly DataParallel? _parallel;
+    (Captions Share, int First, double Weight)? _validation;
 
     /// <summary>The options.</summary>
     public PrunerTrainingOptions Options { get; }
@@ -58,9 +62,13 @@ public sealed class PrunerTrainer
     /// <summary>True when every step is taken or early stopping triggered.</summary>
     public bool Done => Step >= Options.Steps || ValidationsSinceBest >= Options.Patience;
 
-    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool)
+    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool,
+        DataParallel? parallel)
     {
         CheckFits(vlm, scenes, options);
+        parallel?.Share(options.BatchSize, "--batch-size");
+        parallel?.Share(options.ValidationScenes, "--validation-scenes");
+        _parallel = parallel;
         _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options), questions: options.WithQuestions);
         if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options) || _pool.WithQuestions != options.WithQuestions))
             throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}{(_pool.WithQuestions ? " with questions" : "")}; these options want {options.FeaturePool} drawn with {PoolSeed(options)}{(options.WithQuestions ? " with questions" : "")} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
@@ -74,7 +82,7 @@ public sealed class PrunerTrainer
         Scorer = new TokenScorer(dv, gen);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
         _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale);
-        _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training");
+        _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training", parallel);
         _checkpoint = new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer },
             new Dictionary<string, string> { ["options"] = options.Describe(), ["vlm_config"] = HfConfig.ToJson(vlm.Config) }, frozen: vlm);
     }
@@ -92,8 +100,8 @@ public sealed class PrunerTrainer
 
     /// <summary>A fresh run on the frozen <paramref name="vlm"/> (its weights are never changed); <paramref name="pool"/>
     /// shares features another run encoded (it must be <see cref="PrunerTrainingOptions.FeaturePool"/> scenes drawn with <see cref="PoolSeed"/>).</summary>
-    /// <exception cref="ArgumentException">Bad options, K ≥ N, scenes of another geometry than the VLM's, or a pool that does not fit.</exception>
-    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null)
+    /// <exception cref="ArgumentException">Bad options, K ≥ N, scenes of another geometry than the VLM's, a pool that does not fit, or fewer batch rows than ranks.</exception>
+    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null, Communicator? world = null)
     {
         options.Validate();
         CheckFits(vlm, scenes, options);
@@ -101,7 +109,20 @@ public sealed class PrunerTrainer
         var images = SceneBench.DrawTrainingScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
         Tensor features;
         using (Autograd.NoGrad()) features = vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
-        return new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen, pool);
+        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen, pool, DataParallel.Over(world));
+        trainer.ShareRootState();
+        return trainer;
+    }
+
+    /// <summary>Rank 0's weights, optimizer state and progress on every rank (nothing without data parallelism).</summary>
+    void ShareRootState()
+    {
+        if (_parallel == null) return;
+        _parallel.Broadcast(Scorer.Parameters().Concat(Denoiser.Parameters()).Concat(Standardizer.Parameters()));
+        _parallel.Broadcast(_optimizer.AdamW);
+        Span<double> progress = [Step, BestHardLoss, ValidationsSinceBest];
+        _parallel.Broadcast(progress);
+        (Step, BestHardLoss, ValidationsSinceBest) = ((int)progress[0], progress[1], (int)progress[2]);
     }
 
     Generator StepGenerator(int step) => new(Options.Seed ^ ((ulong)(step + 1) * 0xD1B54A32D192ED03UL));
@@ -109,12 +130,56 @@ public sealed class PrunerTrainer
     /// <summary>τ at <paramref name="step"/>: cosine from TauStart to TauEnd over <see cref="PrunerTrainingOptions.TauSpan"/>.</summary>
     public double TauAt(int step) => new CosineSchedule(Options.TauStart, Options.TauEnd, Options.TauSpan).At(step);
 
-    (Tensor Features, int[][] Ids, int[] AnswerStart) Captions(IReadOnlyList<Scene> scenes)
+    /// <summary>Visual tokens (B, N, d_v) of a batch's images, and its training sequences with where their answers start.</summary>
+    readonly record struct Captions(Tensor Features, int[][] Ids, int[] AnswerStart)
     {
+        /// <summary>Answer tokens the mean caption loss runs over.</summary>
+        public int AnswerTokens
+        {
+            get
+            {
+                int tokens = 0;
+                for (int i = 0; i < Ids.Length; i++) tokens += Ids[i].Length - AnswerStart[i];
+                return tokens;
+            }
+        }
+    }
+
+    /// <summary>This rank's rows of a batch drawn from <paramref name="scenes"/> (or the pool), where they start in it, and the weight
+    /// of their mean loss in the batch's (their share of its answer tokens: 1 for one process).</summary>
+    (Captions Share, int First, double Weight) ShareOf(IReadOnlyList<Scene> scenes, string what)
+    {
+        var ids = scenes.Select(s => ScenePrompt.TrainingIds(_tokenizer, "", s.Caption)).ToArray();
+        var (first, count) = _parallel?.Share(scenes.Count, what) ?? (0, scenes.Count);
         Tensor features;
-        using (Autograd.NoGrad()) features = _vlm.EncodeImages(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features;
-        var sequences = scenes.Select(s => ScenePrompt.TrainingIds(_tokenizer, "", s.Caption)).ToArray();
-        return (features, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray());
+        var mine = scenes.Skip(first).Take(count).Select(s => s.Image).ToArray();
+        using (Autograd.NoGrad()) features = _vlm.EncodeImages(ImageTensors.ToTensor(mine, ImageNormalization.Clip)).Features;
+        return Weighted(new Captions(features, ids.Select(s => s.Ids).ToArray(), ids.Select(s => s.AnswerStart).ToArray()), first, count, encoded: true);
+    }
+
+    (Captions Share, int First, double Weight) ShareOf(Captions batch, string what)
+    {
+        var (first, count) = _parallel?.Share(batch.Ids.Length, what) ?? (0, batch.Ids.Length);
+        return Weighted(batch, first, count, encoded: false);
+    }
+
+    static (Captions Share, int First, double Weight) Weighted(Captions batch, int first, int count, bool encoded)
+    {
+        if (count == batch.Ids.Length) return (batch, 0, 1.0);
+        var share = new Captions(encoded ? batch.Features : batch.Features.Slice(0, first, first + count), batch.Ids[first..(first + count)], batch.AnswerStart[first..(first + count)]);
+        return (share, first, (double)share.AnswerTokens / batch.AnswerTokens);
+    }
+
+    /// <summary>This rank's part of a batch's mean loss: its own mean, weighted by its share (unchanged in one process).</summary>
+    static Tensor PartOf(Tensor loss, double weight) => weight == 1.0 ? loss : loss.Mul((float)weight);
+
+    /// <summary>α statistics of the whole batch from each rank's (means over its <paramref name="rows"/> of <paramref name="total"/>).</summary>
+    AlphaStats Combine(AlphaStats mine, int rows, int total)
+    {
+        if (_parallel == null) return mine;
+        double w = (double)rows / total;
+        var sums = _parallel.Sum(w * mine.MeanInsideTopK, w * mine.MassOutsideTopK, w * (mine.LogitSpread ?? 0), w * (mine.EffectiveTokens ?? 0));
+        return new AlphaStats(sums[0], sums[1], mine.LogitSpread == null ? null : sums[2], mine.EffectiveTokens == null ? null : sums[3]);
     }
 
     /// <summary>Takes the next step.</summary>
@@ -126,24 +191,43 @@ public sealed class PrunerTrainer
         var clock = Stopwatch.StartNew();
         var gen = StepGenerator(Step);
         double tau = TauAt(Step);
-        var (features, ids, start) = _pool?.Batch(gen, Options.BatchSize) ?? Captions(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes));
+        var (share, first, weight) = _pool != null
+            ? ShareOf(_pool.Batch(gen, Options.BatchSize) is var (f, i, a) ? new Captions(f, i, a) : default, "--batch-size")
+            : ShareOf(SceneBench.DrawTrainingScenes(gen, Options.BatchSize, _scenes), "--batch-size");
+        var noise = _parallel == null ? gen : new BatchNoise(gen, first, Options.BatchSize);
         (Tensor Loss, AlphaStats Alpha) batch = default;
-        var update = _optimizer.Step(Step, () => GuardedOptimizer.Backward((batch = _pipeline.Loss(features, ids, start, Options.Keep, tau, gen)).Loss));
-        return new PrunerStepReport(Step++, update.Loss, tau, update.LearningRate, batch.Alpha!, ids.Length, clock.Elapsed.TotalSeconds);
+        var update = _optimizer.Step(Step, () =>
+        {
+            batch = _pipeline.Loss(share.Features, share.Ids, share.AnswerStart, Options.Keep, tau, noise);
+            return GuardedOptimizer.Backward(PartOf(batch.Loss, weight));
+        });
+        var alpha = Combine(batch.Alpha!, share.Ids.Length, Options.BatchSize);
+        return new PrunerStepReport(Step++, update.Loss, tau, update.LearningRate, alpha, Options.BatchSize, clock.Elapsed.TotalSeconds)
+        {
+            AllreduceSeconds = _parallel?.LastSeconds,
+        };
     }
 
     /// <summary>Soft and hard validation losses on the first <see cref="PrunerTrainingOptions.ValidationScenes"/> validation
     /// captions; updates early stopping.</summary>
     public PrunerValidation Validate()
     {
-        _validation ??= Captions(new SceneBench(_scenes).Split(SceneSplit.Validation, Options.ValidationScenes).Select(e => e.Scene).ToArray());
-        var (features, ids, start) = _validation.Value;
+        _validation ??= ShareOf(new SceneBench(_scenes).Split(SceneSplit.Validation, Options.ValidationScenes).Select(e => e.Scene).ToArray(), "--validation-scenes");
+        var ((features, ids, start), first, weight) = _validation.Value;
         using var _ = Autograd.NoGrad();
-        var (soft, alpha) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), new Generator(Options.Seed + 1));
-        double hard = new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), ToPruner(), ids, AnswerTargets.Masks(ids, start)).Loss.Item();
+        var noise = new Generator(Options.Seed + 1);
+        var (softLoss, mine) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), _parallel == null ? noise : new BatchNoise(noise, first, Options.ValidationScenes));
+        var hardLoss = new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), ToPruner(), ids, AnswerTargets.Masks(ids, start)).Loss;
+        double soft = PartOf(softLoss, weight).Item(), hard = PartOf(hardLoss, weight).Item();
+        if (_parallel != null)
+        {
+            var sums = _parallel.Sum(soft, hard);
+            (soft, hard) = (sums[0], sums[1]);
+        }
+        var alpha = Combine(mine, ids.Length, Options.ValidationScenes);
         bool best = hard < BestHardLoss;
         if (best) { BestHardLoss = hard; ValidationsSinceBest = 0; } else ValidationsSinceBest++;
-        return new PrunerValidation(Step, soft.Item(), hard, alpha, best);
+        return new PrunerValidation(Step, soft, hard, alpha, best);
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
@@ -155,17 +239,22 @@ public sealed class PrunerTrainer
 
     /// <summary>Continues a run from <paramref name="path"/> with the same VLM and options.</summary>
     /// <exception cref="InvalidDataException">Not a pruner-training checkpoint, damaged, or other options or VLM.</exception>
-    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null)
+    /// <remarks>Under data parallelism rank 0 alone reads <paramref name="path"/> and sends the state to the others: a checkpoint holds
+    /// the global state only, so a run resumes on any number of ranks.</remarks>
+    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null,
+        Communicator? world = null)
     {
         options.Validate();
         int dv = vlm.Config.Vision.HiddenSize;
-        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0), pool);
+        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0), pool, DataParallel.Over(world));
+        if (world is { IsRoot: false }) { trainer.ShareRootState(); return trainer; }
         var (step, contents) = trainer._checkpoint.Load(path);
         var inv = CultureInfo.InvariantCulture;
         trainer.Step = step;
         trainer.BestHardLoss = double.Parse(contents.Metadata["best_hard_loss"], inv);
         trainer.ValidationsSinceBest = int.Parse(contents.Metadata["validations_since_best"], inv);
         if (contents.HasOptimizer) trainer._optimizer.AdamW.SetState(contents.OptimizerStep, contents.Moments);
+        trainer.ShareRootState();
         return trainer;
     }
 }

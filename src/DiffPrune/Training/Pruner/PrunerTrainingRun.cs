@@ -2,18 +2,21 @@ using System.Globalization;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Tensors.Distributed;
 using DiffPrune.Tensors.IO;
 
 namespace DiffPrune.Training.Pruner;
 
 /// <summary>A pruner training run in its folder: <c>log.jsonl</c> (every step), <c>validation.jsonl</c>, the checkpoint (written
 /// every <see cref="PrunerTrainingOptions.CheckpointEvery"/> steps, at every validation and at the end), and the best pruner so far (by hard-top-K validation loss) in <c>pruner/</c>. A run
-/// started with resume continues from its checkpoint, its logs cut back to the steps it has taken.</summary>
+/// started with resume continues from its checkpoint, its logs cut back to the steps it has taken. Under data parallelism every
+/// rank trains and validates, and rank 0 alone reads and writes the folder.</summary>
 public sealed class PrunerTrainingRun
 {
-    readonly RunLog<PrunerStepReport> _steps;
-    readonly RunLog<PrunerValidation> _validations;
+    readonly RunLog<PrunerStepReport>? _steps;
+    readonly RunLog<PrunerValidation>? _validations;
     readonly string _checkpoint;
+    readonly bool _writes;
 
     /// <summary>The trainer.</summary>
     public PrunerTrainer Trainer { get; }
@@ -24,46 +27,50 @@ public sealed class PrunerTrainingRun
     /// <summary>The best pruner's folder.</summary>
     public string PrunerDir => Path.Combine(Dir, "pruner");
 
-    /// <summary>Steps taken so far.</summary>
-    public List<PrunerStepReport> Steps => _steps.Records;
+    /// <summary>Steps taken so far (on rank 0; empty on the others).</summary>
+    public List<PrunerStepReport> Steps => _steps?.Records ?? [];
 
-    /// <summary>Validations so far.</summary>
-    public List<PrunerValidation> Validations => _validations.Records;
+    /// <summary>Validations so far (on rank 0; empty on the others).</summary>
+    public List<PrunerValidation> Validations => _validations?.Records ?? [];
 
     /// <summary>True when training is over (all steps, or early stopping).</summary>
     public bool Done => Trainer.Done;
 
-    PrunerTrainingRun(PrunerTrainer trainer, string dir, string checkpoint)
+    PrunerTrainingRun(PrunerTrainer trainer, string dir, string checkpoint, bool writes)
     {
-        (Trainer, Dir, _checkpoint) = (trainer, dir, checkpoint);
+        (Trainer, Dir, _checkpoint, _writes) = (trainer, dir, checkpoint, writes);
+        if (!writes) return;
         _steps = new RunLog<PrunerStepReport>(Path.Combine(dir, "log.jsonl"), s => s.Step < trainer.Step);
         _validations = new RunLog<PrunerValidation>(Path.Combine(dir, "validation.jsonl"), v => v.Step <= trainer.Step);
     }
 
-    /// <summary>Starts (or with <paramref name="resume"/> continues) a run in <paramref name="dir"/>; <paramref name="pool"/> shares encoded features.</summary>
+    /// <summary>Starts (or with <paramref name="resume"/> continues) a run in <paramref name="dir"/>; <paramref name="pool"/> shares encoded features;
+    /// <paramref name="world"/> (default one process) trains data-parallel.</summary>
     /// <exception cref="ArgumentException">A fresh run into a folder that holds a checkpoint.</exception>
     public static PrunerTrainingRun Start(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, string dir,
-        bool resume = false, CaptionFeaturePool? pool = null)
+        bool resume = false, CaptionFeaturePool? pool = null, Communicator? world = null)
     {
-        var checkpoint = TrainingCheckpoint.InFolder(dir, resume);
-        var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options, pool) : PrunerTrainer.Create(vlm, tokenizer, scenes, options, pool);
-        Directory.CreateDirectory(dir);
-        return new PrunerTrainingRun(trainer, dir, checkpoint);
+        bool writes = world?.IsRoot ?? true;
+        var checkpoint = writes ? TrainingCheckpoint.InFolder(dir, resume) : Path.Combine(dir, "checkpoint.safetensors");
+        var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options, pool, world) : PrunerTrainer.Create(vlm, tokenizer, scenes, options, pool, world);
+        if (writes) Directory.CreateDirectory(dir);
+        return new PrunerTrainingRun(trainer, dir, checkpoint, writes);
     }
 
     /// <summary>Takes one step; validates when one is due (saving the pruner when it is the best) and checkpoints when one is due.</summary>
     public (PrunerStepReport Step, PrunerValidation? Validation) Next()
     {
         var report = Trainer.TrainStep();
-        _steps.Add(report);
+        _steps?.Add(report);
         var options = Trainer.Options;
         PrunerValidation? v = null;
         if (Trainer.Step % options.EvalEvery == 0 || Trainer.Step == options.Steps || Trainer.Done)
         {
-            _validations.Add(v = Trainer.Validate());
-            if (v.Best) Trainer.ToPruner().Save(PrunerDir);
+            v = Trainer.Validate();
+            _validations?.Add(v);
+            if (v.Best && _writes) Trainer.ToPruner().Save(PrunerDir);
         }
-        if (v != null || Trainer.Done || Trainer.Step % options.CheckpointEvery == 0) Trainer.SaveCheckpoint(_checkpoint);
+        if (_writes && (v != null || Trainer.Done || Trainer.Step % options.CheckpointEvery == 0)) Trainer.SaveCheckpoint(_checkpoint);
         return (report, v);
     }
 
