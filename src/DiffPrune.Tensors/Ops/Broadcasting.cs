@@ -40,13 +40,13 @@ internal static class Broadcasting
     {
         if (ShapeUtil.Same(a.Shape, b.Shape))
         {
-            var o = Tensor.Zeros(a.Shape);
+            var o = Tensor.PooledForOverwrite(a.Shape);
             float[] xs = a.Storage, ys = b.Storage, os = o.Storage;
             RowParallel.ForSegments(o.Numel, 2, (lo, hi) => spanOp(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo), os.AsSpan(lo, hi - lo)));
             return o;
         }
         var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
-        var result = Tensor.Zeros(shape);
+        var result = Tensor.Pooled(shape);
         var sa = ShapeUtil.BroadcastStrides(a.Shape, shape);
         var sb = ShapeUtil.BroadcastStrides(b.Shape, shape);
         float[] ad = a.Storage, bd = b.Storage, od = result.Storage;
@@ -65,13 +65,14 @@ internal static class Broadcasting
         var target = ShapeUtil.BroadcastStrides(shape, g.Shape);
         var own = ShapeUtil.Strides(g.Shape);
         float[] gd = g.Storage;
-        var acc = new float[dst.Length];
+        var acc = StoragePool.RentZeroed(dst.Length);
         ForEachRow(g.Shape, own, target, (_, gOff, _, dOff, dStr, len) =>
         {
             if (dStr == 0) acc[dOff] += TensorPrimitives.Sum(gd.AsSpan(gOff, len));
             else TensorPrimitives.Add(acc.AsSpan(dOff, len), gd.AsSpan(gOff, len), acc.AsSpan(dOff, len));
         });
-        TensorPrimitives.Add(dst, acc, dst);
+        TensorPrimitives.Add(dst, acc.AsSpan(0, dst.Length), dst);
+        StoragePool.Return(acc);
     }
 
     /// <summary>dst += src, elementwise, split over the thread budget for long arrays (bit-identical either way).</summary>

@@ -23,7 +23,7 @@ public static partial class F
             throw new ArgumentException($"linear: bias {bias.Describe()} must be ({outF})");
         int rows = x.Numel / Math.Max(inF, 1);
         if (inF == 0) rows = ShapeUtil.Numel(x.Shape.AsSpan(0, x.Rank - 1));
-        var y = Tensor.Zeros(x.Shape[..^1].Append(outF).ToArray());
+        var y = Tensor.PooledForOverwrite(x.Shape[..^1].Append(outF).ToArray()); // the bias copy or beta = 0 writes all of y
         // the bias is written first and the GEMM accumulates onto it (beta = 1): one pass over y, not two
         if (bias != null)
             for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outF, outF));
@@ -50,9 +50,9 @@ public static partial class F
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
         CheckNormParam("layer_norm", x, weight, c);
         CheckNormParam("layer_norm", x, bias, c);
-        var y = Tensor.Zeros(x.Shape);
-        var mean = new float[rows];
-        var rstd = new float[rows];
+        var y = Tensor.PooledForOverwrite(x.Shape);
+        var mean = TensorScope.Rent(rows, zeroed: false);
+        var rstd = TensorScope.Rent(rows, zeroed: false);
         float[] xs = x.Storage, ys = y.Storage;
         float[]? ws = weight?.Storage, bs = bias?.Storage;
         RowParallel.For(rows, 3L * c, (lo, hi) =>
@@ -118,8 +118,8 @@ public static partial class F
     {
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
         CheckNormParam("rms_norm", x, weight, c);
-        var y = Tensor.Zeros(x.Shape);
-        var rstd = new float[rows];
+        var y = Tensor.PooledForOverwrite(x.Shape);
+        var rstd = TensorScope.Rent(rows, zeroed: false);
         float[] xs = x.Storage, ys = y.Storage;
         float[]? ws = weight?.Storage;
         RowParallel.For(rows, 2L * c, (lo, hi) =>

@@ -39,8 +39,8 @@ public static partial class F
             throw new ArgumentException($"rope: {positions.Length} position ids for batch {b} × {t} tokens (give {t} or {b * t})");
         bool perSample = positions.Length == b * t && b > 1;
         int distinct = perSample ? b * t : t;
-        var cos = new float[distinct * half];
-        var sin = new float[distinct * half];
+        var cos = TensorScope.Rent(distinct * half, zeroed: false);
+        var sin = TensorScope.Rent(distinct * half, zeroed: false);
         for (int p = 0; p < distinct; p++)
             for (int i = 0; i < half; i++)
             {
@@ -49,15 +49,16 @@ public static partial class F
                 cos[p * half + i] = MathF.Cos(angle);
                 sin[p * half + i] = MathF.Sin(angle);
             }
-        var y = Tensor.Zeros(x.Shape);
+        var y = Tensor.PooledForOverwrite(x.Shape); // every pair of every row is rotated
         var layout = new RopeLayout(b, h, t, d, perSample, tokenMajor);
         Rotate(x.Storage, y.Storage, cos, sin, layout, style, inverse: false);
         return Autograd.Record(y, "rope", [x], g =>
         {
             // a rotation's transpose is the rotation by −angle
-            var back = new float[g.Numel];
+            var back = StoragePool.Rent(g.Numel);
             Rotate(g.Storage, back, cos, sin, layout, style, inverse: true);
-            Autograd.Accumulate(x, back);
+            Autograd.Accumulate(x, back.AsSpan(0, g.Numel));
+            StoragePool.Return(back);
         });
     }
 

@@ -13,7 +13,7 @@ public sealed partial class Tensor
     Tensor Unary(string op, Action<ReadOnlySpan<float>, Span<float>> forward, DerivativeKernel derivative)
     {
         var x = this;
-        var y = Zeros(Shape);
+        var y = PooledForOverwrite(Shape);
         float[] xs = x.Storage, ys = y.Storage;
         RowParallel.ForSegments(Numel, 8, (lo, hi) => forward(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo)));
         return Autograd.Record(y, op, [x], g =>
