@@ -35,6 +35,9 @@ internal static class Broadcasting
         }
     }
 
+    /// <summary>Longest row that <see cref="Binary"/> fills on the stack to broadcast one value along it.</summary>
+    const int MaxSplatRow = 4096;
+
     /// <summary>out = op(a, b) with broadcasting; <paramref name="spanOp"/> handles equal-length rows, <paramref name="scalarOp"/> the rest.</summary>
     public static Tensor Binary(Tensor a, Tensor b, Action<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<float>> spanOp, Func<float, float, float> scalarOp)
     {
@@ -53,6 +56,15 @@ internal static class Broadcasting
         ForEachRow(shape, sa, sb, (oOff, aOff, aStr, bOff, bStr, len) =>
         {
             if (aStr == 1 && bStr == 1) { spanOp(ad.AsSpan(aOff, len), bd.AsSpan(bOff, len), od.AsSpan(oOff, len)); return; }
+            if (len <= MaxSplatRow && aStr + bStr == 1)
+            {
+                // one side is a single value along the row (a (…, 1) operand, e.g. a per-token weight): the SIMD span op
+                // on a row filled with that value computes the same elementwise results as the scalar loop below
+                Span<float> splat = stackalloc float[len];
+                if (aStr == 0) { splat.Fill(ad[aOff]); spanOp(splat, bd.AsSpan(bOff, len), od.AsSpan(oOff, len)); }
+                else { splat.Fill(bd[bOff]); spanOp(ad.AsSpan(aOff, len), splat, od.AsSpan(oOff, len)); }
+                return;
+            }
             for (int i = 0; i < len; i++) od[oOff + i] = scalarOp(ad[aOff + i * aStr], bd[bOff + i * bStr]);
         });
         return result;
