@@ -112,6 +112,19 @@ public class TensorScopeTests
         Assert.Equal(0, scope.OwnedBuffers);
     }
 
+    [Fact]
+    public void ScratchLongerThanASizeClassStillFitsItsRows()
+    {
+        // masked softmax's backward rents one row of scratch: 100 floats come back as a longer array
+        var x = Tensor.Randn(new Generator(3), [2, 100]).RequireGrad();
+        var w = Tensor.Randn(new Generator(4), [2, 100]);
+        x.MaskedSoftmax(null, 0.5f).Mul(w).Sum().Backward();
+        var composed = x.Detach().Clone().RequireGrad();
+        composed.Mul(0.5f).Softmax(-1).Mul(w).Sum().Backward();
+        var (a, b) = (x.Grad!.ToArray(), composed.Grad!.ToArray());
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-6, $"element {i}: {a[i]} vs {b[i]}");
+    }
+
     [Theory]
     [InlineData(65)]
     [InlineData(100)]

@@ -133,7 +133,8 @@ public sealed partial class Tensor
             float[] dx = x.Grad!.Storage, gs = g.Storage;
             RowParallel.For(rows, size * 4, (lo, hi) =>
             {
-                var tmp = StoragePool.Rent(size);
+                var rented = StoragePool.Rent(size); // may be longer than a row
+                var tmp = rented.AsSpan(0, size);
                 for (int r = lo; r < hi; r++)
                 {
                     var yr = ys.AsSpan(r * size, size);
@@ -142,9 +143,9 @@ public sealed partial class Tensor
                     float dot = TensorPrimitives.Dot(gr, yr);
                     TensorPrimitives.Subtract(gr, dot, tmp);
                     TensorPrimitives.Multiply(tmp, yr, tmp);
-                    TensorPrimitives.MultiplyAdd(tmp.AsSpan(0, size), scale, dr, dr);
+                    TensorPrimitives.MultiplyAdd(tmp, scale, dr, dr);
                 }
-                StoragePool.Return(tmp);
+                StoragePool.Return(rented);
             });
         });
     }
