@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Blas;
 using DiffPrune.Tensors.Optim;
 
@@ -37,9 +38,12 @@ internal static class MemoryBench
         double liveAt100 = double.NaN;
         for (int step = 1; step <= steps; step++)
         {
-            setup.ForwardBackward();
-            opt.StepOnce();
-            opt.ZeroGrad();
+            using (TensorScope.Begin())
+            {
+                setup.ForwardBackward();
+                opt.StepOnce();
+                opt.ZeroGrad();
+            }
             if (Array.IndexOf(Checkpoints, step) < 0 && step != steps) continue;
             double ms = sw.Elapsed.TotalMilliseconds / (step - last);
             last = step;

@@ -4,14 +4,16 @@ using System.Runtime.Intrinsics;
 using DiffPrune.Bench;
 using DiffPrune.Tensors.Blas;
 
-// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|train|stats|parallel|all]
+// dotnet run -c Release --project bench/DiffPrune.Bench -- [gemm|block|memory|models|pruner|train|stats|parallel|all] [--quick]
 // Exit codes: 0 ran, 2 unknown command.
 if (args.Length == 3 && args[0] == "parallel-worker") return ParallelTrainBench.Worker(args[1..]); // started by 'parallel', under mpiexec or alone
 string[] commands = ["gemm", "block", "memory", "models", "pruner", "train", "stats", "parallel", "all"];
 string command = args.Length == 0 ? "all" : args[0].Trim().ToLowerInvariant();
-if (args.Length > 1 || Array.IndexOf(commands, command) < 0)
+bool quick = args.Length == 2 && args[1] == "--quick";
+if (args.Length > (quick ? 2 : 1) || Array.IndexOf(commands, command) < 0)
 {
-    Console.Error.WriteLine($"usage: DiffPrune.Bench [{string.Join('|', commands)}]  (default all); got '{string.Join(' ', args)}'");
+    Console.Error.WriteLine($"usage: DiffPrune.Bench [{string.Join('|', commands)}] [--quick]  (default all); got '{string.Join(' ', args)}'");
+    Console.Error.WriteLine("  --quick one round of one step per thread count in `train` (allocations and GCs are exact; times are one sample)");
     Console.Error.WriteLine("  gemm    GFLOP/s of Tensor.Matmul, raw cblas_sgemm and the managed kernel at 64..1024, engine overhead at 512");
     Console.Error.WriteLine("  block   forward and forward+backward time of a Transformer block on each GEMM backend");
     Console.Error.WriteLine("  memory  RSS and GC heap over 1,000 training steps of that block (batch 1)");
@@ -40,7 +42,7 @@ if (command is "block" or "all") BlockBench.Run();
 if (command is "memory" or "all") MemoryBench.Run();
 if (command is "models" or "all") ModelBench.Run();
 if (command is "pruner" or "all") PrunerBench.Run();
-if (command is "train" or "all") TrainBench.Run();
+if (command is "train" or "all") TrainBench.Run(rounds: quick ? 1 : 3, steps: quick ? 1 : 3);
 if (command is "parallel") ParallelTrainBench.Run();
 if (command is "stats" or "all") StatisticsBench.Run();
 return 0;

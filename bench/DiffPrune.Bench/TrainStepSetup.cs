@@ -60,6 +60,7 @@ internal sealed class TrainStepSetup
     public (double[] Seconds, double Loss) Step()
     {
         var seconds = new double[Phases.Length];
+        using var scope = TensorScope.Begin();
         var gen = new Generator(1000 + (ulong)_step++);
         var (features, ids, start) = _pool.Batch(gen, Batch);
         var clock = Stopwatch.StartNew();

@@ -117,7 +117,7 @@ public static class Autograd
                 t.GraphReleased = true;
                 if (t.Grad != null && !t.RetainsGrad)
                 {
-                    GradientBufferPool.Return(t.Grad.Storage);
+                    StoragePool.Return(t.Grad.Storage);
                     t.Grad = null;
                 }
             }

@@ -68,6 +68,13 @@ public sealed partial class Tensor
     /// <summary>A tensor of zeros.</summary>
     public static Tensor Zeros(params int[] shape) => new(new float[ShapeUtil.CheckedNumel(shape)], (int[])shape.Clone());
 
+    /// <summary>An op's zeroed result: storage owned by the active <see cref="TensorScope"/> (pooled), or fresh without one.</summary>
+    internal static Tensor Pooled(params int[] shape) => new(TensorScope.Rent(ShapeUtil.CheckedNumel(shape)), (int[])shape.Clone());
+
+    /// <summary>An op's result whose every element the op writes before reading any: as <see cref="Pooled"/>, but a
+    /// recycled buffer is not cleared first.</summary>
+    internal static Tensor PooledForOverwrite(int[] shape) => new(TensorScope.Rent(ShapeUtil.CheckedNumel(shape), zeroed: false), (int[])shape.Clone());
+
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(int[] shape, float value)
     {
@@ -191,11 +198,12 @@ public sealed partial class Tensor
         return $"Tensor{ShapeUtil.Format(Shape)}[{head}{(Numel > 8 ? ", ..." : "")}]";
     }
 
-    /// <summary>Gradient storage for accumulation (zeros on first use, recycled from released gradients).</summary>
+    /// <summary>Gradient storage for accumulation (zeros on first use, rented from the <see cref="StoragePool"/>: backward returns
+    /// the gradients of non-leaf tensors there as soon as they are consumed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<float> GradSpan()
     {
-        Grad ??= new Tensor(GradientBufferPool.RentZeroed(Numel), Shape);
+        Grad ??= new Tensor(StoragePool.RentZeroed(Numel), Shape);
         return Grad.Data;
     }
 }

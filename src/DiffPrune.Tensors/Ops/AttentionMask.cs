@@ -87,7 +87,7 @@ public abstract class AttentionMask
         Tensor? built = null;
         return new Lambda((b, h, t, s) =>
         {
-            if (built == null || size != (b, h, t, s)) (built, size) = (ToAdditive(b, h, t, s), (b, h, t, s));
+            if (built == null || size != (b, h, t, s)) (built, size) = (TensorScope.Disown(ToAdditive(b, h, t, s)), (b, h, t, s));
             return built;
         });
     }

@@ -35,24 +35,36 @@ internal static class Broadcasting
         }
     }
 
+    /// <summary>Longest row that <see cref="Binary"/> fills on the stack to broadcast one value along it.</summary>
+    const int MaxSplatRow = 4096;
+
     /// <summary>out = op(a, b) with broadcasting; <paramref name="spanOp"/> handles equal-length rows, <paramref name="scalarOp"/> the rest.</summary>
     public static Tensor Binary(Tensor a, Tensor b, Action<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<float>> spanOp, Func<float, float, float> scalarOp)
     {
         if (ShapeUtil.Same(a.Shape, b.Shape))
         {
-            var o = Tensor.Zeros(a.Shape);
+            var o = Tensor.PooledForOverwrite(a.Shape);
             float[] xs = a.Storage, ys = b.Storage, os = o.Storage;
             RowParallel.ForSegments(o.Numel, 2, (lo, hi) => spanOp(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo), os.AsSpan(lo, hi - lo)));
             return o;
         }
         var shape = ShapeUtil.Broadcast(a.Shape, b.Shape);
-        var result = Tensor.Zeros(shape);
+        var result = Tensor.Pooled(shape);
         var sa = ShapeUtil.BroadcastStrides(a.Shape, shape);
         var sb = ShapeUtil.BroadcastStrides(b.Shape, shape);
         float[] ad = a.Storage, bd = b.Storage, od = result.Storage;
         ForEachRow(shape, sa, sb, (oOff, aOff, aStr, bOff, bStr, len) =>
         {
             if (aStr == 1 && bStr == 1) { spanOp(ad.AsSpan(aOff, len), bd.AsSpan(bOff, len), od.AsSpan(oOff, len)); return; }
+            if (len <= MaxSplatRow && aStr + bStr == 1)
+            {
+                // one side is a single value along the row (a (…, 1) operand, e.g. a per-token weight): the SIMD span op
+                // on a row filled with that value computes the same elementwise results as the scalar loop below
+                Span<float> splat = stackalloc float[len];
+                if (aStr == 0) { splat.Fill(ad[aOff]); spanOp(splat, bd.AsSpan(bOff, len), od.AsSpan(oOff, len)); }
+                else { splat.Fill(bd[bOff]); spanOp(ad.AsSpan(aOff, len), splat, od.AsSpan(oOff, len)); }
+                return;
+            }
             for (int i = 0; i < len; i++) od[oOff + i] = scalarOp(ad[aOff + i * aStr], bd[bOff + i * bStr]);
         });
         return result;
@@ -65,13 +77,14 @@ internal static class Broadcasting
         var target = ShapeUtil.BroadcastStrides(shape, g.Shape);
         var own = ShapeUtil.Strides(g.Shape);
         float[] gd = g.Storage;
-        var acc = new float[dst.Length];
+        var acc = StoragePool.RentZeroed(dst.Length);
         ForEachRow(g.Shape, own, target, (_, gOff, _, dOff, dStr, len) =>
         {
             if (dStr == 0) acc[dOff] += TensorPrimitives.Sum(gd.AsSpan(gOff, len));
             else TensorPrimitives.Add(acc.AsSpan(dOff, len), gd.AsSpan(gOff, len), acc.AsSpan(dOff, len));
         });
-        TensorPrimitives.Add(dst, acc, dst);
+        TensorPrimitives.Add(dst, acc.AsSpan(0, dst.Length), dst);
+        StoragePool.Return(acc);
     }
 
     /// <summary>dst += src, elementwise, split over the thread budget for long arrays (bit-identical either way).</summary>

@@ -75,7 +75,8 @@ public sealed partial class Tensor
     Tensor MapScalar(string op, Action<Span<float>> apply, float slope)
     {
         var x = this;
-        var y = Clone();
+        var y = PooledForOverwrite(Shape);
+        Data.CopyTo(y.Data);
         float[] ys = y.Storage;
         RowParallel.ForSegments(Numel, 2, (lo, hi) => apply(ys.AsSpan(lo, hi - lo)));
         return Autograd.Record(y, op, [x], g =>

@@ -23,7 +23,7 @@ public static partial class F
             throw new ArgumentException($"linear: bias {bias.Describe()} must be ({outF})");
         int rows = x.Numel / Math.Max(inF, 1);
         if (inF == 0) rows = ShapeUtil.Numel(x.Shape.AsSpan(0, x.Rank - 1));
-        var y = Tensor.Zeros(x.Shape[..^1].Append(outF).ToArray());
+        var y = Tensor.PooledForOverwrite(x.Shape[..^1].Append(outF).ToArray()); // the bias copy or beta = 0 writes all of y
         // the bias is written first and the GEMM accumulates onto it (beta = 1): one pass over y, not two
         if (bias != null)
             for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outF, outF));
@@ -50,24 +50,14 @@ public static partial class F
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
         CheckNormParam("layer_norm", x, weight, c);
         CheckNormParam("layer_norm", x, bias, c);
-        var y = Tensor.Zeros(x.Shape);
-        var mean = new float[rows];
-        var rstd = new float[rows];
+        var y = Tensor.PooledForOverwrite(x.Shape);
+        var mean = TensorScope.Rent(rows, zeroed: false);
+        var rstd = TensorScope.Rent(rows, zeroed: false);
         float[] xs = x.Storage, ys = y.Storage;
         float[]? ws = weight?.Storage, bs = bias?.Storage;
         RowParallel.For(rows, 3L * c, (lo, hi) =>
         {
-            for (int r = lo; r < hi; r++)
-            {
-                var row = xs.AsSpan(r * c, c);
-                float m = TensorPrimitives.Sum(row) / c;
-                double v = 0;
-                for (int i = 0; i < c; i++) { float dv = row[i] - m; v += dv * dv; }
-                float rs = 1f / MathF.Sqrt((float)(v / c) + eps);
-                mean[r] = m; rstd[r] = rs;
-                for (int i = 0; i < c; i++)
-                    ys[r * c + i] = (row[i] - m) * rs * (ws?[i] ?? 1f) + (bs?[i] ?? 0f);
-            }
+            for (int r = lo; r < hi; r++) (mean[r], rstd[r]) = NormKernels.LayerNormForward(ys, xs, ws, bs, r * c, c, eps);
         });
         Tensor[] inputs = new[] { x, weight, bias }.Where(t => t != null).ToArray()!;
         return Autograd.Record(y, "layer_norm", inputs, g =>
@@ -79,36 +69,13 @@ public static partial class F
                 float[] dx = x.Grad!.Storage;
                 RowParallel.For(rows, 4L * c, (lo, hi) =>
                 {
-                    for (int r = lo; r < hi; r++)
-                    {
-                        // xhat = (x−μ)·rstd; dxhat = g·w; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
-                        double sumD = 0, sumDX = 0;
-                        for (int i = 0; i < c; i++)
-                        {
-                            float xh = (xs[r * c + i] - mean[r]) * rstd[r];
-                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
-                            sumD += dxh; sumDX += dxh * xh;
-                        }
-                        float mD = (float)(sumD / c), mDX = (float)(sumDX / c);
-                        for (int i = 0; i < c; i++)
-                        {
-                            float xh = (xs[r * c + i] - mean[r]) * rstd[r];
-                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
-                            dx[r * c + i] += rstd[r] * (dxh - mD - xh * mDX);
-                        }
-                    }
+                    for (int r = lo; r < hi; r++) NormKernels.LayerNormBackward(dx, gs, xs, ws, mean[r], rstd[r], r * c, c);
                 });
             }
             Span<float> dw = weight is { RequiresGrad: true } ? weight.GradSpan() : default;
             Span<float> db = bias is { RequiresGrad: true } ? bias.GradSpan() : default;
             if (dw.IsEmpty && db.IsEmpty) return;
-            for (int r = 0; r < rows; r++)
-                for (int i = 0; i < c; i++)
-                {
-                    float xh = (xs[r * c + i] - mean[r]) * rstd[r];
-                    if (!dw.IsEmpty) dw[i] += gs[r * c + i] * xh;
-                    if (!db.IsEmpty) db[i] += gs[r * c + i];
-                }
+            for (int r = 0; r < rows; r++) NormKernels.ParameterGradients(dw, db, gs, xs, mean[r], rstd[r], r * c, c);
         });
     }
 
@@ -118,19 +85,13 @@ public static partial class F
     {
         int c = x.Shape[^1], rows = x.Numel / Math.Max(c, 1);
         CheckNormParam("rms_norm", x, weight, c);
-        var y = Tensor.Zeros(x.Shape);
-        var rstd = new float[rows];
+        var y = Tensor.PooledForOverwrite(x.Shape);
+        var rstd = TensorScope.Rent(rows, zeroed: false);
         float[] xs = x.Storage, ys = y.Storage;
         float[]? ws = weight?.Storage;
         RowParallel.For(rows, 2L * c, (lo, hi) =>
         {
-            for (int r = lo; r < hi; r++)
-            {
-                var row = xs.AsSpan(r * c, c);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / c + eps);
-                rstd[r] = rs;
-                for (int i = 0; i < c; i++) ys[r * c + i] = row[i] * rs * (ws?[i] ?? 1f);
-            }
+            for (int r = lo; r < hi; r++) rstd[r] = NormKernels.RmsNormForward(ys, xs, ws, r * c, c, eps);
         });
         Tensor[] inputs = weight == null ? [x] : [x, weight];
         return Autograd.Record(y, "rms_norm", inputs, g =>
@@ -142,30 +103,12 @@ public static partial class F
                 float[] dx = x.Grad!.Storage;
                 RowParallel.For(rows, 4L * c, (lo, hi) =>
                 {
-                    for (int r = lo; r < hi; r++)
-                    {
-                        // xhat = x·rstd; dxhat = g·w; dx = rstd·(dxhat − xhat·mean(dxhat·xhat))
-                        double sumDX = 0;
-                        for (int i = 0; i < c; i++)
-                        {
-                            float xh = xs[r * c + i] * rstd[r];
-                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
-                            sumDX += dxh * xh;
-                        }
-                        float mDX = (float)(sumDX / c);
-                        for (int i = 0; i < c; i++)
-                        {
-                            float xh = xs[r * c + i] * rstd[r];
-                            float dxh = gs[r * c + i] * (ws?[i] ?? 1f);
-                            dx[r * c + i] += rstd[r] * (dxh - xh * mDX);
-                        }
-                    }
+                    for (int r = lo; r < hi; r++) NormKernels.RmsNormBackward(dx, gs, xs, ws, rstd[r], r * c, c);
                 });
             }
             if (weight is not { RequiresGrad: true }) return;
             var dw = weight.GradSpan();
-            for (int r = 0; r < rows; r++)
-                for (int i = 0; i < c; i++) dw[i] += gs[r * c + i] * (xs[r * c + i] * rstd[r]);
+            for (int r = 0; r < rows; r++) NormKernels.ParameterGradients(dw, default, gs, xs, 0f, rstd[r], r * c, c);
         });
     }
 

@@ -29,8 +29,8 @@ public static partial class F
         var additive = mask?.ToAdditive(b, heads, t, s);
         var maskRows = Tensor.MaskRowOffsets(additive, [b, heads, t, s]);
         float sc = scale ?? 1f / MathF.Sqrt(d);
-        var probs = Tensor.Zeros(b, heads, t, s);
-        var output = Tensor.Zeros(b, t, heads * d);
+        var probs = Tensor.Pooled(b, heads, t, s);
+        var output = Tensor.Pooled(b, t, heads * d);
         float[] ms = additive?.Storage ?? [];
         RowParallel.For(b * heads, 2L * t * s * d, (lo, hi) =>
         {
@@ -44,13 +44,14 @@ public static partial class F
             // blocks that share a key/value head accumulate into the same dk, dv: one thread takes a whole group
             RowParallel.For(b * kvHeads, 4L * t * s * d * (heads / kvHeads), (lo, hi) =>
             {
-                var dp = new float[t * s];
+                var dp = StoragePool.Rent(t * s); // every block overwrites it (beta = 0) before reading
                 for (int group = lo; group < hi; group++)
                     for (int r = 0; r < heads / kvHeads; r++)
                     {
                         int bi = group / kvHeads, h = group % kvHeads * (heads / kvHeads) + r;
                         AttentionBackwardBlock(dims, bi * heads + h, q, k, v, probs.Storage, g.Storage, dp, sc);
                     }
+                StoragePool.Return(dp);
             });
         });
         return (result, returnProbs ? probs : null);

@@ -18,7 +18,7 @@ public sealed partial class Tensor
         var shape = (int[])Shape.Clone();
         shape[d] = idx.Length;
         var x = this;
-        var y = Zeros(shape);
+        var y = Pooled(shape);
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < idx.Length; j++)
                 Array.Copy(Storage, (o * size + idx[j]) * inner, y.Storage, (o * idx.Length + j) * inner, inner);
@@ -46,7 +46,7 @@ public sealed partial class Tensor
         var (outer, size, inner) = ShapeUtil.Split(Shape, d);
         int k = index.Shape[d];
         var x = this;
-        var y = Zeros(index.Shape);
+        var y = Pooled(index.Shape);
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < k; j++)
                 for (int i = 0; i < inner; i++)

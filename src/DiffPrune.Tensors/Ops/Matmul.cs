@@ -29,7 +29,7 @@ internal static class MatmulOps
             int rows = a.Numel / Math.Max(k, 1);
             if (k == 0) rows = ShapeUtil.Numel(a.Shape.AsSpan(0, a.Rank - 1));
             var shape = a.Shape[..^1].Append(n).ToArray();
-            var y = Tensor.Zeros(shape);
+            var y = Tensor.Pooled(shape);
             Gemm.Sgemm(false, transB, rows, n, k, 1f, a.Data, k, b.Data, transB ? k : n, 0f, y.Data, n);
             return Autograd.Record(y, "matmul", [a, b], g =>
             {
@@ -69,7 +69,7 @@ internal static class MatmulOps
             }
         }
         int lda = transA ? m : k, ldb = transB ? k : n;
-        var y = Tensor.Zeros(batch.Append(m).Append(n).ToArray());
+        var y = Tensor.Pooled(batch.Append(m).Append(n).ToArray());
         long work = (long)m * n * Math.Max(k, 1) / 8;
         RowParallel.For(count, work, (lo, hi) =>
         {

@@ -26,7 +26,7 @@ public sealed partial class Tensor
         int d = ShapeUtil.NormDim(dim, Rank);
         var (outer, size, inner) = ShapeUtil.Split(Shape, d);
         var x = this;
-        var y = Zeros(ReducedShape(d, keepDim));
+        var y = Pooled(ReducedShape(d, keepDim));
         float[] xs = Storage, ys = y.Storage;
         for (int o = 0; o < outer; o++)
             for (int s = 0; s < size; s++)
@@ -56,7 +56,7 @@ public sealed partial class Tensor
         var (outer, size, inner) = ShapeUtil.Split(Shape, d);
         if (size == 0) throw new ArgumentException($"Max over empty dim {dim} of {Describe()}");
         var shape = ReducedShape(d, keepDim);
-        var y = Zeros(shape);
+        var y = Pooled(shape);
         var arg = new int[outer * inner];
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)

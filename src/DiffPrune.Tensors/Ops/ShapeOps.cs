@@ -72,7 +72,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"permute: {ShapeUtil.Format(dims)} is not a permutation of the dims of {Describe()}");
         var x = this;
         var outShape = dims.Select(d => Shape[d]).ToArray();
-        var y = Zeros(outShape);
+        var y = Pooled(outShape);
         var inStrides = ShapeUtil.Strides(Shape);
         var permStrides = dims.Select(d => inStrides[d]).ToArray();
         Gather(y.Storage, Storage, outShape, permStrides);
@@ -80,7 +80,7 @@ public sealed partial class Tensor
         for (int i = 0; i < Rank; i++) inverse[dims[i]] = i;
         return Autograd.Record(y, "permute", [x], g =>
         {
-            var back = Zeros(x.Shape);
+            var back = Pooled(x.Shape);
             var gStrides = ShapeUtil.Strides(outShape);
             Gather(back.Storage, g.Storage, x.Shape, inverse.Select(d => gStrides[d]).ToArray());
             Autograd.Accumulate(x, back.Data);
@@ -130,7 +130,7 @@ public sealed partial class Tensor
         var shape = (int[])Shape.Clone();
         shape[d] = len;
         var x = this;
-        var y = Zeros(shape);
+        var y = Pooled(shape);
         for (int o = 0; o < outer; o++)
             Array.Copy(Storage, (o * size + start) * inner, y.Storage, o * len * inner, len * inner);
         return Autograd.Record(y, "slice", [x], g =>
@@ -156,7 +156,7 @@ public sealed partial class Tensor
         var shape = (int[])first.Shape.Clone();
         shape[d] = tensors.Sum(t => t.Shape[d]);
         var (outer, total, inner) = ShapeUtil.Split(shape, d);
-        var y = Zeros(shape);
+        var y = Pooled(shape);
         int at = 0;
         var starts = new int[tensors.Count];
         for (int j = 0; j < tensors.Count; j++)
@@ -202,7 +202,7 @@ public sealed partial class Tensor
         var target = ShapeUtil.Broadcast(Shape, shape);
         if (!ShapeUtil.Same(target, shape)) throw new ArgumentException($"cannot expand {Describe()} to {ShapeUtil.Format(shape)}");
         var x = this;
-        var y = Zeros(shape);
+        var y = Pooled(shape);
         Gather(y.Storage, Storage, shape, ShapeUtil.BroadcastStrides(Shape, shape));
         return Autograd.Record(y, "expand", [x], g => Broadcasting.SumToInto(g, x.Shape, x.GradSpan()));
     }

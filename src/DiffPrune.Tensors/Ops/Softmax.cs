@@ -17,7 +17,7 @@ public sealed partial class Tensor
         int d = ShapeUtil.NormDim(dim, Rank);
         var (outer, size, inner) = ShapeUtil.Split(Shape, d);
         var x = this;
-        var y = Zeros(Shape);
+        var y = Pooled(Shape);
         float[] xs = Storage, ys = y.Storage;
         RowParallel.For(outer, 4L * size * inner, (lo, hi) =>
         {
@@ -98,7 +98,7 @@ public sealed partial class Tensor
     /// Equals <c>x.Mul(scale).Add(mask).Softmax(-1)</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The mask does not broadcast to x.</exception>
-    public Tensor MaskedSoftmax(Tensor? mask, float scale = 1f) => MaskedSoftmax(mask, scale, Zeros(Shape));
+    public Tensor MaskedSoftmax(Tensor? mask, float scale = 1f) => MaskedSoftmax(mask, scale, Pooled(Shape));
 
     /// <summary>
     /// <see cref="MaskedSoftmax(Tensor?, float)"/> written over this tensor's values, for scores that nothing else
@@ -133,7 +133,8 @@ public sealed partial class Tensor
             float[] dx = x.Grad!.Storage, gs = g.Storage;
             RowParallel.For(rows, size * 4, (lo, hi) =>
             {
-                var tmp = new float[size];
+                var rented = StoragePool.Rent(size); // may be longer than a row
+                var tmp = rented.AsSpan(0, size);
                 for (int r = lo; r < hi; r++)
                 {
                     var yr = ys.AsSpan(r * size, size);
@@ -144,6 +145,7 @@ public sealed partial class Tensor
                     TensorPrimitives.Multiply(tmp, yr, tmp);
                     TensorPrimitives.MultiplyAdd(tmp, scale, dr, dr);
                 }
+                StoragePool.Return(rented);
             });
         });
     }

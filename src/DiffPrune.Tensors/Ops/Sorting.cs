@@ -59,7 +59,7 @@ public sealed partial class Tensor
     Tensor TakeAlongLastDim(IntTensor idx)
     {
         int n = Shape[^1], k = idx.Shape[^1];
-        var y = Zeros(idx.Shape);
+        var y = Pooled(idx.Shape);
         int rows = k == 0 ? 0 : idx.Numel / k;
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < k; j++) y.Storage[r * k + j] = Storage[r * n + idx.Data[r * k + j]];

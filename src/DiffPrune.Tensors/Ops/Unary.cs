@@ -13,7 +13,7 @@ public sealed partial class Tensor
     Tensor Unary(string op, Action<ReadOnlySpan<float>, Span<float>> forward, DerivativeKernel derivative)
     {
         var x = this;
-        var y = Zeros(Shape);
+        var y = PooledForOverwrite(Shape);
         float[] xs = x.Storage, ys = y.Storage;
         RowParallel.ForSegments(Numel, 8, (lo, hi) => forward(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo)));
         return Autograd.Record(y, op, [x], g =>
@@ -90,13 +90,31 @@ public sealed partial class Tensor
     });
 
     /// <summary>x·σ(x) (SiLU / swish).</summary>
-    public Tensor Silu() => Unary("silu", (x, y) => ActivationKernels.SwishForward(x, 1f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1f, d));
+    public Tensor Silu() => Fused<SiluActivation>("silu", (x, y) => ActivationKernels.SwishForward(x, 1f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1f, d));
 
     /// <summary>x·σ(1.702x) (CLIP's quick_gelu).</summary>
-    public Tensor QuickGelu() => Unary("quick_gelu", (x, y) => ActivationKernels.SwishForward(x, 1.702f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1.702f, d));
+    public Tensor QuickGelu() => Fused<QuickGeluActivation>("quick_gelu", (x, y) => ActivationKernels.SwishForward(x, 1.702f, y), (x, _, d) => ActivationKernels.SwishDerivative(x, 1.702f, d));
 
     /// <summary>GELU, exact form x·Φ(x) (<paramref name="approximateTanh"/> false) or the tanh approximation.</summary>
     public Tensor Gelu(bool approximateTanh = false) => approximateTanh
         ? Unary("gelu_tanh", ActivationKernels.GeluTanhForward, (x, _, d) => ActivationKernels.GeluTanhDerivative(x, d))
-        : Unary("gelu", ActivationKernels.GeluForward, (x, _, d) => ActivationKernels.GeluDerivative(x, d));
+        : Fused<GeluActivation>("gelu", ActivationKernels.GeluForward, (x, _, d) => ActivationKernels.GeluDerivative(x, d));
+
+    /// <summary>An activation with a fused Vector256 kernel (<see cref="FusedActivations"/>); the TensorPrimitives
+    /// composition (its reference) runs where Vector256 is not accelerated.</summary>
+    Tensor Fused<TAct>(string op, Action<ReadOnlySpan<float>, Span<float>> reference, DerivativeKernel referenceDerivative) where TAct : IVectorActivation
+    {
+        if (!System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) return Unary(op, reference, referenceDerivative);
+        var x = this;
+        var y = PooledForOverwrite(Shape);
+        float[] xs = x.Storage, ys = y.Storage;
+        RowParallel.ForSegments(Numel, 4, (lo, hi) => FusedActivations.Forward<TAct>(xs.AsSpan(lo, hi - lo), ys.AsSpan(lo, hi - lo)));
+        return Autograd.Record(y, op, [x], g =>
+        {
+            x.GradSpan();
+            float[] dx = x.Grad!.Storage, gs = g.Storage;
+            RowParallel.ForSegments(x.Numel, 4, (lo, hi) =>
+                FusedActivations.Backward<TAct>(xs.AsSpan(lo, hi - lo), gs.AsSpan(lo, hi - lo), dx.AsSpan(lo, hi - lo)));
+        });
+    }
 }

@@ -189,6 +189,8 @@ public sealed class PrunerTrainer
     {
         if (Done) throw new InvalidOperationException($"pruner training is done (step {Step} of {Options.Steps})");
         var clock = Stopwatch.StartNew();
+        // every tensor of the step goes back to the engine's pool at its end: the next step reuses the buffers
+        using var scope = TensorScope.Begin();
         var gen = StepGenerator(Step);
         double tau = TauAt(Step);
         var (share, first, weight) = _pool != null
