@@ -75,8 +75,9 @@ internal static class PretrainCommand
             log = new PretrainLog(outDir.FullName, trainer.Step);
             Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
                 $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
-                (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}" +
-                (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
+                (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : options.InitFrom != null ? $"from the weights of {options.InitFrom}" : "from scratch") +
+                $"; writing to {outDir.FullName}" + (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
+            if (trainer.GemmNote != null) Console.Error.WriteLine(trainer.GemmNote);
         }
         int last = Math.Min(stopAfter ?? options.TotalSteps, options.TotalSteps);
         Train(trainer, tokenizer, log, checkpoint, last, world);

@@ -75,6 +75,7 @@ internal static class TrainCommand
             Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
                 (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}" +
                 (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
+        if (world.IsRoot && run.Trainer.GemmNote != null) Console.Error.WriteLine(run.Trainer.GemmNote);
         TrainingProgress.Run("train", options.Steps, run.Trainer.Step, () => run.Done, () =>
         {
             var (report, validation) = run.Next();

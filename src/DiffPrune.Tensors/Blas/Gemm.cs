@@ -46,6 +46,31 @@ public static class Gemm
         _backend = backend;
     }
 
+    /// <summary>The backend in use as one tag, <c>openblas</c> or <c>managed {kernel}</c>: checkpoints record it so that a resumed
+    /// run multiplies as the run before it did (the two backends round differently).</summary>
+    public static string Tag => _backend == GemmBackend.OpenBlas ? "openblas" : "managed " + ManagedGemm.KernelName;
+
+    /// <summary>
+    /// Continues a run on the backend it was recorded with (<paramref name="recorded"/>, a <see cref="Tag"/>), so that its later
+    /// steps are those of an uninterrupted run: when the backend here was chosen by speed, the recorded one is taken if this
+    /// machine has it. Returns one line for the user when the backend changes or cannot match, else null.
+    /// </summary>
+    public static string? Adopt(string recorded)
+    {
+        if (recorded == Tag) return null;
+        string? forced = Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS");
+        GemmBackend? wanted = recorded == "openblas" && OpenBlas.IsAvailable ? GemmBackend.OpenBlas
+            : recorded == "managed " + ManagedGemm.KernelName ? GemmBackend.Managed : null;
+        if (string.IsNullOrWhiteSpace(forced) && wanted is { } backend)
+        {
+            string was = Tag;
+            _backend = backend;
+            return $"GEMM: continuing on {recorded}, as the run was written (the speed test here had chosen {was})";
+        }
+        string why = string.IsNullOrWhiteSpace(forced) ? "this machine cannot run it" : $"DIFFPRUNE_BLAS={forced.Trim()} selects {Tag}";
+        return $"GEMM: the run was written with {recorded} and {why}, so the steps from here are not bit-identical to an uninterrupted run";
+    }
+
     static GemmBackend ChooseBackend() => ChooseBackend(Environment.GetEnvironmentVariable("DIFFPRUNE_BLAS"));
 
     /// <summary>The backend a <c>DIFFPRUNE_BLAS</c> value of <paramref name="setting"/> selects (unset or blank: the faster one here).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using DiffPrune.Tensors.Blas;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tensors.Optim;
 
@@ -34,7 +35,8 @@ public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string
     /// <param name="Metadata">All metadata strings.</param>
     /// <param name="OptimizerStep">The optimizer's step count (0 when none was saved).</param>
     /// <param name="Moments">The optimizer's moments (empty when none was saved).</param>
-    public sealed record Contents(IReadOnlyDictionary<string, string> Metadata, int OptimizerStep, IReadOnlyDictionary<string, Tensor> Moments)
+    /// <param name="GemmNote">A line for the user when the GEMM backend the run was written with was taken again or could not be (see <see cref="Gemm.Adopt"/>), else null.</param>
+    public sealed record Contents(IReadOnlyDictionary<string, string> Metadata, int OptimizerStep, IReadOnlyDictionary<string, Tensor> Moments, string? GemmNote)
     {
         /// <summary>True when the file holds optimizer state.</summary>
         public bool HasOptimizer => Moments.Count > 0;
@@ -46,6 +48,7 @@ public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string
         var meta = new Dictionary<string, string>(_identity) { ["step"] = step.ToString(CultureInfo.InvariantCulture) };
         foreach (var (key, value) in extra) meta[key] = value;
         meta["format"] = format;
+        meta["gemm"] = Gemm.Tag;
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (prefix, module) in modules)
             foreach (var (name, t) in module.NamedParameters()) tensors[prefix + "." + name] = t;
@@ -62,10 +65,12 @@ public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string
     }
 
     /// <summary>Checks <paramref name="path"/> (format, digest, identity), fills the modules from it (strict: missing, unexpected or
-    /// mis-shaped tensors are named) and returns the step and the rest.</summary>
+    /// mis-shaped tensors are named) and returns the step and the rest. Switches this process to the GEMM backend the file was
+    /// written with when it can and <paramref name="continuesRun"/> (<see cref="Gemm.Adopt"/>): the continued run then computes as an
+    /// uninterrupted one.</summary>
     /// <exception cref="FileNotFoundException">No file.</exception>
     /// <exception cref="InvalidDataException">Another format, damaged bytes, or a mismatch (names the first differing line).</exception>
-    public (int Step, Contents Contents) Load(string path)
+    public (int Step, Contents Contents) Load(string path, bool continuesRun = true)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint at {path}", path);
         var metadata = SafeTensors.ReadMetadata(path);
@@ -79,7 +84,8 @@ public sealed class TrainingCheckpoint(string format, IReadOnlyDictionary<string
         int optimizerStep = metadata.TryGetValue("optimizer_step", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
         if (!int.TryParse(metadata.GetValueOrDefault("step") ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out int step))
             throw new InvalidDataException($"{path}: its step '{metadata["step"]}' is not a number");
-        return (step, new Contents(metadata, optimizerStep, Strip(tensors, OptimizerPrefix)));
+        string? gemmNote = continuesRun && metadata.TryGetValue("gemm", out var gemm) ? Gemm.Adopt(gemm) : null;
+        return (step, new Contents(metadata, optimizerStep, Strip(tensors, OptimizerPrefix), gemmNote));
     }
 
     /// <summary>Refuses to continue a run whose stored <paramref name="key"/> (options, config: <c>name = value</c> lines) differs from this

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Blas;
 using DiffPrune.Tensors.Distributed;
 using DiffPrune.Tensors.Optim;
 
@@ -89,6 +90,15 @@ public sealed class DataParallel
         var sums = (double[])values.Clone();
         World.AllreduceSum(sums);
         return sums;
+    }
+
+    /// <summary>Rank 0's GEMM backend on every rank: ranks that each time the backends could choose differently, and the
+    /// backends round differently.</summary>
+    public void AgreeOnGemm()
+    {
+        Span<int> backend = [(int)Gemm.Backend];
+        World.Broadcast(backend);
+        Gemm.Use((GemmBackend)backend[0]);
     }
 
     /// <summary>Rank 0's values of <paramref name="tensors"/> on every rank (weights at the start of a run).</summary>

@@ -41,6 +41,9 @@ public sealed class Pretrainer
     /// <summary>The next global step to take (0 … <see cref="PretrainOptions.TotalSteps"/>).</summary>
     public int Step { get; private set; }
 
+    /// <summary>After a resume, the line that says the GEMM backend of the run was taken again or could not be (else null).</summary>
+    public string? GemmNote { get; private set; }
+
     /// <summary>True when every step has been taken.</summary>
     public bool Done => Step >= Options.TotalSteps;
 
@@ -73,6 +76,7 @@ public sealed class Pretrainer
     void ShareRootState(bool hasOptimizer)
     {
         if (_parallel == null) return;
+        _parallel.AgreeOnGemm();
         Span<double> progress = [Step, hasOptimizer ? 1 : 0];
         _parallel.Broadcast(progress);
         Step = (int)progress[0];
@@ -346,6 +350,7 @@ public sealed class Pretrainer
         {
             var (step, contents) = trainer.Checkpoint().Load(path);
             trainer.Step = step;
+            trainer.GemmNote = contents.GemmNote;
             if (contents.Metadata.TryGetValue("optimizer_stage", out var saved) && Enum.Parse<PretrainStage>(saved) is var stage
                 && stage == options.Locate(Math.Min(step, options.TotalSteps - 1)).Stage)
             {
@@ -375,6 +380,6 @@ public sealed class Pretrainer
             model.LoadStateDict(state, strict: true, source: source);
             return;
         }
-        new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["model"] = model }, new Dictionary<string, string> { ["config"] = HfConfig.ToJson(model.Config) }).Load(source);
+        new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["model"] = model }, new Dictionary<string, string> { ["config"] = HfConfig.ToJson(model.Config) }).Load(source, continuesRun: false);
     }
 }

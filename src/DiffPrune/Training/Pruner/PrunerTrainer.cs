@@ -53,6 +53,9 @@ public sealed class PrunerTrainer
     /// <summary>The next step to take.</summary>
     public int Step { get; private set; }
 
+    /// <summary>After a resume, the line that says the GEMM backend of the run was taken again or could not be (else null).</summary>
+    public string? GemmNote { get; private set; }
+
     /// <summary>Best hard-top-K validation loss so far (∞ before the first validation).</summary>
     public double BestHardLoss { get; private set; } = double.PositiveInfinity;
 
@@ -118,6 +121,7 @@ public sealed class PrunerTrainer
     void ShareRootState()
     {
         if (_parallel == null) return;
+        _parallel.AgreeOnGemm();
         _parallel.Broadcast(Scorer.Parameters().Concat(Denoiser.Parameters()).Concat(Standardizer.Parameters()));
         _parallel.Broadcast(_optimizer.AdamW);
         Span<double> progress = [Step, BestHardLoss, ValidationsSinceBest];
@@ -253,6 +257,7 @@ public sealed class PrunerTrainer
         var (step, contents) = trainer._checkpoint.Load(path);
         var inv = CultureInfo.InvariantCulture;
         trainer.Step = step;
+        trainer.GemmNote = contents.GemmNote;
         trainer.BestHardLoss = double.Parse(contents.Metadata["best_hard_loss"], inv);
         trainer.ValidationsSinceBest = int.Parse(contents.Metadata["validations_since_best"], inv);
         if (contents.HasOptimizer) trainer._optimizer.AdamW.SetState(contents.OptimizerStep, contents.Moments);
