@@ -4,12 +4,12 @@ namespace DiffPrune.Cli.Tests;
 
 /// <summary>
 /// The command line under <c>mpiexec -n 2</c> (skipped where mpiexec is missing): eval sharded over two ranks gives the
-/// one-process report, and a failure on one rank ends both with one message instead of a hang.
+/// one-process report, the demo its tables, and a failure on one rank ends both with one message instead of a hang.
 /// </summary>
 public class ParallelEvalTests(ModelFolderFixture folder) : IClassFixture<ModelFolderFixture>
 {
     static readonly string Tool = Path.Combine(AppContext.BaseDirectory, "diffprune.dll");
-    static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
+    static readonly TimeSpan Limit = TimeSpan.FromMinutes(4), DemoLimit = TimeSpan.FromMinutes(8);
 
     [MpiFact]
     public void EvalOnTwoRanksWritesTheOneProcessReport()
@@ -52,14 +52,52 @@ public class ParallelEvalTests(ModelFolderFixture folder) : IClassFixture<ModelF
     [MpiFact]
     public void ACommandThatDoesNotShareItsWorkIsRefusedOnce()
     {
-        var (exit, output, error) = MpiExec.Run(2, Tool, ["demo", "--quick", "--out", folder.Out("demo-two-ranks")], Limit);
+        var (exit, output, error) = MpiExec.Run(2, Tool, ["probe", "--quick", "--out", folder.Out("probe-two-ranks")], Limit);
         Assert.NotEqual(0, exit);
         Assert.Equal("", output);
         var ours = error.Split('\n').Where(l => l.StartsWith("error: ")).ToArray();
         Assert.True(ours.Length == 1, error);
-        Assert.Contains("'demo' does not run under mpiexec with several processes (supported: eval, info, pretrain, train)", ours[0]);
-        Assert.False(Directory.Exists(folder.Out("demo-two-ranks")));
+        Assert.Contains("'probe' does not run under mpiexec with several processes (supported: demo, eval, info, pretrain, train)", ours[0]);
+        Assert.False(Directory.Exists(folder.Out("probe-two-ranks")));
     }
+
+    [MpiFact]
+    public void DemoOnTwoRanksWritesTheOneProcessTables()
+    {
+        // the quick demo on the shipped model: every phase, the pool encoded in shares, each training step data-parallel
+        string alone = folder.Out("demo-alone"), shared = folder.Out("demo-two-ranks");
+        var one = MpiExec.RunAlone(Tool, ["demo", "--quick", "--out", alone], DemoLimit);
+        var two = MpiExec.Run(2, Tool, ["demo", "--quick", "--out", shared], DemoLimit);
+        Assert.True(one.Exit == 0, one.Error);
+        Assert.True(two.Exit == 0, two.Error);
+        Assert.Single(two.Error.Split('\n'), l => l.StartsWith("demo: ") && l.Contains("work shared by 2 processes"));
+        Assert.Equal(1, Count(two.Out, "report.md"));
+
+        var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(alone, "report.json")))!;
+        var actual = JsonNode.Parse(File.ReadAllText(Path.Combine(shared, "report.json")))!;
+        // the baselines' rows and the unpruned reference are deterministic and the sharded scoring exact: the same scores
+        Assert.True(JsonNode.DeepEquals(expected["table1"]!["upperBound"]!["scores"], actual["table1"]!["upperBound"]!["scores"]));
+        var (rowsOne, rowsTwo) = (Rows(expected), Rows(actual));
+        Assert.Equal(rowsOne.Keys.Order(), rowsTwo.Keys.Order());
+        foreach (var (key, row) in rowsOne.Where(r => !r.Key.StartsWith("DiffPrune")))
+            Assert.True(JsonNode.DeepEquals(row["scores"], rowsTwo[key]["scores"]), $"{key}: the scores differ on two ranks");
+        // the trained pruners agree to float rounding (the ranks' gradient sums run in another order): their validation losses
+        var (runsOne, runsTwo) = (expected["training"]!.AsArray(), actual["training"]!.AsArray());
+        Assert.Equal(runsOne.Count, runsTwo.Count);
+        foreach (var (a, b) in runsOne.Zip(runsTwo))
+            foreach (var (va, vb) in a!["validations"]!.AsArray().Zip(b!["validations"]!.AsArray()))
+                foreach (var field in new[] { "SoftLoss", "HardLoss" })
+                {
+                    double x = va![field]!.GetValue<double>(), y = vb![field]!.GetValue<double>();
+                    Assert.True(Math.Abs(x - y) <= 1e-4 * Math.Abs(x), $"{a["variant"]} {field}: one process {x:R}, two ranks {y:R}");
+                }
+        Assert.Equal(Directory.GetFiles(alone).Select(Path.GetFileName).Order(), Directory.GetFiles(shared).Select(Path.GetFileName).Order());
+    }
+
+    /// <summary>Table 1's rows by method and budget.</summary>
+    static Dictionary<string, JsonNode> Rows(JsonNode report) =>
+        report["table1"]!["blocks"]!.AsArray().SelectMany(b => b!["rows"]!.AsArray())
+            .ToDictionary(r => $"{r!["method"]} K={r["keep"]}", r => r!);
 
     /// <summary>The report without its wall times (the one thing a second run may change).</summary>
     static JsonNode WithoutTimes(string json)

@@ -4,6 +4,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Demo;
 using DiffPrune.Models.Loaders;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Cli.Commands;
 
@@ -47,16 +48,20 @@ internal static class DemoCommand
     {
         options.Validate();
         CommandLimits.Scenes(options.TestScenes, "--test-scenes");
-        using var folder = RunFolderLock.Acquire(outDir.FullName);
+        var world = Communicator.World;
+        // rank 0 alone writes the run folder (the others share its work): an unusable --out stops the run now
+        using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
-        BenchOption.WarnOnMismatch(modelDir, options.Bench);
+        if (world.IsRoot) BenchOption.WarnOnMismatch(modelDir, options.Bench);
         string name = ShippedModel.NameOf(modelDir);
-        var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName);
-        Console.Error.WriteLine($"demo: {name}, N = {demo.VisualTokens}, budgets K = {string.Join(", ", options.Budgets.Select(b => BudgetFractions.Keep(b, demo.VisualTokens)))}, " +
-            $"{options.TrainSteps} training steps per run, {options.TestScenes} test scenes{(options.Quick ? " (quick)" : "")}; writing to {outDir.FullName}");
+        var demo = new DemoPipeline(vlm, tokenizer, name, options, outDir.FullName, world);
+        if (world.IsRoot)
+            Console.Error.WriteLine($"demo: {name}, N = {demo.VisualTokens}, budgets K = {string.Join(", ", options.Budgets.Select(b => BudgetFractions.Keep(b, demo.VisualTokens)))}, " +
+                $"{options.TrainSteps} training steps per run, {options.TestScenes} test scenes{(options.Quick ? " (quick)" : "")}; writing to {outDir.FullName}" +
+                (world.Size > 1 ? $"; work shared by {world.Size} processes" : ""));
         foreach (var phase in demo.Phases())
         {
-            Console.Error.WriteLine($"[{phase.Name}]");
+            if (world.IsRoot) Console.Error.WriteLine($"[{phase.Name}]");
             int every = Math.Max(1, phase.Total / 10);
             TrainingProgress.Run(phase.Name, phase.Total, phase.Position(), phase.Done, () =>
             {
@@ -65,6 +70,7 @@ internal static class DemoCommand
                 return new TrainingProgress.Update(at, line, at % every == 0 || phase.Done());
             });
         }
+        if (!world.IsRoot) return 0;
         var report = demo.WriteReport();
         Console.Error.WriteLine($"demo: done in {demo.Seconds.Values.Sum() / 60:F1} min");
         Console.WriteLine(report);

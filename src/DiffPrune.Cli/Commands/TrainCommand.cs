@@ -83,20 +83,10 @@ internal static class TrainCommand
             return new TrainingProgress.Update(run.Trainer.Step, PrunerTrainingRun.Describe(report), report.Step % 25 == 0);
         });
         var inference = new VlmInference(vlm);
-        var best = BestPruner(run, world);
+        var best = run.BestPruner();
         var threshold = budget.Mode == BudgetMode.Threshold ? Calibrate(new ValidationThresholds(inference, scenes, budget.CalibrationScenes), run, best, world) : null;
         Finish(inference, tokenizer, scenes, run, testScenes, best, threshold, world);
         return 0;
-    }
-
-    /// <summary>The best pruner of the run, which rank 0 reads from its folder and sends to the other ranks (they may not see it).</summary>
-    static TokenPruner BestPruner(PrunerTrainingRun run, Communicator world)
-    {
-        if (world.Size == 1) return TokenPruner.Load(run.PrunerDir);
-        var config = run.Trainer.ToPruner().Config;
-        var pruner = world.IsRoot ? TokenPruner.Load(run.PrunerDir) : new TokenPruner(new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers), config);
-        foreach (var p in pruner.Scorer.Parameters()) world.Broadcast(p.Data);
-        return pruner;
     }
 
     /// <summary>Calibrates the best pruner's threshold to the trained K on validation scenes and writes it into its pruner.json.</summary>

@@ -39,7 +39,15 @@ public sealed class DiffPrunePruners
     public static DiffPrunePruners Load(IReadOnlyList<string> folders)
     {
         if (folders.Count == 0) throw new ArgumentException("no pruner folders given");
-        var loaded = folders.SelectMany(Find).Distinct().Select(dir => (TokenPruner.Load(dir), dir)).ToArray();
+        return Of(folders.SelectMany(Find).Distinct().Select(dir => (TokenPruner.Load(dir), dir)).ToArray());
+    }
+
+    /// <summary>Pruners already in memory, each with the folder it is named by in reports.</summary>
+    /// <exception cref="ArgumentException">No pruners, pruners of different widths, or two trained for the same K.</exception>
+    public static DiffPrunePruners Of(IReadOnlyList<(TokenPruner Pruner, string Folder)> pruners)
+    {
+        if (pruners.Count == 0) throw new ArgumentException("no pruners given");
+        var loaded = pruners.Select(p => (p.Pruner, dir: p.Folder)).ToArray();
         if (loaded.Select(p => p.Item1.Config.VisionWidth).Distinct().Count() > 1)
             throw new ArgumentException($"the pruners score features of different widths ({string.Join(", ", loaded.Select(p => $"{p.dir}: {p.Item1.Config.VisionWidth}"))}): give pruners of one model");
         var twice = loaded.GroupBy(p => p.Item1.Config.Keep).FirstOrDefault(g => g.Count() > 1);

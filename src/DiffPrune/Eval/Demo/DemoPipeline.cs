@@ -6,6 +6,7 @@ using DiffPrune.Eval.Reports;
 using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Tensors.Distributed;
 using DiffPrune.Training.Pruner;
 
 namespace DiffPrune.Eval.Demo;
@@ -16,6 +17,8 @@ namespace DiffPrune.Eval.Demo;
 /// there, on the same data and steps; evaluate every method at every budget (Table 1) and the ablations (Table 5) on
 /// the same test scenes; profile time to first token (Table 4); draw Figure 5. Everything it reports is computed
 /// here, from the frozen VLM it is given (each test image encoded once, for every method); <see cref="WriteReport"/> writes report.md, report.json and the figures.
+/// In a world of several ranks (mpiexec) they share the encoding, every training step and the evaluations, with the numbers of one
+/// process; rank 0 alone profiles (the others are idle, so its timings are those of a quiet machine), draws and writes.
 /// </summary>
 public sealed class DemoPipeline
 {
@@ -25,7 +28,9 @@ public sealed class DemoPipeline
     readonly SceneOptions _scenes;
     readonly IReadOnlyList<SceneExample> _test;
     readonly Dictionary<string, double> _seconds = [];
+    readonly Communicator _world;
     CaptionFeaturePool? _pool;
+    DiffPrunePruners? _diffPrune;
     readonly List<(AblationRow Config, PrunerTrainingRun Run)> _runs = [];
 
     /// <summary>The options.</summary>
@@ -61,10 +66,12 @@ public sealed class DemoPipeline
     /// <summary>The training runs (DiffPrune first), with their variant.</summary>
     public IReadOnlyList<(AblationRow Config, PrunerTrainingRun Run)> Runs => _runs;
 
-    /// <summary>A demo of <paramref name="vlm"/> (frozen; never changed) writing into <paramref name="dir"/>.</summary>
+    /// <summary>A demo of <paramref name="vlm"/> (frozen; never changed) writing into <paramref name="dir"/>, shared by the ranks of
+    /// <paramref name="world"/> (default: one process).</summary>
     /// <exception cref="ArgumentException">Bad options, or a VLM whose geometry is not a SceneBench grid.</exception>
-    public DemoPipeline(LlavaModel vlm, WordTokenizer tokenizer, string modelName, DemoOptions options, string dir)
+    public DemoPipeline(LlavaModel vlm, WordTokenizer tokenizer, string modelName, DemoOptions options, string dir, Communicator? world = null)
     {
+        _world = world ?? Communicator.Single;
         Options = options.Validate();
         _vlm = vlm;
         _inference = new VlmInference(vlm);
@@ -82,6 +89,7 @@ public sealed class DemoPipeline
         foreach (var config in TrainingConfigs()) yield return Timed(Training(config));
         yield return Timed(Evaluation());
         yield return Timed(AblationEvaluation());
+        if (!_world.IsRoot) yield break;
         yield return Timed(Profiling());
         yield return Timed(DemoPhase.Over("draw Figure 5", [0], _ => DrawFigure5()));
     }
@@ -104,7 +112,7 @@ public sealed class DemoPipeline
     {
         var full = AblationRow.Variants[0];
         var options = TrainingOptions(TightestKeep, full.Throttler, full.Denoiser, full.LogitScale);
-        _pool = CaptionFeaturePool.Encode(_vlm, _tokenizer, _scenes, Options.FeaturePool, PrunerTrainer.PoolSeed(options));
+        _pool = CaptionFeaturePool.Encode(_vlm, _tokenizer, _scenes, Options.FeaturePool, PrunerTrainer.PoolSeed(options), world: _world);
         return $"{_pool.Count} training scenes encoded by the frozen vision tower";
     }
 
@@ -139,7 +147,7 @@ public sealed class DemoPipeline
         var (config, keep) = target;
         var options = TrainingOptions(keep, config.Throttler, config.Denoiser, config.LogitScale);
         var dir = Path.Combine(Dir, "train", $"{config.Throttler}-{config.Denoiser}-k{keep}".ToLowerInvariant());
-        var run = PrunerTrainingRun.Start(_vlm, _tokenizer, _scenes, options, dir, pool: _pool);
+        var run = PrunerTrainingRun.Start(_vlm, _tokenizer, _scenes, options, dir, pool: _pool, world: _world);
         _runs.Add((config, run));
         return new DemoPhase($"train {config.Variant}, K = {keep}", options.Steps, () => run.Trainer.Step, () =>
         {
@@ -150,12 +158,13 @@ public sealed class DemoPipeline
         { Done = () => run.Done };
     }
 
-    DiffPrunePruners DiffPrune() =>
-        DiffPrunePruners.Load(_runs.Where(r => r.Config.Variant == AblationRow.Variants[0].Variant).Select(r => r.Run.PrunerDir).ToArray());
+    /// <summary>The trained DiffPrune pruners; the first call (Table 1's, on every rank) sends rank 0's to the others.</summary>
+    DiffPrunePruners DiffPrune() => _diffPrune ??= DiffPrunePruners.Of(_runs.Where(r => r.Config.Variant == AblationRow.Variants[0].Variant)
+        .Select(r => (r.Run.BestPruner(), Path.GetFullPath(r.Run.PrunerDir))).ToArray());
 
     DemoPhase Evaluation()
     {
-        var evaluation = new TableEvaluation(_inference, _tokenizer, _test, MethodSelection.All(DiffPrune()), Options.Budgets, ModelName, Options.Seed);
+        var evaluation = new TableEvaluation(_inference, _tokenizer, _test, MethodSelection.All(DiffPrune()), Options.Budgets, ModelName, Options.Seed, world: _world);
         var rows = new List<EvaluationRow>();
         return DemoPhase.Over($"evaluate {evaluation.Plan.Count} rows on {_test.Count} test scenes", evaluation.Plan, planned =>
         {
@@ -168,7 +177,7 @@ public sealed class DemoPipeline
 
     DemoPhase AblationEvaluation()
     {
-        var evaluator = new SceneBenchEvaluator(_inference, _tokenizer, batchSize: 32);
+        var evaluator = new SceneBenchEvaluator(_inference, _tokenizer, batchSize: 32, world: _world);
         var unpruned = Table!.Vanilla.Scores;
         // the resamples of Table 1 (same scenes, count and seed), so that both tables' intervals come from one bootstrap
         var bootstrap = new SceneBootstrap(_test.Count, SceneBootstrap.DefaultResamples, Options.Seed);
@@ -178,7 +187,8 @@ public sealed class DemoPipeline
         double[]? fullSamples = null;
         return DemoPhase.Over($"evaluate the {runs.Length} Table 5 variants at K = {TightestKeep}", runs, r =>
         {
-            var result = evaluator.EvaluateScenes(_test, TokenPruner.Load(r.Run.PrunerDir));
+            var result = evaluator.EvaluateScenes(_test, r.Run.BestPruner());
+            if (!_world.IsRoot) return "";    // the others helped score; rank 0 alone has the runs' logs and writes the table
             var scores = result.Scores;
             var resampled = bootstrap.Resample(SceneTallies.From(result.Scenes));
             var samples = resampled.Retention(vanilla);

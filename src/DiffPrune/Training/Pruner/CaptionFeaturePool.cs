@@ -3,6 +3,7 @@ using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
+using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Training.Pruner;
 
@@ -44,19 +45,37 @@ public sealed class CaptionFeaturePool
     }
 
     /// <summary>Encodes <paramref name="count"/> training scenes drawn by <paramref name="seed"/>, <paramref name="batch"/> images at a time;
-    /// with <paramref name="questions"/>, each scene also brings its benchmark questions on its own image (see <see cref="Batch"/>).</summary>
+    /// with <paramref name="questions"/>, each scene also brings its benchmark questions on its own image (see <see cref="Batch"/>).
+    /// In a <paramref name="world"/> of several ranks each rank encodes its share of the batches and sends them to all: every rank
+    /// ends with the pool one process would encode, bit for bit (a batch is encoded whole, by one rank).</summary>
     /// <exception cref="ArgumentOutOfRangeException">count or batch below 1.</exception>
-    public static CaptionFeaturePool Encode(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64, bool questions = false)
+    public static CaptionFeaturePool Encode(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64, bool questions = false,
+        Communicator? world = null)
     {
         if (count < 1 || batch < 1) throw new ArgumentOutOfRangeException(nameof(count), $"a feature pool needs at least 1 scene and a batch of at least 1 (got {count}, {batch})");
+        world ??= Communicator.Single;
+        var share = WorkShare.Of(world);
         var drawn = SceneBench.DrawTrainingScenes(new Generator(seed), count, scenes);
         var parts = new List<Tensor>();
         using (Autograd.NoGrad())
-            foreach (var chunk in drawn.Chunk(batch))
-                parts.Add(vlm.EncodeImages(ImageTensors.ToTensor(chunk.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features);
+            foreach (var (chunk, index) in drawn.Chunk(batch).Select((c, i) => (c, i)))
+            {
+                var part = share.Owns(index) ? vlm.EncodeImages(ImageTensors.ToTensor(chunk.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features : null;
+                parts.Add(world.Size == 1 ? part! : FromOwner(world, part, index % world.Size));
+            }
         var sequences = drawn.Select(s => ScenePrompt.TrainingIds(tokenizer, "", s.Caption)).ToArray();
         var asked = drawn.Select(s => questions ? QuestionIds(tokenizer, s) : []).ToArray();
         return new CaptionFeaturePool(Tensor.Cat(parts, 0), sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
+    }
+
+    /// <summary>The owner's <paramref name="part"/> (null on the other ranks) on every rank: its shape, then its values.</summary>
+    static Tensor FromOwner(Communicator world, Tensor? part, int owner)
+    {
+        int[] shape = part == null ? new int[3] : (int[])part.Shape.Clone();
+        world.Broadcast<int>(shape, owner);
+        var all = part ?? Tensor.Zeros(shape[0], shape[1], shape[2]);
+        world.Broadcast(all.Data, owner);
+        return all;
     }
 
     // questions shown another image (VizWiz's degraded copies) would pair the text with features it is not about

@@ -72,7 +72,8 @@ public sealed class PrunerTrainer
         parallel?.Share(options.BatchSize, "--batch-size");
         parallel?.Share(options.ValidationScenes, "--validation-scenes");
         _parallel = parallel;
-        _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options), questions: options.WithQuestions);
+        _pool = options.FeaturePool == 0 ? null : pool ?? CaptionFeaturePool.Encode(vlm, tokenizer, scenes, options.FeaturePool, PoolSeed(options), questions: options.WithQuestions,
+            world: parallel?.World);
         if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options) || _pool.WithQuestions != options.WithQuestions))
             throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}{(_pool.WithQuestions ? " with questions" : "")}; these options want {options.FeaturePool} drawn with {PoolSeed(options)}{(options.WithQuestions ? " with questions" : "")} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
         int dv = vlm.Config.Vision.HiddenSize;

@@ -2,6 +2,8 @@ using System.Globalization;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Distributed;
 using DiffPrune.Tensors.IO;
 
@@ -17,6 +19,7 @@ public sealed class PrunerTrainingRun
     readonly RunLog<PrunerValidation>? _validations;
     readonly string _checkpoint;
     readonly bool _writes;
+    readonly Communicator _world;
 
     /// <summary>The trainer.</summary>
     public PrunerTrainer Trainer { get; }
@@ -36,9 +39,10 @@ public sealed class PrunerTrainingRun
     /// <summary>True when training is over (all steps, or early stopping).</summary>
     public bool Done => Trainer.Done;
 
-    PrunerTrainingRun(PrunerTrainer trainer, string dir, string checkpoint, bool writes)
+    PrunerTrainingRun(PrunerTrainer trainer, string dir, string checkpoint, Communicator world)
     {
-        (Trainer, Dir, _checkpoint, _writes) = (trainer, dir, checkpoint, writes);
+        bool writes = world.IsRoot;
+        (Trainer, Dir, _checkpoint, _writes, _world) = (trainer, dir, checkpoint, writes, world);
         if (!writes) return;
         _steps = new RunLog<PrunerStepReport>(Path.Combine(dir, "log.jsonl"), s => s.Step < trainer.Step);
         _validations = new RunLog<PrunerValidation>(Path.Combine(dir, "validation.jsonl"), v => v.Step <= trainer.Step);
@@ -50,11 +54,12 @@ public sealed class PrunerTrainingRun
     public static PrunerTrainingRun Start(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, string dir,
         bool resume = false, CaptionFeaturePool? pool = null, Communicator? world = null)
     {
-        bool writes = world?.IsRoot ?? true;
+        world ??= Communicator.Single;
+        bool writes = world.IsRoot;
         var checkpoint = writes ? TrainingCheckpoint.InFolder(dir, resume) : Path.Combine(dir, "checkpoint.safetensors");
         var trainer = resume ? PrunerTrainer.Resume(checkpoint, vlm, tokenizer, scenes, options, pool, world) : PrunerTrainer.Create(vlm, tokenizer, scenes, options, pool, world);
         if (writes) Directory.CreateDirectory(dir);
-        return new PrunerTrainingRun(trainer, dir, checkpoint, writes);
+        return new PrunerTrainingRun(trainer, dir, checkpoint, world);
     }
 
     /// <summary>Takes one step; validates when one is due (saving the pruner when it is the best) and checkpoints when one is due.</summary>
@@ -74,9 +79,24 @@ public sealed class PrunerTrainingRun
         return (report, v);
     }
 
-    /// <summary>Writes report.md/json and the curves, with <paramref name="scores"/> (method → test scores, the reference first) when given.</summary>
-    public void WriteReport(IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>>? scores = null) =>
+    /// <summary>The best pruner of the run (by hard-top-K validation loss), which rank 0 reads from <see cref="PrunerDir"/> and sends to
+    /// the other ranks (they may not see its folder). Under data parallelism every rank must call it.</summary>
+    public TokenPruner BestPruner()
+    {
+        if (_world.Size == 1) return TokenPruner.Load(PrunerDir);
+        var config = Trainer.ToPruner().Config;
+        var pruner = _world.IsRoot ? TokenPruner.Load(PrunerDir) : new TokenPruner(new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers), config);
+        foreach (var p in pruner.Scorer.Parameters()) _world.Broadcast(p.Data);
+        return pruner;
+    }
+
+    /// <summary>Writes report.md/json and the curves, with <paramref name="scores"/> (method → test scores, the reference first) when given;
+    /// nothing on ranks other than 0.</summary>
+    public void WriteReport(IReadOnlyDictionary<string, IReadOnlyList<SuiteScore>>? scores = null)
+    {
+        if (!_writes) return;
         PrunerTrainingReport.Write(Dir, Trainer.Options, Steps, Validations, scores ?? new Dictionary<string, IReadOnlyList<SuiteScore>>(), Trainer.Scenes.Configuration);
+    }
 
     /// <summary>One line for a step (progress displays).</summary>
     public static string Describe(PrunerStepReport r) => string.Create(CultureInfo.InvariantCulture,
