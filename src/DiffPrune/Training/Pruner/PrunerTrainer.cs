@@ -111,9 +111,11 @@ public sealed class PrunerTrainer
         CheckFits(vlm, scenes, options);
         var gen = new Generator(options.Seed);
         var images = SceneBench.DrawTrainingScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
-        Tensor features;
-        using (Autograd.NoGrad()) features = vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features;
-        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, TokenStandardizer.Fit(features), gen, pool, DataParallel.Over(world));
+        int dv = vlm.Config.Vision.HiddenSize;
+        var standardizer = new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv));
+        if (world is not { IsRoot: false })     // the other ranks receive rank 0's (ShareRootState)
+            using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features);
+        var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, standardizer, gen, pool, DataParallel.Over(world));
         trainer.ShareRootState();
         return trainer;
     }
