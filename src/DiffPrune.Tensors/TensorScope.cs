@@ -75,9 +75,9 @@ public sealed class TensorScope : IDisposable
         return tensor;
     }
 
-    /// <summary>Hands <paramref name="tensor"/>'s buffer (and so its views') to the GC whichever active scope on this thread owns
-    /// it: for caches that live as long as the object holding them. Returns <paramref name="tensor"/>.</summary>
-    public static Tensor Disown(Tensor tensor)
+    /// <summary>Hands <paramref name="tensor"/>'s buffer to the GC whichever active scope on this thread owns it: for caches
+    /// that live as long as the object holding them.</summary>
+    internal static Tensor Disown(Tensor tensor)
     {
         for (var scope = _current; scope != null; scope = scope._outer)
         {

@@ -56,9 +56,6 @@ public class VlmInferenceTests
             Assert.Equal(new VlmInference(vlm).Generate(queries, PruningMethods.Create(name, vlm, 16, seed: 4), 8, Tok.EosId, 3), cached);
             Assert.NotEqual(unpruned, cached);
         }
-        // each batch of Generate runs in a TensorScope whose buffers the next batches reuse: the cached features are not among them
-        using (Autograd.NoGrad())
-            Tolerance.AssertClose(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features, shared.Encode(images).Features, atol: 1e-5, rtol: 1e-5);
     }
 
     [Fact]

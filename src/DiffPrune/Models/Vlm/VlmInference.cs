@@ -41,25 +41,16 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
                 throw new ArgumentException("this method reads the vision tower's attention maps, which a LLaVA-NeXT image (several tiles, each its own map) " +
                     "does not have as one: use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
             using var _ = Autograd.NoGrad();
-            foreach (var image in missing) cache[image] = Cached(AnyResEncoder.Encode(vlm, image, normalization ?? ImageNormalization.Clip));
+            foreach (var image in missing) cache[image] = AnyResEncoder.Encode(vlm, image, normalization ?? ImageNormalization.Clip);
         }
         else if (missing.Length > 0)
         {
             using var _ = Autograd.NoGrad();
             var encoded = Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions);
             if (!attentions) encoded = encoded with { Vision = null };
-            for (int i = 0; i < missing.Length; i++) cache[missing[i]] = Cached(encoded.Sample(i));
+            for (int i = 0; i < missing.Length; i++) cache[missing[i]] = encoded.Sample(i);
         }
         return VisualTokens.Cat(images.Select(i => cache[i]).ToArray());
-    }
-
-    /// <summary>Encoded tokens (copies, as <see cref="VisualTokens.Sample"/> makes them) that outlive the <see cref="TensorScope"/> they were
-    /// made in (a batch of <see cref="Generate"/>): the cache's.</summary>
-    static VisualTokens Cached(VisualTokens tokens)
-    {
-        TensorScope.Disown(tokens.Features);
-        foreach (var t in (tokens.Vision?.HiddenStates ?? []).Concat(tokens.Vision?.Attentions ?? [])) TensorScope.Disown(t);
-        return tokens;
     }
 
     /// <summary>
@@ -148,7 +139,6 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         foreach (var (batch, index) in byImage.Chunk(batchSize).Select((b, i) => (b, i)))
         {
             if (share is { } s && !s.Owns(index)) continue;
-            using var scope = TensorScope.Begin();    // a batch's activations and KV cache go back to the pool for the next one
             var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
             var projected = vlm.Projector.Forward(tokens.Features);
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
