@@ -24,22 +24,23 @@ internal static class EvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for report.md, report.json and table.csv", DefaultValueFactory = _ => new DirectoryInfo("runs/eval") };
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random", DefaultValueFactory = _ => 0UL };
         var batch = new Option<int>("--batch") { Description = "Images per batch", DefaultValueFactory = _ => 32 };
+        var captionLoss = new Option<bool>("--caption-loss") { Description = "Also the caption loss (teacher-forced NLL) of the test scenes' captions with each pre-LLM method's kept tokens: DiffPrune's training objective, for every method (caption-loss.md/json)" };
         var cmd = new Command("eval", "Evaluate methods × budgets × suites on SceneBench's test split: paper Table 1 (scores, Loc., average retention).")
         {
-            choice.Model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, choice.Bench,
+            choice.Model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, captionLoss, choice.Bench,
         };
         cmd.SetAction(r =>
         {
             var (modelDir, bench) = choice.Resolve(r);
             var (mode, calibrationScenes) = budgetMode.Parse(r);
             return Run(modelDir, methods.Parse(r, mode), calibrationScenes, BudgetFractions.Parse(r.GetValue(budgets)!), r.GetValue(scenes),
-                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch), bench);
+                r.GetValue(output)!, r.GetValue(seed), r.GetValue(batch), bench, r.GetValue(captionLoss));
         });
         return cmd;
     }
 
     static int Run(DirectoryInfo modelDir, MethodSelection selection, int calibrationScenes, IReadOnlyList<double> fractions, int scenes, DirectoryInfo outDir, ulong seed, int batch,
-        SceneBenchConfiguration bench)
+        SceneBenchConfiguration bench, bool captionLoss)
     {
         CommandLimits.Scenes(scenes, "--scenes");
         CommandLimits.Batch(batch, "--batch");
@@ -70,6 +71,16 @@ internal static class EvalCommand
         var files = EvaluationReport.Write(outDir.FullName, table);
         Console.WriteLine(EvaluationReport.Markdown(table));
         foreach (var f in files) Console.Error.WriteLine(f);
+        if (captionLoss) WriteCaptionLoss(CaptionLossTable.Compute(inference, tokenizer, examples.Select(e => e.Scene).ToArray(), evaluation.Plan, seed, batch), outDir.FullName);
         return 0;
+    }
+
+    static void WriteCaptionLoss(CaptionLossTable table, string dir)
+    {
+        var md = Path.Combine(dir, "caption-loss.md");
+        AtomicFile.WriteAllText(md, table.Markdown());
+        AtomicFile.WriteAllText(Path.Combine(dir, "caption-loss.json"), table.Json());
+        Console.WriteLine(table.Markdown());
+        Console.Error.WriteLine(md);
     }
 }
