@@ -34,6 +34,7 @@ internal static class TrainCommand
             .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
             .AddOptimizer(o => o.Optimizer, (o, v) => o with { Optimizer = v })
             .Add("--throttler", "VpNoise (DiffPrune), ScaleGate or GumbelSte (GumbelDiffPrune)", o => o.Throttler, (o, v) => o with { Throttler = v })
+            .Add("--scorer-layers", "Transformer blocks of the scorer (the paper: 2)", o => o.ScorerLayers, (o, v) => o with { ScorerLayers = v })
             .Add("--denoiser", "Diagonal (DiffPrune) or Global (ablation)", o => o.Denoiser, (o, v) => o with { Denoiser = v })
             .Add("--seed", "Seed of weights, data and noise", o => o.Seed, (o, v) => o with { Seed = v })
             .Add("--feature-pool", "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", o => o.FeaturePool, (o, v) => o with { FeaturePool = v })

@@ -135,4 +135,16 @@ public class PrunerTrainerTests
         Assert.Contains("81", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Grid81, Options)).Message);
         Assert.Contains("Keep", Assert.Throws<ArgumentException>(() => PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { Keep = 0 })).Message);
     }
+
+    [Fact]
+    public void ADeeperScorerTrainsAndDeploysWithItsDepthWhileThePapersDepthKeepsOldRunsResumable()
+    {
+        var deep = PrunerTrainer.Create(TinyVlm(), Tokenizer, SceneOptions.Default, Options with { ScorerLayers = 3 });
+        Assert.Equal(3, deep.Scorer.Blocks.Count);
+        Assert.Equal(3, deep.ToPruner().Config.Layers);
+        deep.TrainStep();
+        Assert.Contains("scorer_layers = 3", deep.Options.Describe());
+        Assert.DoesNotContain("scorer_layers", Options.Describe());
+        Assert.Contains("ScorerLayers", Assert.Throws<ArgumentException>(() => (Options with { ScorerLayers = 0 }).Validate()).Message);
+    }
 }

@@ -83,7 +83,7 @@ public sealed class PrunerTrainer
         Options = options;
         vlm.RequiresGrad(false);
         Standardizer = standardizer;
-        Scorer = new TokenScorer(dv, gen);
+        Scorer = new TokenScorer(dv, gen, layers: options.ScorerLayers);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
         _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale);
         _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training", parallel);

@@ -70,6 +70,9 @@ public sealed record PrunerTrainingOptions
     /// trains on captions alone.</summary>
     public bool WithQuestions { get; init; }
 
+    /// <summary>Transformer blocks of the scorer (the paper: 2).</summary>
+    public int ScorerLayers { get; init; } = 2;
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -82,6 +85,7 @@ public sealed record PrunerTrainingOptions
         rules.Require(Steps >= 1 && BatchSize >= 1, $"Steps = {Steps} and BatchSize = {BatchSize} must be at least 1");
         Optimizer.Validate(rules);
         rules.Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
+        rules.Require(ScorerLayers is >= 1 and <= 12, $"ScorerLayers = {ScorerLayers} must be 1..12 (the paper: 2)");
         rules.Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
         rules.Require(!WithQuestions || FeaturePool > 0, "WithQuestions needs a feature pool (FeaturePool > 0)");
         rules.Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && CheckpointEvery >= 1 && Patience >= 1,
@@ -101,6 +105,7 @@ public sealed record PrunerTrainingOptions
         Optimizer.Describe(sb, withSchedule: false);
         Line("tau", $"{TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)} over {TauSteps}");
         Line("logit_scale", LogitScale);
+        if (ScorerLayers != 2) Line("scorer_layers", ScorerLayers);   // absent at the paper's 2, so earlier runs resume
         Line("throttler", Throttler);
         Line("denoiser", Denoiser);
         Line("standardizer_scenes", StandardizerScenes);
