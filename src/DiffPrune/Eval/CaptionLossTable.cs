@@ -48,17 +48,24 @@ public sealed class CaptionLossTable
             scored.Add((row, PerScene(inference, tokenizer, scenes, row.Fraction == null ? null : method, batchSize)));
         }
         var samples = scored.Select(s => Resampled(bootstrap, s.PerScene)).ToArray();
+        var means = scored.Select(s => s.PerScene.Average()).ToArray();
         var rows = scored.Select((s, i) =>
         {
-            double mean = s.PerScene.Average();
-            var peers = Enumerable.Range(0, scored.Count).Where(j => scored[j].Row.Fraction != null && scored[j].Row.Keep == s.Row.Keep && s.Row.Fraction != null).ToArray();
-            int reference = peers.FirstOrDefault(j => scored[j].Row.Method.Label.StartsWith("DiffPrune", StringComparison.Ordinal), -1);
-            if (reference < 0 && peers.Length > 0) reference = peers.MinBy(j => scored[j].PerScene.Average());
+            int reference = s.Row.Fraction == null ? -1 : Reference(scored.Select(x => x.Row).ToArray(), means, s.Row.Keep);
             var difference = reference < 0 || reference == i ? null
-                : PairedDifference.Of(scored[reference].Row.Method.Label, mean - scored[reference].PerScene.Average(), samples[i], samples[reference]);
-            return new Row(s.Row.Method.Label, s.Row.Keep, mean, ConfidenceInterval.Percentile(samples[i]), difference);
+                : PairedDifference.Of(scored[reference].Row.Method.Label, means[i] - means[reference], samples[i], samples[reference]);
+            return new Row(s.Row.Method.Label, s.Row.Keep, means[i], ConfidenceInterval.Percentile(samples[i]), difference);
         }).ToArray();
         return new CaptionLossTable(rows, scenes.Count);
+    }
+
+    /// <summary>The row the others at budget <paramref name="keep"/> are paired with: DiffPrune's, else the lowest loss (−1: none).</summary>
+    static int Reference(TableEvaluation.PlannedRow[] rows, double[] means, int keep)
+    {
+        var peers = Enumerable.Range(0, rows.Length).Where(j => rows[j].Fraction != null && rows[j].Keep == keep).ToArray();
+        if (peers.Length == 0) return -1;
+        int diffPrune = peers.FirstOrDefault(j => TableStatistics.IsDiffPrune(rows[j].Method.Label), -1);
+        return diffPrune >= 0 ? diffPrune : peers.MinBy(j => means[j]);
     }
 
     /// <summary>Each scene's caption NLL per answer token with <paramref name="method"/>'s kept tokens (null: all of them).</summary>

@@ -30,8 +30,11 @@ public static class TableStatistics
     }
 
     /// <summary>True for a row of a trained DiffPrune pruner ("DiffPrune", "DiffPrune (trained K = 16)").</summary>
-    public static bool IsDiffPrune(EvaluationRow row) =>
-        row.Method == MethodSelection.DiffPruneName || row.Method.StartsWith(MethodSelection.DiffPruneName + " (", StringComparison.Ordinal);
+    public static bool IsDiffPrune(EvaluationRow row) => IsDiffPrune(row.Method);
+
+    /// <summary>True for the label of a trained DiffPrune pruner's row.</summary>
+    public static bool IsDiffPrune(string label) =>
+        label == MethodSelection.DiffPruneName || label.StartsWith(MethodSelection.DiffPruneName + " (", StringComparison.Ordinal);
 
     static EvaluationRow[] WithIntervals(IReadOnlyList<EvaluationRow> rows, SceneBootstrap bootstrap, ResampledScores vanilla, bool diffPrune)
     {
