@@ -13,7 +13,7 @@ internal sealed class MethodOptions
 
     public Option<string[]> Pruners { get; } = new("--pruner")
     {
-        Description = "A trained DiffPrune pruner folder (diffprune train's pruner/), a train run folder, or a folder of those (one per budget); repeatable",
+        Description = "A trained DiffPrune pruner folder (diffprune train's pruner/), a train run folder, or a folder of those; repeatable. Several trained for one K are rows of their own, named by their run folders and paired with the first given (Table 5's variants)",
         DefaultValueFactory = _ => [],
     };
 

@@ -54,7 +54,7 @@ internal static class EvalCommand
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
         var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds, world);
-        int methodCount = selection.Names.Count + (selection.Pruners != null ? selection.Mode == BudgetMode.Threshold ? 2 : 1 : 0);
+        int methodCount = selection.Names.Count + (selection.Pruners?.RowsPerBudget ?? 0) * (selection.Mode == BudgetMode.Threshold ? 2 : 1);
         if (world.IsRoot)
             Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each{(world.Size > 1 ? $", images shared by {world.Size} processes" : "")}");
         var rows = new List<EvaluationRow>();

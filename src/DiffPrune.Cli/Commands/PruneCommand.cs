@@ -56,8 +56,8 @@ internal static class PruneCommand
         int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
         var inference = new VlmInference(vlm);
         var compared = pruners == null ? new ComparedMethod(name!, v => PruningMethods.Create(name!, v, keep, seed))
-            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep), new ValidationThresholds(inference, SceneOptions.For(bench, vlm.Config.Vision.NumPatches), budget.CalibrationScenes), keep)
-            : Trained(pruners.At(keep));
+            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep)[0], new ValidationThresholds(inference, SceneOptions.For(bench, vlm.Config.Vision.NumPatches), budget.CalibrationScenes), keep)
+            : Trained(pruners.At(keep)[0]);
         var result = PruneComparison.Run(inference, tokenizer, compared, image, question, runs);
         var files = PruneComparison.Write(outDir.FullName, result);
         Console.WriteLine(PruneComparison.Markdown(result));

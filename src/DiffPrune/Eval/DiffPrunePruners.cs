@@ -3,9 +3,10 @@ using DiffPrune.Pruning;
 namespace DiffPrune.Eval;
 
 /// <summary>
-/// Trained DiffPrune pruners for a comparison, one per budget they were trained for. At a budget K the pruner trained
-/// for K is used; without one, the pruner trained for the nearest K re-ranks at K (<see cref="TokenPruner.WithKeep"/>)
-/// and its row says so.
+/// Trained DiffPrune pruners for a comparison, by the budget they were trained for. At a budget K the pruners trained
+/// for K are used; without one, those trained for the nearest K re-rank at K (<see cref="TokenPruner.WithKeep"/>) and
+/// their rows say so. Several pruners trained for one K (Table 5's variants, other seeds or recipes) are rows of their
+/// own: the first given is DiffPrune, the reference every row is paired with; each other is named by its run folder.
 /// </summary>
 public sealed class DiffPrunePruners
 {
@@ -25,8 +26,11 @@ public sealed class DiffPrunePruners
             throw new ArgumentException($"the pruner {_pruners[0].Folder} scores features of width {VisionWidth} but {model} has d_v = {visionWidth}: train a pruner on this model (diffprune train --model {model})");
     }
 
-    /// <summary>The pruners, by the budget they were trained for.</summary>
+    /// <summary>The pruners, by the budget they were trained for (at one budget, in the order given).</summary>
     public IReadOnlyList<TokenPruner> Pruners => _pruners.Select(p => p.Pruner).ToArray();
+
+    /// <summary>The most pruners trained for one budget: the DiffPrune rows a budget's block can have.</summary>
+    public int RowsPerBudget => _pruners.GroupBy(p => p.Pruner.Config.Keep).Max(g => g.Count());
 
     /// <summary>
     /// Loads the pruners in <paramref name="folders"/>. Each folder is a pruner folder (pruner.json +
@@ -34,7 +38,7 @@ public sealed class DiffPrunePruners
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">A folder that does not exist.</exception>
     /// <exception cref="FileNotFoundException">A folder without any pruner.</exception>
-    /// <exception cref="ArgumentException">No folders, or two pruners trained for the same K.</exception>
+    /// <exception cref="ArgumentException">No folders, or two pruners for one K whose run folders share a name.</exception>
     /// <exception cref="InvalidDataException">An unreadable pruner (named).</exception>
     public static DiffPrunePruners Load(IReadOnlyList<string> folders)
     {
@@ -43,17 +47,24 @@ public sealed class DiffPrunePruners
     }
 
     /// <summary>Pruners already in memory, each with the folder it is named by in reports.</summary>
-    /// <exception cref="ArgumentException">No pruners, pruners of different widths, or two trained for the same K.</exception>
+    /// <exception cref="ArgumentException">No pruners, pruners of different widths, or two for one K whose run folders share a name.</exception>
     public static DiffPrunePruners Of(IReadOnlyList<(TokenPruner Pruner, string Folder)> pruners)
     {
         if (pruners.Count == 0) throw new ArgumentException("no pruners given");
-        var loaded = pruners.Select(p => (p.Pruner, dir: p.Folder)).ToArray();
-        if (loaded.Select(p => p.Item1.Config.VisionWidth).Distinct().Count() > 1)
-            throw new ArgumentException($"the pruners score features of different widths ({string.Join(", ", loaded.Select(p => $"{p.dir}: {p.Item1.Config.VisionWidth}"))}): give pruners of one model");
-        var twice = loaded.GroupBy(p => p.Item1.Config.Keep).FirstOrDefault(g => g.Count() > 1);
-        if (twice != null)
-            throw new ArgumentException($"two pruners trained for K = {twice.Key}: {string.Join(" and ", twice.Select(p => p.dir))}; give one pruner per budget");
-        return new DiffPrunePruners(loaded.OrderBy(p => p.Item1.Config.Keep).ToArray());
+        if (pruners.Select(p => p.Pruner.Config.VisionWidth).Distinct().Count() > 1)
+            throw new ArgumentException($"the pruners score features of different widths ({string.Join(", ", pruners.Select(p => $"{p.Folder}: {p.Pruner.Config.VisionWidth}"))}): give pruners of one model");
+        var sameName = pruners.GroupBy(p => (p.Pruner.Config.Keep, RunName(p.Folder))).FirstOrDefault(g => g.Count() > 1);
+        if (sameName != null)
+            throw new ArgumentException($"two pruners trained for K = {sameName.Key.Keep} from run folders named '{sameName.Key.Item2}': {string.Join(" and ", sameName.Select(p => p.Folder))}; give each its own run folder name, which labels its row");
+        return new DiffPrunePruners(pruners.OrderBy(p => p.Pruner.Config.Keep).ToArray()); // a stable sort: at one K, the order given
+    }
+
+    /// <summary>The name a pruner's row carries beside DiffPrune's: its train run folder's ("runs/gumbel/pruner": gumbel), else its own.</summary>
+    static string RunName(string folder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        var name = Path.GetFileName(full);
+        return name == "pruner" ? Path.GetFileName(Path.GetDirectoryName(full)) ?? name : name;
     }
 
     static IEnumerable<string> Find(string folder)
@@ -72,10 +83,20 @@ public sealed class DiffPrunePruners
         : File.Exists(Path.Combine(folder, "pruner", ConfigFile)) ? Path.Combine(folder, "pruner")
         : null;
 
-    /// <summary>The pruner for budget <paramref name="keep"/> and its label: the one trained for K, else the nearest (ties: the smaller K) re-ranking at K.</summary>
-    public (TokenPruner Pruner, string Label) At(int keep)
+    /// <summary>
+    /// The pruners for budget <paramref name="keep"/> and their labels, DiffPrune's first: those trained for K, else those
+    /// trained for the nearest K (ties: the smaller) re-ranking at K.
+    /// </summary>
+    public IReadOnlyList<(TokenPruner Pruner, string Label)> At(int keep)
     {
-        var nearest = _pruners.Select(p => p.Pruner).OrderBy(p => Math.Abs(p.Config.Keep - keep)).ThenBy(p => p.Config.Keep).First();
-        return nearest.Config.Keep == keep ? (nearest, nearest.Name) : (nearest.WithKeep(keep), $"{nearest.Name} (trained K = {nearest.Config.Keep})");
+        int trained = _pruners.Select(p => p.Pruner.Config.Keep).OrderBy(k => Math.Abs(k - keep)).ThenBy(k => k).First();
+        return _pruners.Where(p => p.Pruner.Config.Keep == trained).Select((p, i) =>
+        {
+            var notes = new List<string>();
+            if (i > 0) notes.Add(RunName(p.Folder));
+            if (trained != keep) notes.Add($"trained K = {trained}");
+            var label = notes.Count == 0 ? p.Pruner.Name : $"{p.Pruner.Name} ({string.Join(", ", notes)})";
+            return (p.Pruner.WithKeep(keep), label);
+        }).ToArray();
     }
 }

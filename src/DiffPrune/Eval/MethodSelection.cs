@@ -72,12 +72,14 @@ public sealed class MethodSelection
         var rows = Names.Select(name => new ComparedMethod(name, vlm => PruningMethods.Create(name, vlm, keep, seed))).ToList();
         if (Pruners != null)
         {
-            var (pruner, label) = Pruners.At(keep);
-            rows.Add(new ComparedMethod(label, _ => pruner));
-            if (Mode == BudgetMode.Threshold)
+            foreach (var (pruner, label) in Pruners.At(keep))
             {
-                var calibration = thresholds ?? throw new ArgumentException("threshold mode needs validation scenes to calibrate on (ValidationThresholds)", nameof(thresholds));
-                rows.Add(new ComparedMethod(ThresholdLabel(label), _ => calibration.At(pruner, keep)));
+                rows.Add(new ComparedMethod(label, _ => pruner));
+                if (Mode == BudgetMode.Threshold)
+                {
+                    var calibration = thresholds ?? throw new ArgumentException("threshold mode needs validation scenes to calibrate on (ValidationThresholds)", nameof(thresholds));
+                    rows.Add(new ComparedMethod(ThresholdLabel(label), _ => calibration.At(pruner, keep)));
+                }
             }
         }
         return rows;

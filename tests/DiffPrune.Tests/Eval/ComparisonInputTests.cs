@@ -1,5 +1,6 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Eval;
+using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
@@ -59,18 +60,38 @@ public class ComparisonInputTests
         var pruners = DiffPrunePruners.Load([dir.Path]);
         Assert.Equal([16, 48], pruners.Pruners.Select(p => p.Config.Keep));
         Assert.Equal(24, pruners.VisionWidth);
-        var (exact, label) = pruners.At(16);
+        var (exact, label) = Assert.Single(pruners.At(16));
         Assert.Equal(("DiffPrune", 16), (label, exact.Config.Keep));
-        var (near, nearLabel) = pruners.At(32);
+        var (near, nearLabel) = Assert.Single(pruners.At(32));
         Assert.Equal(("DiffPrune (trained K = 16)", 32), (nearLabel, near.Config.Keep)); // a tie goes to the smaller K
         Assert.Same(pruners.Pruners[0].Scorer, near.Scorer);
-        Assert.Equal("DiffPrune (trained K = 48)", pruners.At(40).Label);
+        Assert.Equal("DiffPrune (trained K = 48)", Assert.Single(pruners.At(40)).Label);
         var selection = MethodSelection.Parse("random,diffprune", pruners);
         Assert.Equal(["Random", "DiffPrune (trained K = 16)"], selection.At(20).Select(m => m.Label));
-
-        Pruner(16, 3).Save(Path.Combine(dir.Path, "again"));
-        Assert.Contains("two pruners trained for K = 16", Assert.Throws<ArgumentException>(() => DiffPrunePruners.Load([dir.Path])).Message);
         Assert.Contains("d_v = 32", Assert.Throws<ArgumentException>(() => pruners.CheckFits(32, "model")).Message);
+    }
+
+    [Fact]
+    public void SeveralPrunersAtOneBudgetAreRowsNamedByTheirRunsAndTheFirstGivenIsTheReference()
+    {
+        using var dir = new TempDirectory();
+        Pruner(16).Save(Path.Combine(dir.Path, "full", "pruner"));
+        Pruner(16, 2).Save(Path.Combine(dir.Path, "gumbel", "pruner"));
+        Pruner(16, 3).Save(Path.Combine(dir.Path, "global"));
+        var pruners = DiffPrunePruners.Load([Path.Combine(dir.Path, "gumbel"), Path.Combine(dir.Path, "full"), Path.Combine(dir.Path, "global")]);
+        Assert.Equal(3, pruners.RowsPerBudget);
+        Assert.Equal(["DiffPrune", "DiffPrune (full)", "DiffPrune (global)"], pruners.At(16).Select(p => p.Label));
+        Assert.Same(pruners.Pruners[1].Scorer, pruners.At(16)[1].Pruner.Scorer);
+        Assert.Equal(["DiffPrune (trained K = 16)", "DiffPrune (full, trained K = 16)", "DiffPrune (global, trained K = 16)"], pruners.At(8).Select(p => p.Label));
+        Assert.All(pruners.At(8), p => Assert.Equal(8, p.Pruner.Keep));
+        var rows = MethodSelection.Parse("divprune,diffprune", pruners).At(16).Select(m => m.Label).ToArray();
+        Assert.Equal(["DivPrune", "DiffPrune", "DiffPrune (full)", "DiffPrune (global)"], rows);
+        Assert.All(rows.Skip(1), l => Assert.True(TableStatistics.IsDiffPrune(l))); // paired with the first DiffPrune row of the block
+
+        Pruner(16, 4).Save(Path.Combine(dir.Path, "more", "full", "pruner"));
+        var e = Assert.Throws<ArgumentException>(() => DiffPrunePruners.Load([Path.Combine(dir.Path, "full"), Path.Combine(dir.Path, "more", "full")]));
+        Assert.Contains("two pruners trained for K = 16 from run folders named 'full'", e.Message);
+        OneLine(e);
     }
 
     [Fact]

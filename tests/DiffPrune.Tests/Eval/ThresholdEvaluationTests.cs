@@ -38,7 +38,7 @@ public class ThresholdEvaluationTests
             Assert.Equal(new KeptTokenStats(block.Keep, block.Keep, block.Keep, images.Length), topK.Kept);
             Assert.Equal(new KeptTokenStats(block.Keep, block.Keep, block.Keep, images.Length), random.Kept);
             // the threshold row counts what its pruner keeps of each test image, pruned here one by one
-            var pruner = thresholds.At(pruners.At(block.Keep).Pruner, block.Keep);
+            var pruner = thresholds.At(pruners.At(block.Keep)[0].Pruner, block.Keep);
             var counts = images.Select(image => pruner.Prune(inference.Encode([image])).CountOf(0)).ToArray();
             Assert.Equal(KeptTokenStats.Of(counts), adaptive.Kept);
             Assert.Equal(pruner.Config.Threshold, adaptive.Threshold);

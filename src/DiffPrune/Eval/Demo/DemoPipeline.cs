@@ -232,7 +232,7 @@ public sealed class DemoPipeline
     {
         var example = _test[0];
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
-        var (pruner, label) = DiffPrune().At(TightestKeep);
+        var (pruner, label) = DiffPrune().At(TightestKeep)[0];
         Figure5 = PruneComparison.Run(_inference, _tokenizer, new ComparedMethod(label, _ => pruner), example.Scene.Image, question, runs: 3, warmup: 1);
         PruneComparison.Write(Path.Combine(Dir, "figure5"), Figure5);
         return $"Figure 5 on test scene {example.Scene.Seed}: \"{question}\"";
