@@ -68,25 +68,34 @@ public sealed class TensorScope : IDisposable
     public Tensor Keep(Tensor tensor)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int i = _owned.FindLastIndex(a => ReferenceEquals(a, tensor.Storage));
-        if (i < 0) return tensor;
-        _owned.RemoveAt(i);
-        _outer?._owned.Add(tensor.Storage);
+        if (Take(tensor)) _outer?._owned.Add(tensor.Storage);
         return tensor;
+    }
+
+    /// <summary>Takes <paramref name="tensor"/>'s buffer out of this scope for a <see cref="TensorHolder"/>, which returns it
+    /// later; false when this scope does not own it.</summary>
+    internal bool Take(Tensor tensor)
+    {
+        int i = _owned.FindLastIndex(a => ReferenceEquals(a, tensor.Storage));
+        if (i < 0) return false;
+        _owned.RemoveAt(i);
+        return true;
     }
 
     /// <summary>Hands <paramref name="tensor"/>'s buffer to the GC whichever active scope on this thread owns it: for caches
     /// that live as long as the object holding them.</summary>
     internal static Tensor Disown(Tensor tensor)
     {
-        for (var scope = _current; scope != null; scope = scope._outer)
-        {
-            int i = scope._owned.FindLastIndex(a => ReferenceEquals(a, tensor.Storage));
-            if (i < 0) continue;
-            scope._owned.RemoveAt(i);
-            break;
-        }
+        TakeFromActive(tensor);
         return tensor;
+    }
+
+    /// <summary>Takes <paramref name="tensor"/>'s buffer from whichever active scope on this thread owns it; false when none does.</summary>
+    internal static bool TakeFromActive(Tensor tensor)
+    {
+        for (var scope = _current; scope != null; scope = scope._outer)
+            if (scope.Take(tensor)) return true;
+        return false;
     }
 
     /// <summary>Ends the scope: every buffer it owns goes back to the pool.</summary>

@@ -83,6 +83,34 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void HeldTensorOutlivesEveryScopeUntilReleasedAndThenGoesBackToThePool()
+    {
+        using var holder = new TensorHolder();
+        var x = Tensor.Randn(new Generator(1), [123, 457]);
+        Tensor held;
+        using (var outer = TensorScope.Begin())
+        {
+            held = holder.Hold(() => x.Mul(2f).Add(1f)); // the Mul result returns when Hold ends, the Add result is held
+            Assert.Equal(0, outer.OwnedBuffers);
+        }
+        Assert.Equal(1, holder.Count);
+        using (TensorScope.Begin())
+            for (int i = 0; i < 4; i++) Tensor.Randn(new Generator(9), [123, 457]).Mul(5f); // reuses every returned buffer
+        Assert.Equal(x.Mul(2f).Add(1f).ToArray(), held.ToArray());
+
+        holder.Release(x); // not held: nothing happens
+        Assert.Equal(1, holder.Count);
+        var buffer = held.Storage;
+        holder.Release(held);
+        Assert.Equal(0, holder.Count);
+        var reused = StoragePool.Rent(123 * 457); // the pool hands out its most recent return of a size class first
+        Assert.Same(buffer, reused);
+        StoragePool.Return(reused);
+        holder.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => holder.Hold(() => x.Mul(1f)));
+    }
+
+    [Fact]
     public void KeptTensorMovesToTheEnclosingScope()
     {
         using var outer = TensorScope.Begin();

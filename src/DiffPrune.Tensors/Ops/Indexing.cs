@@ -18,7 +18,7 @@ public sealed partial class Tensor
         var shape = (int[])Shape.Clone();
         shape[d] = idx.Length;
         var x = this;
-        var y = Pooled(shape);
+        var y = PooledForOverwrite(shape); // every (outer, j) row is copied
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < idx.Length; j++)
                 Array.Copy(Storage, (o * size + idx[j]) * inner, y.Storage, (o * idx.Length + j) * inner, inner);

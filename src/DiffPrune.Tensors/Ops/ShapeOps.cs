@@ -156,7 +156,7 @@ public sealed partial class Tensor
         var shape = (int[])first.Shape.Clone();
         shape[d] = tensors.Sum(t => t.Shape[d]);
         var (outer, total, inner) = ShapeUtil.Split(shape, d);
-        var y = Pooled(shape);
+        var y = PooledForOverwrite(shape); // the tensors tile it
         int at = 0;
         var starts = new int[tensors.Count];
         for (int j = 0; j < tensors.Count; j++)

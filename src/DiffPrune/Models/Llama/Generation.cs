@@ -30,9 +30,12 @@ public static class Generation
         var gen = new Generator(sampling.Seed);
         var outputs = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
         var done = new bool[b];
-        cache ??= useCache ? new KvCache(lm.Config.NumLayers, b) : null;
-        var first = lm.Forward(prompt with { Cache = cache, LastLogitsOnly = true });
-        var next = Pick(first.Logits, sampling, gen);
+        using var created = cache == null && useCache ? new KvCache(lm.Config.NumLayers, b) : null;
+        cache ??= created;
+        // each forward's buffers go back to the pool when its token is picked (the cache holds what it keeps)
+        int[] next;
+        using (TensorScope.Begin())
+            next = Pick(lm.Forward(prompt with { Cache = cache, LastLogitsOnly = true }).Logits, sampling, gen);
 
         // For recomputation: the sequence so far (embeddings, positions, validity), and each sample's next position.
         var embeds = prompt.Embeds;
@@ -51,20 +54,18 @@ public static class Generation
             var tokEmbeds = lm.Embed(new IntTensor(next, b, 1));
             var tokPos = (int[])nextPos.Clone();
             var tokValid = Enumerable.Repeat(true, b).ToArray();
-            DecoderOutput o;
-            if (cache != null)
-            {
-                o = lm.Forward(new DecoderInput(tokEmbeds, tokPos, tokValid) { Cache = cache, LastLogitsOnly = true });
-            }
-            else
+            if (cache == null)
             {
                 embeds = Tensor.Cat([embeds, tokEmbeds], 1);
                 positions = Interleave(positions, tokPos, b);
                 valid = Interleave(valid, tokValid, b);
-                o = lm.Forward(prompt with { Embeds = embeds, Positions = positions, Valid = valid, LastLogitsOnly = true });
                 for (int i = 0; i < b; i++) nextPos[i]++;
             }
-            next = Pick(o.Logits, sampling, gen);
+            var input = cache != null
+                ? new DecoderInput(tokEmbeds, tokPos, tokValid) { Cache = cache, LastLogitsOnly = true }
+                : prompt with { Embeds = embeds, Positions = positions, Valid = valid, LastLogitsOnly = true };
+            using (TensorScope.Begin())
+                next = Pick(lm.Forward(input).Logits, sampling, gen);
         }
         return outputs.Select(o => o.ToArray()).ToArray();
     }

@@ -5,11 +5,14 @@ namespace DiffPrune.Models.Llama;
 /// <summary>
 /// Keys and values of past tokens, per layer: K, V (B, Hkv, S, D), with per-key validity (padding) and the
 /// next position id per sample. Layers may hold different numbers of keys after in-LLM pruning drops tokens
-/// from some layer on.
+/// from some layer on. The keys and values it copies (<see cref="Gather"/>, each decoding step's append) live in the
+/// engine's pooled buffers, each handed back as soon as the next step replaces it and the rest on <see cref="Dispose"/>:
+/// decoding then reuses memory instead of faulting in fresh pages for every step of every layer.
 /// </summary>
-public sealed class KvCache
+public sealed class KvCache : IDisposable
 {
     readonly LayerEntry[] _layers;
+    readonly TensorHolder _buffers = new();
 
     /// <summary>One layer's cache.</summary>
     public sealed class LayerEntry
@@ -64,8 +67,8 @@ public sealed class KvCache
             int s = e.Length;
             var valid = new bool[rows.Length * s];
             for (int i = 0; i < rows.Length; i++) Array.Copy(e.Valid, rows[i] * s, valid, i * s, s);
-            copy._layers[l].Keys = e.Keys.IndexSelect(0, rows);
-            copy._layers[l].Values = e.Values!.IndexSelect(0, rows);
+            copy._layers[l].Keys = copy._buffers.Hold(() => e.Keys.IndexSelect(0, rows));
+            copy._layers[l].Values = copy._buffers.Hold(() => e.Values!.IndexSelect(0, rows));
             copy._layers[l].Valid = valid;
         }
         for (int i = 0; i < rows.Length; i++) copy.NextPosition[i] = NextPosition[rows[i]];
@@ -78,13 +81,16 @@ public sealed class KvCache
         var e = _layers[layer];
         if (e.Keys == null)
         {
-            e.Keys = k.Detach(); e.Values = v.Detach(); e.Valid = valid;
+            e.Keys = _buffers.Adopt(k).Detach(); e.Values = _buffers.Adopt(v).Detach(); e.Valid = valid;
         }
         else
         {
             int b = k.Shape[0], s0 = e.Length, t = k.Shape[2];
-            e.Keys = Tensor.Cat([e.Keys, k.Detach()], 2);
-            e.Values = Tensor.Cat([e.Values!, v.Detach()], 2);
+            var (oldKeys, oldValues) = (e.Keys, e.Values!);
+            e.Keys = _buffers.Hold(() => Tensor.Cat([oldKeys, k.Detach()], 2));
+            e.Values = _buffers.Hold(() => Tensor.Cat([oldValues, v.Detach()], 2));
+            _buffers.Release(oldKeys);
+            _buffers.Release(oldValues);
             var merged = new bool[b * (s0 + t)];
             for (int i = 0; i < b; i++)
             {
@@ -95,4 +101,7 @@ public sealed class KvCache
         }
         return (e.Keys, e.Values!, e.Valid);
     }
+
+    /// <summary>Hands the pooled keys and values back; the cache must not be used afterwards.</summary>
+    public void Dispose() => _buffers.Dispose();
 }

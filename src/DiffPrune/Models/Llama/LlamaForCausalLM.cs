@@ -114,6 +114,9 @@ public sealed class LlamaForCausalLM : Module
         int next = 0;
         for (int l = 0; l < Config.NumLayers; l++)
         {
+            // without autograd a layer's intermediates are dead once it is done: they go back to the pool right away,
+            // so that a long prefill reuses one layer's buffers instead of faulting in fresh pages for every layer
+            using var layerBuffers = Autograd.IsEnabled ? null : TensorScope.Begin();
             if (next < droppers.Count && droppers[next].Layer == l)
             {
                 var decision = droppers[next].Decide(new TokenDropContext(h, previousInput, previousProbs, positions, valid, spans!, input, this));
@@ -126,6 +129,8 @@ public sealed class LlamaForCausalLM : Module
             previousInput = h;
             (h, previousProbs) = Model.Layers[l].Forward(h, positions, valid, input.Cache, l, wantProbs, mask);
             if (previousProbs != null) attentions?.Add(previousProbs);
+            if (layerBuffers != null) // what the next layer, its dropper or the caller reads
+                foreach (var kept in new[] { h, previousInput, previousProbs }) if (kept != null) layerBuffers.Keep(kept);
         }
         UpdateNextPositions(input.Cache, positions, valid, b);
         h = Model.Norm.Forward(h);

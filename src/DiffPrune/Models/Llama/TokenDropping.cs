@@ -12,7 +12,9 @@ public readonly record struct ImageSpan(int Start, int Length)
     public int End => Start + Length;
 }
 
-/// <summary>What an in-LLM pruner sees just before layer <see cref="ITokenDropper.Layer"/> runs.</summary>
+/// <summary>What an in-LLM pruner sees just before layer <see cref="ITokenDropper.Layer"/> runs. Its tensors are valid while
+/// the pruner decides: without autograd their buffers return to the engine's pool once the layer after has run, so a
+/// pruner that wants them later copies them (<see cref="Tensor.Clone"/>).</summary>
 /// <param name="Hidden">Hidden states entering the layer (B, T, d).</param>
 /// <param name="PreviousInput">Hidden states that entered layer <see cref="ITokenDropper.Layer"/> − 1, for the same T
 /// tokens (B, T, d): methods that read that layer's keys (DART) project them again.</param>

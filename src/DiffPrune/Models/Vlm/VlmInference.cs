@@ -139,13 +139,16 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         foreach (var (batch, index) in byImage.Chunk(batchSize).Select((b, i) => (b, i)))
         {
             if (share is { } s && !s.Owns(index)) continue;
+            // the features (kept for later methods) and what a pre-LLM hook sees and returns stay the GC's: a hook may keep them
             var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
+            using var batchBuffers = TensorScope.Begin(); // everything below returns to the pool when the batch is answered
             var projected = vlm.Projector.Forward(tokens.Features);
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
-            var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
+            using var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
             if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), tokens.Spans, null), prefix);
             foreach (var chunk in rows.Chunk(batchSize * 4))
             {
+                using var chunkBuffers = TensorScope.Begin();
                 var imageOf = chunk.Select(r => r.Image).ToArray();
                 var text = chunk.Select(r => queries[r.Query].TextIds).ToArray();
                 var input = prefix != null
@@ -153,8 +156,8 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
                         tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i].Length).ToArray())
                     : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text,
                         tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i]).ToArray(), method?.Droppers);
-                var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId,
-                    cache: prefix?.Gather(imageOf));
+                using var continued = prefix?.Gather(imageOf);
+                var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId, cache: continued);
                 for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = ids[i];
             }
         }
