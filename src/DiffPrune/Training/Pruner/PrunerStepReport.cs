@@ -15,6 +15,11 @@ public sealed record PrunerStepReport(int Step, double Loss, double Tau, double 
     /// <summary>Seconds of the step spent summing the ranks' losses and gradients (waiting for the slowest rank included); absent in one process.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? AllreduceSeconds { get; init; }
+
+    /// <summary>Full (gen-2) garbage collections of the process during the step; absent when none (the usual case: the
+    /// step's buffers come from the engine's pool).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int FullCollections { get; init; }
 }
 
 /// <summary>A validation of the pruner on fixed validation captions.</summary>

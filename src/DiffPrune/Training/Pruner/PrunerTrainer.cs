@@ -196,6 +196,7 @@ public sealed class PrunerTrainer
     {
         if (Done) throw new InvalidOperationException($"pruner training is done (step {Step} of {Options.Steps})");
         var clock = Stopwatch.StartNew();
+        int fullCollections = GC.CollectionCount(2);
         // every tensor of the step goes back to the engine's pool at its end: the next step reuses the buffers
         using var scope = TensorScope.Begin();
         var gen = StepGenerator(Step);
@@ -214,6 +215,7 @@ public sealed class PrunerTrainer
         return new PrunerStepReport(Step++, update.Loss, tau, update.LearningRate, alpha, Options.BatchSize, clock.Elapsed.TotalSeconds)
         {
             AllreduceSeconds = _parallel?.LastSeconds,
+            FullCollections = GC.CollectionCount(2) - fullCollections,
         };
     }
 
