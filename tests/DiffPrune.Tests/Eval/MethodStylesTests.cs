@@ -20,6 +20,25 @@ public class MethodStylesTests
         Assert.Equal(MethodStyles.Of("visionzip"), MethodStyles.Of("VisionZip"));
     }
 
+    [Theory]
+    [InlineData("DiffPrune", "DiffPrune")]
+    [InlineData("DiffPrune (trained K = 16)", "DiffPrune")]
+    [InlineData("DiffPrune (gumbel)", "DiffPrune (gumbel)")]
+    [InlineData("DiffPrune (gumbel, trained K = 16)", "DiffPrune (gumbel)")]
+    [InlineData("DiffPrune (threshold, trained K = 8)", "DiffPrune (threshold)")]
+    [InlineData("FastV", "FastV")]
+    public void EachVariantAndThresholdRowIsASeriesOfItsOwnAcrossBudgets(string label, string series) =>
+        Assert.Equal(series, RetentionChart.BaseName(label));
+
+    [Fact]
+    public void AVariantSeriesTakesAColourNoOtherSeriesOfItsChartHas()
+    {
+        string[] names = ["DivPrune", "DiffPrune", "DiffPrune (gumbel)", "DiffPrune (scalegate)", "DiffPrune (threshold)"];
+        var styles = RetentionChart.Styles(names);
+        Assert.Equal(MethodStyles.Of("DiffPrune"), styles["DiffPrune"]);
+        Assert.Equal(names.Length, names.Select(n => styles[n].Color).Distinct().Count());
+    }
+
     [Fact]
     public void OtherNamesTakeStylesAfterTheKnownOnes()
     {
