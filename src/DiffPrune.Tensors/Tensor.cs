@@ -75,6 +75,13 @@ public sealed partial class Tensor
     /// recycled buffer is not cleared first.</summary>
     internal static Tensor PooledForOverwrite(int[] shape) => new(TensorScope.Rent(ShapeUtil.CheckedNumel(shape), zeroed: false), (int[])shape.Clone());
 
+    /// <summary>
+    /// A result for an op written outside the engine, like <c>torch.empty</c>: contents arbitrary, every element to be
+    /// written before it is read; its storage is rented from the active <see cref="TensorScope"/> like an engine op's
+    /// result (a fresh array without one), so a custom kernel inside a training step reuses buffers as the built-in ones do.
+    /// </summary>
+    public static Tensor Empty(params int[] shape) => PooledForOverwrite(shape);
+
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(int[] shape, float value)
     {

@@ -8,7 +8,7 @@ namespace DiffPrune.Tensors;
 /// <list type="bullet">
 /// <item>Who owns a buffer: while a scope is active on a thread, the storage of every tensor an op makes on that thread
 /// (outputs, and the buffers an op keeps for its backward: saved statistics, masks) is rented from the pool and owned
-/// by the innermost scope. Tensors made by the public factories (<see cref="Tensor.Zeros"/>, <see cref="Tensor.FromArray"/>,
+/// by the innermost scope, as is a <see cref="Tensor.Empty"/> (the result of an op written outside the engine). Tensors made by the other public factories (<see cref="Tensor.Zeros"/>, <see cref="Tensor.FromArray"/>,
 /// <see cref="Tensor.Clone"/>, …), parameters, optimizer state and everything made outside a scope are ordinary
 /// GC-owned arrays and never pooled. Without a scope the engine behaves exactly as without the allocator.</item>
 /// <item>Gradients: the gradient of a non-leaf tensor is pooled whether or not a scope is active, and returns when

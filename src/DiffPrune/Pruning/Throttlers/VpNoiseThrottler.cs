@@ -13,11 +13,8 @@ public sealed class VpNoiseThrottler : IThrottler
     /// <inheritdoc/>
     public Throttled Apply(Tensor tokens, Tensor logits, int k, double tau, BatchNoise noise)
     {
-        var (b, n) = Shapes.Check(tokens, logits);
+        Shapes.Check(tokens, logits);
         var margins = SoftTopK.Margins(logits, k, tau);
-        var keep = Laplace.SqrtCdf(margins).Reshape(b, n, 1);
-        var mix = Laplace.SqrtSurvival(margins).Reshape(b, n, 1);
-        var eps = noise.Normal(tokens.Shape);
-        return new Throttled(tokens.Mul(keep).Add(eps.Mul(mix)), Laplace.Cdf(margins));
+        return new Throttled(VpNoiseMix.Forward(tokens, noise.Normal(tokens.Shape), margins), Laplace.Cdf(margins));
     }
 }
