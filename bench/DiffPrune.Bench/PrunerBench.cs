@@ -29,6 +29,34 @@ internal static class PrunerBench
         var layer = new LlamaDecoderLayer(llava, new Generator(2));
         Row("LLaVA-1.5, N=576 d_v=1024 K=64", 576, 1024, 64, tokens => llava.NumLayers * LayerMs(layer, tokens, llava.HiddenSize), TextTokens);
         Console.WriteLine("(LLaVA-1.5 prefill = one Vicuna-7B layer measured at each length × 32 layers.)");
+        ScorerEfficiency(LlavaConfig.Llava15_7B(), layer);
+    }
+
+    /// <summary>
+    /// The scorer at LLaVA-1.5 width against a Vicuna-7B layer beside it, in GFLOP/s, with its share of the FLOPs of
+    /// DiffPrune's time to first token (its floor when every part runs equally fast).
+    /// </summary>
+    static void ScorerEfficiency(LlavaConfig llava, LlamaDecoderLayer layer)
+    {
+        const int n = 576, keep = 64;
+        int dv = llava.Vision.HiddenSize;
+        var pruner = new TokenPruner(new TokenScorer(dv, new Generator(3)), new TokenPrunerConfig(dv, dv / 64, 2, keep));
+        var tokens = new VisualTokens(Tensor.Randn(new Generator(4), [1, n, dv]), [Enumerable.Range(0, n).ToArray()], new VisionOutput([], []));
+        double scorerFlops = 2 * (2.0 * n * (4.0 * dv * dv + 2.0 * dv * 4 * dv) + 4.0 * n * n * dv);
+        int prefillTokens = 1 + keep + TextTokens;
+        double rest = llava.Vision.Flops(llava.VisionLayersNeeded) + llava.ProjectorFlops(keep) + llava.Text.PrefillFlops(prefillTokens);
+        // interleaved rounds: the two are timed side by side, so a busy machine slows both alike
+        var scorer = new List<double>();
+        var decoder = new List<double>();
+        for (int round = 0; round < 3; round++)
+        {
+            scorer.Add(Timing.MedianSeconds(() => pruner.Prune(tokens), runs: 5, minRunSeconds: 0, warmup: 1));
+            decoder.Add(LayerMs(layer, prefillTokens, llava.Text.HiddenSize) / 1e3);
+        }
+        double scorerGflops = scorerFlops / scorer.Order().ElementAt(1) / 1e9, layerGflops = llava.Text.LayerFlops(prefillTokens) / decoder.Order().ElementAt(1) / 1e9;
+        Console.WriteLine($"Scorer at LLaVA-1.5 width (N = {n}, d_v = {dv}, 2 blocks): {scorerFlops / 1e9:F1} GFLOP at {scorerGflops:F0} GFLOP/s; " +
+                          $"a Vicuna-7B layer on {prefillTokens} tokens at {layerGflops:F0} GFLOP/s; the scorer is {100 * scorerFlops / (scorerFlops + rest):F2} % " +
+                          $"of DiffPrune's time-to-first-token FLOPs (vision, projector, prefill of {prefillTokens} tokens), its share of TTFT at equal speed");
     }
 
     static void Row(string name, int n, int dv, int keep, Func<int, double> prefillMs, int text)
