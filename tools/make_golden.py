@@ -31,6 +31,14 @@ What it writes (T = tokens, C = channels, H = query heads, Hkv = key/value heads
                        per sample ([0,1,2,5,6,9] and [0,3,4,5,8,10]: the gaps differ, since a constant shift
                        would leave causal attention unchanged), y, grad.x, grad.<param>
 
+  mrope.bin          Qwen2-VL / Qwen2.5-VL multimodal rotary embedding, line by line Hugging Face's
+                     apply_multimodal_rotary_pos_emb (rotate_half style, theta 10000): cos and sin of each of the
+                     three position planes (temporal, height, width), and channel chunks mrope_section × 2 taking
+                     plane i mod 3. D = 16, mrope_section [2, 3, 3] (in frequency pairs, summing to D/2), H = 2,
+                     batch 2, T = 8: text tokens and a 2 × 3 image grid (t fixed, h and w its row and column), text
+                     going on from the largest position + 1, as get_rope_index lays them out. Tensors:
+                       x (2, 2, 8, 16) (B, H, T, D), gy, position_ids (3, 2, 8) as floats, y, grad.x
+
   adamw.bin          Three steps of torch.optim.AdamW(lr 1e-2, betas (0.9, 0.999), eps 1e-8, weight_decay 0.1)
                      on p0 (3, 4) and p1 (5,) with loss sum((p0*c0)^2) + sum((p1*c1)^2). c0 holds a 0 (a zero
                      gradient: only the decay acts) and c1 a 7e-5 (gradient ~2e-9, below eps).
@@ -273,6 +281,43 @@ def make_llama(out_dir):
     return write_fixture(os.path.join(out_dir, "llama_block.bin"), out)
 
 
+# ----------------------------------------------------------------------------------------------- M-RoPE
+
+def apply_multimodal_rotary_pos_emb(x, position_ids, mrope_section, base):
+    """x (B, H, T, D); position_ids (3, B, T). As Hugging Face's Qwen2-VL: cos/sin (3, B, T, D), chunked."""
+    head_dim = x.shape[-1]
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(x.dtype) / head_dim))
+    freqs = position_ids[..., None].to(x.dtype) * inv_freq                            # (3, B, T, D/2)
+    emb = torch.cat((freqs, freqs), dim=-1)                                           # (3, B, T, D)
+    cos, sin = emb.cos(), emb.sin()
+    sections = mrope_section * 2
+    cos = torch.cat([m[i % 3] for i, m in enumerate(cos.split(sections, dim=-1))], dim=-1).unsqueeze(1)
+    sin = torch.cat([m[i % 3] for i, m in enumerate(sin.split(sections, dim=-1))], dim=-1).unsqueeze(1)
+    return (x * cos) + (rotate_half(x) * sin)
+
+
+def make_mrope(out_dir):
+    gen = torch.Generator().manual_seed(2025)
+    b, h, t, d, section = 2, 2, 8, 16, [2, 3, 3]
+    x = f32(gen, b, h, t, d)
+    gy = f32(gen, b, h, t, d)
+    # (temporal, height, width) per token. Sample 0: a text token, a 2 x 3 image grid from 1 (t fixed, h = 1 + row,
+    # w = 1 + column), text going on at the largest position + 1. Sample 1: two text tokens, then the grid from 2.
+    sample0 = [[0, 1, 1, 1, 1, 1, 1, 4], [0, 1, 1, 1, 2, 2, 2, 4], [0, 1, 2, 3, 1, 2, 3, 4]]
+    sample1 = [[0, 1, 2, 2, 2, 2, 2, 2], [0, 1, 2, 2, 2, 3, 3, 3], [0, 1, 2, 3, 4, 2, 3, 4]]
+    position_ids = torch.tensor([sample0, sample1], dtype=torch.int64).transpose(0, 1).contiguous()  # (3, B, T)
+
+    fn = lambda xx, _: apply_multimodal_rotary_pos_emb(xx, position_ids, section, 10000.0)
+    y, grads = run_with_grads(fn, x, OrderedDict(), gy, torch.float64)
+    y32, grads32 = run_with_grads(fn, x, OrderedDict(), gy, torch.float32)
+    report_baseline("mrope", y, y32, grads, grads32)
+    out = OrderedDict(x=x, gy=gy)
+    out["position_ids"] = position_ids.float()
+    out["y"] = y
+    out["grad.x"] = grads["x"]
+    return write_fixture(os.path.join(out_dir, "mrope.bin"), out)
+
+
 # ----------------------------------------------------------------------------------------------- AdamW
 
 def make_adamw(out_dir):
@@ -308,7 +353,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     torch.use_deterministic_algorithms(True)
     print(f"torch {torch.__version__}, writing to {out_dir}")
-    for name, make in (("prenorm_block.bin", make_prenorm), ("llama_block.bin", make_llama), ("adamw.bin", make_adamw)):
+    for name, make in (("prenorm_block.bin", make_prenorm), ("llama_block.bin", make_llama), ("mrope.bin", make_mrope),
+                       ("adamw.bin", make_adamw)):
         size = make(out_dir)
         print(f"{name}: {size} bytes")
 

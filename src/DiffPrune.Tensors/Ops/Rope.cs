@@ -34,18 +34,69 @@ public static partial class F
         return Rope(x, positions, theta, style, tokenMajor: true);
     }
 
+    /// <summary>
+    /// Multimodal rotary position embedding (Qwen2-VL's and Qwen2.5-VL's M-RoPE) of x (B, H, T, D), rotate-half style:
+    /// every token has three position ids, temporal, height and width, and frequency pair i takes its angle from the
+    /// plane whose section holds i (<paramref name="sections"/>, in pairs, e.g. [16, 24, 24] for D = 128, summing to
+    /// D/2). <paramref name="positions"/> holds the three planes one after another, each per token (T) or per sample
+    /// and token (B·T). A text token has equal ids in all three planes and gets ordinary RoPE; an image token keeps
+    /// its grid row and column, also after pruning.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes, ids or sections that do not fit (named).</exception>
+    public static Tensor MultimodalRope(Tensor x, ReadOnlySpan<int> positions, ReadOnlySpan<int> sections, float theta = 10000f)
+    {
+        if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"multimodal rope expects (B, H, T, D) with even D, got {x.Describe()}");
+        int b = x.Shape[0], t = x.Shape[2], d = x.Shape[3];
+        if (sections.Length != 3 || sections[0] < 0 || sections[1] < 0 || sections[2] < 0 || sections[0] + sections[1] + sections[2] != d / 2)
+            throw new ArgumentException($"multimodal rope: sections [{string.Join(", ", sections.ToArray())}] must be three counts of frequency pairs summing to D/2 = {d / 2}");
+        if (positions.Length != 3 * t && positions.Length != 3 * b * t)
+            throw new ArgumentException($"multimodal rope: {positions.Length} position ids for 3 planes of batch {b} × {t} tokens (give {3 * t} or {3 * b * t})");
+        int plane = positions.Length / 3;
+        bool perSample = plane == b * t && b > 1;
+        int distinct = perSample ? b * t : t;
+        var (cos, sin) = MultimodalRotationTables(positions, plane, distinct, sections, theta, d);
+        return Rotated(x, cos, sin, new RopeLayout(b, x.Shape[1], t, d, perSample, TokenMajor: false), RopeStyle.Half, "multimodal_rope");
+    }
+
+    /// <summary>As <see cref="RotationTables"/>, with pair i's angle from the position plane whose section holds i.</summary>
+    static (float[] Cos, float[] Sin) MultimodalRotationTables(ReadOnlySpan<int> positions, int plane, int tokens, ReadOnlySpan<int> sections, float theta, int d)
+    {
+        int half = d / 2;
+        var source = new int[half];
+        for (int i = 0, s = 0, end = sections[0]; i < half; i++)
+        {
+            while (i >= end) end += sections[++s];
+            source[i] = s;
+        }
+        var cos = TensorScope.Rent(tokens * half, zeroed: false);
+        var sin = TensorScope.Rent(tokens * half, zeroed: false);
+        for (int p = 0; p < tokens; p++)
+            for (int i = 0; i < half; i++)
+            {
+                float angle = positions[source[i] * plane + p] * (1f / MathF.Pow(theta, 2f * i / d));
+                cos[p * half + i] = MathF.Cos(angle);
+                sin[p * half + i] = MathF.Sin(angle);
+            }
+        return (cos, sin);
+    }
+
     static Tensor Rope(Tensor x, ReadOnlySpan<int> positions, float theta, RopeStyle style, bool tokenMajor)
     {
-        int b = x.Shape[0], h = x.Shape[tokenMajor ? 2 : 1], t = x.Shape[tokenMajor ? 1 : 2], d = x.Shape[3], half = d / 2;
+        int b = x.Shape[0], h = x.Shape[tokenMajor ? 2 : 1], t = x.Shape[tokenMajor ? 1 : 2], d = x.Shape[3];
         if (positions.Length != t && positions.Length != b * t)
             throw new ArgumentException($"rope: {positions.Length} position ids for batch {b} × {t} tokens (give {t} or {b * t})");
         bool perSample = positions.Length == b * t && b > 1;
         int distinct = perSample ? b * t : t;
         var (cos, sin) = RotationTables(positions[..distinct], theta, d);
+        return Rotated(x, cos, sin, new RopeLayout(b, h, t, d, perSample, tokenMajor), style, "rope");
+    }
+
+    /// <summary>x rotated by the angles of <paramref name="cos"/> and <paramref name="sin"/> (one row of D/2 per distinct token), with its backward.</summary>
+    static Tensor Rotated(Tensor x, float[] cos, float[] sin, RopeLayout layout, RopeStyle style, string name)
+    {
         var y = Tensor.PooledForOverwrite(x.Shape); // every pair of every row is rotated
-        var layout = new RopeLayout(b, h, t, d, perSample, tokenMajor);
         Rotate(x.Storage, y.Storage, cos, sin, layout, style, inverse: false);
-        return Autograd.Record(y, "rope", [x], g =>
+        return Autograd.Record(y, name, [x], g =>
         {
             // a rotation's transpose is the rotation by −angle
             var back = StoragePool.Rent(g.Numel);
