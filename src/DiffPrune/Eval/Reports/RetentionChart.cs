@@ -6,7 +6,7 @@ namespace DiffPrune.Eval.Reports;
 /// Average retention by budget, one series per method (its own colour and marker, <see cref="MethodStyles"/>; dashed inside the LLM), with each
 /// point's 95 % bootstrap interval as an error bar when the table has them.
 /// </summary>
-public static partial class RetentionChart
+public static class RetentionChart
 {
     /// <summary>The chart of <paramref name="table"/> (empty when no row has a retention).</summary>
     public static RasterLineChart Of(EvaluationTable table)
@@ -45,9 +45,14 @@ public static partial class RetentionChart
     /// "DiffPrune (gumbel)" for "DiffPrune (gumbel, trained K = 16)"): one series per method across budgets, one per
     /// variant or threshold row beside it.
     /// </summary>
-    internal static string BaseName(string label) =>
-        TrainedFor().Replace(label, "").Replace(" ()", "", StringComparison.Ordinal);
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"(, )?trained K = \d+")]
-    private static partial System.Text.RegularExpressions.Regex TrainedFor();
+    internal static string BaseName(string label)
+    {
+        int at = label.IndexOf("trained K = ", StringComparison.Ordinal);
+        int end = at < 0 ? -1 : label.IndexOf(')', at);
+        if (end < 0) return label;
+        string before = label[..at], after = label[end..];
+        return before.EndsWith(", ", StringComparison.Ordinal) ? before[..^2] + after
+            : before.EndsWith(" (", StringComparison.Ordinal) ? before[..^2] + after[1..]
+            : label;
+    }
 }
