@@ -151,6 +151,8 @@ public sealed unsafe class Communicator
         return Split(all, counts, offsets);
     }
 
+    static readonly TimeSpan AbortForwardWait = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// Ends every rank of the job with <paramref name="exitCode"/> (MPI_Abort); in a world of one, this process. Call it
     /// after printing why: the other ranks may be waiting in a collective and would otherwise never return.
@@ -159,6 +161,9 @@ public sealed unsafe class Communicator
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        // the launcher forwards a rank's output asynchronously: an abort right after the write lost the message in
+        // about 1 of 12 runs of mpiexec -n 2; a moment's wait lets it through
+        if (_mpi != null) Thread.Sleep(AbortForwardWait);
         _mpi?.Abort(exitCode);
         Environment.Exit(exitCode);
     }
