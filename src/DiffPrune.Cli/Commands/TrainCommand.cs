@@ -35,6 +35,8 @@ internal static class TrainCommand
             .AddOptimizer(o => o.Optimizer, (o, v) => o with { Optimizer = v })
             .Add("--throttler", "VpNoise (DiffPrune), ScaleGate or GumbelSte (GumbelDiffPrune)", o => o.Throttler, (o, v) => o with { Throttler = v })
             .Add("--scorer-layers", "Transformer blocks of the scorer (the paper: 2)", o => o.ScorerLayers, (o, v) => o with { ScorerLayers = v })
+            .Add("--candidates", "Tokens per image that reach the VLM in training: the top M by score, the rest left out as at deployment (0: all N as noise, the paper)",
+                o => o.Candidates, (o, v) => o with { Candidates = v })
             .Add("--denoiser", "Diagonal (DiffPrune) or Global (ablation)", o => o.Denoiser, (o, v) => o with { Denoiser = v })
             .Add("--seed", "Seed of weights, data and noise", o => o.Seed, (o, v) => o with { Seed = v })
             .Add("--feature-pool", "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", o => o.FeaturePool, (o, v) => o with { FeaturePool = v })

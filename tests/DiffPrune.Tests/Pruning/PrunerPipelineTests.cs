@@ -12,7 +12,7 @@ public class PrunerPipelineTests
     static readonly int[][] Text = [[1, 3, 5, 20, 21, 2], [1, 3, 5, 30, 31, 2]];
     static readonly int[] AnswerStart = [3, 3];
 
-    static (LlavaModel Vlm, PrunerPipeline Pipeline, Tensor Features) Build(IThrottler throttler)
+    static (LlavaModel Vlm, PrunerPipeline Pipeline, Tensor Features) Build(IThrottler throttler, int candidates = 0)
     {
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(2));
         vlm.RequiresGrad(false);
@@ -20,7 +20,7 @@ public class PrunerPipelineTests
         using (Autograd.NoGrad()) features = vlm.EncodeImages(TinyModels.Pixels(2, 3)).Features;
         int dv = vlm.Config.Vision.HiddenSize;
         var pipeline = new PrunerPipeline(vlm, new TokenScorer(dv, new Generator(4), heads: 2), new Denoiser(dv, new Generator(5), heads: 2),
-            throttler, TokenStandardizer.Fit(features));
+            throttler, TokenStandardizer.Fit(features), candidates: candidates);
         return (vlm, pipeline, features);
     }
 
@@ -46,10 +46,12 @@ public class PrunerPipelineTests
         Assert.False(pipeline.Scorer.Head.Weight.ToArray().AsSpan().SequenceEqual(scorerBefore));
     }
 
-    [Fact]
-    public void TheScorerGradientThroughTheFrozenVlmMatchesFiniteDifferences()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    public void TheScorerGradientThroughTheFrozenVlmMatchesFiniteDifferences(int candidates)
     {
-        var (_, pipeline, features) = Build(new VpNoiseThrottler());
+        var (_, pipeline, features) = Build(new VpNoiseThrottler(), candidates);
         var w = pipeline.Scorer.Head.Weight;
         double Loss() => pipeline.Loss(features, Text, AnswerStart, 4, 1.0, new Generator(9)).Loss.Item(); // same noise every call
         pipeline.Scorer.ZeroGrad();
@@ -59,6 +61,38 @@ public class PrunerPipelineTests
         using (Autograd.NoGrad()) GradCheck.CheckEntries(w, analytic, Loss, stride: 3);
         // Soft Top-K only sees logit differences: the head bias gets no gradient
         Assert.True(Math.Abs(pipeline.Scorer.Head.Bias!.Grad!.Item()) < 1e-5f);
+    }
+
+    [Fact]
+    public void WithKCandidatesAndBinaryAlphaTheVlmSeesTheDeployedTokensAtTheirPositions()
+    {
+        const int k = 4;
+        var (vlm, pipeline, features) = Build(new VpNoiseThrottler(), candidates: k);
+        using var _ = Autograd.NoGrad();
+        var (loss, alpha) = pipeline.Loss(features, Text, AnswerStart, k, tau: 1e-6, new Generator(3));
+        Assert.Equal(1.0, alpha.MeanInsideTopK, 6);
+        // what hard top-K deploys, through the (token-by-token) denoiser: the same tokens at their original positions
+        var kept = HardTopK.Indices(pipeline.Scorer.Forward(features), k);
+        int n = features.Shape[1], d = features.Shape[2];
+        var rows = kept.SelectMany((row, i) => row.Select(j => i * n + j)).ToArray();
+        var tokens = pipeline.Denoiser.Forward(features.Reshape(-1, d).IndexSelect(0, rows).Reshape(2, k, d));
+        var expected = new VlmInference(vlm).AnswerLoss(new VisualTokens(tokens, kept, null), null, Text, AnswerTargets.Masks(Text, AnswerStart)).Loss.Item();
+        Assert.Equal(expected, loss.Item(), 4);
+        // the paper's input (every token, the dropped ones as noise) is a different one
+        var everyToken = Build(new VpNoiseThrottler()).Pipeline.Loss(features, Text, AnswerStart, k, tau: 1e-6, new Generator(3)).Loss.Item();
+        Assert.True(Math.Abs(everyToken - expected) > 1e-3, $"{everyToken} vs {expected}");
+    }
+
+    [Fact]
+    public void AllNCandidatesAreThePapersInputAndFewerThanKAreRefused()
+    {
+        var (_, all, features) = Build(new VpNoiseThrottler());
+        var (_, n, _) = Build(new VpNoiseThrottler(), candidates: features.Shape[1]);
+        using var _ = Autograd.NoGrad();
+        Assert.Equal(all.Loss(features, Text, AnswerStart, 4, 0.5, new Generator(1)).Loss.Item(), n.Loss(features, Text, AnswerStart, 4, 0.5, new Generator(1)).Loss.Item());
+        var (_, few, _) = Build(new VpNoiseThrottler(), candidates: 3);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => few.Loss(features, Text, AnswerStart, 4, 0.5, new Generator(1)));
+        Assert.Contains("3 candidate tokens cannot hold K = 4", error.Message);
     }
 
     [Fact]

@@ -73,6 +73,10 @@ public sealed record PrunerTrainingOptions
     /// <summary>Transformer blocks of the scorer (the paper: 2).</summary>
     public int ScorerLayers { get; init; } = 2;
 
+    /// <summary>Tokens per image that reach the frozen VLM during training: the M highest-scoring throttled ones, the rest left out
+    /// as at deployment; 0 (the paper) passes all N, the dropped ones as noise (<see cref="PrunerPipeline"/>).</summary>
+    public int Candidates { get; init; }
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -86,6 +90,7 @@ public sealed record PrunerTrainingOptions
         Optimizer.Validate(rules);
         rules.Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
         rules.Require(ScorerLayers is >= 1 and <= 12, $"ScorerLayers = {ScorerLayers} must be 1..12 (the paper: 2)");
+        rules.Require(Candidates == 0 || Candidates >= Keep, $"Candidates = {Candidates} must be 0 (all tokens) or at least Keep = {Keep}");
         rules.Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
         rules.Require(!WithQuestions || FeaturePool > 0, "WithQuestions needs a feature pool (FeaturePool > 0)");
         rules.Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && CheckpointEvery >= 1 && Patience >= 1,
@@ -106,6 +111,7 @@ public sealed record PrunerTrainingOptions
         Line("tau", $"{TauStart.ToString(CultureInfo.InvariantCulture)} -> {TauEnd.ToString(CultureInfo.InvariantCulture)} over {TauSteps}");
         Line("logit_scale", LogitScale);
         if (ScorerLayers != 2) Line("scorer_layers", ScorerLayers);   // absent at the paper's 2, so earlier runs resume
+        if (Candidates != 0) Line("candidates", Candidates);   // absent for the paper's all-N input, so earlier runs resume
         Line("throttler", Throttler);
         Line("denoiser", Denoiser);
         Line("standardizer_scenes", StandardizerScenes);
