@@ -38,6 +38,8 @@ internal static class TrainCommand
             .Add("--candidates", "Tokens per image that reach the VLM in training: the top M by score, the rest left out as at deployment (0: all N as noise, the paper)",
                 o => o.Candidates, (o, v) => o with { Candidates = v })
             .Add("--denoiser", "Diagonal (DiffPrune) or Global (ablation)", o => o.Denoiser, (o, v) => o with { Denoiser = v })
+            .Add("--gated-denoiser", "The denoiser corrects each token by its noise share 1 − α, so kept tokens reach the VLM as at deployment (the paper: ungated)",
+                o => o.GatedDenoiser, (o, v) => o with { GatedDenoiser = v })
             .Add("--seed", "Seed of weights, data and noise", o => o.Seed, (o, v) => o with { Seed = v })
             .Add("--feature-pool", "Training scenes encoded once and drawn from at every step (0: fresh scenes every step)", o => o.FeaturePool, (o, v) => o with { FeaturePool = v })
             .Add("--batch-size", "Captions per step", o => o.BatchSize, (o, v) => o with { BatchSize = v })

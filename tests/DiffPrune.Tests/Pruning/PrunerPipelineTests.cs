@@ -12,7 +12,7 @@ public class PrunerPipelineTests
     static readonly int[][] Text = [[1, 3, 5, 20, 21, 2], [1, 3, 5, 30, 31, 2]];
     static readonly int[] AnswerStart = [3, 3];
 
-    static (LlavaModel Vlm, PrunerPipeline Pipeline, Tensor Features) Build(IThrottler throttler, int candidates = 0)
+    static (LlavaModel Vlm, PrunerPipeline Pipeline, Tensor Features) Build(IThrottler throttler, int candidates = 0, bool gated = false)
     {
         var vlm = new LlavaModel(TinyModels.Llava(), new Generator(2));
         vlm.RequiresGrad(false);
@@ -20,7 +20,7 @@ public class PrunerPipelineTests
         using (Autograd.NoGrad()) features = vlm.EncodeImages(TinyModels.Pixels(2, 3)).Features;
         int dv = vlm.Config.Vision.HiddenSize;
         var pipeline = new PrunerPipeline(vlm, new TokenScorer(dv, new Generator(4), heads: 2), new Denoiser(dv, new Generator(5), heads: 2),
-            throttler, TokenStandardizer.Fit(features), candidates: candidates);
+            throttler, TokenStandardizer.Fit(features), candidates: candidates, gatedDenoiser: gated);
         return (vlm, pipeline, features);
     }
 
@@ -47,11 +47,12 @@ public class PrunerPipelineTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(6)]
-    public void TheScorerGradientThroughTheFrozenVlmMatchesFiniteDifferences(int candidates)
+    [InlineData(0, false)]
+    [InlineData(6, false)]
+    [InlineData(6, true)]
+    public void TheScorerGradientThroughTheFrozenVlmMatchesFiniteDifferences(int candidates, bool gated)
     {
-        var (_, pipeline, features) = Build(new VpNoiseThrottler(), candidates);
+        var (_, pipeline, features) = Build(new VpNoiseThrottler(), candidates, gated);
         var w = pipeline.Scorer.Head.Weight;
         double Loss() => pipeline.Loss(features, Text, AnswerStart, 4, 1.0, new Generator(9)).Loss.Item(); // same noise every call
         pipeline.Scorer.ZeroGrad();
@@ -81,6 +82,20 @@ public class PrunerPipelineTests
         // the paper's input (every token, the dropped ones as noise) is a different one
         var everyToken = Build(new VpNoiseThrottler()).Pipeline.Loss(features, Text, AnswerStart, k, tau: 1e-6, new Generator(3)).Loss.Item();
         Assert.True(Math.Abs(everyToken - expected) > 1e-3, $"{everyToken} vs {expected}");
+    }
+
+    [Fact]
+    public void WithAGatedDenoiserKCandidatesAtBinaryAlphaAreExactlyTheDeployedInput()
+    {
+        const int k = 4;
+        var (vlm, pipeline, features) = Build(new VpNoiseThrottler(), candidates: k, gated: true);
+        using var _ = Autograd.NoGrad();
+        var loss = pipeline.Loss(features, Text, AnswerStart, k, tau: 1e-6, new Generator(3)).Loss.Item();
+        var pruner = new TokenPruner(pipeline.Scorer, new TokenPrunerConfig(pipeline.Scorer.Width, 2, pipeline.Scorer.Blocks.Count, k));
+        var deployed = new VlmInference(vlm).AnswerLoss(VisualTokens.Of(features), pruner, Text, AnswerTargets.Masks(Text, AnswerStart)).Loss.Item();
+        Assert.Equal(deployed, loss, 4);
+        var ungated = Build(new VpNoiseThrottler(), candidates: k).Pipeline.Loss(features, Text, AnswerStart, k, tau: 1e-6, new Generator(3)).Loss.Item();
+        Assert.True(Math.Abs(ungated - deployed) > 1e-3, $"{ungated} vs {deployed}");
     }
 
     [Fact]

@@ -85,7 +85,7 @@ public sealed class PrunerTrainer
         Standardizer = standardizer;
         Scorer = new TokenScorer(dv, gen, layers: options.ScorerLayers);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
-        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale, options.Candidates);
+        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale, options.Candidates, options.GatedDenoiser);
         _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training", parallel);
         _checkpoint = new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer },
             new Dictionary<string, string> { ["options"] = options.Describe(), ["vlm_config"] = HfConfig.ToJson(vlm.Config) }, frozen: vlm);

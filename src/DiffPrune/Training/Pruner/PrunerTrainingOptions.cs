@@ -77,6 +77,10 @@ public sealed record PrunerTrainingOptions
     /// as at deployment; 0 (the paper) passes all N, the dropped ones as noise (<see cref="PrunerPipeline"/>).</summary>
     public int Candidates { get; init; }
 
+    /// <summary>The denoiser corrects each token in proportion to its noise share 1 − α, so tokens kept whole reach the VLM as at
+    /// deployment, where the denoiser is gone; false (the paper) lets it reshape every token (<see cref="PrunerPipeline"/>).</summary>
+    public bool GatedDenoiser { get; init; }
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -114,6 +118,7 @@ public sealed record PrunerTrainingOptions
         if (Candidates != 0) Line("candidates", Candidates);   // absent for the paper's all-N input, so earlier runs resume
         Line("throttler", Throttler);
         Line("denoiser", Denoiser);
+        if (GatedDenoiser) Line("gated_denoiser", GatedDenoiser);
         Line("standardizer_scenes", StandardizerScenes);
         Line("feature_pool", FeaturePool);
         if (WithQuestions) Line("with_questions", WithQuestions);
