@@ -51,6 +51,10 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         return (loss, AlphaStats.Of(throttled.Alpha, k, logits));
     }
 
+    /// <summary>Kept tokens (B, K, d_v), as the training path would pass them whole (α = 1) to the projector: through the
+    /// denoiser, or unchanged when it is gated.</summary>
+    public Tensor DenoiseKept(Tensor kept) => gatedDenoiser ? kept : denoiser.Forward(kept);
+
     /// <summary>Per image, the M highest-scoring tokens in original order; null when all N enter the VLM.</summary>
     int[][]? CandidateIndex(Tensor logits, int k)
     {

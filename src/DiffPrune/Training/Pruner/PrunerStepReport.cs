@@ -28,4 +28,15 @@ public sealed record PrunerStepReport(int Step, double Loss, double Tau, double 
 /// <param name="HardLoss">Deployed path: hard top-K by the scorer, no throttler or denoiser.</param>
 /// <param name="Alpha">How binary α is on the validation batch.</param>
 /// <param name="Best">True when <paramref name="HardLoss"/> is the best so far.</param>
-public sealed record PrunerValidation(int Step, double SoftLoss, double HardLoss, AlphaStats Alpha, bool Best);
+/// <remarks>Two more losses split the gap between <see cref="SoftLoss"/> and <see cref="HardLoss"/> into its parts:
+/// <see cref="BinaryLoss"/> is the training path with α made binary (what remains of the soft α's leak is gone, the
+/// dropped tokens still enter as denoised noise), <see cref="DenoisedHardLoss"/> the deployed tokens through the denoiser
+/// (no dropped tokens, but the train-only denoiser still reshapes the kept ones).</remarks>
+public sealed record PrunerValidation(int Step, double SoftLoss, double HardLoss, AlphaStats Alpha, bool Best)
+{
+    /// <summary>Training path at a τ so small that α is binary: hard top-K, the other tokens as denoised noise.</summary>
+    public double? BinaryLoss { get; init; }
+
+    /// <summary>Deployed hard top-K tokens passed through the denoiser before the projector.</summary>
+    public double? DenoisedHardLoss { get; init; }
+}

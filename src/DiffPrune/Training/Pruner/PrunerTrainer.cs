@@ -25,6 +25,9 @@ namespace DiffPrune.Training.Pruner;
 public sealed class PrunerTrainer
 {
     const string Format = "diffprune-pruner-training-v1";
+
+    // τ at which Soft Top-K of standardised (or any sensibly spread) logits is binary in float: the validation's binary-α loss
+    const double BinaryTau = 1e-6;
     readonly LlavaModel _vlm;
     readonly WordTokenizer _tokenizer;
     readonly SceneOptions _scenes;
@@ -226,19 +229,21 @@ public sealed class PrunerTrainer
         _validation ??= ShareOf(new SceneBench(_scenes).Split(SceneSplit.Validation, Options.ValidationScenes).Select(e => e.Scene).ToArray(), "--validation-scenes");
         var ((features, ids, start), first, weight) = _validation.Value;
         using var _ = Autograd.NoGrad();
-        var noise = new Generator(Options.Seed + 1);
-        var (softLoss, mine) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), _parallel == null ? noise : new BatchNoise(noise, first, Options.ValidationScenes));
-        var hardLoss = new VlmInference(_vlm).AnswerLoss(VisualTokens.Of(features), ToPruner(), ids, AnswerTargets.Masks(ids, start)).Loss;
-        double soft = PartOf(softLoss, weight).Item(), hard = PartOf(hardLoss, weight).Item();
-        if (_parallel != null)
-        {
-            var sums = _parallel.Sum(soft, hard);
-            (soft, hard) = (sums[0], sums[1]);
-        }
+        BatchNoise Noise() => _parallel == null ? new Generator(Options.Seed + 1) : new BatchNoise(new Generator(Options.Seed + 1), first, Options.ValidationScenes);
+        var (softLoss, mine) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), Noise());
+        var binaryLoss = _pipeline.Loss(features, ids, start, Options.Keep, BinaryTau, Noise()).Loss;
+        var masks = AnswerTargets.Masks(ids, start);
+        var inference = new VlmInference(_vlm);
+        var kept = ToPruner().Prune(VisualTokens.Of(features));
+        var hardLoss = inference.AnswerLoss(kept, null, ids, masks).Loss;
+        var denoisedLoss = inference.AnswerLoss(kept with { Features = _pipeline.DenoiseKept(kept.Features) }, null, ids, masks).Loss;
+        double[] losses = [PartOf(softLoss, weight).Item(), PartOf(hardLoss, weight).Item(), PartOf(binaryLoss, weight).Item(), PartOf(denoisedLoss, weight).Item()];
+        if (_parallel != null) losses = _parallel.Sum(losses);
         var alpha = Combine(mine, ids.Length, Options.ValidationScenes);
+        double hard = losses[1];
         bool best = hard < BestHardLoss;
         if (best) { BestHardLoss = hard; ValidationsSinceBest = 0; } else ValidationsSinceBest++;
-        return new PrunerValidation(Step, soft, hard, alpha, best);
+        return new PrunerValidation(Step, losses[0], hard, alpha, best) { BinaryLoss = losses[2], DenoisedHardLoss = losses[3] };
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>

@@ -27,9 +27,10 @@ public static class PrunerTrainingReport
         }
         if (validations.Count > 0)
         {
-            md.Append("| step | soft loss (training input) | hard top-K loss (deployed) | mean α in top-K | α mass outside | effective tokens | logit spread | best |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+            md.Append("Validation losses from the training input to the deployed one: soft (α at the current τ), binary α (the other tokens still enter as denoised noise), hard top-K through the denoiser, hard top-K (deployed: the other tokens left out, no denoiser).\n\n");
+            md.Append("| step | soft loss (training input) | binary α | hard top-K + denoiser | hard top-K loss (deployed) | mean α in top-K | α mass outside | effective tokens | logit spread | best |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
             foreach (var v in validations)
-                md.Append(inv, $"| {v.Step} | {v.SoftLoss:F4} | {v.HardLoss:F4} | {v.Alpha.MeanInsideTopK:F3} | {v.Alpha.MassOutsideTopK:F3} | {v.Alpha.EffectiveTokens:F1} | {v.Alpha.LogitSpread:F3} | {(v.Best ? "yes" : "")} |\n");
+                md.Append(inv, $"| {v.Step} | {v.SoftLoss:F4} | {Loss(v.BinaryLoss)} | {Loss(v.DenoisedHardLoss)} | {v.HardLoss:F4} | {v.Alpha.MeanInsideTopK:F3} | {v.Alpha.MassOutsideTopK:F3} | {v.Alpha.EffectiveTokens:F1} | {v.Alpha.LogitSpread:F3} | {(v.Best ? "yes" : "")} |\n");
             md.Append('\n');
         }
         if (scores.Count > 0)
@@ -59,6 +60,11 @@ public static class PrunerTrainingReport
         if (validations.Count > 0)
             new RasterLineChart("Validation loss", "step", "caption NLL")
                 .Add("soft (training input)", validations.Select(v => ((double)v.Step, v.SoftLoss)))
+                .Add("binary alpha", validations.Select(v => ((double)v.Step, v.BinaryLoss ?? double.NaN)))
+                .Add("hard top-K + denoiser", validations.Select(v => ((double)v.Step, v.DenoisedHardLoss ?? double.NaN)))
                 .Add("hard top-K (deployed)", validations.Select(v => ((double)v.Step, v.HardLoss))).SavePng(Path.Combine(dir, "validation.png"));
     }
+
+    // validations logged before these losses existed have none
+    static string Loss(double? loss) => loss is { } l ? l.ToString("F4", CultureInfo.InvariantCulture) : "–";
 }

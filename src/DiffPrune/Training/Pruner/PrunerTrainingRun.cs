@@ -104,5 +104,5 @@ public sealed class PrunerTrainingRun
 
     /// <summary>One line for a validation.</summary>
     public static string Describe(PrunerValidation v) => string.Create(CultureInfo.InvariantCulture,
-        $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}, effective tokens {v.Alpha.EffectiveTokens:F1}, logit spread {v.Alpha.LogitSpread:F3}");
+        $"step {v.Step}: validation loss soft {v.SoftLoss:F4}, binary α {v.BinaryLoss:F4}, hard top-K + denoiser {v.DenoisedHardLoss:F4}, hard top-K {v.HardLoss:F4}{(v.Best ? " (best)" : "")}; α in top-K {v.Alpha.MeanInsideTopK:F3}, outside {v.Alpha.MassOutsideTopK:F3}, effective tokens {v.Alpha.EffectiveTokens:F1}, logit spread {v.Alpha.LogitSpread:F3}");
 }
