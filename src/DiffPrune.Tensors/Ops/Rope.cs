@@ -46,7 +46,23 @@ public static partial class F
     public static Tensor MultimodalRope(Tensor x, ReadOnlySpan<int> positions, ReadOnlySpan<int> sections, float theta = 10000f)
     {
         if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"multimodal rope expects (B, H, T, D) with even D, got {x.Describe()}");
-        int b = x.Shape[0], t = x.Shape[2], d = x.Shape[3];
+        return MultimodalRope(x, positions, sections, theta, tokenMajor: false);
+    }
+
+    /// <summary>
+    /// <see cref="MultimodalRope(Tensor, ReadOnlySpan{int}, ReadOnlySpan{int}, float)"/> on token-major x (B, T, H, D), the
+    /// layout the projections write and <see cref="Attention"/> reads: the same rotation without transposing the heads out.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes, ids or sections that do not fit (named).</exception>
+    public static Tensor MultimodalRopeTokenMajor(Tensor x, ReadOnlySpan<int> positions, ReadOnlySpan<int> sections, float theta = 10000f)
+    {
+        if (x.Rank != 4 || x.Shape[3] % 2 != 0) throw new ArgumentException($"multimodal rope expects token-major (B, T, H, D) with even D, got {x.Describe()}");
+        return MultimodalRope(x, positions, sections, theta, tokenMajor: true);
+    }
+
+    static Tensor MultimodalRope(Tensor x, ReadOnlySpan<int> positions, ReadOnlySpan<int> sections, float theta, bool tokenMajor)
+    {
+        int b = x.Shape[0], h = x.Shape[tokenMajor ? 2 : 1], t = x.Shape[tokenMajor ? 1 : 2], d = x.Shape[3];
         if (sections.Length != 3 || sections[0] < 0 || sections[1] < 0 || sections[2] < 0 || sections[0] + sections[1] + sections[2] != d / 2)
             throw new ArgumentException($"multimodal rope: sections [{string.Join(", ", sections.ToArray())}] must be three counts of frequency pairs summing to D/2 = {d / 2}");
         if (positions.Length != 3 * t && positions.Length != 3 * b * t)
@@ -55,7 +71,7 @@ public static partial class F
         bool perSample = plane == b * t && b > 1;
         int distinct = perSample ? b * t : t;
         var (cos, sin) = MultimodalRotationTables(positions, plane, distinct, sections, theta, d);
-        return Rotated(x, cos, sin, new RopeLayout(b, x.Shape[1], t, d, perSample, TokenMajor: false), RopeStyle.Half, "multimodal_rope");
+        return Rotated(x, cos, sin, new RopeLayout(b, h, t, d, perSample, tokenMajor), RopeStyle.Half, "multimodal_rope");
     }
 
     /// <summary>As <see cref="RotationTables"/>, with pair i's angle from the position plane whose section holds i.</summary>

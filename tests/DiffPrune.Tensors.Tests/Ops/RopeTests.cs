@@ -91,4 +91,25 @@ public class RopeTests
         AssertClose(reference.ToArray(), fused, atol: 0, rtol: 0);
         AssertClose(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 0, rtol: 0);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TokenMajorMultimodalRopeEqualsMultimodalRopeOnTransposedHeadsBitForBit(bool perSample)
+    {
+        var gen = new Generator(37);
+        var x = Tensor.Randn(gen, [3, 5, 2, 16]).RequireGrad();   // (B, T, H, D)
+        int plane = perSample ? 15 : 5;
+        var positions = Enumerable.Range(0, 3 * plane).Select(i => (7 * i + 2) % 11).ToArray(); // three unequal planes
+        int[] sections = [2, 3, 3];
+        var upstream = Tensor.Randn(gen, x.Shape);
+        var fused = F.MultimodalRopeTokenMajor(x, positions, sections, 500f);
+        fused.Mul(upstream).Sum().Backward();
+        var fusedGrad = x.Grad!.ToArray();
+        x.ZeroGrad();
+        var reference = F.MultimodalRope(x.Transpose(1, 2), positions, sections, 500f).Transpose(1, 2);
+        reference.Mul(upstream).Sum().Backward();
+        AssertClose(reference.ToArray(), fused, atol: 0, rtol: 0);
+        AssertClose(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 0, rtol: 0);
+    }
 }

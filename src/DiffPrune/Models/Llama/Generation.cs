@@ -17,7 +17,8 @@ public static class Generation
 {
     /// <summary>
     /// Runs <paramref name="prompt"/> (a prefill input without cache), then generates up to
-    /// <paramref name="maxNewTokens"/> tokens per sample. A sample stops after <paramref name="eosId"/>; the
+    /// <paramref name="maxNewTokens"/> tokens per sample, each at one past the largest position id so far (in every plane
+    /// with M-RoPE: <see cref="PositionPlanes.Next"/>). A sample stops after <paramref name="eosId"/>; the
     /// returned lists hold the generated ids (EOS included when produced). A prompt that continues a prefix already in
     /// <paramref name="cache"/> (e.g. <see cref="KvCache.Gather"/> of an image prefilled once) runs on it.
     /// </summary>
@@ -40,8 +41,8 @@ public static class Generation
         // For recomputation: the sequence so far (embeddings, positions, validity), and each sample's next position.
         var embeds = prompt.Embeds;
         var positions = prompt.Positions;
-        var valid = prompt.Valid ?? Enumerable.Repeat(true, positions.Length).ToArray();
-        var nextPos = cache?.NextPosition ?? LlamaForCausalLM.NextPositions(positions, valid, b);
+        var valid = prompt.Valid ?? Enumerable.Repeat(true, b * prompt.Embeds.Shape[1]).ToArray();
+        var nextPos = cache?.NextPosition ?? PositionPlanes.Next(positions, valid, b);
         for (int step = 0; step < maxNewTokens; step++)
         {
             for (int i = 0; i < b; i++)
@@ -57,7 +58,7 @@ public static class Generation
             if (cache == null)
             {
                 embeds = Tensor.Cat([embeds, tokEmbeds], 1);
-                positions = Interleave(positions, tokPos, b);
+                positions = PositionPlanes.Append(positions, valid.Length / b, tokPos);
                 valid = Interleave(valid, tokValid, b);
                 for (int i = 0; i < b; i++) nextPos[i]++;
             }

@@ -38,7 +38,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Batch size.</summary>
     public int Batch { get; }
 
-    /// <summary>Position id the next token of each sample gets.</summary>
+    /// <summary>Position id the next token of each sample gets (with M-RoPE, in every plane: one past the largest id of any plane).</summary>
     public int[] NextPosition { get; }
 
     /// <summary>Layer <paramref name="i"/>'s entry.</summary>

@@ -26,6 +26,13 @@ public sealed record LlamaConfig
     public bool TieWordEmbeddings { get; init; } = true;
     /// <summary>Longest sequence the model was trained for (informational; RoPE itself has no limit).</summary>
     public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>Biases on q_proj, k_proj and v_proj, not o_proj (Qwen2; LLaMA has none).</summary>
+    public bool AttentionBias { get; init; }
+    /// <summary>
+    /// M-RoPE (Qwen2-VL, Qwen2.5-VL): how many frequency pairs of a head take their angle from the temporal, height and
+    /// width position planes (Qwen2.5-VL-7B: [16, 24, 24], summing to <see cref="HeadDim"/>/2); null for ordinary RoPE.
+    /// </summary>
+    public int[]? MropeSection { get; init; }
 
     /// <summary>Width of one head.</summary>
     public int HeadDim => HiddenSize / NumHeads;
@@ -42,6 +49,8 @@ public sealed record LlamaConfig
         Need(float.IsFinite(RmsNormEps) && RmsNormEps > 0, $"rms_norm_eps {RmsNormEps} must be a positive number");
         Need(float.IsFinite(RopeTheta) && RopeTheta > 1, $"rope_theta {RopeTheta} must be a number above 1");
         Need(MaxPositionEmbeddings > 0, $"max_position_embeddings {MaxPositionEmbeddings} must be positive");
+        Need(MropeSection is null || (MropeSection.Length == 3 && MropeSection.All(n => n >= 0) && MropeSection.Sum() == HeadDim / 2),
+            $"mrope_section [{string.Join(", ", MropeSection ?? [])}] must be three counts of frequency pairs (temporal, height, width) summing to head dim / 2 = {HeadDim / 2}");
         return this;
     }
 
@@ -52,7 +61,7 @@ public sealed record LlamaConfig
         checked
         {
             long d = HiddenSize, kv = (long)NumKvHeads * HeadDim;
-            long perLayer = d * d * 2 + d * kv * 2 + 3 * d * IntermediateSize + 2 * d;
+            long perLayer = d * d * 2 + d * kv * 2 + 3 * d * IntermediateSize + 2 * d + (AttentionBias ? d + 2 * kv : 0);
             return VocabSize * d * (TieWordEmbeddings ? 1 : 2) + NumLayers * perLayer + d;
         }
     }

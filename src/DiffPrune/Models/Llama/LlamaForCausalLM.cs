@@ -5,7 +5,8 @@ namespace DiffPrune.Models.Llama;
 
 /// <summary>Input of a decoder forward pass.</summary>
 /// <param name="Embeds">Input embeddings (B, T, d).</param>
-/// <param name="Positions">Position ids (B·T); need not be contiguous.</param>
+/// <param name="Positions">Position ids (B·T), or with M-RoPE three planes of them (3·B·T: <see cref="PositionPlanes"/>);
+/// need not be contiguous.</param>
 /// <param name="Valid">Validity per token (B·T); null means all valid. Padding keys are masked.</param>
 public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid = null)
 {
@@ -34,7 +35,7 @@ public sealed record DecoderInput(Tensor Embeds, int[] Positions, bool[]? Valid 
 
 /// <summary>Output of a decoder forward pass (after any in-LLM token dropping).</summary>
 /// <param name="Logits">(B, T', V), or (B, 1, V) with LastLogitsOnly.</param>
-/// <param name="Positions">Position ids of the T' tokens that reached the last layer.</param>
+/// <param name="Positions">Position ids of the T' tokens that reached the last layer, in as many planes as the input's.</param>
 /// <param name="Valid">Their validity.</param>
 /// <param name="ImageSpans">Image spans after dropping (null when none were given).</param>
 /// <param name="Attentions">Per layer (B, H, T, S) when requested.</param>
@@ -96,15 +97,16 @@ public sealed class LlamaForCausalLM : Module
         int b = h.Shape[0];
         var positions = input.Positions;
         var valid = input.Valid ?? Enumerable.Repeat(true, h.Shape[0] * h.Shape[1]).ToArray();
-        if (positions.Length != b * h.Shape[1] || valid.Length != positions.Length)
-            throw new ArgumentException($"decoder: {positions.Length} position ids and {valid.Length} validity flags for {b}×{h.Shape[1]} tokens");
+        if (valid.Length != b * h.Shape[1])
+            throw new ArgumentException($"decoder: {valid.Length} validity flags for {b}×{h.Shape[1]} tokens");
+        PositionPlanes.Count(positions, valid.Length, multimodal: Config.MropeSection != null);
         if (input.Cache is { } c && (c.Batch != b || c.Layers != Config.NumLayers))
             throw new ArgumentException($"KV cache is for batch {c.Batch} and {c.Layers} layers, input has batch {b} and the model {Config.NumLayers} layers");
         var spans = input.ImageSpans;
         var droppers = OrderedDroppers(input, spans);
         var segments = input.Segments;
-        if (segments != null && (input.Cache != null || droppers.Count > 0 || segments.Length != positions.Length))
-            throw new ArgumentException($"decoder: {segments.Length} segment ids for {positions.Length} tokens; packed segments work without KV cache and token droppers");
+        if (segments != null && (input.Cache != null || droppers.Count > 0 || segments.Length != valid.Length))
+            throw new ArgumentException($"decoder: {segments.Length} segment ids for {valid.Length} tokens; packed segments work without KV cache and token droppers");
 
         var attentions = input.OutputAttentions ? new List<Tensor>() : null;
         var decisions = new List<TokenDropDecision>();
@@ -167,28 +169,16 @@ public sealed class LlamaForCausalLM : Module
     static void UpdateNextPositions(KvCache? cache, int[] positions, bool[] valid, int b)
     {
         if (cache == null) return;
-        var next = NextPositions(positions, valid, b);
+        var next = PositionPlanes.Next(positions, valid, b);
         for (int i = 0; i < b; i++) cache.NextPosition[i] = Math.Max(cache.NextPosition[i], next[i]);
     }
 
-    /// <summary>Per sample, one past the largest position id among its valid tokens (0 when it has none).</summary>
-    internal static int[] NextPositions(int[] positions, bool[] valid, int b)
-    {
-        int t = positions.Length / b;
-        var next = new int[b];
-        for (int i = 0; i < b; i++)
-            for (int j = 0; j < t; j++)
-                if (valid[i * t + j]) next[i] = Math.Max(next[i], positions[i * t + j] + 1);
-        return next;
-    }
-
-    /// <summary>Applies <paramref name="decision"/> to h (kept or merged rows), positions, validity and spans.</summary>
+    /// <summary>Applies <paramref name="decision"/> to h (kept or merged rows), positions (every plane), validity and spans.</summary>
     static (Tensor, int[], bool[], ImageSpan[]) DropTokens(Tensor h, int[] positions, bool[] valid, ImageSpan[] spans, TokenDropDecision decision)
     {
         int b = h.Shape[0], t = h.Shape[1];
         var kept = decision.Gather(h); // validates the decision
         int k = decision.Count;
-        var newPos = new int[b * k];
         var newValid = new bool[b * k];
         var newSpans = new ImageSpan[b];
         for (int i = 0; i < b; i++)
@@ -197,13 +187,12 @@ public sealed class LlamaForCausalLM : Module
             int before = 0, inside = 0;
             for (int j = 0; j < k; j++)
             {
-                newPos[i * k + j] = positions[i * t + ki[j]];
                 newValid[i * k + j] = valid[i * t + ki[j]];
                 if (ki[j] < spans[i].Start) before++;
                 else if (spans[i].Contains(ki[j])) inside++;
             }
             newSpans[i] = new ImageSpan(before, inside);
         }
-        return (kept, newPos, newValid, newSpans);
+        return (kept, PositionPlanes.Keep(positions, t, decision.Keep), newValid, newSpans);
     }
 }

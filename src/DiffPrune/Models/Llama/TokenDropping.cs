@@ -20,7 +20,7 @@ public readonly record struct ImageSpan(int Start, int Length)
 /// tokens (B, T, d): methods that read that layer's keys (DART) project them again.</param>
 /// <param name="Attention">Attention probabilities of the previous layer (B, H, T, S), when requested; with a KV cache
 /// the current tokens' keys are the last T of the S.</param>
-/// <param name="Positions">Position ids (B·T).</param>
+/// <param name="Positions">Position ids (B·T), or with M-RoPE three planes of them (3·B·T: <see cref="PositionPlanes"/>).</param>
 /// <param name="Valid">Validity per token (B·T); false for padding.</param>
 /// <param name="ImageSpans">Image token span per sample.</param>
 /// <param name="Input">The decoder input as given, before any dropping (SparseVLM reads its text raters from the input embeddings).</param>
@@ -108,8 +108,8 @@ public sealed record TokenDropDecision(int[][] Keep, int[][]? MergeInto = null)
 
 /// <summary>
 /// Drops tokens inside the language model (FastV-type methods): from <see cref="Layer"/> on, dropped tokens have
-/// no hidden state and no KV entries. Retained tokens keep their order and position ids; merged tokens take the
-/// place and position id of the kept token they join.
+/// no hidden state and no KV entries. Retained tokens keep their order and position ids (all three with M-RoPE); merged
+/// tokens take the place and position ids of the kept token they join.
 /// </summary>
 public interface ITokenDropper
 {

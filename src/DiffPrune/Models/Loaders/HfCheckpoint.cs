@@ -52,7 +52,7 @@ public static class HfCheckpoint
         return stored;
     }
 
-    /// <summary>Loads a LLaMA (causal LM) folder.</summary>
+    /// <summary>Loads a LLaMA or Qwen2 causal-LM folder (<see cref="HfConfig.ParseLlama"/>; Qwen2's biases are <c>model.layers.i.self_attn.q_proj.bias</c> etc.).</summary>
     /// <exception cref="InvalidDataException">As <see cref="LoadLlava"/>.</exception>
     /// <exception cref="ResourceLimitException">The model needs more memory than the machine has.</exception>
     public static LlamaForCausalLM LoadLlama(string dir)

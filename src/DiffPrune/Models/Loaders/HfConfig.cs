@@ -9,7 +9,8 @@ namespace DiffPrune.Models.Loaders;
 
 /// <summary>
 /// Hugging Face <c>config.json</c> for LLaVA (<c>model_type: llava</c>), LLaVA-NeXT (<c>llava_next</c>: also
-/// <c>image_grid_pinpoints</c>) and LLaMA (<c>model_type: llama</c>).
+/// <c>image_grid_pinpoints</c>), LLaMA (<c>model_type: llama</c>) and Qwen2 language models (<c>qwen2</c>, and the text
+/// part of <c>qwen2_vl</c> / <c>qwen2_5_vl</c>: biases on q, k and v, M-RoPE from <c>rope_scaling.mrope_section</c>).
 /// Missing fields take Hugging Face's defaults; unknown keys are errors (bookkeeping keys such as
 /// <c>torch_dtype</c> or <c>bos_token_id</c> are recognised and ignored), so a typo never passes silently.
 /// </summary>
@@ -18,8 +19,8 @@ public static class HfConfig
     static readonly HashSet<string> Bookkeeping =
     [
         "architectures", "model_type", "torch_dtype", "transformers_version", "bos_token_id", "eos_token_id", "pad_token_id",
-        "_name_or_path", "use_cache", "initializer_range", "initializer_factor", "attention_dropout", "dropout", "attention_bias",
-        "mlp_bias", "pretraining_tp", "rope_scaling", "projection_dim", "ignore_index", "vision_feature_select_strategy",
+        "_name_or_path", "use_cache", "initializer_range", "initializer_factor", "attention_dropout", "dropout",
+        "mlp_bias", "pretraining_tp", "projection_dim", "ignore_index", "vision_feature_select_strategy",
         "image_seq_length", "multimodal_projector_bias", "hidden_act", "head_dim", "tie_word_embeddings",
     ];
 
@@ -72,14 +73,20 @@ public static class HfConfig
             : throw new InvalidDataException($"{source}: image_grid_pinpoints entry {p?.ToJsonString() ?? "null"} is not a [height, width] pair")).ToArray();
     }
 
-    /// <summary>Parses a LLaMA config.json text.</summary>
-    /// <exception cref="InvalidDataException">Not JSON, an unknown key, a value of the wrong type, or an invalid shape.</exception>
+    /// <summary>
+    /// Parses a language model's config.json text: LLaMA (<c>model_type</c> llama or absent), Qwen2 (qwen2), or the
+    /// text part of a Qwen2-VL / Qwen2.5-VL config (qwen2_vl, qwen2_5_vl, whose vision keys are left to the vision
+    /// side, or their text_config's qwen2_vl_text, qwen2_5_vl_text).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not JSON, another model_type, an unknown key, a value of the wrong type, or an invalid shape.</exception>
     public static LlamaConfig ParseLlama(string json, string source = "config.json")
     {
         var root = ParseObject(json, source);
         return Wrap(source, () =>
         {
-            if (root["model_type"] is JsonNode) Expect(root, "model_type", "llama", source);
+            string type = root["model_type"]?.GetValue<string>() ?? "llama";
+            if (type != "llama" && !Qwen2Types.Contains(type))
+                throw new InvalidDataException($"{source}: model_type is '{type}', expected 'llama', or {string.Join(", ", Qwen2Types.Select(t => $"'{t}'"))}");
             return ParseLlamaObject(root, source, "").Validate();
         });
     }
@@ -103,14 +110,34 @@ public static class HfConfig
     static readonly string[] LlamaKeys =
     [
         "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-        "rms_norm_eps", "rope_theta", "tie_word_embeddings", "max_position_embeddings",
+        "rms_norm_eps", "rope_theta", "tie_word_embeddings", "max_position_embeddings", "attention_bias", "rope_scaling",
     ];
+
+    /// <summary>model_type values of Qwen2 text models: LLaMA with biases on q_proj, k_proj and v_proj (always, so no
+    /// config key says so); the VL ones' M-RoPE comes from rope_scaling.</summary>
+    static readonly string[] Qwen2Types = ["qwen2", "qwen2_vl", "qwen2_5_vl", "qwen2_vl_text", "qwen2_5_vl_text"];
+
+    /// <summary>Qwen2's keys beyond LLaMA's: sliding-window attention, which this decoder has not (refused when on).</summary>
+    static readonly string[] Qwen2Keys = ["use_sliding_window", "sliding_window", "max_window_layers"];
+
+    /// <summary>Keys of a flat Qwen2-VL / Qwen2.5-VL config.json that belong to its vision side, not to the text model read here.</summary>
+    static readonly string[] QwenVlVisionKeys = ["vision_config", "image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id", "vision_token_id"];
+
+    /// <summary>Shape keys a Qwen2 config must give: Hugging Face's defaults for them differ between Qwen2 and Qwen2.5-VL
+    /// (and describe 7B to 72B models), so a missing one is a mistake, not a default.</summary>
+    static readonly string[] Qwen2RequiredKeys =
+        ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "rope_theta"];
 
     static LlamaConfig ParseLlamaObject(JsonObject o, string source, string prefix)
     {
-        CheckKeys(o, source, prefix, LlamaKeys);
+        string type = o["model_type"]?.GetValue<string>() ?? "llama";
+        bool qwen2 = Qwen2Types.Contains(type);
+        CheckKeys(o, source, prefix, [.. LlamaKeys, .. qwen2 ? Qwen2Keys : [], .. type is "qwen2_vl" or "qwen2_5_vl" ? QwenVlVisionKeys : []]);
         if (o["hidden_act"] is JsonNode act && act.GetValue<string>() != "silu")
             throw new InvalidDataException($"{source}: {prefix}hidden_act '{act}' is not supported (LLaMA uses silu)");
+        if (Bool(o, "attention_bias", false))
+            throw new InvalidDataException($"{source}: {prefix}attention_bias true (biases on q, k, v and o_proj) is not supported; Qwen2's q, k and v biases come with model_type 'qwen2'");
+        if (qwen2) CheckQwen2(o, source, prefix);
         int heads = Int(o, "num_attention_heads", 32);
         return new LlamaConfig
         {
@@ -124,7 +151,42 @@ public static class HfConfig
             RopeTheta = (float)Num(o, "rope_theta", 10000),
             TieWordEmbeddings = Bool(o, "tie_word_embeddings", false),
             MaxPositionEmbeddings = Int(o, "max_position_embeddings", 2048),
+            AttentionBias = qwen2,
+            MropeSection = MropeSection(o, source, prefix),
         };
+    }
+
+    static void CheckQwen2(JsonObject o, string source, string prefix)
+    {
+        if (Qwen2RequiredKeys.FirstOrDefault(k => o[k] is null) is { } missing)
+            throw new InvalidDataException($"{source}: {prefix}{missing} is missing: a Qwen2 config gives its shape (Hugging Face's defaults differ between Qwen2 versions)");
+        if (Bool(o, "use_sliding_window", false))
+            throw new InvalidDataException($"{source}: {prefix}use_sliding_window true is not supported (every token here attends to all earlier tokens)");
+    }
+
+    /// <summary>
+    /// M-RoPE sections from <c>rope_scaling</c>: absent or null, or Qwen2-VL's <c>{"type": "mrope", "mrope_section": [16, 24, 24]}</c>
+    /// (transformers rewrites the type to "default" and adds <c>rope_type</c>). The scalings that stretch positions (linear,
+    /// dynamic, yarn, llama3) are not implemented and refused rather than ignored.
+    /// </summary>
+    static int[]? MropeSection(JsonObject o, string source, string prefix)
+    {
+        if (o["rope_scaling"] is not JsonNode node) return null;
+        if (node is not JsonObject scaling) throw new InvalidDataException($"{source}: {prefix}rope_scaling must be an object or null, got {node.ToJsonString()}");
+        bool mrope = false;
+        foreach (var key in new[] { "type", "rope_type" })
+        {
+            string kind = Str(scaling, key, "default");
+            if (kind is not ("mrope" or "default"))
+                throw new InvalidDataException($"{source}: {prefix}rope_scaling {key} '{kind}' is not supported (only Qwen2-VL's mrope; position scalings are not implemented)");
+            mrope |= kind == "mrope";
+        }
+        CheckKeys(scaling, source, prefix + "rope_scaling.", ["type", "rope_type", "mrope_section"]);
+        if (scaling["mrope_section"] is not JsonNode sections)
+            return mrope ? throw new InvalidDataException($"{source}: {prefix}rope_scaling type 'mrope' needs mrope_section, e.g. [16, 24, 24]") : null;
+        if (sections is not JsonArray list)
+            throw new InvalidDataException($"{source}: {prefix}rope_scaling.mrope_section must be a list of three counts such as [16, 24, 24], got {sections.ToJsonString()}");
+        return list.Select(n => n?.GetValue<int>() ?? throw new InvalidDataException($"{source}: {prefix}rope_scaling.mrope_section holds a null")).ToArray();
     }
 
     static readonly string[] VisionKeys =
@@ -171,17 +233,26 @@ public static class HfConfig
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>config.json text for a LLaMA language model.</summary>
+    /// <summary>config.json text for a LLaMA language model (a Qwen2 one when it has attention biases).</summary>
     public static string ToJson(LlamaConfig cfg)
     {
         var o = LlamaObject(cfg);
-        o["architectures"] = new JsonArray("LlamaForCausalLM");
+        o["architectures"] = new JsonArray(cfg.AttentionBias ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    static JsonObject LlamaObject(LlamaConfig c) => new()
+    static JsonObject LlamaObject(LlamaConfig c)
     {
-        ["model_type"] = "llama",
+        var o = LlamaFields(c);
+        if (c.MropeSection is { } sections)
+            o["rope_scaling"] = new JsonObject { ["type"] = "mrope", ["mrope_section"] = new JsonArray(sections.Select(n => (JsonNode)n).ToArray()) };
+        return o;
+    }
+
+    static JsonObject LlamaFields(LlamaConfig c) => new()
+    {
+        // Qwen2's q, k and v biases are implied by its model_type (its config has no key for them)
+        ["model_type"] = c.AttentionBias ? "qwen2" : "llama",
         ["vocab_size"] = c.VocabSize,
         ["hidden_size"] = c.HiddenSize,
         ["intermediate_size"] = c.IntermediateSize,
@@ -227,12 +298,6 @@ public static class HfConfig
         foreach (var (key, _) in o)
             if (!allowed.Contains(key) && !Bookkeeping.Contains(key))
                 throw new InvalidDataException($"{source}: unknown key '{prefix}{key}' (known: {string.Join(", ", allowed)})");
-    }
-
-    static void Expect(JsonObject o, string key, string value, string source)
-    {
-        var v = o[key]?.GetValue<string>();
-        if (v != value) throw new InvalidDataException($"{source}: {key} is '{v}', expected '{value}'");
     }
 
     /// <summary>Runs <paramref name="make"/>, turning a wrongly typed value (a string where a number belongs, 1e6 for an

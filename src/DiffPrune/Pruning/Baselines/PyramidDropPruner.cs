@@ -53,7 +53,7 @@ public sealed class PyramidDropPruner : InLlmPruner
         var block = context.Model.Model.Layers[layer];
         var x = block.InputLayerNorm.Forward(context.Hidden.Slice(0, b, b + 1));
         int t = context.Tokens, query = PromptTokens.LastValid(context, b);
-        var positions = context.Positions.AsSpan(b * t, t).ToArray();
+        var positions = PositionPlanes.OfSample(context.Positions, context.Batch, t, b);
         var q = block.SelfAttn.Queries(x, positions);                          // (1, H, T, D)
         var k = block.SelfAttn.Keys(x, positions);                             // (1, Hkv, T, D)
         int heads = q.Shape[1], group = heads / k.Shape[1], d = q.Shape[3];
