@@ -17,11 +17,16 @@ internal sealed class MethodOptions
         DefaultValueFactory = _ => [],
     };
 
+    public Option<bool> DeployedDenoiser { get; } = new("--deployed-denoiser")
+    {
+        Description = "Also score each pruner with its training denoiser kept after the top-K (\"DiffPrune + denoiser\"); the paper removes it at inference",
+    };
+
     /// <summary>The selection in budget <paramref name="mode"/>, its pruner folders loaded (checked before any model is loaded).</summary>
     public MethodSelection Parse(ParseResult r, DiffPrune.Pruning.BudgetMode mode = DiffPrune.Pruning.BudgetMode.TopK)
     {
         var folders = r.GetValue(Pruners)!;
-        var pruners = folders.Length > 0 ? DiffPrunePruners.Load(folders) : null;
+        var pruners = folders.Length > 0 ? DiffPrunePruners.Load(folders, r.GetValue(DeployedDenoiser)) : null;
         return MethodSelection.Parse(r.GetValue(Methods), pruners, mode);
     }
 }

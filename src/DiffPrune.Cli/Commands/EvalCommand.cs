@@ -27,7 +27,7 @@ internal static class EvalCommand
         var captionLoss = new Option<bool>("--caption-loss") { Description = "Also the caption loss (teacher-forced NLL) of the test scenes' captions with each pre-LLM method's kept tokens: DiffPrune's training objective, for every method (caption-loss.md/json)" };
         var cmd = new Command("eval", "Evaluate methods × budgets × suites on SceneBench's test split: paper Table 1 (scores, Loc., average retention).")
         {
-            choice.Model, methods.Methods, methods.Pruners, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, captionLoss, choice.Bench,
+            choice.Model, methods.Methods, methods.Pruners, methods.DeployedDenoiser, budgetMode.Mode, budgetMode.CalibrationScenes, budgets, scenes, output, seed, batch, captionLoss, choice.Bench,
         };
         cmd.SetAction(r =>
         {

@@ -31,7 +31,7 @@ internal static class ProfileCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of Random and of the random weights at LLaVA width", DefaultValueFactory = _ => 0UL };
         var cmd = new Command("profile", "Profile every method's time to first token (encoding, decision, prefill), FLOPs and speedup: paper Table 4, on a loaded VLM and at LLaVA-1.5-7B width.")
         {
-            choice.Model, methods.Methods, methods.Pruners, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed, choice.Bench,
+            choice.Model, methods.Methods, methods.Pruners, methods.DeployedDenoiser, budget, runs, warmup, noLlava, llavaLayers, llavaVision, llavaText, llavaRuns, llavaWarmup, output, seed, choice.Bench,
         };
         cmd.SetAction(r =>
         {

@@ -40,10 +40,15 @@ public sealed class DiffPrunePruners
     /// <exception cref="FileNotFoundException">A folder without any pruner.</exception>
     /// <exception cref="ArgumentException">No folders, or two pruners for one K whose run folders share a name.</exception>
     /// <exception cref="InvalidDataException">An unreadable pruner (named).</exception>
-    public static DiffPrunePruners Load(IReadOnlyList<string> folders)
+    /// <param name="folders">The folders.</param>
+    /// <param name="deployedDenoiser">Also load each pruner with its training denoiser kept after the gather, a row of its own
+    /// after the pruner's ("DiffPrune + denoiser"); such a folder must hold the denoiser.</param>
+    public static DiffPrunePruners Load(IReadOnlyList<string> folders, bool deployedDenoiser = false)
     {
         if (folders.Count == 0) throw new ArgumentException("no pruner folders given");
-        return Of(folders.SelectMany(Find).Distinct().Select(dir => (TokenPruner.Load(dir), dir)).ToArray());
+        return Of(folders.SelectMany(Find).Distinct()
+            .SelectMany(dir => deployedDenoiser ? [(TokenPruner.Load(dir), dir), (TokenPruner.Load(dir, withDenoiser: true), dir)] : new[] { (TokenPruner.Load(dir), dir) })
+            .ToArray());
     }
 
     /// <summary>Pruners already in memory, each with the folder it is named by in reports.</summary>
@@ -53,7 +58,7 @@ public sealed class DiffPrunePruners
         if (pruners.Count == 0) throw new ArgumentException("no pruners given");
         if (pruners.Select(p => p.Pruner.Config.VisionWidth).Distinct().Count() > 1)
             throw new ArgumentException($"the pruners score features of different widths ({string.Join(", ", pruners.Select(p => $"{p.Folder}: {p.Pruner.Config.VisionWidth}"))}): give pruners of one model");
-        var sameName = pruners.GroupBy(p => (p.Pruner.Config.Keep, RunName(p.Folder))).FirstOrDefault(g => g.Count() > 1);
+        var sameName = pruners.GroupBy(p => (p.Pruner.Config.Keep, RunName(p.Folder), p.Pruner.Name)).FirstOrDefault(g => g.Count() > 1);
         if (sameName != null)
             throw new ArgumentException($"two pruners trained for K = {sameName.Key.Keep} from run folders named '{sameName.Key.Item2}': {string.Join(" and ", sameName.Select(p => p.Folder))}; give each its own run folder name, which labels its row");
         return new DiffPrunePruners(pruners.OrderBy(p => p.Pruner.Config.Keep).ToArray()); // a stable sort: at one K, the order given

@@ -36,16 +36,21 @@ public sealed class TokenPruner : PreLlmPruner
     /// <summary>Top-K, or threshold (then <see cref="PreLlmPruner.Keep"/> is the mean K the threshold was calibrated to).</summary>
     public BudgetMode Mode { get; }
 
+    /// <summary>The training denoiser, kept after the gather; null in the paper's deployment (Eq. 3), which removes it.</summary>
+    public Denoiser? Denoiser { get; }
+
     /// <summary>A pruner from a (trained) scorer keeping <paramref name="config"/>.Keep tokens or, in threshold
-    /// <paramref name="mode"/>, the tokens that reach <paramref name="config"/>.Threshold.</summary>
+    /// <paramref name="mode"/>, the tokens that reach <paramref name="config"/>.Threshold; with <paramref name="denoiser"/>,
+    /// the kept tokens pass through it before the projector ("DiffPrune + denoiser", not the paper's deployment).</summary>
     /// <exception cref="ArgumentException">Threshold mode without a threshold, or an unusable threshold.</exception>
-    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config, BudgetMode mode = BudgetMode.TopK)
-        : base(mode == BudgetMode.Threshold ? "DiffPrune (threshold)" : "DiffPrune", KeepIn(config, mode))
+    public TokenPruner(TokenScorer scorer, TokenPrunerConfig config, BudgetMode mode = BudgetMode.TopK, Denoiser? denoiser = null)
+        : base((mode == BudgetMode.Threshold ? "DiffPrune (threshold)" : "DiffPrune") + (denoiser != null ? " + denoiser" : ""), KeepIn(config, mode))
     {
         config.Threshold?.Check();
         Scorer = scorer;
         Config = config;
         Mode = mode;
+        Denoiser = denoiser;
     }
 
     static int KeepIn(TokenPrunerConfig config, BudgetMode mode) => mode switch
@@ -63,15 +68,15 @@ public sealed class TokenPruner : PreLlmPruner
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">K &lt; 1.</exception>
     public TokenPruner WithKeep(int keep) =>
-        keep == Config.Keep && Mode == BudgetMode.TopK ? this : new TokenPruner(Scorer, Config with { Keep = keep });
+        keep == Config.Keep && Mode == BudgetMode.TopK ? this : new TokenPruner(Scorer, Config with { Keep = keep }, denoiser: Denoiser);
 
     /// <summary>The same scorer in threshold mode with <paramref name="threshold"/> (stored in its config).</summary>
     /// <exception cref="ArgumentException">An unusable threshold.</exception>
-    public TokenPruner WithThreshold(CalibratedThreshold threshold) => new(Scorer, Config with { Threshold = threshold.Check() }, BudgetMode.Threshold);
+    public TokenPruner WithThreshold(CalibratedThreshold threshold) => new(Scorer, Config with { Threshold = threshold.Check() }, BudgetMode.Threshold, Denoiser);
 
     /// <summary>The same scorer in threshold mode with the threshold its config holds.</summary>
     /// <exception cref="ArgumentException">The config holds none.</exception>
-    public TokenPruner InThresholdMode() => Mode == BudgetMode.Threshold ? this : new(Scorer, Config, BudgetMode.Threshold);
+    public TokenPruner InThresholdMode() => Mode == BudgetMode.Threshold ? this : new(Scorer, Config, BudgetMode.Threshold, Denoiser);
 
     /// <summary>
     /// Keeps, in original order, the K highest-scoring tokens of each image or, in threshold mode, every token whose
@@ -83,14 +88,19 @@ public sealed class TokenPruner : PreLlmPruner
     public override VisualTokens Prune(VisualTokens tokens)
     {
         using var _ = Autograd.NoGrad();
-        var logits = Logits(tokens);
-        if (Mode == BudgetMode.TopK) return tokens.Select(HardTopK.Indices(logits, Config.Keep));
+        var kept = tokens.Select(KeptIndices(Logits(tokens)));
+        return Denoiser == null ? kept : kept with { Features = Denoiser.Forward(kept.Features) };
+    }
+
+    int[][] KeptIndices(Tensor logits)
+    {
+        if (Mode == BudgetMode.TopK) return HardTopK.Indices(logits, Config.Keep);
         double threshold = Config.Threshold!.Value;
-        return tokens.Select(ThresholdScores(logits).Select(z =>
+        return ThresholdScores(logits).Select(z =>
         {
             var kept = Enumerable.Range(0, z.Length).Where(j => z[j] >= threshold).ToArray();
             return kept.Length > 0 ? kept : [Array.IndexOf(z, z.Max())];
-        }).ToArray());
+        }).ToArray();
     }
 
     /// <summary>Scorer logits (B, N) of the tokens.</summary>
@@ -141,7 +151,9 @@ public sealed class TokenPruner : PreLlmPruner
     /// do not fit it (checked against the weights' header before the scorer is built; names the tensor).
     /// </exception>
     /// <exception cref="ResourceLimitException">The scorer needs more memory than the machine has.</exception>
-    public static TokenPruner Load(string dir)
+    /// <param name="dir">The pruner folder.</param>
+    /// <param name="withDenoiser">Also load the training denoiser stored beside it (<see cref="Denoiser.FileName"/>) and keep it after the gather.</param>
+    public static TokenPruner Load(string dir, bool withDenoiser = false)
     {
         var configPath = Path.Combine(dir, ConfigFile);
         if (!File.Exists(configPath) && !Directory.Exists(configPath)) throw new FileNotFoundException($"{dir} holds no {ConfigFile}: not a pruner folder", configPath);
@@ -161,7 +173,7 @@ public sealed class TokenPruner : PreLlmPruner
         MemoryBudget.Require(checked(4 * parameters), $"pruner {dir} ({parameters:N0} parameters)", "use a smaller pruner or a machine with more memory");
         var scorer = new TokenScorer(config.VisionWidth, new Generator(0), config.Heads, config.Layers);
         scorer.LoadSafeTensors([file], strict: true, weights);
-        return new TokenPruner(scorer, config);
+        return new TokenPruner(scorer, config, denoiser: withDenoiser ? Denoiser.Load(Path.Combine(dir, Denoiser.FileName), config.VisionWidth) : null);
     }
 
     /// <summary>The largest scorer width and depth a pruner.json may declare (LLaVA's d_v is 1,024; the paper uses 2 blocks).</summary>

@@ -95,6 +95,21 @@ public class ComparisonInputTests
     }
 
     [Fact]
+    public void ADeployedDenoiserIsARowOfItsOwnAfterItsPruner()
+    {
+        using var dir = new TempDirectory();
+        var folder = Path.Combine(dir.Path, "full", "pruner");
+        Pruner(16).Save(folder);
+        new Denoiser(24, new Generator(5), heads: 2).Save(Path.Combine(folder, Denoiser.FileName));
+        var pruners = DiffPrunePruners.Load([Path.Combine(dir.Path, "full")], deployedDenoiser: true);
+        Assert.Equal(["DiffPrune", "DiffPrune + denoiser (full)"], pruners.At(16).Select(p => p.Label));
+        Assert.Null(pruners.At(16)[0].Pruner.Denoiser);
+        Assert.NotNull(pruners.At(16)[1].Pruner.Denoiser);
+        Assert.True(TableStatistics.IsDiffPrune(pruners.At(16)[1].Label)); // paired with the plain pruner
+        Assert.Single(DiffPrunePruners.Load([Path.Combine(dir.Path, "full")]).At(16));
+    }
+
+    [Fact]
     public void WithKeepMovesOnlyTheCut()
     {
         var pruner = Pruner(4);

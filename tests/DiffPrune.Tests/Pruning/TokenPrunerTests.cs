@@ -55,6 +55,40 @@ public class TokenPrunerTests
     }
 
     [Fact]
+    public void WithItsDenoiserDeployedTheKeptTokensPassThroughItAndTheRowSaysSo()
+    {
+        using var dir = new TempDirectory();
+        var pruner = Pruner(keep: 6);
+        pruner.Save(dir.Path);
+        var denoiser = new Denoiser(24, new Generator(9), heads: 2);
+        denoiser.Save(Path.Combine(dir.Path, Denoiser.FileName));
+        var plain = TokenPruner.Load(dir.Path);
+        var deployed = TokenPruner.Load(dir.Path, withDenoiser: true);
+        Assert.Null(plain.Denoiser);
+        Assert.Equal(("DiffPrune", "DiffPrune + denoiser"), (plain.Name, deployed.Name));
+        var tokens = Tokens();
+        var kept = plain.Prune(tokens);
+        var denoised = deployed.Prune(tokens);
+        Assert.Equal(kept.PatchIndex, denoised.PatchIndex);
+        using (Autograd.NoGrad())
+            Assert.Equal(denoiser.Forward(kept.Features).ToArray(), denoised.Features.ToArray());
+        Assert.NotEqual(kept.Features.ToArray(), denoised.Features.ToArray());
+        // the budget moves, the denoiser stays
+        Assert.Same(deployed.Denoiser, deployed.WithKeep(3).Denoiser);
+    }
+
+    [Fact]
+    public void APrunerWithoutItsDenoiserCannotDeployOne()
+    {
+        using var dir = new TempDirectory();
+        Pruner().Save(dir.Path);
+        var e = Assert.Throws<FileNotFoundException>(() => TokenPruner.Load(dir.Path, withDenoiser: true));
+        Assert.Contains(Denoiser.FileName, e.Message);
+        File.WriteAllText(Path.Combine(dir.Path, Denoiser.FileName), "not safetensors");
+        Assert.ThrowsAny<InvalidDataException>(() => TokenPruner.Load(dir.Path, withDenoiser: true));
+    }
+
+    [Fact]
     public void ThresholdModeKeepsKOnAverageOverTheCalibrationImagesWithAKPerImage()
     {
         var calibration = Tokens(b: 6);

@@ -32,9 +32,10 @@ public static class TableStatistics
     /// <summary>True for a row of a trained DiffPrune pruner ("DiffPrune", "DiffPrune (trained K = 16)").</summary>
     public static bool IsDiffPrune(EvaluationRow row) => IsDiffPrune(row.Method);
 
-    /// <summary>True for the label of a trained DiffPrune pruner's row.</summary>
+    /// <summary>True for the label of a trained DiffPrune pruner's row ("DiffPrune", "DiffPrune (gumbel)", "DiffPrune + denoiser (full)").</summary>
     public static bool IsDiffPrune(string label) =>
-        label == MethodSelection.DiffPruneName || label.StartsWith(MethodSelection.DiffPruneName + " (", StringComparison.Ordinal);
+        label == MethodSelection.DiffPruneName || label.StartsWith(MethodSelection.DiffPruneName + " (", StringComparison.Ordinal)
+        || label.StartsWith(MethodSelection.DiffPruneName + " + ", StringComparison.Ordinal);
 
     static EvaluationRow[] WithIntervals(IReadOnlyList<EvaluationRow> rows, SceneBootstrap bootstrap, ResampledScores vanilla, bool diffPrune)
     {

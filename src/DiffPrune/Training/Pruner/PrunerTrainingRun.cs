@@ -73,7 +73,11 @@ public sealed class PrunerTrainingRun
         {
             v = Trainer.Validate();
             _validations?.Add(v);
-            if (v.Best && _writes) Trainer.ToPruner().Save(PrunerDir);
+            if (v.Best && _writes)
+            {
+                Trainer.ToPruner().Save(PrunerDir);
+                Trainer.Denoiser.Save(Path.Combine(PrunerDir, Denoiser.FileName));   // not deployed; kept to measure it deployed
+            }
         }
         if (_writes && (v != null || Trainer.Done || Trainer.Step % options.CheckpointEvery == 0)) Trainer.SaveCheckpoint(_checkpoint);
         return (report, v);
