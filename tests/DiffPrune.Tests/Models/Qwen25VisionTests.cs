@@ -15,8 +15,17 @@ public class Qwen25VisionTests
 
     static Qwen25VisionConfig GoldenConfig() => new()
     {
-        Depth = 3, HiddenSize = 32, NumHeads = 2, IntermediateSize = 48, InChannels = 3, OutHiddenSize = 24,
-        PatchSize = 2, SpatialMergeSize = 2, TemporalPatchSize = 2, WindowSize = 8, FullAttentionBlocks = [1],
+        Depth = 3,
+        HiddenSize = 32,
+        NumHeads = 2,
+        IntermediateSize = 48,
+        InChannels = 3,
+        OutHiddenSize = 24,
+        PatchSize = 2,
+        SpatialMergeSize = 2,
+        TemporalPatchSize = 2,
+        WindowSize = 8,
+        FullAttentionBlocks = [1],
     };
 
     static readonly Lazy<GoldenFile> Fixture = new(() => GoldenFile.LoadFixture("qwen25_vision.bin"));
@@ -94,8 +103,17 @@ public class Qwen25VisionTests
         // 6 × 4 patches, 3 × 2 merged units, windows of 2 × 2 units: the bottom window is one unit high; block 1 is full
         var cfg = new Qwen25VisionConfig
         {
-            Depth = 2, HiddenSize = 8, NumHeads = 2, IntermediateSize = 8, InChannels = 1, OutHiddenSize = 4,
-            PatchSize = 1, SpatialMergeSize = 2, TemporalPatchSize = 2, WindowSize = 4, FullAttentionBlocks = [1],
+            Depth = 2,
+            HiddenSize = 8,
+            NumHeads = 2,
+            IntermediateSize = 8,
+            InChannels = 1,
+            OutHiddenSize = 4,
+            PatchSize = 1,
+            SpatialMergeSize = 2,
+            TemporalPatchSize = 2,
+            WindowSize = 4,
+            FullAttentionBlocks = [1],
         };
         var model = new Qwen25VisionModel(cfg, new Generator(11));
         var grid = cfg.Grid(6, 4);
