@@ -86,7 +86,8 @@ public sealed class MergerMlp : Module
 /// Departure from HF's code, same numbers: HF sorts the patches window by window so each window is a contiguous
 /// cu_seqlens segment and sorts the merged tokens back afterwards; here the patches stay in the processor's order and a
 /// windowed block attends under a block-diagonal mask (<see cref="AttentionMask.Segments"/>, one segment per window).
-/// Every other step acts on each patch alone, so the order does not change them.
+/// Every other step acts on each patch alone, so the order does not change them. The price: a windowed block still
+/// computes all N² scores (and holds an N × N mask), where HF's per-window attention computes N · window.
 /// </summary>
 public sealed class Qwen25VisionModel : Module
 {
