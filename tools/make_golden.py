@@ -39,6 +39,17 @@ What it writes (T = tokens, C = channels, H = query heads, Hkv = key/value heads
                      going on from the largest position + 1, as get_rope_index lays them out. Tensors:
                        x (2, 2, 8, 16) (B, H, T, D), gy, position_ids (3, 2, 8) as floats, y, grad.x
 
+  qwen25_vision.bin  Qwen2.5-VL's vision tower for one image, in plain torch following transformers'
+                     modeling_qwen2_5_vl.py (Qwen2_5_VisionTransformerPretrainedModel: rot_pos_emb, get_window_index,
+                     the window reorder and its reverse, eager attention under a cu_seqlens mask, Qwen2_5_VLPatchMerger)
+                     and the image processor's patch flattening. depth 3 with fullatt_block_indexes [1], hidden 32,
+                     2 heads, intermediate 48, in_chans 3, patch 2, temporal_patch_size 2, spatial_merge_size 2,
+                     window_size 8 (2 × 2 merged units), out_hidden 24, a 12 × 10 patch grid (24 × 20 pixels): the
+                     6 × 5 merged grid splits into 3 × 3 windows, the right-hand column of them one unit wide.
+                     Parameter names are HF's under the vision tower's root ("blocks.0.attn.qkv.weight", ...). Tensors:
+                       pixels (3, 24, 20), pixel_values (120, 24) as the processor flattens them, gy (30, 24),
+                       <param> for every parameter, y (30, 24), grad.<param>
+
   adamw.bin          Three steps of torch.optim.AdamW(lr 1e-2, betas (0.9, 0.999), eps 1e-8, weight_decay 0.1)
                      on p0 (3, 4) and p1 (5,) with loss sum((p0*c0)^2) + sum((p1*c1)^2). c0 holds a 0 (a zero
                      gradient: only the decay acts) and c1 a 7e-5 (gradient ~2e-9, below eps).
@@ -318,6 +329,154 @@ def make_mrope(out_dir):
     return write_fixture(os.path.join(out_dir, "mrope.bin"), out)
 
 
+# ----------------------------------------------------------------------------------------------- Qwen2.5-VL vision
+# The functions below follow transformers' modeling_qwen2_5_vl.py (VisionRotaryEmbedding, rot_pos_emb,
+# get_window_index, apply_rotary_pos_emb_vision, Qwen2_5_VLVisionAttention (eager, mask from cu_seqlens),
+# Qwen2_5_VLMLP, Qwen2_5_VLVisionBlock, Qwen2_5_VLPatchMerger, Qwen2_5_VisionTransformerPretrainedModel.forward)
+# and image_processing_qwen2_vl.py (_preprocess's patch flattening) with the modules replaced by explicit weights,
+# for one image (grid_t = 1).
+
+QWEN_VISION = dict(depth=3, hidden=32, heads=2, intermediate=48, in_chans=3, out_hidden=24, patch=2, merge=2,
+                   temporal=2, window=8, fullatt=[1], eps=1e-6, theta=10000.0, grid_h=12, grid_w=10)
+
+
+def qwen_flatten_patches(image, cfg):
+    """image (C, H, W) -> (grid_h * grid_w, C * temporal * patch * patch), as Qwen2VLImageProcessor._preprocess."""
+    patches = image[None].repeat(cfg["temporal"], 1, 1, 1)                        # one image, repeated over the frames
+    tps, channel, p, ms = cfg["temporal"], image.shape[0], cfg["patch"], cfg["merge"]
+    grid_t, grid_h, grid_w = 1, image.shape[1] // p, image.shape[2] // p
+    patches = patches.reshape(grid_t, tps, channel, grid_h // ms, ms, p, grid_w // ms, ms, p)
+    patches = patches.permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
+    return patches.reshape(grid_t * grid_h * grid_w, channel * tps * p * p)
+
+
+def qwen_rot_pos_emb(cfg, dtype):
+    h, w, sms = cfg["grid_h"], cfg["grid_w"], cfg["merge"]
+    hpos_ids = torch.arange(h).unsqueeze(1).expand(-1, w)
+    hpos_ids = hpos_ids.reshape(h // sms, sms, w // sms, sms).permute(0, 2, 1, 3).flatten()
+    wpos_ids = torch.arange(w).unsqueeze(0).expand(h, -1)
+    wpos_ids = wpos_ids.reshape(h // sms, sms, w // sms, sms).permute(0, 2, 1, 3).flatten()
+    pos_ids = torch.stack([hpos_ids, wpos_ids], dim=-1)
+    dim = cfg["hidden"] // cfg["heads"] // 2                                       # VisionRotaryEmbedding(head_dim // 2)
+    inv_freq = 1.0 / (cfg["theta"] ** (torch.arange(0, dim, 2, dtype=torch.float) / dim))
+    freqs = torch.outer(torch.arange(max(h, w), dtype=inv_freq.dtype), inv_freq).to(dtype)
+    return freqs[pos_ids].flatten(1)                                               # (N, head_dim / 2): rows, then columns
+
+
+def qwen_window_index(cfg):
+    window_index, cu_window_seqlens = [], [0]
+    sms = cfg["merge"]
+    vit_merger_window_size = cfg["window"] // sms // cfg["patch"]
+    grid_t, llm_grid_h, llm_grid_w = 1, cfg["grid_h"] // sms, cfg["grid_w"] // sms
+    index = torch.arange(grid_t * llm_grid_h * llm_grid_w).reshape(grid_t, llm_grid_h, llm_grid_w)
+    pad_h = vit_merger_window_size - llm_grid_h % vit_merger_window_size
+    pad_w = vit_merger_window_size - llm_grid_w % vit_merger_window_size
+    num_windows_h = (llm_grid_h + pad_h) // vit_merger_window_size
+    num_windows_w = (llm_grid_w + pad_w) // vit_merger_window_size
+    index_padded = F.pad(index, (0, pad_w, 0, pad_h), "constant", -100)
+    index_padded = index_padded.reshape(grid_t, num_windows_h, vit_merger_window_size, num_windows_w, vit_merger_window_size)
+    index_padded = index_padded.permute(0, 1, 3, 2, 4).reshape(
+        grid_t, num_windows_h * num_windows_w, vit_merger_window_size, vit_merger_window_size)
+    seqlens = (index_padded != -100).sum([2, 3]).reshape(-1)
+    index_padded = index_padded.reshape(-1)
+    window_index.append(index_padded[index_padded != -100])
+    cu_seqlens_tmp = seqlens.cumsum(0) * sms * sms + cu_window_seqlens[-1]
+    cu_window_seqlens.extend(cu_seqlens_tmp.tolist())
+    return torch.cat(window_index, dim=0), torch.unique_consecutive(torch.tensor(cu_window_seqlens))
+
+
+def qwen_vision_attention(x, p, cu_seqlens, cos, sin, cfg):
+    seq_length, heads = x.shape[0], cfg["heads"]
+    head_dim = cfg["hidden"] // heads
+    q, k, v = F.linear(x, p["attn.qkv.weight"], p["attn.qkv.bias"]).reshape(seq_length, 3, heads, -1).permute(1, 0, 2, 3).unbind(0)
+    cos, sin = cos.unsqueeze(-2), sin.unsqueeze(-2)                                # apply_rotary_pos_emb_vision
+    q = (q * cos) + (rotate_half(q) * sin)
+    k = (k * cos) + (rotate_half(k) * sin)
+    attention_mask = torch.full([1, seq_length, seq_length], torch.finfo(q.dtype).min, dtype=q.dtype)
+    for i in range(1, len(cu_seqlens)):
+        attention_mask[..., cu_seqlens[i - 1]:cu_seqlens[i], cu_seqlens[i - 1]:cu_seqlens[i]] = 0
+    q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)
+    attn_weights = torch.matmul(q, k.transpose(1, 2)) / math.sqrt(head_dim) + attention_mask
+    attn_weights = torch.softmax(attn_weights, dim=-1)
+    attn_output = torch.matmul(attn_weights, v).transpose(0, 1).reshape(seq_length, -1)
+    return F.linear(attn_output, p["attn.proj.weight"], p["attn.proj.bias"])
+
+
+def qwen_vision_block(x, p, cu_seqlens, cos, sin, cfg):
+    x = x + qwen_vision_attention(llama_rms_norm(x, p["norm1.weight"], cfg["eps"]), p, cu_seqlens, cos, sin, cfg)
+    h = llama_rms_norm(x, p["norm2.weight"], cfg["eps"])
+    return x + F.linear(F.silu(F.linear(h, p["mlp.gate_proj.weight"], p["mlp.gate_proj.bias"]))
+                        * F.linear(h, p["mlp.up_proj.weight"], p["mlp.up_proj.bias"]),
+                        p["mlp.down_proj.weight"], p["mlp.down_proj.bias"])
+
+
+def qwen_vision_forward(pixel_values, p, cfg):
+    unit = cfg["merge"] ** 2
+    hidden_states = F.linear(pixel_values, p["patch_embed.proj.weight"].reshape(cfg["hidden"], -1))  # the Conv3d
+    rotary_pos_emb = qwen_rot_pos_emb(cfg, pixel_values.dtype)
+    window_index, cu_window_seqlens = qwen_window_index(cfg)
+    seq_len = hidden_states.shape[0]
+    hidden_states = hidden_states.reshape(seq_len // unit, unit, -1)[window_index, :, :].reshape(seq_len, -1)
+    rotary_pos_emb = rotary_pos_emb.reshape(seq_len // unit, unit, -1)[window_index, :, :].reshape(seq_len, -1)
+    emb = torch.cat((rotary_pos_emb, rotary_pos_emb), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    cu_seqlens = torch.tensor([0, seq_len])
+    for layer_num in range(cfg["depth"]):
+        cu_seqlens_now = cu_seqlens if layer_num in cfg["fullatt"] else cu_window_seqlens
+        block = OrderedDict((n[len(f"blocks.{layer_num}."):], v) for n, v in p.items() if n.startswith(f"blocks.{layer_num}."))
+        hidden_states = qwen_vision_block(hidden_states, block, cu_seqlens_now, cos, sin, cfg)
+    x = llama_rms_norm(hidden_states, p["merger.ln_q.weight"], cfg["eps"]).view(-1, unit * cfg["hidden"])
+    x = F.linear(F.gelu(F.linear(x, p["merger.mlp.0.weight"], p["merger.mlp.0.bias"])), p["merger.mlp.2.weight"], p["merger.mlp.2.bias"])
+    return x[torch.argsort(window_index), :]
+
+
+def qwen_vision_params(gen, cfg):
+    d, inter, unit = cfg["hidden"], cfg["intermediate"], cfg["merge"] ** 2
+    patch_vector = cfg["in_chans"] * cfg["temporal"] * cfg["patch"] ** 2
+    params = OrderedDict()
+    params["patch_embed.proj.weight"] = f32(gen, d, cfg["in_chans"], cfg["temporal"], cfg["patch"], cfg["patch"],
+                                            scale=patch_vector ** -0.5)
+    for i in range(cfg["depth"]):
+        b = f"blocks.{i}."
+        params[b + "norm1.weight"] = f32(gen, d, scale=0.1, shift=1.0)
+        params[b + "attn.qkv.weight"] = f32(gen, 3 * d, d, scale=d ** -0.5)
+        params[b + "attn.qkv.bias"] = f32(gen, 3 * d, scale=0.1)
+        params[b + "attn.proj.weight"] = f32(gen, d, d, scale=d ** -0.5)
+        params[b + "attn.proj.bias"] = f32(gen, d, scale=0.1)
+        params[b + "norm2.weight"] = f32(gen, d, scale=0.1, shift=1.0)
+        for name, (o, n) in (("gate_proj", (inter, d)), ("up_proj", (inter, d)), ("down_proj", (d, inter))):
+            params[b + f"mlp.{name}.weight"] = f32(gen, o, n, scale=n ** -0.5)
+            params[b + f"mlp.{name}.bias"] = f32(gen, o, scale=0.1)
+    params["merger.ln_q.weight"] = f32(gen, d, scale=0.1, shift=1.0)
+    params["merger.mlp.0.weight"] = f32(gen, unit * d, unit * d, scale=(unit * d) ** -0.5)
+    params["merger.mlp.0.bias"] = f32(gen, unit * d, scale=0.1)
+    params["merger.mlp.2.weight"] = f32(gen, cfg["out_hidden"], unit * d, scale=(unit * d) ** -0.5)
+    params["merger.mlp.2.bias"] = f32(gen, cfg["out_hidden"], scale=0.1)
+    return params
+
+
+def make_qwen25_vision(out_dir):
+    gen = torch.Generator().manual_seed(2550)
+    cfg = QWEN_VISION
+    params = qwen_vision_params(gen, cfg)
+    pixels = f32(gen, cfg["in_chans"], cfg["grid_h"] * cfg["patch"], cfg["grid_w"] * cfg["patch"])
+    pixel_values = qwen_flatten_patches(pixels, cfg)
+    tokens = cfg["grid_h"] * cfg["grid_w"] // cfg["merge"] ** 2
+    gy = f32(gen, tokens, cfg["out_hidden"])
+
+    fn = lambda xx, pp: qwen_vision_forward(xx, pp, cfg)
+    y, grads = run_with_grads(fn, pixel_values, params, gy, torch.float64)
+    y32, grads32 = run_with_grads(fn, pixel_values, params, gy, torch.float32)
+    report_baseline("qwen25_vision", y, y32, grads, grads32)
+    out = OrderedDict(pixels=pixels, pixel_values=pixel_values, gy=gy)
+    out.update(params)
+    out["y"] = y
+    for name, g in grads.items():
+        if name != "x":
+            out["grad." + name] = g
+    return write_fixture(os.path.join(out_dir, "qwen25_vision.bin"), out)
+
+
 # ----------------------------------------------------------------------------------------------- AdamW
 
 def make_adamw(out_dir):
@@ -354,7 +513,7 @@ def main():
     torch.use_deterministic_algorithms(True)
     print(f"torch {torch.__version__}, writing to {out_dir}")
     for name, make in (("prenorm_block.bin", make_prenorm), ("llama_block.bin", make_llama), ("mrope.bin", make_mrope),
-                       ("adamw.bin", make_adamw)):
+                       ("qwen25_vision.bin", make_qwen25_vision), ("adamw.bin", make_adamw)):
         size = make(out_dir)
         print(f"{name}: {size} bytes")
 

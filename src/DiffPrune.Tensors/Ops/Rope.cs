@@ -60,6 +60,40 @@ public static partial class F
         return MultimodalRope(x, positions, sections, theta, tokenMajor: true);
     }
 
+    /// <summary>
+    /// Two-dimensional rotary embedding of a vision transformer (Qwen2-VL's and Qwen2.5-VL's VisionRotaryEmbedding with
+    /// apply_rotary_pos_emb_vision) on token-major x (B, T, H, D), rotate-half style: token t sits at row
+    /// <paramref name="rows"/>[t] and column <paramref name="cols"/>[t] of the patch grid (shared by the batch); frequency
+    /// pairs i &lt; D/4 turn by the row, pairs D/4 + i by the column, both at θ^(−4i/D) (HF builds the table for dim D/2,
+    /// once for rows and once for columns, and concatenates).
+    /// </summary>
+    /// <exception cref="ArgumentException">x not token-major with D a multiple of 4, or ids not one per token (named).</exception>
+    public static Tensor Rope2DTokenMajor(Tensor x, ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, float theta = 10000f)
+    {
+        if (x.Rank != 4 || x.Shape[3] % 4 != 0) throw new ArgumentException($"2-d rope expects token-major (B, T, H, D) with D a multiple of 4, got {x.Describe()}");
+        int b = x.Shape[0], t = x.Shape[1], h = x.Shape[2], d = x.Shape[3];
+        if (rows.Length != t || cols.Length != t)
+            throw new ArgumentException($"2-d rope: {rows.Length} row ids and {cols.Length} column ids for {t} tokens (give one of each per token)");
+        var (cos, sin) = GridRotationTables(rows, cols, theta, d);
+        return Rotated(x, cos, sin, new RopeLayout(b, h, t, d, PerSample: false, TokenMajor: true), RopeStyle.Half, "rope_2d");
+    }
+
+    /// <summary>As <see cref="RotationTables"/>, the first D/4 pairs at the row, the last D/4 at the column, each half with frequencies θ^(−4i/D).</summary>
+    static (float[] Cos, float[] Sin) GridRotationTables(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, float theta, int d)
+    {
+        int half = d / 2, quarter = d / 4;
+        var cos = TensorScope.Rent(rows.Length * half, zeroed: false);
+        var sin = TensorScope.Rent(rows.Length * half, zeroed: false);
+        for (int p = 0; p < rows.Length; p++)
+            for (int i = 0; i < half; i++)
+            {
+                float angle = (i < quarter ? rows[p] : cols[p]) * (1f / MathF.Pow(theta, 4f * (i % quarter) / d));
+                cos[p * half + i] = MathF.Cos(angle);
+                sin[p * half + i] = MathF.Sin(angle);
+            }
+        return (cos, sin);
+    }
+
     static Tensor MultimodalRope(Tensor x, ReadOnlySpan<int> positions, ReadOnlySpan<int> sections, float theta, bool tokenMajor)
     {
         int b = x.Shape[0], h = x.Shape[tokenMajor ? 2 : 1], t = x.Shape[tokenMajor ? 1 : 2], d = x.Shape[3];

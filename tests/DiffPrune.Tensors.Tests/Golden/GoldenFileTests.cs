@@ -103,6 +103,7 @@ public sealed class GoldenFileTests
     [Theory]
     [InlineData("prenorm_block.bin")]
     [InlineData("llama_block.bin")]
+    [InlineData("qwen25_vision.bin")]
     [InlineData("adamw.bin")]
     public void CommittedFixturesLoad(string name)
     {

@@ -112,4 +112,28 @@ public class RopeTests
         AssertClose(reference.ToArray(), fused, atol: 0, rtol: 0);
         AssertClose(x.Grad!.ToArray(), Tensor.FromArray(fusedGrad, x.Shape), atol: 0, rtol: 0);
     }
+
+    /// <summary>Channels [a, a + n) and [b, b + n) of token-major x (B, T, H, D), side by side: (B, T, H, 2n).</summary>
+    static Tensor TwoRuns(Tensor x, int a, int b, int n) => Tensor.Cat([x.Slice(3, a, a + n), x.Slice(3, b, b + n)], 3);
+
+    [Fact]
+    public void Rope2DIsOrdinaryHalfRopeOfHalfTheWidthOnRowAndOnColumnChannels()
+    {
+        // HF's vision table: dim D/2 per axis, so the row pairs (i, i + D/2), i < D/4, are a rotate-half RoPE of width D/2 at
+        // the rows, and the column pairs (D/4 + i, 3D/4 + i) the same at the columns
+        var x = Tensor.Randn(new Generator(41), [2, 5, 3, 16]);     // (B, T, H, D)
+        int[] rows = [0, 0, 1, 4, 2], cols = [0, 3, 1, 0, 7];
+        var y = F.Rope2DTokenMajor(x, rows, cols, 100f);
+        AssertClose(F.RopeTokenMajor(TwoRuns(x, 0, 8, 4), rows, 100f, RopeStyle.Half).ToArray(), TwoRuns(y, 0, 8, 4), atol: 1e-6, rtol: 0);
+        AssertClose(F.RopeTokenMajor(TwoRuns(x, 4, 12, 4), cols, 100f, RopeStyle.Half).ToArray(), TwoRuns(y, 4, 12, 4), atol: 1e-6, rtol: 0);
+    }
+
+    [Fact]
+    public void Rope2DGradientAndRefusals()
+    {
+        var x = GradCheck.Leaf(new Generator(43), 1, 3, 2, 8);
+        GradCheck.Check(t => F.Rope2DTokenMajor(t[0], [0, 2, 5], [1, 0, 3]), [x]);
+        Assert.Contains("D a multiple of 4", Assert.Throws<ArgumentException>(() => F.Rope2DTokenMajor(Tensor.Zeros(1, 3, 2, 6), [0, 1, 2], [0, 1, 2])).Message);
+        Assert.Contains("2 row ids and 3 column ids for 3 tokens", Assert.Throws<ArgumentException>(() => F.Rope2DTokenMajor(x, [0, 1], [0, 1, 2])).Message);
+    }
 }
