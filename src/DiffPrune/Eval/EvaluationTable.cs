@@ -28,6 +28,12 @@ public sealed record EvaluationRow(string Method, string Location, int Keep, IRe
     /// <summary>The threshold of a threshold-mode DiffPrune row (<see cref="Keep"/> is then the mean K it was calibrated to); else null.</summary>
     public CalibratedThreshold? Threshold { get; init; }
 
+    /// <summary>
+    /// LLM prefill FLOPs (projector and decoder layers, <see cref="Profiling.FlopCount.Prefill"/>) of one test prompt
+    /// under this row's method: what its pruning saves, in-LLM stages included; null when not measured.
+    /// </summary>
+    public double? PrefillFlops { get; init; }
+
     /// <summary>True for the row the others at its budget are compared with.</summary>
     public bool IsReference => Difference?.Reference == Method;
 }
@@ -57,6 +63,9 @@ public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes,
 
     /// <summary>How the intervals and paired differences were computed; null when the table has none.</summary>
     public BootstrapSummary? Statistics { get; init; }
+
+    /// <summary>Methods that match or beat the reference at their budget while spending more prefill compute, set against the best reference row that spends no more (<see cref="CostMatchedDifference"/>); empty without statistics or FLOPs.</summary>
+    public IReadOnlyList<CostMatchedDifference> CostMatched { get; init; } = [];
 
     /// <summary>Suites left out of Avg. because Vanilla scores 0 on them.</summary>
     public IReadOnlyList<SceneSuite> ExcludedSuites => Vanilla.Scores.Where(s => !(s.Value > 0)).Select(s => s.Suite).ToArray();

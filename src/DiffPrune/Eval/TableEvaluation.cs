@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
+using DiffPrune.Data.Images;
+using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Eval;
@@ -21,6 +24,7 @@ public sealed class TableEvaluation
     readonly string _model;
     readonly ulong _seed;
     readonly Communicator _world;
+    readonly Lazy<(Tensor Pixels, int[] Prompt)> _costProbe;
 
     /// <summary>One planned row: a method at a budget (<see cref="Fraction"/> null for the upper bound).</summary>
     /// <param name="Fraction">K / N, or null for Vanilla.</param>
@@ -53,6 +57,7 @@ public sealed class TableEvaluation
         _seed = seed;
         _world = world ?? Communicator.Single;
         _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: _world);
+        _costProbe = new(() => CostProbe(vlm, tokenizer, examples[0]));
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)
@@ -82,8 +87,23 @@ public sealed class TableEvaluation
             Outcomes = result.Scenes,
             Kept = counter.Kept(_world),
             Threshold = method is TokenPruner { Mode: BudgetMode.Threshold } pruner ? pruner.Config.Threshold : null,
+            PrefillFlops = PrefillFlops(row),
         };
     }
+
+    /// <summary>
+    /// The prefill FLOPs of the first test scene's first VQAv2 question (as <c>diffprune profile</c> takes) under the row's
+    /// method. The method is built afresh for it, so that a seeded method answers the evaluation as it would without it.
+    /// </summary>
+    double PrefillFlops(PlannedRow row)
+    {
+        var (pixels, prompt) = _costProbe.Value;
+        return FlopCount.Of(_vlm.Config, TokenSchedule.Observe(_vlm, row.Method.Build(_vlm), pixels, prompt)).Prefill;
+    }
+
+    static (Tensor Pixels, int[] Prompt) CostProbe(LlavaModel vlm, WordTokenizer tokenizer, SceneExample example) =>
+        (ImageTensors.Preprocess(example.Scene.Image, vlm.Config.Vision.ImageSize, ImageNormalization.Clip),
+         ScenePrompt.PromptIds(tokenizer, example.ItemsOf(SceneSuite.VqaV2).First().Prompt));
 
     /// <summary>
     /// The table of <paramref name="rows"/>, evaluated in <see cref="Plan"/> order, with retention against the first

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval;
+using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
@@ -67,10 +68,10 @@ public class EvaluationTableTests
         Assert.Equal(3, csv.Length);
         Assert.Equal("block,method,location,keep,pruning_percent,GQA,MMBench,MMBench-CN,MME,POPE,SQA,VQAv2,TextVQA,SEED,VizWiz,avg_retention_percent,"
             + "ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict,"
-            + "kept_mean,kept_min,kept_max,threshold", csv[0]);
+            + "kept_mean,kept_min,kept_max,threshold,llm_flops_percent", csv[0]);
         // no per-scene answers, so no intervals, no kept counts and no threshold: their cells stay empty
-        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0,,,,,,,,,,,", csv[1]);
-        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4,,,,,,,,,,,", csv[2]);
+        Assert.Equal("\"Upper Bound, 144 Tokens (100 %)\",Vanilla,–,144,0.0,50.0,50.0,50.0,400.0,0.0,50.0,50.0,50.0,50.0,50.0,100.0,,,,,,,,,,,,", csv[1]);
+        Assert.Equal("Retain 16 Tokens (88.9 % pruning),FastV,L2–L4,16,88.9,25.0,50.0,50.0,400.0,30.0,50.0,50.0,50.0,50.0,50.0,94.4,,,,,,,,,,,,", csv[2]);
 
         using var json = JsonDocument.Parse(EvaluationReport.Json(table));
         var root = json.RootElement;
@@ -103,12 +104,29 @@ public class EvaluationTableTests
         using var dir = new TempDirectory();
         var files = EvaluationReport.Write(dir.Path, table);
         Assert.Equal(["report.md", "report.json", "table.csv"], files.Take(3).Select(Path.GetFileName));
-        Assert.Equal(table.Blocks.SelectMany(b => b.Rows).Any(r => r.Retention != null) ? ["retention.png"] : Array.Empty<string>(), files.Skip(3).Select(Path.GetFileName));
+        Assert.Equal(table.Blocks.SelectMany(b => b.Rows).Any(r => r.Retention != null) ? ["retention.png", "retention-flops.png"] : Array.Empty<string>(), files.Skip(3).Select(Path.GetFileName));
         // every row kept its two scenes' answers, so the table carries the bootstrap
         Assert.All(table.Blocks.SelectMany(b => b.Rows).Prepend(table.Vanilla), r => Assert.Equal(2, r.Outcomes!.Count));
         Assert.NotNull(table.Statistics);
         Assert.Equal(1 + 1 + 4, File.ReadAllLines(files[2]).Length);
         Assert.Contains("Retain 16 Tokens (88.9 % pruning)", File.ReadAllText(files[0]));
+        AssertPrefillFlops(vlm, tokenizer, examples[0], table);
+    }
+
+    /// <summary>Each row's prefill FLOPs are those of its schedule on the first scene's first VQAv2 question: Vanilla's and
+    /// Random's from their constant sequence lengths, FastV's above Random's at the same K (its first layers see all N).</summary>
+    static void AssertPrefillFlops(LlavaModel vlm, WordTokenizer tokenizer, SceneExample example, EvaluationTable table)
+    {
+        int text = ScenePrompt.PromptIds(tokenizer, example.ItemsOf(SceneSuite.VqaV2).First().Prompt).Length - 1;   // the image token is replaced
+        var config = vlm.Config;
+        double Constant(int keep) => FlopCount.Of(config, TokenSchedule.Constant(keep, keep + text, config.Text.NumLayers)).Prefill;
+        Assert.Equal(Constant(144), table.Vanilla.PrefillFlops!.Value, 6);
+        foreach (var block in table.Blocks)
+        {
+            var (random, fastV) = (block.Rows[0], block.Rows[1]);
+            Assert.Equal(Constant(block.Keep), random.PrefillFlops!.Value, 6);
+            Assert.InRange(fastV.PrefillFlops!.Value, Constant(block.Keep) * 1.01, Constant(144) * 0.99);
+        }
     }
 
     [Fact]

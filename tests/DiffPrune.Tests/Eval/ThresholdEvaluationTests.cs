@@ -51,16 +51,16 @@ public class ThresholdEvaluationTests
         var md = EvaluationReport.Markdown(table);
         var lines = md.Split('\n');
         Assert.Equal(DiffPrune.Eval.Statistics.PairingRule.DiffPrune, table.Statistics!.Pairing);
-        Assert.Contains("| Avg. | 95 % CI | Δ vs DiffPrune [95 % CI] | K kept |", md);
+        Assert.Contains("| Avg. | 95 % CI | Δ vs DiffPrune [95 % CI] | K kept | LLM FLOPs |", md);
         var row = lines.Single(l => l.StartsWith("| DiffPrune (threshold) |", StringComparison.Ordinal));
-        Assert.EndsWith($" | {EvaluationReport.KeptCell(table.Blocks[1].Rows[2].Kept)} |", row);
-        Assert.EndsWith(" | 16.0 [16–16] |", lines.Single(l => l.StartsWith("| DiffPrune |", StringComparison.Ordinal)));
-        Assert.EndsWith(" | – |", lines.Single(l => l.StartsWith("| Vanilla |", StringComparison.Ordinal)));
+        Assert.EndsWith($" | {EvaluationReport.KeptCell(table.Blocks[1].Rows[2].Kept)} | {EvaluationReport.FlopsCell(table, table.Blocks[1].Rows[2])} |", row);
+        Assert.EndsWith(" | 16.0 [16–16] | " + EvaluationReport.FlopsCell(table, table.Blocks[1].Rows[1]) + " |", lines.Single(l => l.StartsWith("| DiffPrune |", StringComparison.Ordinal)));
+        Assert.EndsWith(" | – | 100.0 % |", lines.Single(l => l.StartsWith("| Vanilla |", StringComparison.Ordinal)));
         Assert.Contains("calibrated on 8 validation images", md);
-        Assert.All(lines.Where(l => l.StartsWith('|')), l => Assert.Equal(17, l.Count(c => c == '|')));
+        Assert.All(lines.Where(l => l.StartsWith('|')), l => Assert.Equal(18, l.Count(c => c == '|')));
         var csv = EvaluationReport.Csv(table).TrimEnd('\n').Split('\n');
         var k = table.Blocks[1].Rows[2].Kept!;
-        Assert.EndsWith(FormattableString.Invariant($",{k.Mean:F2},{k.Min},{k.Max},{table.Blocks[1].Rows[2].Threshold!.Value:R}"), csv[^1]);
+        Assert.EndsWith(FormattableString.Invariant($",{k.Mean:F2},{k.Min},{k.Max},{table.Blocks[1].Rows[2].Threshold!.Value:R},{100 * EvaluationReport.FlopShare(table, table.Blocks[1].Rows[2]):F1}"), csv[^1]);
     }
 
     [Fact]

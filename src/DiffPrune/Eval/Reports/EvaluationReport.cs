@@ -12,7 +12,8 @@ namespace DiffPrune.Eval.Reports;
 /// <summary>
 /// Writes an <see cref="EvaluationTable"/> in paper Table 1's layout: report.md (Markdown), report.json (every score
 /// with its details), table.csv (the table's cells: suite scores as printed, Avg. in %, its interval and the paired
-/// difference) and retention.png (average retention by budget, with the intervals) when there is a retention to draw.
+/// difference, LLM FLOPs), retention.png (average retention by budget, with the intervals) when there is a retention to draw,
+/// and retention-flops.png (the same against LLM prefill FLOPs) when the rows carry their FLOPs.
 /// </summary>
 public static class EvaluationReport
 {
@@ -25,12 +26,12 @@ public static class EvaluationReport
         var files = new[] { ("report.md", Markdown(table)), ("report.json", Json(table)), ("table.csv", Csv(table)) };
         foreach (var (name, text) in files) AtomicFile.WriteAllText(Path.Combine(dir, name), text);
         var paths = files.Select(f => Path.Combine(dir, f.Item1)).ToList();
-        var chart = RetentionChart.Of(table);
-        if (!chart.IsEmpty)
-        {
-            paths.Add(Path.Combine(dir, "retention.png"));
-            chart.SavePng(paths[^1]);
-        }
+        foreach (var (name, chart) in new[] { ("retention.png", RetentionChart.Of(table)), ("retention-flops.png", RetentionCostChart.Of(table)) })
+            if (!chart.IsEmpty)
+            {
+                paths.Add(Path.Combine(dir, name));
+                chart.SavePng(paths[^1]);
+            }
         return paths;
     }
 
@@ -55,18 +56,50 @@ public static class EvaluationReport
         bool thresholds = HasThresholds(table);
         if (thresholds) md.AppendLine().AppendLine(ThresholdText(table));
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
-        var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds ? ["K kept"] : []).ToArray();
+        bool flops = HasFlops(table);
+        if (flops) md.AppendLine().AppendLine(FlopsText(table));
+        var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds ? ["K kept"] : [])
+            .Concat(flops ? ["LLM FLOPs"] : []).ToArray();
         int columns = SceneSuites.All.Count + 3 + extra.Length;
         md.AppendLine().AppendLine("| Method | Loc. | " + string.Join(" | ", SceneSuites.All.Select(s => s.DisplayName()).Append("Avg.").Concat(extra)) + " |");
         md.AppendLine("| --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns - 2)));
         md.AppendLine(Heading(UpperBoundTitle(table.VisualTokens), columns));
-        md.AppendLine(Row(table.Vanilla, table.Statistics != null, thresholds));
+        md.AppendLine(Row(table, table.Vanilla, table.Statistics != null, thresholds, flops));
         foreach (var block in table.Blocks)
         {
             md.AppendLine(Heading(BlockTitle(block, table.VisualTokens), columns));
-            foreach (var row in block.Rows) md.AppendLine(Row(row, table.Statistics != null, thresholds));
+            foreach (var row in block.Rows) md.AppendLine(Row(table, row, table.Statistics != null, thresholds, flops));
         }
         if (table.Statistics != null) md.AppendLine().Append(Comparisons(table));
+        if (table.CostMatched.Count > 0) md.AppendLine().Append(CostMatchedText(table));
+        return md.ToString();
+    }
+
+    static bool HasFlops(EvaluationTable table) => table.Vanilla.PrefillFlops > 0 && table.Blocks.SelectMany(b => b.Rows).Any(r => r.PrefillFlops != null);
+
+    /// <summary>"23.5 %": a row's prefill FLOPs as a share of Vanilla's, or "–".</summary>
+    public static string FlopsCell(EvaluationTable table, EvaluationRow row) =>
+        FlopShare(table, row) is double share ? (100 * share).ToString("F1", Inv) + " %" : "–";
+
+    /// <summary>A row's prefill FLOPs over Vanilla's; null when either is unknown.</summary>
+    public static double? FlopShare(EvaluationTable table, EvaluationRow row) =>
+        row.PrefillFlops is double f && table.Vanilla.PrefillFlops is double v && v > 0 ? f / v : null;
+
+    static string FlopsText(EvaluationTable table) =>
+        "LLM FLOPs: the prefill FLOPs of the projector and decoder layers under the method, as a share of Vanilla's, on the first test scene's "
+        + "first VQAv2 question (as `diffprune profile` counts them; the pruners' own decisions are not counted). The same K is not the same cost: a method that prunes inside the LLM "
+        + "runs its first layers on all N visual tokens.";
+
+    /// <summary>Each cost-matched comparison in one line of running text.</summary>
+    static string CostMatchedText(EvaluationTable table)
+    {
+        var md = new StringBuilder("## At no more LLM cost\n\n")
+            .Append("Each method that is not behind the reference at its budget but spends more LLM FLOPs there, against the reference row ")
+            .Append("(any budget) with the highest retention among those that spend no more; Δ paired over the same resamples.\n\n");
+        foreach (var c in table.CostMatched)
+            md.AppendLine(Inv, $"- {c.Method.Method} at K = {c.Method.Keep} ({FlopsCell(table, c.Method)} of Vanilla's LLM FLOPs): {RetentionCell(c.Method.Retention)}; "
+                + $"{c.Reference.Method} at K = {c.Reference.Keep} ({FlopsCell(table, c.Reference)}): {RetentionCell(c.Reference.Retention)}; "
+                + $"{c.Method.Method} {IntervalText.Difference(c.Difference)}.");
         return md.ToString();
     }
 
@@ -123,12 +156,13 @@ public static class EvaluationReport
 
     static string Heading(string title, int columns) => $"| *{title}* |" + string.Concat(Enumerable.Repeat(" |", columns - 1));
 
-    static string Row(EvaluationRow row, bool statistics, bool kept)
+    static string Row(EvaluationTable table, EvaluationRow row, bool statistics, bool kept, bool flops)
     {
         var cells = row.Scores.Select(s => s.Display).Append(RetentionCell(row.Retention));
         if (statistics)
             cells = cells.Append(IntervalText.Retention(row.RetentionInterval)).Append(row.IsReference ? "reference" : IntervalText.Difference(row.Difference));
         if (kept) cells = cells.Append(KeptCell(row.Kept));
+        if (flops) cells = cells.Append(FlopsCell(table, row));
         return $"| {row.Method} | {row.Location} | " + string.Join(" | ", cells) + " |";
     }
 
@@ -144,7 +178,7 @@ public static class EvaluationReport
     {
         var csv = new StringBuilder("block,method,location,keep,pruning_percent," + string.Join(",", SceneSuites.All.Select(s => Field(s.DisplayName())))
             + ",avg_retention_percent,ci_low_percent,ci_high_percent,paired_reference,paired_difference_points,paired_ci_low_points,paired_ci_high_points,paired_verdict"
-            + ",kept_mean,kept_min,kept_max,threshold\n");
+            + ",kept_mean,kept_min,kept_max,threshold,llm_flops_percent\n");
         static string Number(double? v) => v is double x ? (100 * x).ToString("F1", Inv) : "";
         void Add(string block, EvaluationRow row)
         {
@@ -158,6 +192,7 @@ public static class EvaluationReport
                     .Append(d == null ? "" : row.IsReference ? "reference" : IntervalText.Verdict(d.Verdict))
                     .Append(row.Kept?.Mean.ToString("F2", Inv) ?? "").Append(row.Kept?.Min.ToString(Inv) ?? "").Append(row.Kept?.Max.ToString(Inv) ?? "")
                     .Append(row.Threshold?.Value.ToString("R", Inv) ?? "")
+                    .Append(Number(FlopShare(table, row)))
                     .Select(Field)));
         }
         Add(UpperBoundTitle(table.VisualTokens), table.Vanilla);
@@ -179,6 +214,14 @@ public static class EvaluationReport
         excludedFromAverage = table.ExcludedSuites.Select(s => s.DisplayName()),
         statistics = table.Statistics is { } b ? new { resamples = b.Resamples, seed = b.Seed, level = b.Level, pairing = b.Pairing, seconds = b.Seconds } : null,
         upperBound = JsonRow(table.Vanilla),
+        costMatched = table.CostMatched.Select(c => new
+        {
+            method = c.Method.Method,
+            keep = c.Method.Keep,
+            reference = c.Reference.Method,
+            referenceKeep = c.Reference.Keep,
+            difference = JsonDifference(c.Difference),
+        }),
         blocks = table.Blocks.Select(b => new
         {
             title = BlockTitle(b, table.VisualTokens),
@@ -198,6 +241,7 @@ public static class EvaluationReport
         difference = JsonDifference(row.Difference),
         kept = row.Kept is { } k ? new { mean = k.Mean, min = k.Min, max = k.Max, images = k.Images } : null,
         threshold = row.Threshold is { } t ? new { value = t.Value, meanKeep = t.MeanKeep, images = t.Images, scale = "standardised logits" } : null,
+        prefillFlops = row.PrefillFlops,
         seconds = row.Seconds,
         scores = row.Scores.ToDictionary(s => s.Suite.DisplayName(), s => new { value = s.Value, display = s.Display, items = s.Items, details = s.Details }),
     };

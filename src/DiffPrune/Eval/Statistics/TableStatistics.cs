@@ -4,7 +4,8 @@ namespace DiffPrune.Eval.Statistics;
 
 /// <summary>
 /// Adds to an <see cref="EvaluationTable"/> the 95 % bootstrap interval of every average retention and every row's
-/// paired difference to its budget's reference (DiffPrune when evaluated, else the best row by point retention).
+/// paired difference to its budget's reference (DiffPrune when evaluated, else the best row by point retention), and
+/// the cost-matched comparisons of <see cref="CostMatchedDifference"/> when the rows carry their prefill FLOPs.
 /// All rows are scored on the same resamples of the test scenes, Vanilla included, so each retention's interval
 /// carries the uncertainty of its denominator and each difference is paired. Point values are left as they are.
 /// </summary>
@@ -23,10 +24,11 @@ public static class TableStatistics
         var bootstrap = new SceneBootstrap(vanillaOutcomes.Count, resamples, seed);
         var vanilla = bootstrap.Resample(SceneTallies.From(vanillaOutcomes));
         bool diffPrune = table.Blocks.SelectMany(b => b.Rows).Any(IsDiffPrune);
-        var blocks = table.Blocks.Select(b => b with { Rows = WithIntervals(b.Rows, bootstrap, vanilla, diffPrune) }).ToArray();
+        var samples = new Dictionary<EvaluationRow, double[]>(ReferenceEqualityComparer.Instance);
+        var blocks = table.Blocks.Select(b => b with { Rows = WithIntervals(b.Rows, bootstrap, vanilla, diffPrune, samples) }).ToArray();
         var upper = table.Vanilla with { RetentionInterval = ConfidenceInterval.Percentile(vanilla.Retention(vanilla)) };
         var summary = new BootstrapSummary(resamples, seed, ConfidenceInterval.DefaultLevel, diffPrune ? PairingRule.DiffPrune : PairingRule.BestAtBudget, clock.Elapsed.TotalSeconds);
-        return table with { Vanilla = upper, Blocks = blocks, Statistics = summary };
+        return table with { Vanilla = upper, Blocks = blocks, Statistics = summary, CostMatched = diffPrune && table.Vanilla.PrefillFlops != null ? CostMatchedDifference.Find(blocks, samples) : [] };
     }
 
     /// <summary>True for a row of a trained DiffPrune pruner ("DiffPrune", "DiffPrune (trained K = 16)").</summary>
@@ -37,18 +39,22 @@ public static class TableStatistics
         label == MethodSelection.DiffPruneName || label.StartsWith(MethodSelection.DiffPruneName + " (", StringComparison.Ordinal)
         || label.StartsWith(MethodSelection.DiffPruneName + " + ", StringComparison.Ordinal);
 
-    static EvaluationRow[] WithIntervals(IReadOnlyList<EvaluationRow> rows, SceneBootstrap bootstrap, ResampledScores vanilla, bool diffPrune)
+    // the rows with intervals and differences; each new row's resampled retentions are added to allSamples
+    static EvaluationRow[] WithIntervals(IReadOnlyList<EvaluationRow> rows, SceneBootstrap bootstrap, ResampledScores vanilla, bool diffPrune,
+        Dictionary<EvaluationRow, double[]> allSamples)
     {
         var samples = rows.Select(r => bootstrap.Resample(SceneTallies.From(r.Outcomes!)).Retention(vanilla)).ToArray();
         int reference = Reference(rows, diffPrune);
         var referenceRow = reference >= 0 ? rows[reference] : null;
-        return rows.Select((r, i) => r with
+        var result = rows.Select((r, i) => r with
         {
             RetentionInterval = ConfidenceInterval.Percentile(samples[i]),
             Difference = referenceRow?.Retention is double refRetention && r.Retention is double retention
                 ? PairedDifference.Of(referenceRow.Method, retention - refRetention, samples[i], samples[reference])
                 : null,
         }).ToArray();
+        for (int i = 0; i < result.Length; i++) allSamples[result[i]] = samples[i];
+        return result;
     }
 
     // the DiffPrune row, else the highest point retention (the first of equals); −1 when no row has a retention

@@ -85,9 +85,9 @@ public class TableStatisticsTests
         Assert.Contains("(500 resamples, seed 0)", md);
 
         var csv = EvaluationReport.Csv(table).TrimEnd('\n').Split('\n');
-        Assert.EndsWith(",DiffPrune (trained K = 16),0.0,0.0,0.0,reference,,,,", csv[^1]);    // no kept counts, no threshold
-        Assert.EndsWith(",tie,,,,", csv[^2]);
-        Assert.EndsWith(",lower,,,,", csv[^3]);
+        Assert.EndsWith(",DiffPrune (trained K = 16),0.0,0.0,0.0,reference,,,,,", csv[^1]);    // no kept counts, no threshold, no FLOPs
+        Assert.EndsWith(",tie,,,,,", csv[^2]);
+        Assert.EndsWith(",lower,,,,,", csv[^3]);
 
         using var json = JsonDocument.Parse(EvaluationReport.Json(table));
         Assert.Equal("DiffPrune", json.RootElement.GetProperty("statistics").GetProperty("pairing").GetString());
@@ -118,6 +118,52 @@ public class TableStatisticsTests
         Assert.All(table.Blocks[0].Rows, r => Assert.Equal("DivPrune", r.Difference!.Reference));
         Assert.Contains("Δ vs best [95 % CI]", EvaluationReport.Markdown(table));
         Assert.Contains("no DiffPrune pruner in this evaluation", EvaluationReport.Markdown(table));
+    }
+
+    /// <summary>
+    /// Two budgets with LLM FLOPs: at K = 32 DiffPrune (0.3 of Vanilla's FLOPs) is strong; at K = 8 DiffPrune (0.15) is weak,
+    /// FastV (0.45) beats it, DART (0.45) is behind it and DivPrune (0.15) ties it at no more cost.
+    /// </summary>
+    static EvaluationTable CostTable()
+    {
+        var examples = SyntheticOutcomes.Examples;
+        var vanilla = Row("Vanilla", 144, SyntheticOutcomes.Random(examples, _ => 0.9, 1), null) with { PrefillFlops = 100 };
+        EvaluationRow Method(string name, int keep, double skill, ulong seed, double flops) =>
+            Row(name, keep, SyntheticOutcomes.Random(examples, _ => skill, seed), vanilla.Scores) with { PrefillFlops = flops };
+        var wide = new EvaluationBlock(2.0 / 9, 32, [Method("DiffPrune", 32, 0.88, 2, 30)]);
+        var deep = new EvaluationBlock(1.0 / 18, 8, [Method("FastV", 8, 0.7, 3, 45), Method("DART", 8, 0.05, 4, 45),
+            Method("DivPrune", 8, 0.5, 5, 15), Method("DiffPrune", 8, 0.5, 5, 15)]);
+        return new EvaluationTable("synthetic", 144, examples.Length, examples.Sum(e => e.Items.Count), vanilla, [wide, deep]);
+    }
+
+    [Fact]
+    public void AMethodAheadAtItsBudgetButCostlierIsComparedWithTheBestReferenceThatCostsNoMore()
+    {
+        var table = TableStatistics.Apply(CostTable(), resamples: 500, seed: 1);
+        var deep = table.Blocks[1].Rows;
+        Assert.Equal(ComparisonVerdict.Higher, deep[0].Difference!.Verdict);     // FastV beats DiffPrune at K = 8
+        Assert.Equal(ComparisonVerdict.Lower, deep[1].Difference!.Verdict);      // DART does not: no cost-matched line
+        Assert.Equal(ComparisonVerdict.Tie, deep[2].Difference!.Verdict);        // DivPrune ties, but costs no more: none either
+        var matched = Assert.Single(table.CostMatched);
+        Assert.Equal(("FastV", 8), (matched.Method.Method, matched.Method.Keep));
+        Assert.Same(table.Blocks[0].Rows[0], matched.Reference);                 // K = 32 costs 30 ≤ 45 and retains more than K = 8
+        Assert.Equal(deep[0].Retention!.Value - matched.Reference.Retention!.Value, matched.Difference.Value, 12);
+        Assert.Equal(ComparisonVerdict.Lower, matched.Difference.Verdict);
+
+        var md = EvaluationReport.Markdown(table);
+        Assert.Contains("| LLM FLOPs |", md);
+        Assert.EndsWith(" 45.0 % |", md.Split('\n').Single(l => l.StartsWith("| FastV |", StringComparison.Ordinal)));
+        var line = md.Split('\n').Single(l => l.StartsWith("- FastV at K = 8 (45.0 % of Vanilla's LLM FLOPs)", StringComparison.Ordinal));
+        Assert.Contains("DiffPrune at K = 32 (30.0 %)", line);
+        Assert.EndsWith(" lower.", line);
+        Assert.EndsWith(",45.0", EvaluationReport.Csv(table).TrimEnd('\n').Split('\n')[3]);    // header, Vanilla, DiffPrune at K = 32, FastV
+
+        // without FLOPs nothing is cost-matched and the column is absent
+        var bare = CostTable();
+        bare = bare with { Vanilla = bare.Vanilla with { PrefillFlops = null } };
+        var plain = TableStatistics.Apply(bare, resamples: 200);
+        Assert.Empty(plain.CostMatched);
+        Assert.DoesNotContain("LLM FLOPs", EvaluationReport.Markdown(plain));
     }
 
     [Fact]
