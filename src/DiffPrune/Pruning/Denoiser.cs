@@ -47,7 +47,9 @@ public sealed class Denoiser : Module
     /// <summary>Writes the weights, attention pattern and heads to <paramref name="path"/> (atomically).</summary>
     public void Save(string path) => SafeTensors.Save(path, StateDict(), new Dictionary<string, string>
     {
-        ["format"] = Format, ["attention"] = Attention.ToString(), ["heads"] = Heads.ToString(CultureInfo.InvariantCulture),
+        ["format"] = Format,
+        ["attention"] = Attention.ToString(),
+        ["heads"] = Heads.ToString(CultureInfo.InvariantCulture),
     });
 
     /// <summary>A denoiser for tokens of width <paramref name="dim"/> written by <see cref="Save"/>.</summary>

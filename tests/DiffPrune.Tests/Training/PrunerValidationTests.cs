@@ -11,7 +11,14 @@ public class PrunerValidationTests
 {
     static readonly PrunerTrainingOptions Options = new()
     {
-        Seed = 4, Keep = 16, Steps = 3, BatchSize = 2, StandardizerScenes = 4, ValidationScenes = 2, FeaturePool = 4, TauSteps = 3,
+        Seed = 4,
+        Keep = 16,
+        Steps = 3,
+        BatchSize = 2,
+        StandardizerScenes = 4,
+        ValidationScenes = 2,
+        FeaturePool = 4,
+        TauSteps = 3,
     };
 
     static PrunerValidation TrainAndValidate(PrunerTrainingOptions options)
