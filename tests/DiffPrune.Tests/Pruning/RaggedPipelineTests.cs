@@ -4,11 +4,12 @@ using DiffPrune.Pruning.Throttlers;
 using DiffPrune.Tensors;
 using DiffPrune.Tensors.Optim;
 using DiffPrune.Tests.Models;
+using Xunit.Abstractions;
 
 namespace DiffPrune.Tests.Pruning;
 
 /// <summary>DiffPrune's training path on a batch of images with different N and K (issue 21 part 4).</summary>
-public class RaggedPipelineTests
+public class RaggedPipelineTests(ITestOutputHelper output)
 {
     static readonly int[][] Text = [[1, 3, 5, 20, 21, 2], [1, 3, 5, 30, 31, 32, 2]];
     static readonly int[] AnswerStart = [3, 3];
@@ -96,6 +97,8 @@ public class RaggedPipelineTests
         double worst = 0;
         for (int p = 0; p < batched.Length; p++)
             for (int j = 0; j < batched[p].Length; j++) worst = Math.Max(worst, Math.Abs(batched[p][j] - expected[p][j]));
+        output.WriteLine($"{throttler}, candidates {candidates}, gated {gated}, {attention} denoiser: loss {loss.Item():G6}, |Δloss| {Math.Abs(loss.Item() - expectedLoss):G3}, " +
+            $"max |Δgrad| {worst:G3} over {batched.Sum(g => g.Length)} scorer and denoiser weights");
         Assert.True(worst <= 1e-5, $"batched gradients differ from the images' alone by {worst:G3}");
     }
 
