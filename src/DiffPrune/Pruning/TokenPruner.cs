@@ -96,7 +96,7 @@ public sealed class TokenPruner : PreLlmPruner
     /// Keeps, in original order, the K_i = round(<paramref name="rate"/> × N_i) highest-scoring tokens of each image
     /// (<see cref="TokenBudget.FromRate(double, int)"/>), N_i its own token count (<see cref="VisualTokens.CountOf"/>): images
     /// of different sizes are scored together in one padded batch, padded keys masked, each as it would be alone. The
-    /// result is padded too (each image its own K_i; its patch index says where each kept token goes). Top-K mode only.
+    /// result is padded too (each image its own K_i; its patch index says where each kept token goes). Always top-K, whatever <see cref="Mode"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A rate outside (0, 1].</exception>
     /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>

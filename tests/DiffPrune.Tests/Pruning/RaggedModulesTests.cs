@@ -176,4 +176,14 @@ public class RaggedModulesTests
             }
         Assert.Throws<ArgumentException>(() => VpNoiseMix.Forward(x, eps, m, [12, 13, 3]));
     }
+
+    [Fact]
+    public void PaddedVpNoiseMixBackwardMatchesFiniteDifferences()
+    {
+        int[] lengths = [4, 2];
+        var x = GradCheck.Leaf(new Generator(20), 2, 4, 3);
+        var eps = GradCheck.Leaf(new Generator(21), 2, 4, 3);
+        var m = GradCheck.Leaf(new Generator(22), 2, 4);
+        GradCheck.Check(t => VpNoiseMix.Forward(t[0], t[1], t[2], lengths), [x, eps, m], h: 1e-2, atol: 2e-3, rtol: 3e-2);
+    }
 }

@@ -127,6 +127,19 @@ public class RaggedPipelineTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheScorerGradientOfAPaddedBatchMatchesFiniteDifferences()
+    {
+        var (_, pipeline, features) = Build(new VpNoiseThrottler(), candidates: 6, gated: true, DenoiserAttention.Global);
+        var w = pipeline.Scorer.Head.Weight;
+        double Loss() => pipeline.Loss(features, Budget, Text, AnswerStart, Tau, new Generator(9)).Loss.Item(); // same noise every call
+        ZeroGrad(pipeline);
+        pipeline.Loss(features, Budget, Text, AnswerStart, Tau, new Generator(9)).Loss.Backward();
+        var analytic = w.Grad!.ToArray();
+        Assert.Contains(analytic, g => Math.Abs(g) > 1e-4f);
+        using (Autograd.NoGrad()) GradCheck.CheckEntries(w, analytic, Loss, stride: 2);
+    }
+
+    [Fact]
     public void ARaggedBudgetThatDoesNotFitIsRefused()
     {
         var (_, pipeline, features) = Build(new VpNoiseThrottler());
