@@ -18,15 +18,25 @@ public sealed class BatchNoise
     /// <summary>Rows of the whole batch; null when the share is the whole batch, whatever its size.</summary>
     public int? Total { get; }
 
-    /// <summary>Rows <paramref name="first"/> … of a batch of <paramref name="total"/> rows (null: the whole batch).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A first row outside the batch.</exception>
-    public BatchNoise(Generator generator, int first = 0, int? total = null)
+    /// <summary>
+    /// Slots per row of the whole batch (its second dimension, N_max of a padded batch of token rows); null when a draw's own
+    /// second dimension is the batch's. With it, a share of fewer slots gets the first slots of its rows of the batch's noise:
+    /// an image run alone sees the noise it sees padded among longer ones.
+    /// </summary>
+    public int? Slots { get; }
+
+    /// <summary>Rows <paramref name="first"/> … of a batch of <paramref name="total"/> rows (null: the whole batch), each
+    /// row's first slots of <paramref name="slots"/> (null: all of them).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A first row outside the batch, or slots below 1.</exception>
+    public BatchNoise(Generator generator, int first = 0, int? total = null, int? slots = null)
     {
         if (first < 0 || (total is int t && first > t) || (total == null && first != 0))
             throw new ArgumentOutOfRangeException(nameof(first), $"first row {first} is outside a batch of {total?.ToString() ?? "any"} rows");
+        if (slots < 1) throw new ArgumentOutOfRangeException(nameof(slots), $"a batch row holds at least 1 slot (got {slots})");
         Generator = generator;
         First = first;
         Total = total;
+        Slots = slots;
     }
 
     /// <summary>The whole batch, drawn from <paramref name="generator"/>.</summary>
@@ -40,10 +50,14 @@ public sealed class BatchNoise
 
     Tensor Rows(int[] shape, Func<int[], Tensor> draw)
     {
-        if (Total is not int total) return draw(shape);
-        if (shape.Length == 0 || First + shape[0] > total)
-            throw new ArgumentException($"noise of shape [{string.Join(", ", shape)}] does not fit rows {First}.. of a batch of {total}");
-        var all = draw([total, .. shape[1..]]);
-        return shape[0] == total ? all : all.Slice(0, First, First + shape[0]);
+        if (Total is null && Slots is null) return draw(shape);
+        int total = Total ?? (shape.Length > 0 ? shape[0] : 0);
+        int slots = Slots ?? (shape.Length > 1 ? shape[1] : 0);
+        if (shape.Length == 0 || First + shape[0] > total || (Slots != null && (shape.Length < 2 || shape[1] > slots)))
+            throw new ArgumentException($"noise of shape [{string.Join(", ", shape)}] does not fit rows {First}.. of a batch of {total}" +
+                (Slots != null ? $" rows of {slots} slots" : ""));
+        var all = shape.Length > 1 ? draw([total, slots, .. shape[2..]]) : draw([total]);
+        var rows = shape[0] == total ? all : all.Slice(0, First, First + shape[0]);
+        return shape.Length < 2 || shape[1] == slots ? rows : rows.Slice(1, 0, shape[1]);
     }
 }

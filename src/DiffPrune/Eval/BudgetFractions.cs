@@ -43,6 +43,10 @@ public static class BudgetFractions
     /// <summary>K for <paramref name="fraction"/> of <paramref name="tokens"/>.</summary>
     public static int Keep(double fraction, int tokens) => TokenBudget.FromFraction(fraction, tokens);
 
+    /// <summary>K_i for <paramref name="fraction"/> of each image's <paramref name="tokens"/> N_i, for images of different sizes
+    /// (<see cref="TokenBudget.FromRate(double, int)"/>: round(fraction × N_i), ties away from zero, in 1..N_i).</summary>
+    public static int[] KeepPerImage(double fraction, IReadOnlyList<int> tokens) => TokenBudget.FromRate(fraction, tokens);
+
     /// <summary>"88.9 %": the share of N a budget K drops.</summary>
     public static string PruningPercent(int keep, int tokens) =>
         (100.0 * (tokens - keep) / tokens).ToString("F1", CultureInfo.InvariantCulture) + " %";

@@ -16,14 +16,23 @@ namespace DiffPrune.Pruning;
 public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, double? LogitSpread = null, double? EffectiveTokens = null)
 {
     /// <summary>Statistics of <paramref name="alpha"/> (B, N), averaged over the batch, with the spread of the raw <paramref name="logits"/> when given.</summary>
-    public static AlphaStats Of(Tensor alpha, int k, Tensor? logits = null)
+    public static AlphaStats Of(Tensor alpha, int k, Tensor? logits = null) =>
+        Of(alpha, HardTopK.Indices(alpha, k), Enumerable.Repeat(alpha.Shape[1], alpha.Shape[0]).ToArray(), logits == null ? null : LogitScales.Spread(logits));
+
+    /// <summary>Statistics of <paramref name="alpha"/> (B, N_max) of a padded batch, each image over its own N_i tokens and
+    /// K_i (<paramref name="budget"/>), averaged over the batch, with the spread of the raw <paramref name="logits"/> when given.</summary>
+    /// <exception cref="ArgumentException">A budget that does not fit α.</exception>
+    public static AlphaStats Of(Tensor alpha, RaggedBudget budget, Tensor? logits = null) =>
+        Of(alpha, HardTopK.Indices(alpha, budget), budget.Lengths, logits == null ? null : LogitScales.Spread(logits, budget.Lengths));
+
+    static AlphaStats Of(Tensor alpha, int[][] idx, int[] lengths, double? spread)
     {
-        var idx = HardTopK.Indices(alpha, k);
-        int n = alpha.Shape[1];
+        int slots = alpha.Shape[1];
         double inside = 0, outside = 0, effective = 0;
         for (int r = 0; r < idx.Length; r++)
         {
-            var row = alpha.Data.Slice(r * n, n);
+            int k = idx[r].Length;
+            var row = alpha.Data.Slice(r * slots, lengths[r]);
             double top = 0, all = 0, squares = 0;
             foreach (int i in idx[r]) top += row[i];
             foreach (float a in row) { all += a; squares += (double)a * a; }
@@ -31,6 +40,6 @@ public sealed record AlphaStats(double MeanInsideTopK, double MassOutsideTopK, d
             inside += top / k;
             outside += (all - top) / k;
         }
-        return new AlphaStats(inside / idx.Length, outside / idx.Length, logits is null ? null : LogitScales.Spread(logits), effective / idx.Length);
+        return new AlphaStats(inside / idx.Length, outside / idx.Length, spread, effective / idx.Length);
     }
 }

@@ -71,4 +71,16 @@ public sealed class Denoiser : Module
     /// <summary>Tokens (B, N, d_v) → (B, N, d_v).</summary>
     public Tensor Forward(Tensor tokens) =>
         Block.Forward(tokens, Attention == DenoiserAttention.Diagonal ? AttentionMask.Identity : null).Output;
+
+    /// <summary>
+    /// Tokens (B, N_max, d_v) of a padded batch, row i's first <paramref name="lengths"/>[i] real → (B, N_max, d_v). The
+    /// diagonal denoiser works token by token anyway; the global one masks padded keys, so a real token's output is the one
+    /// its image alone gives (to float rounding). Padded slots come out transformed too, and mean nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">Tokens not (B, N_max, d_v), or lengths that do not fit them (named).</exception>
+    public Tensor Forward(Tensor tokens, IReadOnlyList<int> lengths)
+    {
+        var padding = KeyPadding.Of(tokens, lengths);
+        return Block.Forward(tokens, Attention == DenoiserAttention.Diagonal ? AttentionMask.Identity : padding).Output;
+    }
 }

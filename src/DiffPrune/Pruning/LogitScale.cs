@@ -30,6 +30,37 @@ public static class LogitScales
         _ => throw new ArgumentOutOfRangeException(nameof(scale), $"unknown logit scale {scale}"),
     };
 
+    /// <summary>
+    /// The logits (B, N_max) of a padded batch Soft Top-K divides by τ, differentiable: each row's first
+    /// <paramref name="lengths"/>[i] as <see cref="Apply(LogitScale, Tensor)"/> gives them for that row alone (mean and
+    /// spread over its real tokens only); padded slots come out as 0 (Soft Top-K ignores them) and get no gradient.
+    /// </summary>
+    /// <exception cref="ArgumentException">Logits not (B, N_max), or lengths outside 1..N_max (named).</exception>
+    public static Tensor Apply(this LogitScale scale, Tensor logits, IReadOnlyList<int> lengths)
+    {
+        if (logits.Rank != 2 || lengths.Count != logits.Shape[0] || lengths.Any(n => n < 1 || n > logits.Shape[1]))
+            throw new ArgumentException($"logits {logits.Describe()} of a padded batch need one token count in 1..N_max per row; got [{string.Join(", ", lengths)}]", nameof(lengths));
+        if (scale == LogitScale.Raw || lengths.All(n => n == logits.Shape[1])) return scale.Apply(logits);
+        if (scale != LogitScale.Standardized) throw new ArgumentOutOfRangeException(nameof(scale), $"unknown logit scale {scale}");
+        var (valid, count) = Real(lengths, logits.Shape[1]);
+        var centred = logits.Sub(logits.Mul(valid).Sum(-1, keepDim: true).Div(count)).Mul(valid);
+        var std = centred.Mul(centred).Sum(-1, keepDim: true).Div(count).Add(Epsilon).Sqrt();
+        return centred.Div(std);
+    }
+
+    /// <summary>(B, N_max) with 1 at real slots, and (B, 1) with N_i.</summary>
+    static (Tensor Valid, Tensor Count) Real(IReadOnlyList<int> lengths, int slots)
+    {
+        var valid = Tensor.Zeros(lengths.Count, slots);
+        var count = Tensor.Zeros(lengths.Count, 1);
+        for (int i = 0; i < lengths.Count; i++)
+        {
+            valid.Data.Slice(i * slots, lengths[i]).Fill(1f);
+            count.Data[i] = lengths[i];
+        }
+        return (valid, count);
+    }
+
     static Tensor Standardize(Tensor logits)
     {
         var centred = logits.Sub(logits.Mean(-1, keepDim: true));
@@ -38,13 +69,18 @@ public static class LogitScales
     }
 
     /// <summary>Mean over the images of <paramref name="logits"/> (B, N) of each image's standard deviation of its logits.</summary>
-    public static double Spread(Tensor logits)
+    public static double Spread(Tensor logits) => Spread(logits, null);
+
+    /// <summary>Mean over the images of a padded batch of <paramref name="logits"/> (B, N_max) of the standard deviation of each
+    /// image's first <paramref name="lengths"/>[i] logits (all N when null).</summary>
+    public static double Spread(Tensor logits, IReadOnlyList<int>? lengths)
     {
-        int n = logits.Shape[^1], rows = logits.Numel / n;
+        int slots = logits.Shape[^1], rows = logits.Numel / slots;
         double total = 0;
         for (int r = 0; r < rows; r++)
         {
-            var row = logits.Data.Slice(r * n, n);
+            int n = lengths?[r] ?? slots;
+            var row = logits.Data.Slice(r * slots, n);
             double mean = 0, square = 0;
             foreach (float v in row) mean += v;
             mean /= n;

@@ -51,6 +51,48 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         return (loss, AlphaStats.Of(throttled.Alpha, k, logits));
     }
 
+    /// <summary>
+    /// <see cref="Loss(Tensor, int[][], int[], int, double, BatchNoise)"/> of a padded batch of images with different numbers of
+    /// visual tokens and budgets (issue 21: native resolution, K_i = round(rate × N_i)): row i of <paramref name="features"/>
+    /// holds <paramref name="budget"/>.Lengths[i] real tokens first and keeps Keep[i] of them. Scorer and denoiser mask the
+    /// padded keys, Soft Top-K and the throttler work on each image's own tokens, and only the real tokens reach the VLM, at
+    /// their patch index (<paramref name="spans"/> say where each image's positions end, as in <see cref="VisualTokens.Spans"/>).
+    /// Each image's loss terms and gradients are those it gets alone, given the same noise at its slots (a
+    /// <see cref="BatchNoise"/> with the batch's slots: <see cref="BatchNoise.Slots"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A budget that does not fit the features (named).</exception>
+    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, RaggedBudget budget, int[][] textIds, int[] answerStart, double tau, BatchNoise noise,
+        IReadOnlyList<VisualSpan>? spans = null)
+    {
+        if (features.Rank != 3) throw new ArgumentException($"pruner training needs features (B, N_max, d_v); got {features.Describe()}", nameof(features));
+        budget.Check(features.Shape[0], features.Shape[1]);
+        var lengths = budget.Lengths;
+        var logits = scorer.Forward(features, lengths);
+        var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits, lengths), budget, tau, noise);
+        var all = new VisualTokens(standardizer.Restore(throttled.Tokens), budget.AllTokens(), null) { Spans = spans };
+        var candidates = CandidateIndex(logits, budget);
+        var restored = candidates == null ? all : all.Select(candidates);
+        var counts = restored.PatchIndex.Select(p => p.Length).ToArray();
+        var tokens = denoiser.Forward(restored.Features, counts);
+        if (gatedDenoiser)
+        {
+            var alpha = new VisualTokens(throttled.Alpha.Unsqueeze(-1), budget.AllTokens(), null);
+            var kept = candidates == null ? alpha : alpha.Select(candidates);
+            tokens = restored.Features + (tokens - restored.Features) * (-kept.Features + 1f);
+        }
+        var loss = _inference.AnswerLoss(restored with { Features = tokens }, null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        return (loss, AlphaStats.Of(throttled.Alpha, budget, logits));
+    }
+
+    /// <summary>Per image of a padded batch, its min(M, N_i) highest-scoring tokens in original order; null when all enter the VLM.</summary>
+    int[][]? CandidateIndex(Tensor logits, RaggedBudget budget)
+    {
+        if (candidates <= 0 || budget.Lengths.All(n => candidates >= n)) return null;
+        if (budget.Keep.Max() > candidates)
+            throw new ArgumentOutOfRangeException(nameof(budget), $"{candidates} candidate tokens cannot hold K = {budget.Keep.Max()}: give at least the largest K candidates (0: all N)");
+        return HardTopK.Indices(logits, budget with { Keep = budget.Lengths.Select(n => Math.Min(candidates, n)).ToArray() });
+    }
+
     /// <summary>Kept tokens (B, K, d_v), as the training path would pass them whole (α = 1) to the projector: through the
     /// denoiser, or unchanged when it is gated.</summary>
     public Tensor DenoiseKept(Tensor kept) => gatedDenoiser ? kept : denoiser.Forward(kept);

@@ -16,6 +16,17 @@ public static class SoftTopK
     public static Tensor Forward(Tensor logits, double k, double tau) => Laplace.Cdf(Margins(logits, k, tau));
 
     /// <summary>
+    /// α (B, N_max) of a padded batch: row i's first <paramref name="lengths"/>[i] logits are its tokens and get the Soft
+    /// Top-K of that row alone with budget <paramref name="k"/>[i] (Σα = K_i over them); padded slots get α = 0 exactly and
+    /// no gradient. K_i = N_i is allowed and gives α = 1 on every token of the row (the limit of the threshold), with no gradient.
+    /// </summary>
+    /// <exception cref="ArgumentException">Logits not (B, N_max), or lengths / budgets that do not fit (named).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A K_i not in (0, N_i], or τ not a positive finite number.</exception>
+    /// <exception cref="NonFiniteValueException">A real token's logit is NaN or infinite.</exception>
+    public static Tensor Forward(Tensor logits, IReadOnlyList<int> lengths, IReadOnlyList<double> k, double tau) =>
+        Laplace.Cdf(Margins(logits, lengths, k, tau));
+
+    /// <summary>
     /// The margins x = s/τ − b(s) (same shape as <paramref name="logits"/>), differentiable; α = F(x). The throttler
     /// works on x directly so that √α and √(1−α) have closed forms. Computed in double, returned as float32.
     /// </summary>
@@ -27,31 +38,71 @@ public static class SoftTopK
         if (logits.Rank < 1) throw new ArgumentException("soft top-K needs logits with a last dimension of N tokens", nameof(logits));
         int n = logits.Shape[^1];
         if (!(k > 0 && k < n)) throw new ArgumentOutOfRangeException(nameof(k), $"soft top-K needs 0 < K < N (got K = {k}, N = {n}); K = N keeps every token");
-        if (!(tau > 0) || double.IsInfinity(tau)) throw new ArgumentOutOfRangeException(nameof(tau), $"temperature τ must be a positive finite number (got {tau})");
         int rows = logits.Numel / n;
-        var margins = new double[logits.Numel];
-        var src = logits.Data;
-        var z = new double[n];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int i = 0; i < n; i++) z[i] = src[r * n + i] / tau;
-            if (z.Any(v => !double.IsFinite(v))) throw new NonFiniteValueException($"row {r} of the scorer logits holds a non-finite value", nameof(logits));
-            double b = Threshold(z, k);
-            for (int i = 0; i < n; i++) margins[r * n + i] = z[i] - b;
-        }
-        var output = Tensor.FromArray(margins.Select(v => (float)v).ToArray(), logits.Shape);
-        return Autograd.Function("soft_top_k", output, [logits], gy => [Backward(gy, margins, n, tau)]);
+        return RowMargins(logits, Enumerable.Repeat(n, rows).ToArray(), Enumerable.Repeat(k, rows).ToArray(), tau);
     }
 
-    static Tensor Backward(Tensor gy, double[] margins, int n, double tau)
+    /// <summary>
+    /// The margins (B, N_max) of a padded batch, as <see cref="Forward(Tensor, IReadOnlyList{int}, IReadOnlyList{double}, double)"/>
+    /// describes: each row's real tokens as <see cref="Margins(Tensor, double, double)"/> of that row alone, −∞ at padded
+    /// slots (α = 0), +∞ on every token of a row with K_i = N_i (α = 1).
+    /// </summary>
+    /// <exception cref="ArgumentException">Logits not (B, N_max), or lengths / budgets that do not fit (named).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A K_i not in (0, N_i], or τ not a positive finite number.</exception>
+    /// <exception cref="NonFiniteValueException">A real token's logit is NaN or infinite.</exception>
+    public static Tensor Margins(Tensor logits, IReadOnlyList<int> lengths, IReadOnlyList<double> k, double tau)
     {
-        var gs = Tensor.Zeros(gy.Shape);
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Rank != 2) throw new ArgumentException($"soft top-K of a padded batch needs logits (B, N_max); got {logits.Describe()}", nameof(logits));
+        int b = logits.Shape[0], slots = logits.Shape[1];
+        if (lengths.Count != b || k.Count != b)
+            throw new ArgumentException($"{lengths.Count} token counts and {k.Count} budgets for {b} rows of logits: give one of each per row");
+        for (int r = 0; r < b; r++)
+        {
+            if (lengths[r] < 1 || lengths[r] > slots)
+                throw new ArgumentException($"row {r} holds N = {lengths[r]} tokens in {slots} slots: N must be in 1..{slots}", nameof(lengths));
+            if (!(k[r] > 0 && k[r] <= lengths[r]))
+                throw new ArgumentOutOfRangeException(nameof(k), $"soft top-K of row {r} needs 0 < K ≤ N (got K = {k[r]}, N = {lengths[r]})");
+        }
+        return RowMargins(logits, lengths, k, tau);
+    }
+
+    /// <summary>Margins of each row's first lengths[r] slots at budget k[r] (0 &lt; k[r] ≤ lengths[r], checked by the caller).</summary>
+    static Tensor RowMargins(Tensor logits, IReadOnlyList<int> lengths, IReadOnlyList<double> k, double tau)
+    {
+        if (!(tau > 0) || double.IsInfinity(tau)) throw new ArgumentOutOfRangeException(nameof(tau), $"temperature τ must be a positive finite number (got {tau})");
+        int slots = logits.Shape[^1], rows = logits.Numel / slots;
+        var margins = new double[logits.Numel];
+        var src = logits.Data;
+        var z = new double[slots];
+        for (int r = 0; r < rows; r++)
+        {
+            int n = lengths[r];
+            var row = z.AsSpan(0, n);
+            for (int i = 0; i < n; i++) row[i] = src[r * slots + i] / tau;
+            foreach (double v in row)
+                if (!double.IsFinite(v)) throw new NonFiniteValueException($"row {r} of the scorer logits holds a non-finite value", nameof(logits));
+            // K = N: the threshold runs to −∞ and every token is kept whole
+            double b = k[r] < n ? Threshold(row, k[r]) : double.NegativeInfinity;
+            for (int i = 0; i < n; i++) margins[r * slots + i] = row[i] - b;
+            margins.AsSpan(r * slots + n, slots - n).Fill(double.NegativeInfinity);
+        }
+        var output = Tensor.FromArray(margins.Select(v => (float)v).ToArray(), logits.Shape);
+        var counts = lengths.ToArray();
+        return Autograd.Function("soft_top_k", output, [logits], gy => [Backward(gy, margins, counts, slots, tau)]);
+    }
+
+    static Tensor Backward(Tensor gy, double[] margins, int[] lengths, int slots, double tau)
+    {
+        var gs = Tensor.Zeros(gy.Shape);                // padded slots and rows with K = N stay 0
         var g = gy.Data;
         var d = gs.Data;
-        var q = new double[n];
-        for (int r = 0; r * n < margins.Length; r++)
+        var q = new double[slots];
+        for (int r = 0; r * slots < margins.Length; r++)
         {
-            var x = margins.AsSpan(r * n, n);
+            int n = lengths[r];
+            var x = margins.AsSpan(r * slots, n);
+            if (double.IsPositiveInfinity(x[0])) continue;
             // q = f / Σf with f = ½e^{−|x|}, shifted by the smallest |x| so that far-apart logits cannot underflow Σf to 0
             double nearest = double.PositiveInfinity;
             foreach (double v in x) nearest = Math.Min(nearest, Math.Abs(v));
@@ -60,9 +111,9 @@ public static class SoftTopK
             {
                 q[i] = Math.Exp(nearest - Math.Abs(x[i]));
                 total += q[i];
-                sumH += g[r * n + i];
+                sumH += g[r * slots + i];
             }
-            for (int i = 0; i < n; i++) d[r * n + i] = (float)((g[r * n + i] - q[i] / total * sumH) / tau);
+            for (int i = 0; i < n; i++) d[r * slots + i] = (float)((g[r * slots + i] - q[i] / total * sumH) / tau);
         }
         return gs;
     }

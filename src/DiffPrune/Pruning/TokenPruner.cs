@@ -92,6 +92,37 @@ public sealed class TokenPruner : PreLlmPruner
         return Denoiser == null ? kept : kept with { Features = Denoiser.Forward(kept.Features) };
     }
 
+    /// <summary>
+    /// Keeps, in original order, the K_i = round(<paramref name="rate"/> × N_i) highest-scoring tokens of each image
+    /// (<see cref="TokenBudget.FromRate(double, int)"/>), N_i its own token count (<see cref="VisualTokens.CountOf"/>): images
+    /// of different sizes are scored together in one padded batch, padded keys masked, each as it would be alone. The
+    /// result is padded too (each image its own K_i; its patch index says where each kept token goes). Always top-K, whatever <see cref="Mode"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate outside (0, 1].</exception>
+    /// <exception cref="ArgumentException">Features of another width than the scorer's.</exception>
+    public VisualTokens PruneAtRate(VisualTokens tokens, double rate)
+    {
+        var lengths = Enumerable.Range(0, tokens.PatchIndex.Length).Select(tokens.CountOf).ToArray();
+        var kept = tokens.Select(KeptIndices(tokens.Features, RaggedBudget.FromRate(rate, lengths)));
+        if (Denoiser == null) return kept;
+        using var _ = Autograd.NoGrad();
+        return kept with { Features = Denoiser.Forward(kept.Features, kept.PatchIndex.Select(p => p.Length).ToArray()) };
+    }
+
+    /// <summary>
+    /// Per image of a padded batch of <paramref name="features"/> (B, N_max, d_v), row i's first <paramref name="budget"/>.Lengths[i]
+    /// real, the indices (ascending, original order) of its Keep[i] highest-scoring tokens: where a VLM places them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Features of another width than the scorer's, or a budget that does not fit them.</exception>
+    public int[][] KeptIndices(Tensor features, RaggedBudget budget)
+    {
+        if (features.Rank != 3 || features.Shape[2] != Config.VisionWidth)
+            throw new ArgumentException($"pruner scores features (B, N_max, {Config.VisionWidth}), got {features.Describe()}");
+        budget.Check(features.Shape[0], features.Shape[1]);
+        using var _ = Autograd.NoGrad();
+        return HardTopK.Indices(Scorer.Forward(features, budget.Lengths), budget);
+    }
+
     int[][] KeptIndices(Tensor logits)
     {
         if (Mode == BudgetMode.TopK) return HardTopK.Indices(logits, Config.Keep);

@@ -50,10 +50,20 @@ public sealed class TokenScorer : Module
     }
 
     /// <summary>Features (B, N, d_v) → logits (B, N).</summary>
-    public Tensor Forward(Tensor features)
+    public Tensor Forward(Tensor features) => Forward(features, mask: null);
+
+    /// <summary>
+    /// Features (B, N_max, d_v) of a padded batch, row i's first <paramref name="lengths"/>[i] tokens real → logits (B, N_max).
+    /// Attention keys at padded slots are masked, so a real token's logit is the one its image alone gives (to float
+    /// rounding), whatever the (finite) padding holds; padded slots get logits too, which mean nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">Features not (B, N_max, d_v), or lengths that do not fit them (named).</exception>
+    public Tensor Forward(Tensor features, IReadOnlyList<int> lengths) => Forward(features, KeyPadding.Of(features, lengths));
+
+    Tensor Forward(Tensor features, AttentionMask? mask)
     {
         var h = features;
-        foreach (var block in Blocks.Items) h = block.Forward(h).Output;
+        foreach (var block in Blocks.Items) h = block.Forward(h, mask).Output;
         var logits = Head.Forward(Norm.Forward(h));
         return logits.Reshape(logits.Shape[0], logits.Shape[1]);
     }

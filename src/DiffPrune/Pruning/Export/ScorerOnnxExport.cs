@@ -16,7 +16,7 @@ namespace DiffPrune.Pruning.Export;
 /// Graph: input <c>features</c> (batch, tokens, d_v) float32, both leading dims symbolic; output <c>logits</c>
 /// (batch, tokens), the same numbers as <see cref="TokenPruner.Logits"/>. With a budget K the graph also returns
 /// <c>kept</c> (batch, K) int64: the indices of the K largest logits in ascending (original) order, as
-/// <see cref="HardTopK.Indices"/> (TopK, then a second, ascending TopK over those indices sorts them).
+/// <see cref="HardTopK.Indices(Tensor, int)"/> (TopK, then a second, ascending TopK over those indices sorts them).
 /// </para>
 /// <para>
 /// Ops: LayerNormalization (opset 17), MatMul + Add for each linear layer (weights stored as the state dict holds

@@ -17,6 +17,17 @@ public sealed class GumbelSteThrottler : IThrottler
         return new Throttled(tokens.Mul(mask.Reshape(b, n, 1)), alpha);
     }
 
+    /// <inheritdoc/>
+    public Throttled Apply(Tensor tokens, Tensor logits, RaggedBudget budget, double tau, BatchNoise noise)
+    {
+        var (b, n) = Shapes.Check(tokens, logits, budget);
+        var perturbed = logits.Add(noise.Gumbel(logits.Shape));
+        var alpha = SoftTopK.Forward(perturbed, budget.Lengths, Shapes.Budgets(budget), tau);
+        var hard = HardTopK.Mask(perturbed, budget);
+        var mask = alpha.Add(hard.Sub(alpha).Detach());   // value: hard; gradient: soft
+        return new Throttled(tokens.Mul(mask.Reshape(b, n, 1).Add(Shapes.PaddingOnes(budget, n))), alpha);
+    }
+
     /// <summary>
     /// The straight-through mask of <paramref name="logits"/> (B, N): its value is the hard top-K mask of s + g (1 kept,
     /// 0 dropped), its gradient that of α = Soft Top-K(s + g, K, τ), which is returned too. Gumbel noise g (B, N) is drawn

@@ -15,4 +15,12 @@ public sealed class ScaleGateThrottler : IThrottler
         var alpha = SoftTopK.Forward(logits, k, tau);
         return new Throttled(tokens.Mul(alpha.Reshape(b, n, 1)), alpha);
     }
+
+    /// <inheritdoc/>
+    public Throttled Apply(Tensor tokens, Tensor logits, RaggedBudget budget, double tau, BatchNoise noise)
+    {
+        var (b, n) = Shapes.Check(tokens, logits, budget);
+        var alpha = SoftTopK.Forward(logits, budget.Lengths, Shapes.Budgets(budget), tau);
+        return new Throttled(tokens.Mul(alpha.Reshape(b, n, 1).Add(Shapes.PaddingOnes(budget, n))), alpha);
+    }
 }

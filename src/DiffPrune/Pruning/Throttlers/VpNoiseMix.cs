@@ -14,13 +14,22 @@ public static class VpNoiseMix
 {
     /// <summary>x̃ (B, N, d) from <paramref name="tokens"/> (B, N, d), <paramref name="noise"/> ε (B, N, d) and <paramref name="margins"/> (B, N); differentiable in all three.</summary>
     /// <exception cref="ArgumentException">Shapes that do not fit.</exception>
-    public static Tensor Forward(Tensor tokens, Tensor noise, Tensor margins)
+    public static Tensor Forward(Tensor tokens, Tensor noise, Tensor margins) => Forward(tokens, noise, margins, null);
+
+    /// <summary>
+    /// x̃ (B, N_max, d) of a padded batch, row i's first <paramref name="lengths"/>[i] tokens real: those are mixed as by
+    /// <see cref="Forward(Tensor, Tensor, Tensor)"/>, padded slots pass through unchanged (x̃ = x, their gradient to x whole,
+    /// none to the noise or the margin).
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes that do not fit, or lengths outside 1..N_max.</exception>
+    public static Tensor Forward(Tensor tokens, Tensor noise, Tensor margins, IReadOnlyList<int>? lengths)
     {
         int rows = CheckShapes(tokens, noise, margins), d = tokens.Shape[2];
+        var real = RealTokens(margins, lengths);
         var m = margins.Data;
         var keep = new float[rows];
         var mix = new float[rows];
-        for (int r = 0; r < rows; r++) (keep[r], mix[r]) = Roots(m[r]);
+        for (int r = 0; r < rows; r++) (keep[r], mix[r]) = real == null || real[r] ? Roots(m[r]) : (1f, 0f);
         var y = Tensor.Empty(tokens.Shape); // every row is written
         var x = tokens.Data;
         var eps = noise.Data;
@@ -31,10 +40,22 @@ public static class VpNoiseMix
             TensorPrimitives.Multiply(x.Slice(r * d, d), keep[r], row);
             TensorPrimitives.MultiplyAdd(eps.Slice(r * d, d), mix[r], row, row);
         }
-        return Autograd.Function("vp_noise_mix", y, [tokens, noise, margins], g => Backward(g, tokens, noise, margins, keep, mix));
+        return Autograd.Function("vp_noise_mix", y, [tokens, noise, margins], g => Backward(g, tokens, noise, margins, keep, mix, real));
     }
 
-    static Tensor?[] Backward(Tensor g, Tensor tokens, Tensor noise, Tensor margins, float[] keep, float[] mix)
+    /// <summary>Per (row, slot), whether it holds a real token; null when every slot does.</summary>
+    static bool[]? RealTokens(Tensor margins, IReadOnlyList<int>? lengths)
+    {
+        if (lengths == null) return null;
+        int b = margins.Shape[0], slots = margins.Shape[1];
+        if (lengths.Count != b || lengths.Any(n => n < 1 || n > slots))
+            throw new ArgumentException($"VP-Noise mix of {b} rows of {slots} slots got token counts [{string.Join(", ", lengths)}]: give one count in 1..{slots} per row");
+        var real = new bool[b * slots];
+        for (int i = 0; i < b; i++) real.AsSpan(i * slots, lengths[i]).Fill(true);
+        return real;
+    }
+
+    static Tensor?[] Backward(Tensor g, Tensor tokens, Tensor noise, Tensor margins, float[] keep, float[] mix, bool[]? real)
     {
         int rows = keep.Length, d = tokens.Shape[2];
         var gy = g.Data;
@@ -48,6 +69,7 @@ public static class VpNoiseMix
             var dm = gm.Data;
             for (int r = 0; r < rows; r++)
             {
+                if (real != null && !real[r]) { dm[r] = 0; continue; }
                 var (dKeep, dMix) = RootDerivatives(m[r], keep[r], mix[r]);
                 var row = gy.Slice(r * d, d);
                 dm[r] = dKeep * TensorPrimitives.Dot(row, x.Slice(r * d, d)) + dMix * TensorPrimitives.Dot(row, eps.Slice(r * d, d));
@@ -83,7 +105,7 @@ public static class VpNoiseMix
         return m <= 0 ? (0.5f * keep, -0.5f * f / mix) : (0.5f * f / keep, -0.5f * mix);
     }
 
-    /// <summary>The composition <see cref="Forward"/> fuses: √F and √(1−F) by <see cref="Laplace"/>, broadcast over d, two products and a sum.</summary>
+    /// <summary>The composition <see cref="Forward(Tensor, Tensor, Tensor)"/> fuses: √F and √(1−F) by <see cref="Laplace"/>, broadcast over d, two products and a sum.</summary>
     public static Tensor Reference(Tensor tokens, Tensor noise, Tensor margins)
     {
         CheckShapes(tokens, noise, margins);

@@ -17,4 +17,12 @@ public sealed class VpNoiseThrottler : IThrottler
         var margins = SoftTopK.Margins(logits, k, tau);
         return new Throttled(VpNoiseMix.Forward(tokens, noise.Normal(tokens.Shape), margins), Laplace.Cdf(margins));
     }
+
+    /// <inheritdoc/>
+    public Throttled Apply(Tensor tokens, Tensor logits, RaggedBudget budget, double tau, BatchNoise noise)
+    {
+        Shapes.Check(tokens, logits, budget);
+        var margins = SoftTopK.Margins(logits, budget.Lengths, Shapes.Budgets(budget), tau);
+        return new Throttled(VpNoiseMix.Forward(tokens, noise.Normal(tokens.Shape), margins, budget.Lengths), Laplace.Cdf(margins));
+    }
 }
