@@ -14,7 +14,7 @@ namespace DiffPrune.Models.Loaders;
 /// Missing fields take Hugging Face's defaults; unknown keys are errors (bookkeeping keys such as
 /// <c>torch_dtype</c> or <c>bos_token_id</c> are recognised and ignored), so a typo never passes silently.
 /// </summary>
-public static class HfConfig
+public static partial class HfConfig
 {
     static readonly HashSet<string> Bookkeeping =
     [
