@@ -242,6 +242,22 @@ public sealed class Qwen25VlCheckpointTests : IDisposable
         Assert.True(diff > 1e-3, $"changing {name} in the file changed the logits by only {diff:G3}");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SavedAndReloadedModelAnswersTheSame(bool tied)
+    {
+        var vlm = new Qwen25VlModel(Qwen25VlModelTests.Tiny(tied) with { Vision = Qwen25VlModelTests.Tiny().Vision with { FullAttentionBlocks = [0] } }, new Generator(3));
+        HfCheckpoint.Save(vlm, _dir.Path);
+        Assert.Equal(PublishedLayout(vlm.Config).Select(t => t.Name).Order(StringComparer.Ordinal), SafeTensors.Load(_dir.File("model.safetensors")).Keys.Order(StringComparer.Ordinal));
+        var loaded = HfCheckpoint.LoadQwen25Vl(_dir.Path);
+        Assert.Equal(HfConfig.ToJson(vlm.Config), HfConfig.ToJson(loaded.Config));
+        Assert.Equal([0], loaded.Config.Vision.FullAttentionBlocks);
+        int[] text = [1, .. vlm.ImagePlaceholders(vlm.Config.Vision.Grid(6, 8)), 7];
+        var pixels = Qwen25VlModelTests.Pixels(4);
+        Assert.Equal(vlm.Generate([pixels], [text], null, 4, eosId: null), loaded.Generate([pixels], [text], null, 4, eosId: null));
+    }
+
     [Fact]
     public void ModelFolderLoadSaysAQwenFolderIsNotLlava()
     {

@@ -104,6 +104,10 @@ public static class HfCheckpoint
     public static void Save(LlamaForCausalLM model, string dir, IReadOnlyDictionary<string, string>? metadata = null) =>
         Save(model, HfConfig.ToJson(model.Config), dir, metadata);
 
+    /// <summary>Writes config.json (the published flat layout) and model.safetensors (the published tensor names) for a Qwen2.5-VL model.</summary>
+    public static void Save(Qwen25VlModel model, string dir, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Save(model, HfConfig.ToJson(model.Config), dir, metadata);
+
     static void Save(Module model, string configJson, string dir, IReadOnlyDictionary<string, string>? metadata)
     {
         Directory.CreateDirectory(dir);

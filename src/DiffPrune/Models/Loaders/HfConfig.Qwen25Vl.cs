@@ -56,6 +56,35 @@ public static partial class HfConfig
         });
     }
 
+    /// <summary>config.json text for <paramref name="cfg"/> in the published (flat) layout: the language model's keys at the top
+    /// level, the tower's under vision_config, every field written.</summary>
+    public static string ToJson(Qwen25VlConfig cfg)
+    {
+        var o = LlamaObject(cfg.Text);
+        o["architectures"] = new JsonArray("Qwen2_5_VLForConditionalGeneration");
+        o["model_type"] = "qwen2_5_vl";
+        o["image_token_id"] = cfg.ImageTokenId;
+        o["vision_start_token_id"] = cfg.VisionStartTokenId;
+        o["vision_end_token_id"] = cfg.VisionEndTokenId;
+        var v = cfg.Vision;
+        o["vision_config"] = new JsonObject
+        {
+            ["depth"] = v.Depth,
+            ["hidden_size"] = v.HiddenSize,
+            ["intermediate_size"] = v.IntermediateSize,
+            ["num_heads"] = v.NumHeads,
+            ["in_chans"] = v.InChannels,
+            ["out_hidden_size"] = v.OutHiddenSize,
+            ["patch_size"] = v.PatchSize,
+            ["spatial_merge_size"] = v.SpatialMergeSize,
+            ["temporal_patch_size"] = v.TemporalPatchSize,
+            ["window_size"] = v.WindowSize,
+            ["fullatt_block_indexes"] = new JsonArray(v.FullAttentionBlocks.Select(i => (JsonNode)i).ToArray()),
+            ["hidden_act"] = v.HiddenAct.ToConfigName(),
+        };
+        return o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
     /// <summary>The text model under text_config; text keys also at the top level must agree with it, or fill it where it lacks them.</summary>
     static Llama.LlamaConfig NestedText(JsonObject root, JsonNode nested, string source)
     {
