@@ -16,6 +16,16 @@ public class Qwen25RopeIndexTests
     }
 
     [Fact]
+    public void KeptTokensKeepTheirIdsAndTextAfterTheImageKeepsItsOwn()
+    {
+        // tokens 1 (row 0, column 1) and 5 (row 1, column 2) of the 2 × 3 grid above; text still resumes at 5
+        Assert.Equal([0, 1, 2, 2, 5, 6, /* height */ 0, 1, 2, 3, 5, 6, /* width */ 0, 1, 3, 4, 5, 6], Qwen25RopeIndex.ForImage(2, 2, 3, 2, [1, 5]));
+        Assert.Equal(Qwen25RopeIndex.ForImage(2, 2, 3, 2), Qwen25RopeIndex.ForImage(2, 2, 3, 2, [0, 1, 2, 3, 4, 5]));
+        Assert.Throws<ArgumentException>(() => Qwen25RopeIndex.ForImage(2, 2, 3, 2, [5, 1]));
+        Assert.Throws<ArgumentException>(() => Qwen25RopeIndex.ForImage(2, 2, 3, 2, [6]));
+    }
+
+    [Fact]
     public void AnEmptyImageIsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Qwen25RopeIndex.ForImage(1, 0, 3, 1));
 }

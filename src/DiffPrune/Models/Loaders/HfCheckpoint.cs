@@ -52,6 +52,31 @@ public static class HfCheckpoint
         return stored;
     }
 
+    /// <summary>
+    /// Loads a Qwen2.5-VL folder (<c>model_type: qwen2_5_vl</c>, <see cref="HfConfig.ParseQwen25Vl"/>) as a
+    /// <see cref="Qwen25VlModel"/>. Tensor names are the published checkpoints' (<c>visual.*</c>, <c>model.layers.*</c>,
+    /// <c>model.embed_tokens.weight</c>, <c>model.norm.weight</c>, <c>lm_head.weight</c>) or those transformers 4.52+ writes
+    /// (<c>model.visual.*</c>, <c>model.language_model.*</c>, <c>lm_head.weight</c>); a tied head may be stored or not.
+    /// </summary>
+    /// <exception cref="InvalidDataException">As <see cref="LoadLlava"/>.</exception>
+    /// <exception cref="ResourceLimitException">The model needs more memory than the machine has.</exception>
+    public static Qwen25VlModel LoadQwen25Vl(string dir)
+    {
+        var cfg = HfConfig.ParseQwen25Vl(ReadConfig(dir), Path.Combine(dir, "config.json"));
+        return LoadWeights(dir, Count(dir, cfg.ParameterCount), cfg.Text.TieWordEmbeddings ? "lm_head.weight" : null,
+            () => new Qwen25VlModel(cfg, new Generator(0)), Qwen25VlName);
+    }
+
+    static readonly (string Stored, string Ours)[] Qwen25VlPrefixes = [("model.visual.", "visual."), ("model.language_model.", "model.")];
+
+    /// <summary>A tensor name of the transformers 4.52+ Qwen2.5-VL layout in the published checkpoints' layout (others unchanged).</summary>
+    public static string Qwen25VlName(string stored)
+    {
+        foreach (var (from, to) in Qwen25VlPrefixes)
+            if (stored.StartsWith(from, StringComparison.Ordinal)) return to + stored[from.Length..];
+        return stored;
+    }
+
     /// <summary>Loads a LLaMA or Qwen2 causal-LM folder (<see cref="HfConfig.ParseLlama"/>; Qwen2's biases are <c>model.layers.i.self_attn.q_proj.bias</c> etc.).</summary>
     /// <exception cref="InvalidDataException">As <see cref="LoadLlava"/>.</exception>
     /// <exception cref="ResourceLimitException">The model needs more memory than the machine has.</exception>
@@ -79,6 +104,10 @@ public static class HfCheckpoint
     public static void Save(LlamaForCausalLM model, string dir, IReadOnlyDictionary<string, string>? metadata = null) =>
         Save(model, HfConfig.ToJson(model.Config), dir, metadata);
 
+    /// <summary>Writes config.json (the published flat layout) and model.safetensors (the published tensor names) for a Qwen2.5-VL model.</summary>
+    public static void Save(Qwen25VlModel model, string dir, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Save(model, HfConfig.ToJson(model.Config), dir, metadata);
+
     static void Save(Module model, string configJson, string dir, IReadOnlyDictionary<string, string>? metadata)
     {
         Directory.CreateDirectory(dir);
@@ -86,7 +115,7 @@ public static class HfCheckpoint
         AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), configJson);
     }
 
-    static string ReadConfig(string dir)
+    internal static string ReadConfig(string dir)
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"model folder {dir} does not exist");
         var path = Path.Combine(dir, "config.json");

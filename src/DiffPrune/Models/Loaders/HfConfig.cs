@@ -14,7 +14,7 @@ namespace DiffPrune.Models.Loaders;
 /// Missing fields take Hugging Face's defaults; unknown keys are errors (bookkeeping keys such as
 /// <c>torch_dtype</c> or <c>bos_token_id</c> are recognised and ignored), so a typo never passes silently.
 /// </summary>
-public static class HfConfig
+public static partial class HfConfig
 {
     static readonly HashSet<string> Bookkeeping =
     [
@@ -117,8 +117,9 @@ public static class HfConfig
     /// config key says so); the VL ones' M-RoPE comes from rope_scaling.</summary>
     static readonly string[] Qwen2Types = ["qwen2", "qwen2_vl", "qwen2_5_vl", "qwen2_vl_text", "qwen2_5_vl_text"];
 
-    /// <summary>Qwen2's keys beyond LLaMA's: sliding-window attention, which this decoder has not (refused when on).</summary>
-    static readonly string[] Qwen2Keys = ["use_sliding_window", "sliding_window", "max_window_layers"];
+    /// <summary>Qwen2's keys beyond LLaMA's: sliding-window attention, which this decoder has not (refused when on), and the
+    /// per-layer attention kinds newer transformers write (only "full_attention" runs here).</summary>
+    static readonly string[] Qwen2Keys = ["use_sliding_window", "sliding_window", "max_window_layers", "layer_types"];
 
     /// <summary>Keys of a flat Qwen2-VL / Qwen2.5-VL config.json that belong to its vision side, not to the text model read here.</summary>
     static readonly string[] QwenVlVisionKeys = ["vision_config", "image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id", "vision_token_id"];
@@ -162,6 +163,8 @@ public static class HfConfig
             throw new InvalidDataException($"{source}: {prefix}{missing} is missing: a Qwen2 config gives its shape (Hugging Face's defaults differ between Qwen2 versions)");
         if (Bool(o, "use_sliding_window", false))
             throw new InvalidDataException($"{source}: {prefix}use_sliding_window true is not supported (every token here attends to all earlier tokens)");
+        if (o["layer_types"] is JsonNode kinds && (kinds is not JsonArray list || list.Any(k => k?.GetValueKind() != JsonValueKind.String || k.GetValue<string>() != "full_attention")))
+            throw new InvalidDataException($"{source}: {prefix}layer_types {kinds.ToJsonString()} is not supported: only \"full_attention\" layers run here (every token attends to all earlier tokens)");
     }
 
     /// <summary>

@@ -47,6 +47,20 @@ public sealed record Qwen25VisionConfig
     /// <summary>Length of one flattened input patch, (in_chans, temporal_patch_size, patch, patch).</summary>
     public int PatchVectorSize => InChannels * TemporalPatchSize * PatchSize * PatchSize;
 
+    /// <summary>Parameters without allocating weights: patch embedding (no bias), blocks (RMSNorms; biased qkv, proj and
+    /// SwiGLU), merger (ln_q, mlp.0 u·d → u·d, mlp.2 u·d → E, both biased).</summary>
+    /// <exception cref="OverflowException">The shape is too large to count in 64 bits (a crafted config).</exception>
+    public long ParameterCount()
+    {
+        checked
+        {
+            long d = HiddenSize, inter = IntermediateSize, unit = (long)MergeUnit * HiddenSize;
+            long block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + 2 * (d * inter + inter) + (inter * d + d);
+            long merger = d + (unit * unit + unit) + (unit * OutHiddenSize + OutHiddenSize);
+            return d * PatchVectorSize + Depth * block + merger;
+        }
+    }
+
     /// <summary>Throws when inconsistent, naming the key at fault.</summary>
     /// <exception cref="ArgumentException">A size that is not positive, a head dim the rotary embedding cannot split, a window
     /// that is no whole number of merged units, or a full-attention block index outside 0..depth−1 or repeated.</exception>
