@@ -104,14 +104,16 @@ internal static class ProfileCommand
     }
 
     /// <summary>
-    /// A 7B-width layer is 0.2 GB (CLIP), 0.08 GB (Qwen2.5-VL's tower), 0.8 GB (Vicuna) or 0.9 GB (Qwen2-7B): refuses, before
-    /// anything is built, a layer count the machine cannot hold (each width's models are built after the last one's are freed).
+    /// Refuses, before anything is built, a layer count the machine cannot hold (a 7B-width layer is 0.2 GB for CLIP, 0.08 GB
+    /// for Qwen2.5-VL's tower, 0.8 GB for Vicuna, 0.9 GB for Qwen2-7B; each width's models are built after the last one's
+    /// are freed) or, for Qwen2.5-VL, more layers than the target has.
     /// </summary>
     static void RequireMemory(string width, LlavaWidthOptions wide)
     {
+        var qwen = Qwen25WidthTarget.Qwen25VL7B();
         long parameters;
         if (width == "qwen25vl")
-            parameters = Qwen25WidthTarget.Qwen25VL7B().BuiltParameterCount(wide.VisionLayers, wide.DecoderLayers);
+            parameters = qwen.BuiltParameterCount(wide.VisionLayers, wide.DecoderLayers);
         else
         {
             var full = width == "llava15" ? LlavaConfig.Llava15_7B() : LlavaConfig.LlavaNext7B();
@@ -124,5 +126,7 @@ internal static class ProfileCommand
         string title = Widths.First(w => w.Name == width).Title;
         MemoryBudget.Require(checked(4 * parameters), $"--llava-layers {wide.DecoderLayers} --llava-vision-layers {wide.VisionLayers} ({parameters:N0} parameters at {title} width)",
             "give fewer --llava-layers, fewer --widths, or --no-llava");
+        if (width == "qwen25vl" && (wide.VisionLayers > qwen.Vision.Depth || wide.DecoderLayers > qwen.Text.NumLayers))
+            throw new ArgumentException($"--llava-vision-layers {wide.VisionLayers} / --llava-layers {wide.DecoderLayers}: Qwen2.5-VL-7B has {qwen.Vision.Depth} vision blocks and {qwen.Text.NumLayers} decoder layers; give at most those, or leave qwen25vl out of --widths");
     }
 }

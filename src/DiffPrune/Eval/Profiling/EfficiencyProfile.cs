@@ -174,7 +174,7 @@ public sealed class EfficiencyProfile
         var notes = new List<string>
         {
             $"{shape}; {options.TextTokens} text tokens{(profiler.Layout == null ? " (64 gives the paper's 8.89 T unpruned)" : "")}. FLOPs are those of the full model{(profiler.Views > 1 ? $", its tower counted once per view ({profiler.Views})" : "")}.",
-            string.Create(CultureInfo.InvariantCulture, $"Enc. (extrapolated): {profiler.Model.Config.VisionLayersNeeded} of the {target.VisionLayersNeeded} vision layers computed measured{(profiler.Views > 1 ? $" on all {profiler.Views} views, tiling included" : "")}, × {profiler.VisionScale:0.##}."),
+            string.Create(CultureInfo.InvariantCulture, $"Enc. (extrapolated): {profiler.Model.Config.VisionLayersNeeded} of the {target.VisionLayersNeeded} vision layers the model computes measured{(profiler.Views > 1 ? $", on all {profiler.Views} views with the tiling," : "")} × {profiler.VisionScale:0.##}."),
             $"Prefill (extrapolated): the projector measured, plus, over the {target.Text.NumLayers} decoder layers of each method's schedule (from the method built for {target.Text.NumLayers} layers), one decoder layer of width {target.Text.HiddenSize} measured at that layer's length (per-layer figures below).",
             $"Pruner (measured at true width): in-LLM stages decide in a {options.DecoderLayers}-layer decoder of that width on the contexts they meet there.",
             $"Each figure is the median of {options.Runs} timed rounds after {options.Warmup} warm-up round(s), every part called once per round: one layer takes seconds on this machine.",

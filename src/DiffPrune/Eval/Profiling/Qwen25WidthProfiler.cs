@@ -38,7 +38,7 @@ internal sealed class Qwen25WidthProfiler : IRowProfiler
         options.Validate();
         Target = (target ?? Qwen25WidthTarget.Qwen25VL7B()).Validate();
         if (options.VisionLayers > Target.Vision.Depth || options.DecoderLayers > Target.Text.NumLayers)
-            throw new ArgumentException($"Qwen2.5-VL-width profiling builds at most the target's {Target.Vision.Depth} vision blocks and {Target.Text.NumLayers} decoder layers; got {options.VisionLayers} and {options.DecoderLayers}");
+            throw new ArgumentException($"7B-width profiling of Qwen2.5-VL builds at most the target's {Target.Vision.Depth} vision blocks and {Target.Text.NumLayers} decoder layers; got {options.VisionLayers} and {options.DecoderLayers}");
         _gen = new Generator(options.Seed);
         _tower = new Qwen25VisionModel(Target.Vision with { Depth = options.VisionLayers, FullAttentionBlocks = [options.VisionLayers - 1] }, _gen);
         _decoder = new LlamaForCausalLM(Target.Text with { NumLayers = options.DecoderLayers, VocabSize = Vocabulary }, _gen);
