@@ -10,8 +10,8 @@ namespace DiffPrune.Eval.Profiling;
 
 /// <summary>
 /// What <c>diffprune profile</c> does, as a library: the efficiency table (paper Table 4) of Vanilla, the selected
-/// methods and DiffPrune (always) at one budget, on a loaded VLM (<see cref="ForModel"/>) or at LLaVA-1.5-7B's width
-/// (<see cref="AtLlavaWidth"/>). It runs in steps (<see cref="Step"/>, for a progress display; or all at once with
+/// methods and DiffPrune (always) at one budget, on a loaded VLM (<see cref="ForModel"/>) or at the true width of LLaVA-1.5-7B
+/// (<see cref="AtLlavaWidth"/>), LLaVA-NeXT-7B (<see cref="AtLlavaNextWidth"/>) or Qwen2.5-VL-7B (<see cref="AtQwen25Width"/>), a table each. It runs in steps (<see cref="Step"/>, for a progress display; or all at once with
 /// <see cref="Run"/>): first each row is set up (the method built and run once, its decisions kept), then every timed
 /// part of every row is called once per round, warm-up rounds first, so that load from elsewhere on a shared machine
 /// falls on all rows alike; each figure is the median over the timed rounds. DiffPrune is the given pruner when one
