@@ -51,6 +51,25 @@ public class WidthProfileTests
         CheckTable(table, [93, 22, 14]);
     }
 
+    [Fact]
+    public void LlavaWidthStillProfilesOneViewWithAttentionReadingMethods()
+    {
+        var cfg = TinyNext() with { ImageGridPinpoints = null };  // LLaVA-1.5's layout: one 16 px view, N = 16
+        var profile = EfficiencyProfile.AtLlavaWidth(MethodSelection.Parse("random,visionzip,fastv", null), 1.0 / 4, Options, cfg);
+        Assert.Equal(["Vanilla", "Random", "VisionZip", "FastV", EfficiencyProfile.UntrainedLabel], profile.Methods.Select(m => m.Label));
+        Assert.DoesNotContain(profile.Notes, n => n.StartsWith("Not run", StringComparison.Ordinal));
+        var table = profile.Run();
+        Assert.Equal(("LLaVA-1.5-7B width", 16, 4), (table.Title, table.VisualTokens, table.Keep));
+        var rows = table.Rows.ToDictionary(r => r.Method);
+        Assert.Equal(Enumerable.Repeat(5 + 4, 6), rows["VisionZip"].Schedule.LayerTokens);
+        Assert.Equal([21, 21, 9, 9, 9, 9], rows["FastV"].Schedule.LayerTokens);
+        double vision = cfg.Vision.Flops(cfg.VisionLayersNeeded);  // one view
+        Assert.Equal(vision + cfg.ProjectorFlops(16) + 6 * cfg.Text.LayerFlops(21), rows["Vanilla"].Flops.Total, 3);
+        Assert.Equal(vision + cfg.ProjectorFlops(4) + 6 * cfg.Text.LayerFlops(9), rows["VisionZip"].Flops.Total, 3);
+        CheckTable(table, [21, 9]);
+        Assert.Throws<ArgumentException>(() => EfficiencyProfile.AtLlavaWidth(MethodSelection.Parse("random", null), 1.0 / 4, Options, TinyNext()));
+    }
+
     // Qwen2.5-VL at a width of 16 (tower) / 24 (LLM): 2 px patches merged 2 × 2, 8 px windows, block 3 full attention;
     // 5-layer Qwen2-shaped LLM (4 heads of 6, 2 KV heads, q/k/v biases, M-RoPE [1, 1, 1]); a 12 × 20-pixel image
     static Qwen25WidthTarget TinyQwen() => new(

@@ -144,10 +144,16 @@ public sealed class EfficiencyProfile
         return new EfficiencyProfile(title, notes, vlm.Config.Vision.NumPatches, keep, methods, new ModelProfiler(vlm, pixels, prompt), runs, warmup);
     }
 
-    /// <summary>The profile at LLaVA-1.5-7B's width (builds its models now, which takes a while; see <see cref="LlavaWidthProfiler"/>).</summary>
-    /// <exception cref="ArgumentException">Invalid options or budget.</exception>
-    public static EfficiencyProfile AtLlavaWidth(MethodSelection selection, double fraction, LlavaWidthOptions options) =>
-        AtLlavaTarget("LLaVA-1.5-7B width", selection, fraction, new LlavaWidthProfiler(options), options);
+    /// <summary>
+    /// The profile at LLaVA-1.5-7B's width (<paramref name="target"/> replaces it, for tests; builds its models now, which
+    /// takes a while; see <see cref="LlavaWidthProfiler"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options, budget or target (one with image_grid_pinpoints).</exception>
+    public static EfficiencyProfile AtLlavaWidth(MethodSelection selection, double fraction, LlavaWidthOptions options, LlavaConfig? target = null)
+    {
+        if (target?.IsAnyRes == true) throw new ArgumentException("the LLaVA-1.5-width profile takes a config without image_grid_pinpoints: use the LLaVA-NeXT-width profile");
+        return AtLlavaTarget("LLaVA-1.5-7B width", selection, fraction, new LlavaWidthProfiler(options, target), options);
+    }
 
     /// <summary>
     /// The profile at LLaVA-NeXT-7B's width: one 672 × 672 image cut into 4 AnyRes tiles and the base view, N = 2,880
