@@ -181,6 +181,10 @@ public sealed class HostileInputTests(ModelFolderFixture folder) : IClassFixture
         Cli.Fails(CliErrors.ResourceLimit, ["eval", "--model", folder.Model, "--scenes", "1000000", "--out", Scratch("scenes")], "--scenes 1000000", "20,000");
         Cli.Fails(CliErrors.ResourceLimit, ["eval", "--model", folder.Model, "--batch", "100000", "--out", Scratch("batch")], "--batch 100000");
         Cli.Fails(CliErrors.ResourceLimit, ["profile", "--model", folder.Model, "--llava-layers", "1000000", "--out", Scratch("llava")], "--llava-layers 1000000", "--no-llava");
+        Cli.Fails(CliErrors.ResourceLimit, ["profile", "--model", folder.Model, "--widths", "qwen25vl", "--llava-layers", "1000000", "--out", Scratch("qwen")],
+            "Qwen2.5-VL-7B width", "fewer --widths");
+        Cli.Fails(CliErrors.Usage, ["profile", "--model", folder.Model, "--widths", "llava15,gpt", "--out", Scratch("widths")], "unknown width 'gpt'", "llava-next");
+        Cli.Fails(CliErrors.Usage, ["profile", "--model", folder.Model, "--widths", "qwen25vl", "--llava-vision-layers", "33", "--out", Scratch("blocks")], "32 vision blocks");
         // a few hundred bytes that declare 16384 × 16384 pixels
         string png = Path.Combine(Scratch("png"), "huge.png");
         File.WriteAllBytes(png, HugePng.Build(16384, 16384));

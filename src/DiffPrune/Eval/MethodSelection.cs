@@ -59,7 +59,7 @@ public sealed class MethodSelection
         ?? throw new ArgumentException($"unknown method '{name}'; known: {string.Join(", ", PruningMethods.Names.Append(DiffPruneName))}");
 
     /// <summary>The unpruned reference.</summary>
-    public static ComparedMethod Vanilla { get; } = new("Vanilla", vlm => PruningMethods.Create("Vanilla", vlm, vlm.Config.Vision.NumPatches));
+    public static ComparedMethod Vanilla { get; } = new("Vanilla", vlm => PruningMethods.Create("Vanilla", vlm, vlm.Config.MaxVisualTokens));
 
     /// <summary>
     /// The compared methods at budget K = <paramref name="keep"/> (Vanilla excluded; DiffPrune when pruners are given, in

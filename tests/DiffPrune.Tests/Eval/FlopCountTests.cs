@@ -1,3 +1,4 @@
+using DiffPrune.Eval;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
@@ -87,6 +88,74 @@ public class FlopCountTests
         Assert.Equal("640 × 8, 341 × 8, 197 × 8, 128 × 8", schedule.Describe());
         var fastV = TokenSchedule.Observe(narrow, PruningMethods.Create("FastV", narrow, 64), pixels, prompt);
         Assert.Equal("640 × 2, 128 × 30", fastV.Describe());
+    }
+
+    [Fact]
+    public void GroupedQueryAttentionAndQkvBiasesAreCountedPerLayer()
+    {
+        // d = 24, 4 query heads of 6, 2 KV heads (d_kv = 12), SwiGLU 32; biases on q (24), k (12) and v (12)
+        var text = new LlamaConfig { HiddenSize = 24, IntermediateSize = 32, NumLayers = 3, NumHeads = 4, NumKvHeads = 2 };
+        double t = 7;
+        double plain = 2 * t * (24 * 24 + 24 * 12 + 24 * 12 + 24 * 24) + 2 * 2 * t * t * 24 + 2 * t * 3 * 24 * 32;
+        Assert.Equal(plain, text.LayerFlops(7), 6);
+        Assert.Equal(plain + t * (24 + 12 + 12), (text with { AttentionBias = true }).LayerFlops(7), 6);
+        // a KV head per query head is plain multi-head attention: k and v as wide as q
+        Assert.Equal(plain + 2 * 2 * t * 24 * 12, (text with { NumKvHeads = 4 }).LayerFlops(7), 6);
+    }
+
+    [Fact]
+    public void QwenVisionTowerCountsWindowedBlocksPerWindowAndFullBlocksOverTheImage()
+    {
+        // 4 blocks (block 3 full), d = 16, SwiGLU 24, 2 px patches, 2 frames, 2 × 2 merge into 24 wide; windows of 8 px = 2 × 2 merged units
+        var vision = new Qwen25VisionConfig
+        {
+            Depth = 4,
+            HiddenSize = 16,
+            IntermediateSize = 24,
+            NumHeads = 2,
+            OutHiddenSize = 24,
+            PatchSize = 2,
+            WindowSize = 8,
+            FullAttentionBlocks = [3],
+        };
+        var grid = vision.Grid(6, 10);  // 60 patches, merged 3 × 5: windows of 2 × 2, 2 × 2, 2 × 1 units over 2 + 1 merged rows
+        double t = 60, patch = 3 * 2 * 2 * 2;
+        double embed = 2 * t * patch * 16;
+        double block = 2 * t * 4 * 16 * 16 + t * 4 * 16 + 2 * t * 3 * 16 * 24 + t * (2 * 24 + 16);
+        double windowed = 2 * 2 * 16 * (16.0 * 16 + 16 * 16 + 8 * 8 + 8 * 8 + 8 * 8 + 4 * 4);  // windows of 16, 16, 8 / 8, 8, 4 patches
+        double full = 2 * 2 * t * t * 16;
+        double merger = 2 * 15 * (64 * 64 + 64 * 24) + 15 * (64 + 24);
+        Assert.Equal(embed + 4 * block + 3 * windowed + full + merger, vision.Flops(grid), 6);
+        Assert.Equal(embed + 2 * block + 2 * windowed + merger, vision.Flops(grid, 2), 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => vision.Flops(grid, 5));
+
+        var text = new LlamaConfig { HiddenSize = 24, IntermediateSize = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, AttentionBias = true, MropeSection = [1, 1, 1] };
+        var flops = FlopCount.OfQwen25(vision, grid, text, TokenSchedule.FromStages(15, 19, 2, [1], [6]));
+        Assert.Equal((vision.Flops(grid), 0, text.LayerFlops(19) + text.LayerFlops(6)), (flops.Vision, flops.Projector, flops.Decoder));
+    }
+
+    [Fact]
+    public void LlavaNextEncodesEveryViewAndProjectsOnlyVisualTokens()
+    {
+        var flops = FlopCount.Of(Tiny, TokenSchedule.Constant(80, 93, 4), views: 5);
+        Assert.Equal(5 * VisionByHand(), flops.Vision, 6);
+        Assert.Equal(ProjectorByHand(80), flops.Projector, 6);
+        Assert.Throws<ArgumentException>(() => FlopCount.Of(Tiny, TokenSchedule.Constant(80, 93, 4), views: 0));
+    }
+
+    [Fact]
+    public void The7BTargetsHaveThePapersTokenCounts()
+    {
+        var next = LlavaConfig.LlavaNext7B();
+        Assert.Equal(2880, next.MaxVisualTokens);
+        Assert.Equal(320, BudgetFractions.Keep(1.0 / 9, 2880));  // paper Table 2
+        var qwen = Qwen25WidthTarget.Qwen25VL7B().Validate();
+        Assert.Equal((29, 38, 1102), (qwen.Grid.MergedRows, qwen.Grid.MergedCols, qwen.VisualTokens));
+        Assert.Equal(122, BudgetFractions.Keep(1.0 / 9, qwen.VisualTokens));
+        Assert.Equal((28, 3584, 28, 4, 18944, true), (qwen.Text.NumLayers, qwen.Text.HiddenSize, qwen.Text.NumHeads, qwen.Text.NumKvHeads, qwen.Text.IntermediateSize, qwen.Text.AttentionBias));
+        // the GQA layer at 1,166 tokens, by hand: k and v project to 4 × 128 = 512
+        double t = 1166, d = 3584;
+        Assert.Equal(2 * t * (2 * d * d + 2 * d * 512) + t * (d + 1024) + 4 * t * t * d + 6 * t * d * 18944, qwen.Text.LayerFlops(1166), 0);
     }
 
     [Fact]

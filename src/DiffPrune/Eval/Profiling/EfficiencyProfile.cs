@@ -10,8 +10,8 @@ namespace DiffPrune.Eval.Profiling;
 
 /// <summary>
 /// What <c>diffprune profile</c> does, as a library: the efficiency table (paper Table 4) of Vanilla, the selected
-/// methods and DiffPrune (always) at one budget, on a loaded VLM (<see cref="ForModel"/>) or at LLaVA-1.5-7B's width
-/// (<see cref="AtLlavaWidth"/>). It runs in steps (<see cref="Step"/>, for a progress display; or all at once with
+/// methods and DiffPrune (always) at one budget, on a loaded VLM (<see cref="ForModel"/>) or at the true width of LLaVA-1.5-7B
+/// (<see cref="AtLlavaWidth"/>), LLaVA-NeXT-7B (<see cref="AtLlavaNextWidth"/>) or Qwen2.5-VL-7B (<see cref="AtQwen25Width"/>), a table each. It runs in steps (<see cref="Step"/>, for a progress display; or all at once with
 /// <see cref="Run"/>): first each row is set up (the method built and run once, its decisions kept), then every timed
 /// part of every row is called once per round, warm-up rounds first, so that load from elsewhere on a shared machine
 /// falls on all rows alike; each figure is the median over the timed rounds. DiffPrune is the given pruner when one
@@ -144,38 +144,100 @@ public sealed class EfficiencyProfile
         return new EfficiencyProfile(title, notes, vlm.Config.Vision.NumPatches, keep, methods, new ModelProfiler(vlm, pixels, prompt), runs, warmup);
     }
 
-    /// <summary>The profile at LLaVA-1.5-7B's width (builds its models now, which takes a while; see <see cref="LlavaWidthProfiler"/>).</summary>
-    /// <exception cref="ArgumentException">Invalid options or budget.</exception>
-    public static EfficiencyProfile AtLlavaWidth(MethodSelection selection, double fraction, LlavaWidthOptions options)
+    /// <summary>
+    /// The profile at LLaVA-1.5-7B's width (<paramref name="target"/> replaces it, for tests; builds its models now, which
+    /// takes a while; see <see cref="LlavaWidthProfiler"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options, budget or target (one with image_grid_pinpoints).</exception>
+    public static EfficiencyProfile AtLlavaWidth(MethodSelection selection, double fraction, LlavaWidthOptions options, LlavaConfig? target = null)
     {
-        var target = LlavaWidthProfiler.Target;
-        int n = target.Vision.NumPatches, keep = BudgetFractions.Keep(fraction, n);
-        var methods = Rows(selection, keep, target.Vision.HiddenSize, options.Seed);
-        var profiler = new LlavaWidthProfiler(options);
+        if (target?.IsAnyRes == true) throw new ArgumentException("the LLaVA-1.5-width profile takes a config without image_grid_pinpoints: use the LLaVA-NeXT-width profile");
+        return AtLlavaTarget("LLaVA-1.5-7B width", selection, fraction, new LlavaWidthProfiler(options, target), options);
+    }
+
+    /// <summary>
+    /// The profile at LLaVA-NeXT-7B's width: one 672 × 672 image cut into 4 AnyRes tiles and the base view, N = 2,880
+    /// (<paramref name="target"/> and <paramref name="image"/> (height, width) replace them, for tests); builds its models now.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options, budget or target (one without image_grid_pinpoints).</exception>
+    public static EfficiencyProfile AtLlavaNextWidth(MethodSelection selection, double fraction, LlavaWidthOptions options,
+        LlavaConfig? target = null, (int Height, int Width)? image = null)
+    {
+        var config = target ?? LlavaConfig.LlavaNext7B();
+        if (!config.IsAnyRes) throw new ArgumentException("the LLaVA-NeXT-width profile needs a config with image_grid_pinpoints (AnyRes)");
+        return AtLlavaTarget("LLaVA-NeXT-7B width", selection, fraction, new LlavaWidthProfiler(options, config, image), options);
+    }
+
+    static EfficiencyProfile AtLlavaTarget(string title, MethodSelection selection, double fraction, LlavaWidthProfiler profiler, LlavaWidthOptions options)
+    {
+        var target = profiler.Target;
+        int n = profiler.VisualTokens, keep = BudgetFractions.Keep(fraction, n);
+        var all = Rows(selection, keep, target.Vision.HiddenSize, options.Seed);
+        var methods = all.Where(profiler.Runs).ToArray();
+        string shape = profiler.Layout is { } layout
+            ? $"LLaVA-NeXT's shapes with random weights (timing only): one {layout.OriginalWidth} × {layout.OriginalHeight} image as {layout.Views} views of CLIP ViT-L/14-{target.Vision.ImageSize} ({layout.TileRows} × {layout.TileColumns} AnyRes tiles and the base view; N = {n}, d_v = {target.Vision.HiddenSize}, plus {layout.Unpadded.Rows} image_newline tokens in the LLM input), projector, decoder width d = {target.Text.HiddenSize}"
+            : $"LLaVA-1.5-7B's shapes with random weights (timing only): CLIP ViT-L/14-{target.Vision.ImageSize} (N = {n}, d_v = {target.Vision.HiddenSize}), projector, Vicuna-7B width (d = {target.Text.HiddenSize})";
         var notes = new List<string>
         {
-            $"LLaVA-1.5-7B's shapes with random weights (timing only): CLIP ViT-L/14-336 (N = {n}, d_v = {target.Vision.HiddenSize}), projector, Vicuna-7B width (d = {target.Text.HiddenSize}); {options.TextTokens} text tokens (64 gives the paper's 8.89 T unpruned). FLOPs are those of the full model.",
-            string.Create(CultureInfo.InvariantCulture, $"Enc. (extrapolated): {profiler.Model.Config.VisionLayersNeeded} of LLaVA's {target.VisionLayersNeeded} vision layers measured, × {profiler.VisionScale:0.##}."),
-            $"Prefill (extrapolated): the projector measured, plus, over the {target.Text.NumLayers} decoder layers of each method's schedule (from the method built for {target.Text.NumLayers} layers), one Vicuna-7B-width layer measured at that layer's length (per-layer figures below).",
-            $"Pruner (measured at true width): in-LLM stages decide in a {options.DecoderLayers}-layer Vicuna-7B-width LLM on the contexts they meet there.",
+            $"{shape}; {options.TextTokens} text tokens{(profiler.Layout == null ? " (64 gives the paper's 8.89 T unpruned)" : "")}. FLOPs are those of the full model{(profiler.Views > 1 ? $", its tower counted once per view ({profiler.Views})" : "")}.",
+            string.Create(CultureInfo.InvariantCulture, $"Enc. (extrapolated): {profiler.Model.Config.VisionLayersNeeded} of the {target.VisionLayersNeeded} vision layers the model computes measured{(profiler.Views > 1 ? $", on all {profiler.Views} views with the tiling," : "")} × {profiler.VisionScale:0.##}."),
+            $"Prefill (extrapolated): the projector measured, plus, over the {target.Text.NumLayers} decoder layers of each method's schedule (from the method built for {target.Text.NumLayers} layers), one decoder layer of width {target.Text.HiddenSize} measured at that layer's length (per-layer figures below).",
+            $"Pruner (measured at true width): in-LLM stages decide in a {options.DecoderLayers}-layer decoder of that width on the contexts they meet there.",
             $"Each figure is the median of {options.Runs} timed rounds after {options.Warmup} warm-up round(s), every part called once per round: one layer takes seconds on this machine.",
         };
+        var skipped = all.Except(methods).Select(m => m.Label).ToArray();
+        if (skipped.Length > 0)
+            notes.Add($"Not run: {string.Join(", ", skipped)}, which read the vision tower's attention maps: a tiled image has one map per view and none for its token sequence (eval refuses them on LLaVA-NeXT too).");
         AddUntrainedNote(notes, methods);
-        return new EfficiencyProfile("LLaVA-1.5-7B width", notes, n, keep, methods, profiler, options.Runs, options.Warmup);
+        return new EfficiencyProfile(title, notes, n, keep, methods, profiler, options.Runs, options.Warmup);
+    }
+
+    /// <summary>
+    /// The profile at Qwen2.5-VL-7B's width: one 812 × 1,064 image (58 × 76 patches, N = 1,102 merged tokens of width 3,584),
+    /// K = round(<paramref name="fraction"/> · N) (<paramref name="target"/> replaces it, for tests); builds its models now.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options, budget or target.</exception>
+    public static EfficiencyProfile AtQwen25Width(MethodSelection selection, double fraction, LlavaWidthOptions options, Qwen25WidthTarget? target = null)
+    {
+        var profiler = new Qwen25WidthProfiler(options, target);
+        var t = profiler.Target;
+        var grid = t.Grid;
+        int n = t.VisualTokens, keep = BudgetFractions.Keep(fraction, n), width = t.Vision.OutHiddenSize;
+        var baselines = selection.At(keep, options.Seed).Where(m => !IsDiffPrune(m)).ToArray();
+        var unsupported = baselines.Where(m => !Qwen25Methods.Supports(m.Label)).Select(m => m.Label).ToArray();
+        var rows = new List<ComparedMethod> { Qwen25Methods.Vanilla(t) };
+        rows.AddRange(baselines.Where(m => Qwen25Methods.Supports(m.Label)).Select(m => Qwen25Methods.At(m.Label, t, keep, options.Seed)));
+        var methods = WithDiffPrune(selection, rows, keep, width, options.Seed);
+        var notes = new List<string>
+        {
+            $"Qwen2.5-VL's shapes with random weights (timing only): one {grid.Cols * t.Vision.PatchSize} × {grid.Rows * t.Vision.PatchSize} image, {grid.Rows} × {grid.Cols} patches of {t.Vision.PatchSize} px through the {t.Vision.Depth}-block tower (width {t.Vision.HiddenSize}, {t.Vision.WindowSize} px windows, full attention in blocks {string.Join(", ", t.Vision.FullAttentionBlocks)}), merged 2 × 2 into N = {n} tokens of width {width}; a Qwen2-shaped LLM ({t.Text.NumLayers} layers, d = {t.Text.HiddenSize}, {t.Text.NumHeads} query / {t.Text.NumKvHeads} KV heads, d_ff = {t.Text.IntermediateSize}, q/k/v biases, M-RoPE); {options.TextTokens} text tokens. K = round(rate · N). FLOPs are those of the full model, window attention counted per window as HF computes it.",
+            string.Create(CultureInfo.InvariantCulture, $"Enc. (extrapolated): patch embedding, {profiler.BuiltBlocks} blocks ({profiler.BuiltBlocks - 1} windowed, 1 full) and the merger measured, × {profiler.VisionScale:0.##}; our windowed blocks compute all N² scores under a block-diagonal mask, so they cost what a full block costs (HF's per-window attention is cheaper)."),
+            $"Prefill (extrapolated): no projector (the merger maps into the LLM); over the {t.Text.NumLayers} decoder layers of each method's schedule (from the method built for {t.Text.NumLayers} layers), one Qwen2-7B-width layer measured at that layer's length (per-layer figures below).",
+            $"Pruner (measured at true width): pre-LLM methods on the merged tokens; in-LLM stages decide in a {options.DecoderLayers}-layer Qwen2-7B-width decoder on the contexts they meet there. DiffPrune's scorer works at the tokens' width ({width}; it has no input projection), where the paper's is 1,024 wide: its decision costs about ({width}/1024)² times the paper's.",
+            $"Each figure is the median of {options.Runs} timed rounds after {options.Warmup} warm-up round(s), every part called once per round.",
+        };
+        if (unsupported.Length > 0)
+            notes.Add($"Not run: {string.Join(", ", unsupported)}, which read a CLIP tower's CLS attention: Qwen2.5-VL's tower has no CLS token and its windowed blocks give no image-wide map.");
+        AddUntrainedNote(notes, methods);
+        return new EfficiencyProfile("Qwen2.5-VL-7B width", notes, n, keep, methods, profiler, options.Runs, options.Warmup);
     }
 
     /// <summary>Vanilla, the selected methods at K, and DiffPrune: the given pruner if it scores this width, else an untrained one.</summary>
-    static IReadOnlyList<ComparedMethod> Rows(MethodSelection selection, int keep, int visionWidth, ulong seed)
+    static IReadOnlyList<ComparedMethod> Rows(MethodSelection selection, int keep, int visionWidth, ulong seed) =>
+        WithDiffPrune(selection, [MethodSelection.Vanilla, .. selection.At(keep, seed).Where(m => !IsDiffPrune(m))], keep, visionWidth, seed);
+
+    /// <summary><paramref name="rows"/>, then the given DiffPrune rows if their pruners score <paramref name="visionWidth"/>, else an untrained one.</summary>
+    static IReadOnlyList<ComparedMethod> WithDiffPrune(MethodSelection selection, IReadOnlyList<ComparedMethod> rows, int keep, int visionWidth, ulong seed)
     {
-        var rows = new List<ComparedMethod> { MethodSelection.Vanilla };
-        rows.AddRange(selection.At(keep, seed).Where(m => !IsDiffPrune(m) || selection.Pruners!.VisionWidth == visionWidth));
-        if (!rows.Any(IsDiffPrune))
+        var all = rows.ToList();
+        if (selection.Pruners?.VisionWidth == visionWidth) all.AddRange(selection.At(keep, seed).Where(IsDiffPrune));
+        if (!all.Any(IsDiffPrune))
         {
             var scorer = new TokenScorer(visionWidth, new Generator(seed));
             var pruner = new TokenPruner(scorer, new TokenPrunerConfig(visionWidth, scorer.Heads, scorer.Blocks.Count, keep));
-            rows.Add(new ComparedMethod(UntrainedLabel, _ => pruner));
+            all.Add(new ComparedMethod(UntrainedLabel, _ => pruner));
         }
-        return rows;
+        return all;
     }
 
     static bool IsDiffPrune(ComparedMethod m) => m.Label.StartsWith(MethodSelection.DiffPruneName, StringComparison.Ordinal);

@@ -1,13 +1,16 @@
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 
 namespace DiffPrune.Eval.Profiling;
 
 /// <summary>
 /// FLOPs (multiply-adds × 2) of a VLM's time to first token, counted from shapes: the vision tower up to its feature
-/// layer (<see cref="Models.Vision.VisionConfig.Flops"/>), the projector on the visual tokens that enter the LLM
-/// (<see cref="LlavaConfig.ProjectorFlops"/>), and each decoder layer on the tokens it sees
-/// (<see cref="Models.Llama.LlamaConfig.LayerFlops"/>). Norms, activations, the LM head and the pruner's own
-/// decision are left out.
+/// layer (<see cref="VisionConfig.Flops"/>, once per view a LLaVA-NeXT image is cut into; Qwen2.5-VL's tower with its
+/// merger, <see cref="Qwen25VisionConfig.Flops"/>), the projector on the visual tokens that enter the LLM
+/// (<see cref="LlavaConfig.ProjectorFlops"/>; Qwen2.5-VL has none after its merger), and each decoder layer on the
+/// tokens it sees (<see cref="LlamaConfig.LayerFlops"/>, grouped-query attention and q/k/v biases included). Norms,
+/// activations, the LM head and the pruner's own decision are left out.
 /// </summary>
 /// <param name="Vision">Vision tower.</param>
 /// <param name="Projector">Projector.</param>
@@ -20,13 +23,27 @@ public sealed record FlopCount(double Vision, double Projector, double Decoder)
     /// <summary>Everything counted.</summary>
     public double Total => Vision + Prefill;
 
-    /// <summary>The FLOPs of <paramref name="config"/> under <paramref name="schedule"/>.</summary>
-    /// <exception cref="ArgumentException">A schedule for another depth.</exception>
-    public static FlopCount Of(LlavaConfig config, TokenSchedule schedule)
+    /// <summary>The FLOPs of <paramref name="config"/> under <paramref name="schedule"/>, the tower run on <paramref name="views"/> views (LLaVA-NeXT: base view and tiles).</summary>
+    /// <exception cref="ArgumentException">A schedule for another depth, or fewer than one view.</exception>
+    public static FlopCount Of(LlavaConfig config, TokenSchedule schedule, int views = 1)
     {
-        if (schedule.Depth != config.Text.NumLayers)
-            throw new ArgumentException($"a schedule of {schedule.Depth} layers does not fit an LLM of {config.Text.NumLayers}");
-        return new FlopCount(config.Vision.Flops(config.VisionLayersNeeded), config.ProjectorFlops(schedule.ProjectedTokens),
+        CheckDepth(config.Text, schedule);
+        if (views < 1) throw new ArgumentException($"an image is encoded as at least 1 view (got {views})");
+        return new FlopCount(views * config.Vision.Flops(config.VisionLayersNeeded), config.ProjectorFlops(schedule.ProjectedTokens),
             schedule.LayerTokens.Sum(config.Text.LayerFlops));
+    }
+
+    /// <summary>The FLOPs of a Qwen2.5-VL of <paramref name="vision"/> and <paramref name="text"/> on one image of <paramref name="grid"/> under <paramref name="schedule"/>.</summary>
+    /// <exception cref="ArgumentException">A schedule for another depth.</exception>
+    public static FlopCount OfQwen25(Qwen25VisionConfig vision, Qwen25PatchGrid grid, LlamaConfig text, TokenSchedule schedule)
+    {
+        CheckDepth(text, schedule);
+        return new FlopCount(vision.Flops(grid), 0, schedule.LayerTokens.Sum(text.LayerFlops));
+    }
+
+    static void CheckDepth(LlamaConfig text, TokenSchedule schedule)
+    {
+        if (schedule.Depth != text.NumLayers)
+            throw new ArgumentException($"a schedule of {schedule.Depth} layers does not fit an LLM of {text.NumLayers}");
     }
 }

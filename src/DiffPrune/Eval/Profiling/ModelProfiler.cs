@@ -25,7 +25,7 @@ internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptI
         var method = compared.Build(vlm);
         var parts = new RowParts(timer, index);
         bool attentions = method.NeedsVisionAttentions;
-        string encode = parts.Encoding(_inference, pixels, attentions);
+        string encode = parts.Encoding(attentions, () => _inference.Encode(pixels, attentions));
         if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = _inference.Encode(pixels, attentions);
         var pruned = parts.PreLlm(method, tokens);
         var stages = CapturedDropper.Stages(method);

@@ -14,11 +14,11 @@ internal sealed class RowParts(InterleavedTimer timer, int row)
 {
     readonly List<string> _decisions = [];
 
-    /// <summary>Registers encoding <paramref name="pixels"/> (with attention maps or not); returns its key.</summary>
-    public string Encoding(VlmInference inference, Tensor pixels, bool attentions)
+    /// <summary>Registers <paramref name="encode"/>, the image's encoding with attention maps or not (shared by every row of that kind); returns its key.</summary>
+    public string Encoding(bool attentions, Action encode)
     {
         string key = $"encode:{attentions}";
-        timer.Add(key, () => inference.Encode(pixels, attentions));
+        timer.Add(key, encode);
         return key;
     }
 

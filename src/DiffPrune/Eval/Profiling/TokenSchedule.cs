@@ -46,11 +46,21 @@ public sealed record TokenSchedule(int ProjectedTokens, IReadOnlyList<int> Layer
     /// </summary>
     public static TokenSchedule Observe(LlavaModel vlm, IPruningMethod method, Tensor pixels, int[] promptIds)
     {
-        using var _ = Autograd.NoGrad();
         var inference = new VlmInference(vlm);
-        var input = inference.Prepare(pixels, [promptIds], method);
+        return Observe(inference, method, inference.Encode(pixels, method.NeedsVisionAttentions), promptIds);
+    }
+
+    /// <summary>
+    /// The schedule of <paramref name="method"/> on visual tokens <paramref name="encoded"/> (batch 1, already encoded by
+    /// <paramref name="inference"/>'s model: a LLaVA-NeXT image's tiled sequence with its newlines, say).
+    /// </summary>
+    public static TokenSchedule Observe(VlmInference inference, IPruningMethod method, VisualTokens encoded, int[] promptIds)
+    {
+        using var _ = Autograd.NoGrad();
+        var kept = VlmInference.PruneBefore(encoded, method);
+        var input = inference.Assemble(kept, [promptIds], method.Droppers);
         var output = inference.Prefill(input);
-        return FromStages(input.ImageSpans![0].Length, input.Embeds.Shape[1], vlm.Config.Text.NumLayers,
+        return FromStages(kept.Count, input.Embeds.Shape[1], inference.Model.Config.Text.NumLayers,
             method.Droppers.Select(d => d.Layer).Order().ToArray(), output.Decisions.Select(d => d.Count).ToArray());
     }
 

@@ -70,15 +70,18 @@ public sealed record LlamaConfig
     public double PrefillFlops(int tokens) => NumLayers * LayerFlops(tokens);
 
     /// <summary>
-    /// FLOPs of one decoder layer on <paramref name="tokens"/> tokens: q/k/v/o projections 2·T·(2d² + 2d·d_kv),
-    /// attention scores and weighted sum 2·2·T²·d (full, un-masked count), SwiGLU MLP 2·T·3·d·d_ff.
+    /// FLOPs of one decoder layer on <paramref name="tokens"/> tokens: q/k/v/o projections 2·T·(2d² + 2d·d_kv)
+    /// (grouped-query attention: k and v project to d_kv = KV heads × head dim only), the q/k/v bias additions
+    /// T·(d + 2·d_kv) when <see cref="AttentionBias"/>, attention scores and weighted sum 2·2·T²·d (every query head
+    /// scores every key, whatever the KV heads it shares; full, un-masked count), SwiGLU MLP 2·T·3·d·d_ff.
     /// </summary>
     public double LayerFlops(int tokens)
     {
         double d = HiddenSize, kv = (double)NumKvHeads * HeadDim, t = tokens;
         double projections = 2 * t * (d * d * 2 + d * kv * 2);
+        double biases = AttentionBias ? t * (d + 2 * kv) : 0;
         double attention = 2 * 2 * t * t * d;
         double mlp = 2 * t * 3 * d * IntermediateSize;
-        return projections + attention + mlp;
+        return projections + biases + attention + mlp;
     }
 }

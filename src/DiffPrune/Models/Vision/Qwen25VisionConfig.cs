@@ -80,6 +80,29 @@ public sealed record Qwen25VisionConfig
         return this;
     }
 
+    /// <summary>
+    /// FLOPs (multiply-adds × 2, bias additions 1 each) of encoding one image of <paramref name="grid"/>'s T = R·C patches
+    /// through the first <paramref name="blocks"/> blocks (default all) and the merger. Patch embedding 2·T·P·d; per block
+    /// qkv and proj 2·T·4d² + T·4d, SwiGLU with biases 2·T·3·d·I + T·(2I + d), attention scores and weighted sum 2·2·n²·d
+    /// summed over what a query sees: the whole image (n = T) in <see cref="FullAttentionBlocks"/>, else each window's
+    /// own n patches, as HF computes it window by window (our <see cref="Qwen25VisionModel"/> computes all T² scores
+    /// under a block-diagonal mask in every block, so its windowed blocks do more work than counted here); merger
+    /// 2·(T/u)·(ud·ud + ud·E) + (T/u)·(ud + E). Norms, the rotary embedding and activations are left out.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">More blocks than the tower has.</exception>
+    public double Flops(Qwen25PatchGrid grid, int? blocks = null)
+    {
+        int built = blocks ?? Depth;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(built, Depth);
+        double t = grid.Patches, d = HiddenSize, ff = IntermediateSize, unit = MergeUnit * d, merged = grid.Tokens;
+        double windowed = 2 * 2 * d * grid.WindowIds(WindowMergedUnits).CountBy(id => id).Sum(w => (double)w.Value * w.Value);
+        double full = 2 * 2 * t * t * d;
+        double perBlock = 2 * t * 4 * d * d + t * 4 * d + 2 * t * 3 * d * ff + t * (2 * ff + d);
+        double attention = Enumerable.Range(0, built).Sum(b => FullAttentionBlocks.Contains(b) ? full : windowed);
+        double merger = 2 * merged * (unit * unit + unit * OutHiddenSize) + merged * (unit + OutHiddenSize);
+        return 2 * t * PatchVectorSize * d + built * perBlock + attention + merger;
+    }
+
     /// <summary>The patch grid of one image of <paramref name="rows"/> × <paramref name="cols"/> patches.</summary>
     /// <exception cref="ArgumentException">A side that is not a positive multiple of spatial_merge_size.</exception>
     public Qwen25PatchGrid Grid(int rows, int cols)

@@ -15,18 +15,21 @@ namespace DiffPrune.Pruning.Baselines;
 /// </remarks>
 public sealed class DivPrunePruner : PreLlmPruner
 {
-    readonly LlavaProjector _projector;
+    readonly LlavaProjector? _projector;
 
-    /// <summary>A pruner keeping <paramref name="keep"/> tokens, measuring diversity after <paramref name="projector"/>.</summary>
+    /// <summary>
+    /// A pruner keeping <paramref name="keep"/> tokens, measuring diversity after <paramref name="projector"/>, or on the
+    /// tokens as they come when null (Qwen2.5-VL's merger already maps them into the LLM's space).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">K &lt; 1.</exception>
-    public DivPrunePruner(int keep, LlavaProjector projector) : base("DivPrune", keep) => _projector = projector;
+    public DivPrunePruner(int keep, LlavaProjector? projector) : base("DivPrune", keep) => _projector = projector;
 
     /// <inheritdoc/>
     public override VisualTokens Prune(VisualTokens tokens)
     {
         TokenBudget.Check(Keep, tokens.Count, nameof(tokens));
         using var _ = Autograd.NoGrad();
-        var projected = _projector.Forward(tokens.Features);
+        var projected = _projector?.Forward(tokens.Features) ?? tokens.Features;
         return tokens.Select(Enumerable.Range(0, projected.Shape[0]).Select(b => Select(TokenGeometry.Sample(projected, b), Keep)).ToArray());
     }
 

@@ -11,17 +11,17 @@ public static class PruningMethods
 {
     static readonly (string Name, Func<LlavaModel, int, ulong, IPruningMethod> Build)[] Registry =
     [
-        ("Vanilla", (vlm, _, _) => new Vanilla(vlm.Config.Vision.NumPatches)),
+        ("Vanilla", (vlm, _, _) => new Vanilla(vlm.Config.MaxVisualTokens)),
         ("Random", (vlm, k, seed) => new RandomPruner(k, seed)),
         ("Uniform", (vlm, k, _) => new UniformPruner(k, vlm.Config.Vision.GridSize)),
         ("VisionZip", (vlm, k, _) => new VisionZipPruner(k, vlm.VisionTower.VisionModel)),
         ("DivPrune", (vlm, k, _) => new DivPrunePruner(k, vlm.Projector)),
         ("HoloV", (vlm, k, _) => new HoloVPruner(k, vlm.Projector)),
         ("PruneSID", (vlm, k, _) => new PruneSidPruner(k)),
-        ("FastV", (vlm, k, _) => new FastVPruner(k, vlm.Config.Vision.NumPatches, vlm.Config.Text.NumLayers)),
-        ("DART", (vlm, k, _) => new DartPruner(k, vlm.Config.Vision.NumPatches, vlm.Config.Text.NumLayers)),
-        ("PyramidDrop", (vlm, k, _) => new PyramidDropPruner(k, vlm.Config.Vision.NumPatches, vlm.Config.Text.NumLayers)),
-        ("SparseVLM", (vlm, k, _) => new SparseVlmPruner(k, vlm.Config.Vision.NumPatches, vlm.Config.Text.NumLayers)),
+        ("FastV", (vlm, k, _) => new FastVPruner(k, vlm.Config.MaxVisualTokens, vlm.Config.Text.NumLayers)),
+        ("DART", (vlm, k, _) => new DartPruner(k, vlm.Config.MaxVisualTokens, vlm.Config.Text.NumLayers)),
+        ("PyramidDrop", (vlm, k, _) => new PyramidDropPruner(k, vlm.Config.MaxVisualTokens, vlm.Config.Text.NumLayers)),
+        ("SparseVLM", (vlm, k, _) => new SparseVlmPruner(k, vlm.Config.MaxVisualTokens, vlm.Config.Text.NumLayers)),
     ];
 
     /// <summary>The names <see cref="Create"/> knows, in table order (Vanilla first).</summary>
