@@ -42,7 +42,8 @@ public class ThresholdCommandTests(ModelFolderFixture folder) : IClassFixture<Mo
         int topK = Array.FindIndex(lines, l => l.StartsWith("| DiffPrune |", StringComparison.Ordinal));
         Assert.True(topK > 0, output);
         Assert.StartsWith("| DiffPrune (threshold) |", lines[topK + 1]);
-        Assert.EndsWith(" | 16.0 [16–16] |", lines[topK]);
+        Assert.Contains(" | 16.0 [16–16] | ", lines[topK]);                     // K kept, then the LLM FLOPs column
+        Assert.EndsWith(" | LLM FLOPs |", lines.Single(l => l.StartsWith("| Method |", StringComparison.Ordinal)));
         Assert.Contains("K kept", lines.Single(l => l.StartsWith("| Method |", StringComparison.Ordinal)));
         Assert.Contains("calibrated on 4 validation images", output);
         Assert.Contains("DiffPrune (threshold) at K = 16: mean score", error);
