@@ -15,7 +15,8 @@ namespace DiffPrune.Eval.Demo;
 /// <summary>
 /// The demo's report: report.md with Tables 1, 5 and 4 and Figure 5 (each next to what the paper reports), the
 /// training runs and what was left to other commands; report.json with every number; retention.png (retention by
-/// budget, per method) and ablation.png (validation loss of the Table 5 runs).
+/// budget, per method), retention-flops.png (the same against LLM prefill FLOPs) and ablation.png (validation loss of the
+/// Table 5 runs).
 /// </summary>
 public static class DemoReport
 {
@@ -40,15 +41,17 @@ public static class DemoReport
         Directory.CreateDirectory(demo.Dir);
         var retention = RetentionChart.Of(table);
         if (!retention.IsEmpty) retention.SavePng(Path.Combine(demo.Dir, "retention.png"));
+        var cost = RetentionCostChart.Of(table);
+        if (!cost.IsEmpty) cost.SavePng(Path.Combine(demo.Dir, "retention-flops.png"));
         AblationChart(demo).SavePng(Path.Combine(demo.Dir, "ablation.png"));
-        var md = Markdown(demo, table, profile, retention.IsEmpty);
+        var md = Markdown(demo, table, profile, retention.IsEmpty, cost.IsEmpty);
         var path = Path.Combine(demo.Dir, "report.md");
         AtomicFile.WriteAllText(path, md);
         AtomicFile.WriteAllText(Path.Combine(demo.Dir, "report.json"), Json(demo, table, profile));
         return path;
     }
 
-    static string Markdown(DemoPipeline demo, EvaluationTable table, ProfileTable profile, bool noRetention)
+    static string Markdown(DemoPipeline demo, EvaluationTable table, ProfileTable profile, bool noRetention, bool noCost)
     {
         var o = demo.Options;
         int n = demo.VisualTokens, k = demo.TightestKeep;
@@ -63,6 +66,7 @@ public static class DemoReport
         md.AppendLine(Demote(EvaluationReport.Markdown(table))).AppendLine(noRetention
             ? "No retention figure: the unpruned model scores 0 on every suite, so retention is undefined."
             : "![average retention by budget](retention.png)").AppendLine();
+        if (!noCost) md.AppendLine("![average retention by LLM prefill FLOPs](retention-flops.png)").AppendLine();
         Ablations(md, demo);
         md.AppendLine(Demote(ProfileReport.Markdown([profile])));
         Figure5(md, demo);
