@@ -14,7 +14,7 @@ namespace DiffPrune.Models.Vlm;
 /// </summary>
 /// <param name="vlm">The model (never changed).</param>
 /// <param name="normalization">Pixel normalisation of images (CLIP's when null).</param>
-public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null)
+public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null) : IAnswerLoss
 {
     readonly Dictionary<RgbImage, VisualTokens>[] _features = [new(ReferenceEqualityComparer.Instance), new(ReferenceEqualityComparer.Instance)];
 
@@ -102,6 +102,10 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
         return (F.CrossEntropy(flat, targets), flat, targets);
     }
+
+    /// <summary>The answer loss of <paramref name="tokens"/> as given (no pruning method): projector, then the language model.</summary>
+    (Tensor Loss, Tensor Logits, int[] Targets) IAnswerLoss.AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
+        AnswerLoss(tokens, null, textIds, isAnswer);
 
     /// <summary>Refuses, before any memory is committed, a prompt of <paramref name="textTokens"/> (its image token among them) that with
     /// every visual token and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes
