@@ -55,7 +55,7 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
 
     /// <summary>
     /// The tokens <paramref name="method"/>'s pre-LLM function keeps (all of them when it has none). A batch whose
-    /// images hold different numbers of tokens (LLaVA-NeXT) is pruned image by image, so that a method sees exactly one
+    /// images hold different numbers of tokens (LLaVA-NeXT, Qwen2.5-VL) is pruned image by image, so that a method sees exactly one
     /// image's N tokens, never padding.
     /// </summary>
     public static VisualTokens PruneBefore(VisualTokens tokens, IPruningHooks? method)
