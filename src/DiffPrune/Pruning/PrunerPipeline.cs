@@ -1,3 +1,4 @@
+using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning.Throttlers;
 using DiffPrune.Tensors;
@@ -7,7 +8,8 @@ namespace DiffPrune.Pruning;
 /// <summary>
 /// DiffPrune's training-time path from visual tokens to the frozen VLM's input (paper §4):
 /// logits s = S_θ(X) (rescaled per image by the <see cref="LogitScale"/>), standardise, throttle T(X; α) with α = Soft Top-K(s), restore, denoise D_φ, then the frozen
-/// projector. Only the scorer and the denoiser hold trainable weights; the VLM is never updated.
+/// VLM's answer loss (<see cref="IAnswerLoss"/>: LLaVA's projector and LM, or Qwen2.5-VL's LM directly, its merged tokens
+/// being already in the LM's space). Only the scorer and the denoiser hold trainable weights; the VLM is never updated.
 /// </summary>
 /// <remarks>
 /// With <c>candidates</c> M between K and N, only each image's M highest-scoring throttled tokens reach the VLM (at their
@@ -19,10 +21,15 @@ namespace DiffPrune.Pruning;
 /// adapter in front of the frozen LM that deployment lacks (K = 16 on dense scenes: hard top-K 0.068 without it, 0.021
 /// with it). <c>gatedDenoiser</c> scales its correction of each token by 1 − α.
 /// </remarks>
-public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer, LogitScale logitScale = LogitScale.Raw,
+public sealed class PrunerPipeline(IAnswerLoss vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer, LogitScale logitScale = LogitScale.Raw,
     int candidates = 0, bool gatedDenoiser = false)
 {
-    readonly VlmInference _inference = new(vlm);
+    /// <summary>The pipeline in front of a LLaVA model (its answer loss: <see cref="VlmInference.AnswerLoss(VisualTokens, IPruningHooks, int[][], bool[][], int[][])"/>).</summary>
+    public PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser denoiser, IThrottler throttler, TokenStandardizer standardizer, LogitScale logitScale = LogitScale.Raw,
+        int candidates = 0, bool gatedDenoiser = false)
+        : this(new VlmInference(vlm), scorer, denoiser, throttler, standardizer, logitScale, candidates, gatedDenoiser)
+    {
+    }
 
     /// <summary>The scorer.</summary>
     public TokenScorer Scorer => scorer;
@@ -37,7 +44,9 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
     /// <param name="k">Budget.</param>
     /// <param name="tau">Temperature.</param>
     /// <param name="noise">Noise for the throttler (fixed per step).</param>
-    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, BatchNoise noise)
+    /// <param name="grids">On Qwen2.5-VL, each image's merged grid (<see cref="VisualTokens.Grids"/>); null on LLaVA.</param>
+    public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, int[][] textIds, int[] answerStart, int k, double tau, BatchNoise noise,
+        IReadOnlyList<Qwen25PatchGrid>? grids = null)
     {
         var logits = scorer.Forward(features);
         var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits), k, tau, noise);
@@ -46,30 +55,31 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
         var tokens = denoiser.Forward(restored);
         // a gated denoiser corrects each token by its noise share 1 − α: a kept token (α = 1) reaches the VLM as it does at deployment
         if (gatedDenoiser) tokens = restored + (tokens - restored) * (-Pick(throttled.Alpha.Unsqueeze(-1), index) + 1f);
-        var visual = index == null ? VisualTokens.Of(tokens) : new VisualTokens(tokens, index, null);
-        var loss = _inference.AnswerLoss(visual, null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        var visual = (index == null ? VisualTokens.Of(tokens) : new VisualTokens(tokens, index, null)) with { Grids = grids };
+        var loss = vlm.AnswerLoss(visual, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, k, logits));
     }
 
     /// <summary>
-    /// <see cref="Loss(Tensor, int[][], int[], int, double, BatchNoise)"/> of a padded batch of images with different numbers of
+    /// <see cref="Loss(Tensor, int[][], int[], int, double, BatchNoise, IReadOnlyList{Qwen25PatchGrid})"/> of a padded batch of images with different numbers of
     /// visual tokens and budgets (issue 21: native resolution, K_i = round(rate × N_i)): row i of <paramref name="features"/>
     /// holds <paramref name="budget"/>.Lengths[i] real tokens first and keeps Keep[i] of them. Scorer and denoiser mask the
     /// padded keys, Soft Top-K and the throttler work on each image's own tokens, and only the real tokens reach the VLM, at
-    /// their patch index (<paramref name="spans"/> say where each image's positions end, as in <see cref="VisualTokens.Spans"/>).
+    /// their patch index (<paramref name="spans"/> say where each image's positions end, as in <see cref="VisualTokens.Spans"/>;
+    /// on Qwen2.5-VL, <paramref name="grids"/> give each image's merged grid, whose M-RoPE ids its tokens keep, as in <see cref="VisualTokens.Grids"/>).
     /// Each image's loss terms and gradients are those it gets alone, given the same noise at its slots (a
     /// <see cref="BatchNoise"/> with the batch's slots: <see cref="BatchNoise.Slots"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A budget that does not fit the features (named).</exception>
     public (Tensor Loss, AlphaStats Alpha) Loss(Tensor features, RaggedBudget budget, int[][] textIds, int[] answerStart, double tau, BatchNoise noise,
-        IReadOnlyList<VisualSpan>? spans = null)
+        IReadOnlyList<VisualSpan>? spans = null, IReadOnlyList<Qwen25PatchGrid>? grids = null)
     {
         if (features.Rank != 3) throw new ArgumentException($"pruner training needs features (B, N_max, d_v); got {features.Describe()}", nameof(features));
         budget.Check(features.Shape[0], features.Shape[1]);
         var lengths = budget.Lengths;
         var logits = scorer.Forward(features, lengths);
         var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits, lengths), budget, tau, noise);
-        var all = new VisualTokens(standardizer.Restore(throttled.Tokens), budget.AllTokens(), null) { Spans = spans };
+        var all = new VisualTokens(standardizer.Restore(throttled.Tokens), budget.AllTokens(), null) { Spans = spans, Grids = grids };
         var candidates = CandidateIndex(logits, budget);
         var restored = candidates == null ? all : all.Select(candidates);
         var counts = restored.PatchIndex.Select(p => p.Length).ToArray();
@@ -80,7 +90,7 @@ public sealed class PrunerPipeline(LlavaModel vlm, TokenScorer scorer, Denoiser 
             var kept = candidates == null ? alpha : alpha.Select(candidates);
             tokens = restored.Features + (tokens - restored.Features) * (-kept.Features + 1f);
         }
-        var loss = _inference.AnswerLoss(restored with { Features = tokens }, null, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        var loss = vlm.AnswerLoss(restored with { Features = tokens }, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, budget, logits));
     }
 

@@ -110,6 +110,17 @@ public sealed class TokenPruner : PreLlmPruner
     }
 
     /// <summary>
+    /// The pre-LLM hooks of <see cref="PruneAtRate"/> at <paramref name="rate"/>, for a VLM's inference path: each image keeps
+    /// round(rate × N_i) of its own tokens, in a batch of images of different sizes too.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate outside (0, 1].</exception>
+    public IPruningHooks AtRate(double rate)
+    {
+        _ = TokenBudget.FromRate(rate, 1); // a bad rate is refused here, not at the first image
+        return PruningHooks.Before(tokens => PruneAtRate(tokens, rate));
+    }
+
+    /// <summary>
     /// Per image of a padded batch of <paramref name="features"/> (B, N_max, d_v), row i's first <paramref name="budget"/>.Lengths[i]
     /// real, the indices (ascending, original order) of its Keep[i] highest-scoring tokens: where a VLM places them.
     /// </summary>

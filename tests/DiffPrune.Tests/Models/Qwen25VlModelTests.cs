@@ -8,7 +8,8 @@ namespace DiffPrune.Tests.Models;
 /// <summary>
 /// The Qwen2.5-VL-style VLM at a toy size: the composed forward against a hand composition (tower output in the embeddings,
 /// the language model on Qwen25RopeIndex's planes), pre-LLM hard top-K against the unpruned sequence with the dropped tokens
-/// masked out of attention, in-LLM dropping, generation and the refusals of prompts and batches it cannot place.
+/// masked out of attention, in-LLM dropping, generation, batches of images of different sizes against each image alone and
+/// the refusals of prompts and batches it cannot place.
 /// </summary>
 public class Qwen25VlModelTests
 {
@@ -36,6 +37,15 @@ public class Qwen25VlModelTests
 
     /// <summary>An image of 6 × 8 patches: a 3 × 4 merged grid, 12 tokens (more columns than rows, so text resumes at s + 4).</summary>
     public static Tensor Pixels(ulong seed) => Tensor.Randn(new Generator(seed), [3, 12, 16]);
+
+    /// <summary>Images of three grids: 6 × 8 patches (3 × 4 merged, 12 tokens), 4 × 8 (2 × 4, 8 tokens) and 10 × 4 (5 × 2,
+    /// 10 tokens: more rows than columns, so text after it resumes at s + 5).</summary>
+    public static Tensor[] MixedPixels(ulong seed) =>
+        [Pixels(seed), Tensor.Randn(new Generator(seed + 1), [3, 8, 16]), Tensor.Randn(new Generator(seed + 2), [3, 20, 8])];
+
+    /// <summary>Per image, <paramref name="before"/>, its own grid's placeholders, <paramref name="after"/>[i] (texts of different lengths).</summary>
+    public static int[][] MixedPrompts(Qwen25VlModel vlm, Tensor[] pixels, int[] before, int[][] after) =>
+        pixels.Select((p, i) => (int[])[.. before, .. vlm.ImagePlaceholders(vlm.Config.Vision.Grid(p.Shape[1] / 2, p.Shape[2] / 2)), .. after[i]]).ToArray();
 
     /// <summary><paramref name="before"/>, the image's placeholders, <paramref name="after"/>.</summary>
     static int[] Prompt(Qwen25VlModel vlm, int[] before, int[] after) => [.. before, .. vlm.ImagePlaceholders(vlm.Config.Vision.Grid(6, 8)), .. after];
@@ -182,13 +192,78 @@ public class Qwen25VlModelTests
         Assert.Contains("it holds 11 placeholders", Fails(text.Where((_, j) => j != 3).ToArray()));
         Assert.Contains("vision start", Fails(text.Where((_, j) => j != 1).ToArray()));
         Assert.Contains("vision end", Fails([.. text[..^2], 7]));
+        // an image of another grid (2 × 4 merged: 8 tokens) needs a text of its own placeholders
         var other = Assert.Throws<ArgumentException>(() => vlm.Prepare([pixels, Tensor.Randn(new Generator(1), [3, 8, 16])], [text, text])).Message;
-        Assert.Contains("6 × 8 and 4 × 8 patches in one batch", other);
+        Assert.Contains("text of sample 1", other);
+        Assert.Contains("8 image placeholders", other);
         var attentions = new PruningHooks(t => t, [], NeedsVisionAttentions: true);
         Assert.Contains("does not return", Assert.Throws<ArgumentException>(() => vlm.Prepare([pixels], [text], attentions)).Message);
         Assert.Contains("out_hidden_size 24", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { Vision = Tiny().Vision with { OutHiddenSize = 24 } }, new Generator(1))).Message);
         Assert.Contains("mrope_section", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { Text = Tiny().Text with { MropeSection = null } }, new Generator(1))).Message);
         Assert.Contains("image_token_id 40", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { ImageTokenId = 40 }, new Generator(1))).Message);
+    }
+
+    [Fact]
+    public void ImagesOfDifferentGridsEncodeIntoOnePaddedBatch()
+    {
+        var vlm = new Qwen25VlModel(Tiny(), new Generator(17));
+        var pixels = MixedPixels(18);
+        using var _ = Autograd.NoGrad();
+        var (tokens, grids) = vlm.EncodeImages(pixels);
+        Assert.Equal([12, 8, 10], Enumerable.Range(0, 3).Select(tokens.CountOf));
+        Assert.Equal([3, 12, 32], tokens.Features.Shape);
+        Assert.True(tokens.IsPadded);
+        Assert.Equal([(3, 4), (2, 4), (5, 2)], grids.Select(g => (g.MergedRows, g.MergedCols)));
+        Assert.Equal(grids, tokens.Grids);
+        for (int i = 0; i < 3; i++)
+        {
+            // each image's tokens are the tower's on that image alone, then zeros
+            var alone = vlm.Visual.Encode(pixels[i]).Tokens.ToArray();
+            var row = tokens.Features.Slice(0, i, i + 1).ToArray();
+            Assert.Equal(alone, row[..alone.Length]);
+            Assert.All(row[alone.Length..], v => Assert.Equal(0f, v));
+            Assert.Equal(Enumerable.Range(0, alone.Length / 32), tokens.PatchIndex[i]);
+        }
+    }
+
+    [Fact]
+    public void MixedGridsInOneBatchGiveEachSampleItsLogitsAndAnswersAlone()
+    {
+        var vlm = new Qwen25VlModel(Tiny(), new Generator(19));
+        var pixels = MixedPixels(20);
+        var texts = MixedPrompts(vlm, pixels, [1, 5], [[7, 9], [8], [7, 9, 11, 6]]);
+        foreach (var method in new IPruningHooks?[] { null, TopKByNorm(5) })
+        {
+            using (Autograd.NoGrad())
+            {
+                var batched = vlm.Forward(pixels, texts, method);
+                int t = batched.Logits.Shape[1];
+                for (int i = 0; i < 3; i++)
+                {
+                    var alone = vlm.Forward([pixels[i]], [texts[i]], method).Logits;
+                    int pad = t - alone.Shape[1];
+                    Assert.True(pad >= 0 && (method != null || pad == t - texts[i].Length), $"sample {i}: {pad} padding positions");
+                    Tolerance.AssertClose(alone.ToArray(), batched.Logits.Slice(0, i, i + 1).Slice(1, pad, t).ToArray(), atol: 1e-5, rtol: 1e-5);
+                }
+            }
+            var answers = vlm.Generate(pixels, texts, method, maxNewTokens: 5, eosId: null);
+            for (int i = 0; i < 3; i++) Assert.Equal(vlm.Generate([pixels[i]], [texts[i]], method, maxNewTokens: 5, eosId: null)[0], answers[i]);
+        }
+    }
+
+    [Fact]
+    public void AnswerLossOfAMixedBatchIsEachSamplesAloneWeightedByItsAnswerTokens()
+    {
+        var vlm = new Qwen25VlModel(Tiny(), new Generator(21));
+        var pixels = MixedPixels(22);
+        var texts = MixedPrompts(vlm, pixels, [1], [[7, 9, 11], [8, 6], [7, 9, 11, 6, 4]]);
+        var isAnswer = texts.Select(t => t.Select((_, j) => j >= t.Length - 2).ToArray()).ToArray();
+        using var _ = Autograd.NoGrad();
+        var (tokens, _) = vlm.EncodeImages(pixels);
+        double batched = vlm.AnswerLoss(tokens, texts, isAnswer).Loss.Item();
+        double alone = Enumerable.Range(0, 3).Sum(i => vlm.AnswerLoss(tokens.Sample(i), [texts[i]], [isAnswer[i]]).Loss.Item()) / 3; // two answer tokens each
+        Assert.True(Math.Abs(batched - alone) <= 1e-5, $"batched answer loss {batched:R} vs samples alone {alone:R}");
+        Assert.Contains("patch grids", Assert.Throws<ArgumentException>(() => vlm.AnswerLoss(tokens with { Grids = null }, texts, isAnswer)).Message);
     }
 
     static double MaxDiff(Tensor a, Tensor b) => a.ToArray().Zip(b.ToArray(), (x, y) => Math.Abs((double)x - y)).Max();

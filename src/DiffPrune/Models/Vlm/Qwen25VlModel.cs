@@ -16,7 +16,7 @@ namespace DiffPrune.Models.Vlm;
 /// as on LLaVA: the pre-LLM function on the merged tokens (in the language model's space: nothing follows the merger), the
 /// droppers inside the decoder; kept tokens keep their ids in all three planes, and the text after the image its own.
 /// </summary>
-public sealed class Qwen25VlModel : Module
+public sealed class Qwen25VlModel : Module, IAnswerLoss
 {
     /// <summary>The configuration.</summary>
     public Qwen25VlConfig Config { get; }
@@ -37,19 +37,19 @@ public sealed class Qwen25VlModel : Module
     }
 
     /// <summary>
-    /// Merged tokens of images (each (in_chans, R·p, C·p), resized and normalised) that share one patch grid: features
-    /// (B, N, E), nothing pruned yet, and each image's grid.
+    /// Merged tokens of images (each (in_chans, R·p, C·p), resized and normalised, of any size its grid can merge), each
+    /// image through the tower alone (as HF runs each image's windows and attention only over its own patches): features
+    /// (B, N_max, E), image i's N_i tokens first in its row and zero padding after them when grids differ
+    /// (<see cref="VisualTokens.CountOf"/>), nothing pruned yet; each image's grid, also in <see cref="VisualTokens.Grids"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">No image, images of different grids, or a grid that cannot be merged.</exception>
+    /// <exception cref="ArgumentException">No image, or a grid that cannot be merged.</exception>
     public (VisualTokens Tokens, Qwen25PatchGrid[] Grids) EncodeImages(IReadOnlyList<Tensor> pixels)
     {
         if (pixels.Count == 0) throw new ArgumentException("qwen2.5-vl: no image to encode");
         var encoded = pixels.Select(Visual.Encode).ToArray();
-        if (encoded.FirstOrDefault(e => e.Grid != encoded[0].Grid) is { } other)
-            throw new ArgumentException($"qwen2.5-vl: images of {encoded[0].Grid.Rows} × {encoded[0].Grid.Cols} and {other.Grid.Rows} × {other.Grid.Cols} patches " +
-                "in one batch: batch images of one grid together (resize them to one size, or encode each batch of one grid)");
-        var features = Tensor.Stack(encoded.Select(e => e.Tokens).ToArray(), 0); // (B, N, E)
-        return (VisualTokens.Of(features), encoded.Select(e => e.Grid).ToArray());
+        var grids = encoded.Select(e => e.Grid).ToArray();
+        var tokens = VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()); // (B, N_max, E)
+        return (tokens with { Grids = grids }, grids);
     }
 
     /// <summary>The prompt ids that stand for an image of <paramref name="grid"/>: vision start, one image placeholder per merged token, vision end.</summary>
@@ -59,9 +59,9 @@ public sealed class Qwen25VlModel : Module
     /// <summary>
     /// The language-model input: per sample, its text with the image's placeholders (<see cref="ImagePlaceholders"/> of its
     /// grid) replaced by its kept merged tokens, the first patchIndex[i].Length of <paramref name="tokens"/>' (B, K, E)
-    /// slots, left-padded to a common length. Position ids are three planes (<see cref="Qwen25RopeIndex"/>): kept token j
-    /// takes the ids of merged token patchIndex[i][j] of <paramref name="grids"/>[i], the text after the image those it has
-    /// with all N tokens present.
+    /// slots (the rest padding where samples keep different numbers), left-padded to a common length. Position ids are
+    /// three planes (<see cref="Qwen25RopeIndex"/>): kept token j takes the ids of merged token patchIndex[i][j] of
+    /// <paramref name="grids"/>[i], the text after the image those it has with all N tokens present.
     /// </summary>
     /// <exception cref="ArgumentException">Sizes disagree, a text without its image's placeholders, or patch indices that
     /// are not ascending inside the grid.</exception>
@@ -161,4 +161,11 @@ public sealed class Qwen25VlModel : Module
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
         return (F.CrossEntropy(flat, targets), flat, targets);
     }
+
+    /// <summary>The answer loss of <paramref name="tokens"/> as given (no pruning method), each image placed by its grid in
+    /// <see cref="VisualTokens.Grids"/>: what DiffPrune trains through (the merged tokens need no projector).</summary>
+    /// <exception cref="ArgumentException">Tokens without their grids, or bad inputs.</exception>
+    public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
+        AnswerLoss(tokens, tokens.Grids ?? throw new ArgumentException("qwen2.5-vl: visual tokens without their patch grids (VisualTokens.Grids): " +
+            "take them from EncodeImages, or give the grids"), null, textIds, isAnswer);
 }

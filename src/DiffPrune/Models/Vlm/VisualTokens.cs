@@ -25,6 +25,12 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
     /// </summary>
     public IReadOnlyList<VisualSpan>? Spans { get; init; }
 
+    /// <summary>
+    /// Per sample, the patch grid its image was encoded at (Qwen2.5-VL: a native-resolution image's merged grid, which its
+    /// tokens' M-RoPE ids come from); null for models whose images all share the tower's grid.
+    /// </summary>
+    public IReadOnlyList<Qwen25PatchGrid>? Grids { get; init; }
+
     /// <summary>Sample <paramref name="i"/> alone (a batch of 1, its <see cref="CountOf"/> tokens without padding), with its rows of the tower's output.</summary>
     public VisualTokens Sample(int i)
     {
@@ -32,7 +38,7 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         if (CountOf(i) < Count) features = features.Slice(1, 0, CountOf(i));
         return new(features, [PatchIndex[i]],
             Vision == null ? null : new VisionOutput(Rows(Vision.HiddenStates, i), Vision.Attentions == null ? null : Rows(Vision.Attentions, i)))
-        { Spans = Spans == null ? null : [Spans[i]] };
+        { Spans = Spans == null ? null : [Spans[i]], Grids = Grids == null ? null : [Grids[i]] };
     }
 
     /// <summary>
@@ -40,7 +46,7 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
     /// the longest (their <see cref="CountOf"/> stays theirs).
     /// </summary>
     /// <exception cref="ArgumentException">Token counts differ while the tower's output is kept (its rows could not be stacked),
-    /// or some samples have spans and others not.</exception>
+    /// or some samples have spans (or grids) and others not.</exception>
     public static VisualTokens Cat(IReadOnlyList<VisualTokens> samples)
     {
         if (samples.Count == 1) return samples[0];
@@ -49,11 +55,16 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
             throw new ArgumentException("samples with different token counts cannot be stacked with their vision tower output: drop it (Vision = null) first");
         if (samples.Any(s => s.Spans == null) && samples.Any(s => s.Spans != null))
             throw new ArgumentException("samples with spans (LLaVA-NeXT) and without cannot be stacked: they come from different models");
+        if (samples.Any(s => s.Grids == null) && samples.Any(s => s.Grids != null))
+            throw new ArgumentException("samples with patch grids (Qwen2.5-VL) and without cannot be stacked: they come from different models");
         var features = samples.Select(s => s.Count == slots ? s.Features : Tensor.Cat([s.Features, Tensor.Zeros(s.Features.Shape[0], slots - s.Count, s.Features.Shape[2])], 1));
         return new(Tensor.Cat(features.ToArray(), 0), samples.SelectMany(s => s.PatchIndex).ToArray(),
             samples[0].Vision is not { } first ? null : new VisionOutput(Stack(samples, v => v.HiddenStates, first.HiddenStates.Count),
                 first.Attentions == null ? null : Stack(samples, v => v.Attentions!, first.Attentions.Count)))
-        { Spans = samples[0].Spans == null ? null : samples.SelectMany(s => s.Spans!).ToArray() };
+        {
+            Spans = samples[0].Spans == null ? null : samples.SelectMany(s => s.Spans!).ToArray(),
+            Grids = samples[0].Grids == null ? null : samples.SelectMany(s => s.Grids!).ToArray(),
+        };
     }
 
     /// <summary>Whether some sample holds fewer tokens than the batch has slots (its tail is padding).</summary>

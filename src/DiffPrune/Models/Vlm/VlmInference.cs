@@ -14,7 +14,7 @@ namespace DiffPrune.Models.Vlm;
 /// </summary>
 /// <param name="vlm">The model (never changed).</param>
 /// <param name="normalization">Pixel normalisation of images (CLIP's when null).</param>
-public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null)
+public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null) : IAnswerLoss
 {
     readonly Dictionary<RgbImage, VisualTokens>[] _features = [new(ReferenceEqualityComparer.Instance), new(ReferenceEqualityComparer.Instance)];
 
@@ -55,7 +55,7 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
 
     /// <summary>
     /// The tokens <paramref name="method"/>'s pre-LLM function keeps (all of them when it has none). A batch whose
-    /// images hold different numbers of tokens (LLaVA-NeXT) is pruned image by image, so that a method sees exactly one
+    /// images hold different numbers of tokens (LLaVA-NeXT, Qwen2.5-VL) is pruned image by image, so that a method sees exactly one
     /// image's N tokens, never padding.
     /// </summary>
     public static VisualTokens PruneBefore(VisualTokens tokens, IPruningHooks? method)
@@ -102,6 +102,10 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
         return (F.CrossEntropy(flat, targets), flat, targets);
     }
+
+    /// <summary>The answer loss of <paramref name="tokens"/> as given (no pruning method): projector, then the language model.</summary>
+    (Tensor Loss, Tensor Logits, int[] Targets) IAnswerLoss.AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
+        AnswerLoss(tokens, null, textIds, isAnswer);
 
     /// <summary>Refuses, before any memory is committed, a prompt of <paramref name="textTokens"/> (its image token among them) that with
     /// every visual token and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes
