@@ -28,7 +28,7 @@ public sealed class ResolutionOptionTests : IDisposable
             var png = PngDecoder.Decode(Path.Combine(dir, $"scene-{seed}.png"));
             Assert.Equal((2 * own.ImageWidth + 4, 2 * own.ImageHeight + 4), (png.Width, png.Height));   // upscaled ×2 inside a 2 px frame
             Assert.Equal(Scene.Generate(seed, options).Image.GetPixel(own.ImageWidth - 1, own.ImageHeight - 1), png.GetPixel(2 * own.ImageWidth + 1, 2 * own.ImageHeight + 1));
-            Assert.Contains($"Size: {own.ImageWidth}x{own.ImageHeight} px ({own.GridRows}x{own.GridColumns} patches)", md);
+            Assert.Contains($"Size: {own.ImageWidth}x{own.ImageHeight} px ({own.GridColumns}x{own.GridRows} patches)", md);
         }
     }
 

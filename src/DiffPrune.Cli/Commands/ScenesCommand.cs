@@ -113,7 +113,7 @@ internal static class ScenesCommand
             var s = e.Scene;
             md.AppendLine(CultureInfo.InvariantCulture, $"## Scene {s.Seed}").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"![scene {s.Seed}](scene-{s.Seed}.png) ![vizwiz {s.Seed}](scene-{s.Seed}-vizwiz.png)").AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"Size: {s.Options.ImageWidth}x{s.Options.ImageHeight} px ({s.Options.GridRows}x{s.Options.GridColumns} patches). Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}; clutter patches: {s.PatchClutter.Count(c => c)}.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Size: {s.Options.ImageWidth}x{s.Options.ImageHeight} px ({s.Options.GridColumns}x{s.Options.GridRows} patches). Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}; clutter patches: {s.PatchClutter.Count(c => c)}.").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Caption: *{s.Caption}*").AppendLine();
             md.AppendLine("| suite | question | answer | note |").AppendLine("| --- | --- | --- | --- |");
             foreach (var suite in SceneSuites.All)
@@ -127,7 +127,7 @@ internal static class ScenesCommand
     // the bench's geometry: its one size, or the sides its scenes draw from
     static string Geometry(SceneOptions o) => o.VariableSides is { } sides
         ? string.Create(CultureInfo.InvariantCulture, $"width and height each drawn per scene from {{{string.Join(", ", sides)}}} px, {o.PatchSize} px patches ({sides.Min() / o.PatchSize}-{sides.Max() / o.PatchSize} per side: {sides.Min() * sides.Min() / (o.PatchSize * o.PatchSize)}-{sides.Max() * sides.Max() / (o.PatchSize * o.PatchSize)} visual tokens)")
-        : string.Create(CultureInfo.InvariantCulture, $"{o.ImageWidth}x{o.ImageHeight} px, {o.PatchSize} px patches ({o.GridRows}x{o.GridColumns} = {o.PatchCount} visual tokens)");
+        : string.Create(CultureInfo.InvariantCulture, $"{o.ImageWidth}x{o.ImageHeight} px, {o.PatchSize} px patches ({o.GridColumns}x{o.GridRows} = {o.PatchCount} visual tokens)");
 
     static string Note(SceneQuestion item)
     {
