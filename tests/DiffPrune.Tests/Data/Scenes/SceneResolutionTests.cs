@@ -195,6 +195,34 @@ public class SceneResolutionTests
     }
 
     [Fact]
+    public void AQwenStyleGridWithFourPixelPatchesMergesIntoTheScenesPatchGrid()
+    {
+        var options = SceneOptions.For(SceneBenchConfiguration.Dense, 144, SceneResolution.Variable);
+        foreach (long seed in Enumerable.Range(0, 64))
+        {
+            var own = options.ForScene(seed);
+            var grid = new DiffPrune.Models.Vision.Qwen25PatchGrid(own.ImageHeight / 4, own.ImageWidth / 4, MergeSize: 2);
+            Assert.Equal((own.GridRows, own.GridColumns, own.PatchCount), (grid.MergedRows, grid.MergedCols, grid.Tokens));
+            for (int j = 0; j < grid.Tokens; j++)
+            {
+                var (row, col) = grid.TokenAt(j);                     // merged token j covers scene patch j
+                Assert.Equal(own.PatchBox(j), new PixelBox(col * 8, row * 8, 8, 8));
+            }
+        }
+    }
+
+    [Fact]
+    public void AnAnyResModelWith96PixelTilesGivesHighScenesOneTileTokenPerPatch()
+    {
+        var high = SceneOptions.For(SceneBenchConfiguration.Dense, 144, SceneResolution.High);
+        (int, int)[] pinpoints = [(96, 192), (192, 96), (192, 192)];
+        // base view 12×12, then the 2×2 tiles' 24×24 features (nothing to unpad) with one newline per row
+        Assert.Equal(144 + high.PatchCount + high.GridRows,
+            DiffPrune.Models.Vlm.AnyResGeometry.TokenCount(high.ImageHeight, high.ImageWidth, pinpoints, imageSize: 96, patchSize: 8));
+        Assert.Equal((192, 192), DiffPrune.Models.Vlm.AnyResGeometry.SelectBestResolution(high.ImageHeight, high.ImageWidth, pinpoints));
+    }
+
+    [Fact]
     public void ResolutionNamesParseAndBadOnesAreOneLine()
     {
         Assert.Equal(SceneResolution.High, SceneResolutions.Parse(" HIGH "));
