@@ -22,27 +22,33 @@ internal static class ScenesCommand
         var seed = new Option<long?>("--seed") { Description = "Seed of the first scene (default: the first test scene, 2000000000)" };
         var grid = new Option<int>("--grid") { Description = "Visual tokens per image: 144 (96 px, default) or 81 (72 px)", DefaultValueFactory = _ => 144 };
         var bench = BenchOption.Create();
+        var resolution = ResolutionOption.Create();
         var calibration = new CalibrationCommand();
         var cmd = new Command("scenes", "SceneBench: synthetic scenes with captions and ten question suites. --sample writes a contact sheet and examples; --calibrate measures what a token budget can hold on them.")
         {
-            sample, count, output, seed, grid, bench, calibration.Calibrate, calibration.Scenes, calibration.Model, calibration.Methods,
+            sample, count, output, seed, grid, bench, resolution, calibration.Calibrate, calibration.Scenes, calibration.Model, calibration.Methods,
         };
         cmd.SetAction(r =>
         {
             var configuration = BenchOption.Parse(r, bench);
+            var geometry = ResolutionOption.Parse(r, resolution);
             if (!r.GetValue(sample) && !r.GetValue(calibration.Calibrate))
                 throw new ArgumentException("nothing to do: pass --sample to write a contact sheet and example items, or --calibrate to measure the budget");
             using var folder = RunFolderLock.Acquire(r.GetValue(output)!.FullName);
-            if (r.GetValue(calibration.Calibrate)) return calibration.Run(r, configuration, r.GetValue(output)!);
-            return Run(r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), r.GetValue(grid), configuration);
+            if (r.GetValue(calibration.Calibrate))
+            {
+                if (geometry != SceneResolution.Standard)
+                    throw new ArgumentException($"--calibrate measures standard scenes only (one N for all): drop --resolution {geometry.Name()}");
+                return calibration.Run(r, configuration, r.GetValue(output)!);
+            }
+            return Run(r.GetValue(count), r.GetValue(output)!, r.GetValue(seed), SceneOptions.For(configuration, r.GetValue(grid), geometry));
         });
         return cmd;
     }
 
-    static int Run(int count, DirectoryInfo output, long? seed, int grid, SceneBenchConfiguration bench)
+    static int Run(int count, DirectoryInfo output, long? seed, SceneOptions options)
     {
         if (count < 1 || count > 1024) throw new ArgumentException($"--count must be in 1..1024 (got {count})");
-        var options = SceneOptions.For(bench, grid);
         long first = seed ?? SceneSplit.Test.FirstSeed();
         if (first < 0) throw new ArgumentException($"--seed must be non-negative (got {first})");
 
@@ -76,16 +82,18 @@ internal static class ScenesCommand
 
     static RgbImage VizWizImage(SceneExample e) => e.ItemsOf(SceneSuite.VizWiz).Select(i => i.Image).FirstOrDefault(i => i != null) ?? e.Scene.Image;
 
-    // images side by side in a near-square grid, each upscaled, with thin dark separators
+    // images side by side in a near-square grid of cells as large as the largest image, each upscaled and placed at its
+    // cell's top left (variable-size scenes keep their own shapes), with thin dark separators
     static RgbImage ContactSheet(IReadOnlyList<RgbImage> images)
     {
-        int side = images[0].Width * Scale, cols = (int)Math.Ceiling(Math.Sqrt(images.Count)), rows = (images.Count + cols - 1) / cols;
-        var sheet = RgbImage.Filled(cols * (side + Gap) + Gap, rows * (side + Gap) + Gap, 40, 40, 40);
+        int cellWidth = images.Max(i => i.Width) * Scale, cellHeight = images.Max(i => i.Height) * Scale;
+        int cols = (int)Math.Ceiling(Math.Sqrt(images.Count)), rows = (images.Count + cols - 1) / cols;
+        var sheet = RgbImage.Filled(cols * (cellWidth + Gap) + Gap, rows * (cellHeight + Gap) + Gap, 40, 40, 40);
         for (int k = 0; k < images.Count; k++)
         {
-            int ox = Gap + k % cols * (side + Gap), oy = Gap + k / cols * (side + Gap);
-            for (int y = 0; y < side; y++)
-                for (int x = 0; x < side; x++)
+            int ox = Gap + k % cols * (cellWidth + Gap), oy = Gap + k / cols * (cellHeight + Gap);
+            for (int y = 0; y < images[k].Height * Scale; y++)
+                for (int x = 0; x < images[k].Width * Scale; x++)
                 {
                     var (r, g, b) = images[k].GetPixel(x / Scale, y / Scale);
                     sheet.SetPixel(ox + x, oy + y, r, g, b);
@@ -98,14 +106,14 @@ internal static class ScenesCommand
     {
         var md = new StringBuilder();
         md.AppendLine("# SceneBench sample").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Scenes {first}..{first + all.Length - 1} ({options.Configuration.Name()} configuration): {options.ImageSize}x{options.ImageSize} px, {options.PatchSize} px patches ({options.GridSize}x{options.GridSize} = {options.PatchCount} visual tokens), {options.MinObjects}-{options.MaxObjects} objects.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Scenes {first}..{first + all.Length - 1} ({options.Configuration.Name()} configuration, {options.Resolution.Name()} resolution): {Geometry(options)}, {options.MinObjects}-{options.MaxObjects} objects.");
         md.AppendLine().AppendLine("![scenes](scenes.png)").AppendLine().AppendLine("VizWiz's degraded versions:").AppendLine().AppendLine("![vizwiz](scenes-vizwiz.png)").AppendLine();
         foreach (var e in shown)
         {
             var s = e.Scene;
             md.AppendLine(CultureInfo.InvariantCulture, $"## Scene {s.Seed}").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"![scene {s.Seed}](scene-{s.Seed}.png) ![vizwiz {s.Seed}](scene-{s.Seed}-vizwiz.png)").AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}; clutter patches: {s.PatchClutter.Count(c => c)}.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Size: {s.Options.ImageWidth}x{s.Options.ImageHeight} px ({s.Options.GridColumns}x{s.Options.GridRows} patches). Background: {s.BackgroundKind.ToString().ToLowerInvariant()}. Object patches: {s.PatchObject.Count(p => p >= 0)} of {s.PatchObject.Count}; clutter patches: {s.PatchClutter.Count(c => c)}.").AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Caption: *{s.Caption}*").AppendLine();
             md.AppendLine("| suite | question | answer | note |").AppendLine("| --- | --- | --- | --- |");
             foreach (var suite in SceneSuites.All)
@@ -115,6 +123,11 @@ internal static class ScenesCommand
         }
         return md.ToString();
     }
+
+    // the bench's geometry: its one size, or the sides its scenes draw from
+    static string Geometry(SceneOptions o) => o.VariableSides is { } sides
+        ? string.Create(CultureInfo.InvariantCulture, $"width and height each drawn per scene from {{{string.Join(", ", sides)}}} px, {o.PatchSize} px patches ({sides.Min() / o.PatchSize}-{sides.Max() / o.PatchSize} per side: {sides.Min() * sides.Min() / (o.PatchSize * o.PatchSize)}-{sides.Max() * sides.Max() / (o.PatchSize * o.PatchSize)} visual tokens)")
+        : string.Create(CultureInfo.InvariantCulture, $"{o.ImageWidth}x{o.ImageHeight} px, {o.PatchSize} px patches ({o.GridColumns}x{o.GridRows} = {o.PatchCount} visual tokens)");
 
     static string Note(SceneQuestion item)
     {

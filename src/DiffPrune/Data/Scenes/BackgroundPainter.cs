@@ -10,24 +10,25 @@ namespace DiffPrune.Data.Scenes;
 /// </summary>
 internal static class BackgroundPainter
 {
-    /// <summary>Draws a kind and its parameters from <paramref name="rng"/> and paints a <paramref name="size"/>² image.</summary>
-    public static (byte[] Rgb, BackgroundKind Kind) Paint(Generator rng, int size)
+    /// <summary>Draws a kind and its parameters from <paramref name="rng"/> and paints a <paramref name="width"/> ×
+    /// <paramref name="height"/> image (a square one exactly as before non-square scenes existed).</summary>
+    public static (byte[] Rgb, BackgroundKind Kind) Paint(Generator rng, int width, int height)
     {
         var kind = (BackgroundKind)rng.NextInt(5);
         var a = Tone(rng);
         int delta = (15 + rng.NextInt(26)) * (rng.NextInt(2) == 0 ? -1 : 1);   // second tone 15..40 lighter or darker
         var b = Shift(a, delta, rng);
-        var rgb = new byte[size * size * 3];
+        var rgb = new byte[width * height * 3];
         switch (kind)
         {
             case BackgroundKind.Solid:
-                Fill(rgb, size, (_, _) => a);
+                Fill(rgb, width, height, (_, _) => a);
                 break;
             case BackgroundKind.Gradient:
                 {
                     int direction = rng.NextInt(3);                   // 0: left→right, 1: top→bottom, 2: diagonal
-                    int span = direction == 2 ? 2 * size - 2 : size - 1;
-                    Fill(rgb, size, (x, y) =>
+                    int span = direction switch { 0 => width - 1, 1 => height - 1, _ => width + height - 2 };
+                    Fill(rgb, width, height, (x, y) =>
                     {
                         int t = direction switch { 0 => x, 1 => y, _ => x + y };
                         return Mix(a, b, t, span);
@@ -38,9 +39,9 @@ internal static class BackgroundPainter
                 {
                     int direction = rng.NextInt(4);                   // horizontal, vertical, ↘ and ↗ diagonals
                     int half = 2 + rng.NextInt(5);                    // band width 2..6 px: period 4..12
-                    Fill(rgb, size, (x, y) =>
+                    Fill(rgb, width, height, (x, y) =>
                     {
-                        int t = direction switch { 0 => y, 1 => x, 2 => x + y, _ => x - y + size };
+                        int t = direction switch { 0 => y, 1 => x, 2 => x + y, _ => x - y + height };
                         return (t / half) % 2 == 0 ? a : b;
                     });
                     break;
@@ -48,13 +49,13 @@ internal static class BackgroundPainter
             case BackgroundKind.Checker:
                 {
                     int cell = 4 + rng.NextInt(13);                   // 4..16 px
-                    Fill(rgb, size, (x, y) => (x / cell + y / cell) % 2 == 0 ? a : b);
+                    Fill(rgb, width, height, (x, y) => (x / cell + y / cell) % 2 == 0 ? a : b);
                     break;
                 }
             case BackgroundKind.Noise:
                 {
                     int amplitude = 8 + rng.NextInt(13);              // 8..20 grey levels
-                    for (int i = 0; i < size * size; i++)
+                    for (int i = 0; i < width * height; i++)
                     {
                         int n = rng.NextInt(2 * amplitude + 1) - amplitude;
                         rgb[3 * i] = (byte)(a.R + n);
@@ -82,10 +83,10 @@ internal static class BackgroundPainter
     static (byte R, byte G, byte B) Mix((byte R, byte G, byte B) a, (byte R, byte G, byte B) b, int t, int span) =>
         ((byte)(a.R + (b.R - a.R) * t / span), (byte)(a.G + (b.G - a.G) * t / span), (byte)(a.B + (b.B - a.B) * t / span));
 
-    static void Fill(byte[] rgb, int size, Func<int, int, (byte R, byte G, byte B)> color)
+    static void Fill(byte[] rgb, int width, int height, Func<int, int, (byte R, byte G, byte B)> color)
     {
-        for (int y = 0, i = 0; y < size; y++)
-            for (int x = 0; x < size; x++, i += 3)
+        for (int y = 0, i = 0; y < height; y++)
+            for (int x = 0; x < width; x++, i += 3)
                 (rgb[i], rgb[i + 1], rgb[i + 2]) = color(x, y);
     }
 }

@@ -5,9 +5,9 @@ namespace DiffPrune.Data.Scenes;
 /// <summary>
 /// One generated scene: the image, its objects, dense per-patch labels for supervising a vision encoder, the set of
 /// kinds present (a CLS target) and the caption. Identical, pixel for pixel, for the same (seed, options) on any
-/// machine. Patches are indexed row-major: patch p covers columns (p mod G)·P.. and rows (p div G)·P.. with
-/// G = <see cref="SceneOptions.GridSize"/>, P = <see cref="SceneOptions.PatchSize"/>. The lists are views of the
-/// scene's own arrays.
+/// machine. Patches are indexed row-major: patch p covers columns (p mod C)·P.. and rows (p div C)·P.. with
+/// C = <see cref="SceneOptions.GridColumns"/> of <see cref="Options"/>, P = <see cref="SceneOptions.PatchSize"/>
+/// (<see cref="SceneOptions.PatchBox"/>). The lists are views of the scene's own arrays.
 /// </summary>
 public sealed class Scene
 {
@@ -55,9 +55,10 @@ public sealed class Scene
 
     /// <summary>The seed it was generated from.</summary>
     public long Seed { get; }
-    /// <summary>The options it was generated with.</summary>
+    /// <summary>The options it was generated with: its own (<see cref="SceneOptions.ForScene"/>), so with a variable-size
+    /// bench they hold this scene's width and height (<see cref="SceneOptions.VariableSides"/> null).</summary>
     public SceneOptions Options { get; }
-    /// <summary>The image (<see cref="SceneOptions.ImageSize"/>² px).</summary>
+    /// <summary>The image (<see cref="SceneOptions.ImageWidth"/> × <see cref="SceneOptions.ImageHeight"/> px).</summary>
     public RgbImage Image { get; }
     /// <summary>The background alone, before any object was drawn (what occlusion restores).</summary>
     public RgbImage Background { get; }

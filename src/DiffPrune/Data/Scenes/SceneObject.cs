@@ -8,7 +8,7 @@ namespace DiffPrune.Data.Scenes;
 /// <param name="Region">The 3×3 region it lies in (no other object shares it).</param>
 /// <param name="Box">Its pixel box (every pixel it paints lies inside; half a patch wider than the shape when a second glyph's plate sticks out).</param>
 /// <param name="Digit">The label drawn on it, or null: a digit 0–9 (one glyph) or a number 10–99 (two glyphs, <see cref="SceneOptions.LabelGlyphs"/>).</param>
-/// <param name="GlyphPatch">Index (row · grid + column) of the patch that holds its label's first glyph, or −1 without one.</param>
+/// <param name="GlyphPatch">Index (row · C + column, <see cref="SceneOptions.PatchBox"/>) of the patch that holds its label's first glyph, or −1 without one.</param>
 public sealed record SceneObject(int Index, SceneColor Color, SceneShape Shape, ObjectSize Size, SceneRegion Region, PixelBox Box, int? Digit, int GlyphPatch)
 {
     /// <summary>"red circle": colour and shape, unique within a scene (no two objects share both).</summary>

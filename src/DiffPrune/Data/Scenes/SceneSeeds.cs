@@ -14,6 +14,9 @@ internal static class SceneSeeds
     /// <summary>Stream of the background's clutter marks (none are drawn in the classic configuration).</summary>
     public const ulong ClutterStream = 0xC1077E4;
 
+    /// <summary>Stream of a variable-size scene's width and height (<see cref="SceneOptions.VariableSides"/>).</summary>
+    public const ulong SizeStream = 0x5175;
+
     /// <summary>Stream of a suite's items.</summary>
     public static ulong SuiteStream(SceneSuite suite) => 0x5017E_000UL + (ulong)suite;
 

@@ -124,6 +124,9 @@ public sealed record PretrainOptions
         Line("scenes.patch_size", Scenes.PatchSize);
         Line("scenes.objects", $"{Scenes.MinObjects}-{Scenes.MaxObjects}");
         if (Scenes.Configuration != SceneBenchConfiguration.Classic) Line("scenes.bench", Scenes.Configuration.Name());
+        if (Scenes.Resolution != SceneResolution.Standard) Line("scenes.resolution", Scenes.Resolution.Name());
+        if (!Scenes.IsSquare) Line("scenes.image", $"{Scenes.ImageWidth}x{Scenes.ImageHeight}");
+        if (Scenes.VariableSides is { } sides) Line("scenes.variable_sides", string.Join(",", sides));
         Line("vision_steps", VisionSteps);
         Line("vision_batch", VisionBatch);
         Line("vision_lr", VisionLearningRate);
