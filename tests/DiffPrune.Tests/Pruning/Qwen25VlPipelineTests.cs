@@ -91,15 +91,8 @@ public class Qwen25VlPipelineTests(ITestOutputHelper output)
             for (int p = 0; p < grads.Length; p++)
                 for (int j = 0; j < grads[p].Length; j++) expected[p][j] += share * grads[p][j];
         }
-        Assert.True(double.IsFinite(loss.Item()));
-        Assert.True(Math.Abs(loss.Item() - expectedLoss) <= 1e-5, $"batched loss {loss.Item():R} vs images alone {expectedLoss:R}");
-        Assert.Equal(inside, alpha.MeanInsideTopK, 5);
-        double worst = 0;
-        for (int p = 0; p < batched.Length; p++)
-            for (int j = 0; j < batched[p].Length; j++) worst = Math.Max(worst, Math.Abs(batched[p][j] - expected[p][j]));
-        output.WriteLine($"{throttler}, candidates {candidates}, gated {gated}, {attention} denoiser: loss {loss.Item():G6}, |Δloss| {Math.Abs(loss.Item() - expectedLoss):G3}, " +
-            $"max |Δgrad| {worst:G3} over {batched.Sum(g => g.Length)} scorer and denoiser weights");
-        Assert.True(worst <= 1e-5, $"batched gradients differ from the images' alone by {worst:G3}");
+        RaggedPipelineTests.AssertMatchesImagesAlone(output, $"{throttler}, candidates {candidates}, gated {gated}, {attention} denoiser", loss.Item(), expectedLoss,
+            inside, alpha.MeanInsideTopK, batched, expected);
     }
 
     [Fact]

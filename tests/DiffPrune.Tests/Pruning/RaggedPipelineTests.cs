@@ -91,15 +91,8 @@ public class RaggedPipelineTests(ITestOutputHelper output)
             for (int p = 0; p < grads.Length; p++)
                 for (int j = 0; j < grads[p].Length; j++) expected[p][j] += share[i] * grads[p][j];
         }
-        Assert.True(double.IsFinite(loss.Item()));
-        Assert.True(Math.Abs(loss.Item() - expectedLoss) <= 1e-5, $"batched loss {loss.Item():R} vs images alone {expectedLoss:R}");
-        Assert.Equal(inside, alpha.MeanInsideTopK, 5);
-        double worst = 0;
-        for (int p = 0; p < batched.Length; p++)
-            for (int j = 0; j < batched[p].Length; j++) worst = Math.Max(worst, Math.Abs(batched[p][j] - expected[p][j]));
-        output.WriteLine($"{throttler}, candidates {candidates}, gated {gated}, {attention} denoiser: loss {loss.Item():G6}, |Δloss| {Math.Abs(loss.Item() - expectedLoss):G3}, " +
-            $"max |Δgrad| {worst:G3} over {batched.Sum(g => g.Length)} scorer and denoiser weights");
-        Assert.True(worst <= 1e-5, $"batched gradients differ from the images' alone by {worst:G3}");
+        AssertMatchesImagesAlone(output, $"{throttler}, candidates {candidates}, gated {gated}, {attention} denoiser", loss.Item(), expectedLoss,
+            inside, alpha.MeanInsideTopK, batched, expected);
     }
 
     [Fact]
@@ -167,5 +160,22 @@ public class RaggedPipelineTests(ITestOutputHelper output)
             Assert.Equal(alone.Features.ToArray(), kept.Sample(i).Features.ToArray());
             Assert.All(kept.PatchIndex[i], j => Assert.True(j < Budget.Lengths[i]));
         }
+    }
+
+    /// <summary>
+    /// A padded batch's loss, mean α in the top-K and scorer/denoiser gradients against the images run alone (their
+    /// share-weighted sums): within 1e-5; prints the largest differences under <paramref name="setup"/>.
+    /// </summary>
+    internal static void AssertMatchesImagesAlone(ITestOutputHelper output, string setup, double loss, double expectedLoss, double inside, double meanInside,
+        float[][] batched, double[][] expected)
+    {
+        Assert.True(double.IsFinite(loss));
+        Assert.True(Math.Abs(loss - expectedLoss) <= 1e-5, $"batched loss {loss:R} vs images alone {expectedLoss:R}");
+        Assert.Equal(inside, meanInside, 5);
+        double worst = 0;
+        for (int p = 0; p < batched.Length; p++)
+            for (int j = 0; j < batched[p].Length; j++) worst = Math.Max(worst, Math.Abs(batched[p][j] - expected[p][j]));
+        output.WriteLine($"{setup}: loss {loss:G6}, |Δloss| {Math.Abs(loss - expectedLoss):G3}, max |Δgrad| {worst:G3} over {batched.Sum(g => g.Length)} scorer and denoiser weights");
+        Assert.True(worst <= 1e-5, $"batched gradients differ from the images' alone by {worst:G3}");
     }
 }
