@@ -1,12 +1,11 @@
 using System.Diagnostics;
+using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
-using DiffPrune.Data.Images;
 using DiffPrune.Eval.Profiling;
 using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
-using DiffPrune.Tensors;
 using DiffPrune.Tensors.Distributed;
 
 namespace DiffPrune.Eval;
@@ -24,7 +23,8 @@ public sealed class TableEvaluation
     readonly string _model;
     readonly ulong _seed;
     readonly Communicator _world;
-    readonly Lazy<(Tensor Pixels, int[] Prompt)> _costProbe;
+    readonly VlmInference _inference;
+    readonly Lazy<(RgbImage Image, int[] Prompt)> _costProbe;
 
     /// <summary>One planned row: a method at a budget (<see cref="Fraction"/> null for the upper bound).</summary>
     /// <param name="Fraction">K / N, or null for Vanilla.</param>
@@ -57,7 +57,8 @@ public sealed class TableEvaluation
         _seed = seed;
         _world = world ?? Communicator.Single;
         _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: _world);
-        _costProbe = new(() => CostProbe(vlm, tokenizer, examples[0]));
+        _inference = inference;
+        _costProbe = new(() => (examples[0].Scene.Image, ScenePrompt.PromptIds(tokenizer, examples[0].ItemsOf(SceneSuite.VqaV2).First().Prompt)));
         int n = vlm.Config.Vision.NumPatches;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)
@@ -93,17 +94,16 @@ public sealed class TableEvaluation
 
     /// <summary>
     /// The prefill FLOPs of the first test scene's first VQAv2 question (as <c>diffprune profile</c> takes) under the row's
-    /// method. The method is built afresh for it, so that a seeded method answers the evaluation as it would without it.
+    /// method, its image encoded as the evaluation encodes it (the features are shared, and a LLaVA-NeXT image is tiled). The
+    /// method is built afresh for it, so that a seeded method answers the evaluation as it would without it.
     /// </summary>
     double PrefillFlops(PlannedRow row)
     {
-        var (pixels, prompt) = _costProbe.Value;
-        return FlopCount.Of(_vlm.Config, TokenSchedule.Observe(_vlm, row.Method.Build(_vlm), pixels, prompt)).Prefill;
+        var (image, prompt) = _costProbe.Value;
+        var method = row.Method.Build(_vlm);
+        var encoded = _inference.Encode([image], method.NeedsVisionAttentions);
+        return FlopCount.Of(_vlm.Config, TokenSchedule.Observe(_inference, method, encoded, prompt)).Prefill;
     }
-
-    static (Tensor Pixels, int[] Prompt) CostProbe(LlavaModel vlm, WordTokenizer tokenizer, SceneExample example) =>
-        (ImageTensors.Preprocess(example.Scene.Image, vlm.Config.Vision.ImageSize, ImageNormalization.Clip),
-         ScenePrompt.PromptIds(tokenizer, example.ItemsOf(SceneSuite.VqaV2).First().Prompt));
 
     /// <summary>
     /// The table of <paramref name="rows"/>, evaluated in <see cref="Plan"/> order, with retention against the first

@@ -130,6 +130,24 @@ public class EvaluationTableTests
     }
 
     [Fact]
+    public void PrefillFlopsOfALlavaNextModelCountItsTiledSequence()
+    {
+        var tokenizer = WordTokenizer.ForSceneBench();
+        var vlm = new LlavaModel(TinyModels.SceneLlava() with { ImageGridPinpoints = [(96, 96), (192, 192)] }, new Generator(5));
+        var examples = new SceneBench().Split(SceneSplit.Test, 1).ToList();
+        var table = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("random", null), [1.0 / 9], "tiny-next").Run();
+        // the unpruned prompt carries the image as LLaVA-NeXT tiles it (base view and one tile projected, a newline after
+        // each tile row), not as one 144-token view
+        var inference = new VlmInference(vlm);
+        var encoded = inference.Encode([examples[0].Scene.Image]);
+        int sequence = inference.Assemble(encoded, [ScenePrompt.PromptIds(tokenizer, examples[0].ItemsOf(SceneSuite.VqaV2).First().Prompt)]).Embeds.Shape[1];
+        Assert.True(encoded.Count > vlm.Config.Vision.NumPatches, $"{encoded.Count} visual tokens");
+        var unpruned = TokenSchedule.Constant(encoded.Count, sequence, vlm.Config.Text.NumLayers);
+        Assert.Equal(FlopCount.Of(vlm.Config, unpruned).Prefill, table.Vanilla.PrefillFlops!.Value, 6);
+        Assert.True(table.Blocks[0].Rows[0].PrefillFlops < table.Vanilla.PrefillFlops);
+    }
+
+    [Fact]
     public void BadInputsAreRejectedBeforeAnythingRuns()
     {
         var tokenizer = WordTokenizer.ForSceneBench();
