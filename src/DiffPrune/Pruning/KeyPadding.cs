@@ -14,14 +14,25 @@ static class KeyPadding
     {
         if (tokens.Rank != 3) throw new ArgumentException($"a padded batch needs tokens (B, N_max, d); got {tokens.Describe()}", nameof(tokens));
         int b = tokens.Shape[0], slots = tokens.Shape[1];
-        if (lengths.Count != b) throw new ArgumentException($"{lengths.Count} token counts for a batch of {b} rows: give one per row", nameof(lengths));
-        var valid = new bool[b * slots];
-        for (int i = 0; i < b; i++)
+        var valid = ValidSlots(lengths, b, slots);
+        return lengths.All(n => n == slots) ? null : AttentionMask.KeyPadding(valid, b).Cached();
+    }
+
+    /// <summary>
+    /// (B·slots) flags, row-major: whether each slot of a row holds a real token, row i holding <paramref name="lengths"/>[i]
+    /// real tokens first (the key-padding mask's layout). The one place a padded batch's lengths become its real slots.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one length per row, or a length outside 1..slots (named).</exception>
+    public static bool[] ValidSlots(IReadOnlyList<int> lengths, int batch, int slots)
+    {
+        if (lengths.Count != batch) throw new ArgumentException($"{lengths.Count} token counts for a batch of {batch} rows: give one per row", nameof(lengths));
+        var valid = new bool[batch * slots];
+        for (int i = 0; i < batch; i++)
         {
             if (lengths[i] < 1 || lengths[i] > slots)
                 throw new ArgumentException($"row {i} holds N = {lengths[i]} tokens in {slots} slots: N must be in 1..{slots}", nameof(lengths));
             valid.AsSpan(i * slots, lengths[i]).Fill(true);
         }
-        return lengths.All(n => n == slots) ? null : AttentionMask.KeyPadding(valid, b).Cached();
+        return valid;
     }
 }

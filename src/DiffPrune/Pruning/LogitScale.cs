@@ -51,14 +51,9 @@ public static class LogitScales
     /// <summary>(B, N_max) with 1 at real slots, and (B, 1) with N_i.</summary>
     static (Tensor Valid, Tensor Count) Real(IReadOnlyList<int> lengths, int slots)
     {
-        var valid = Tensor.Zeros(lengths.Count, slots);
-        var count = Tensor.Zeros(lengths.Count, 1);
-        for (int i = 0; i < lengths.Count; i++)
-        {
-            valid.Data.Slice(i * slots, lengths[i]).Fill(1f);
-            count.Data[i] = lengths[i];
-        }
-        return (valid, count);
+        var flags = KeyPadding.ValidSlots(lengths, lengths.Count, slots);
+        var valid = Tensor.FromArray(flags.Select(f => f ? 1f : 0f).ToArray(), [lengths.Count, slots]);
+        return (valid, Tensor.FromArray(lengths.Select(n => (float)n).ToArray(), [lengths.Count, 1]));
     }
 
     static Tensor Standardize(Tensor logits)

@@ -46,12 +46,7 @@ public sealed record RaggedBudget(int[] Lengths, int[] Keep)
     }
 
     /// <summary>(B·slots) flags, row-major: whether each slot of a row holds a real token (the key-padding mask's layout).</summary>
-    public bool[] ValidSlots(int slots)
-    {
-        var valid = new bool[Lengths.Length * slots];
-        for (int i = 0; i < Lengths.Length; i++) valid.AsSpan(i * slots, Lengths[i]).Fill(true);
-        return valid;
-    }
+    public bool[] ValidSlots(int slots) => KeyPadding.ValidSlots(Lengths, Lengths.Length, slots);
 
     /// <summary>Per image, its real tokens' slots 0..N_i−1 (the patch index of unpruned tokens).</summary>
     public int[][] AllTokens() => Lengths.Select(n => Enumerable.Range(0, n).ToArray()).ToArray();

@@ -44,16 +44,8 @@ public static class VpNoiseMix
     }
 
     /// <summary>Per (row, slot), whether it holds a real token; null when every slot does.</summary>
-    static bool[]? RealTokens(Tensor margins, IReadOnlyList<int>? lengths)
-    {
-        if (lengths == null) return null;
-        int b = margins.Shape[0], slots = margins.Shape[1];
-        if (lengths.Count != b || lengths.Any(n => n < 1 || n > slots))
-            throw new ArgumentException($"VP-Noise mix of {b} rows of {slots} slots got token counts [{string.Join(", ", lengths)}]: give one count in 1..{slots} per row");
-        var real = new bool[b * slots];
-        for (int i = 0; i < b; i++) real.AsSpan(i * slots, lengths[i]).Fill(true);
-        return real;
-    }
+    static bool[]? RealTokens(Tensor margins, IReadOnlyList<int>? lengths) =>
+        lengths == null ? null : KeyPadding.ValidSlots(lengths, margins.Shape[0], margins.Shape[1]);
 
     static Tensor?[] Backward(Tensor g, Tensor tokens, Tensor noise, Tensor margins, float[] keep, float[] mix, bool[]? real)
     {
