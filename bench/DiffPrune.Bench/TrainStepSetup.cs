@@ -38,7 +38,7 @@ internal sealed class TrainStepSetup
         _pool = CaptionFeaturePool.Encode(vlm, tokenizer, SceneOptions.Default, PoolScenes, seed: 7);
         var gen = new Generator(1);
         int dv = vlm.Config.Vision.HiddenSize;
-        _standardizer = TokenStandardizer.Fit(_pool.Features);
+        _standardizer = TokenStandardizer.Fit(_pool.Tokens.Features);
         _scorer = new TokenScorer(dv, gen);
         _denoiser = new Denoiser(dv, gen);
         _inference = new VlmInference(vlm);
@@ -62,7 +62,8 @@ internal sealed class TrainStepSetup
         var seconds = new double[Phases.Length];
         using var scope = TensorScope.Begin();
         var gen = new Generator(1000 + (ulong)_step++);
-        var (features, ids, start) = _pool.Batch(gen, Batch);
+        var (pooled, ids, start) = _pool.Batch(gen, Batch);
+        var features = pooled.Features;
         var clock = Stopwatch.StartNew();
         OpProfile.Mark();
         var logits = _scorer.Forward(features);

@@ -1,3 +1,4 @@
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
@@ -49,7 +50,7 @@ internal static class EvalCommand
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
-        var sceneOptions = SceneOptions.For(bench, vlm.Config.Vision.NumPatches);
+        var sceneOptions = SceneVlm.Scenes(bench, vlm.Config);
         var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;

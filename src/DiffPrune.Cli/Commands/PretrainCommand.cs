@@ -23,10 +23,11 @@ internal static class PretrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored in the final report", DefaultValueFactory = _ => 100 };
         var bench = BenchOption.Create();
+        var resolution = ResolutionOption.Create();
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop once this global step is reached, with a checkpoint and model/ holding the weights at that step; resume later with --resume" };
         var cmd = new Command("pretrain", "Train the SceneBench base VLM: vision tower on dense patch labels, then captions, then questions of all ten suites.")
         {
-            output, resume, testScenes, stopAfter, bench,
+            output, resume, testScenes, stopAfter, bench, resolution,
         };
         var options = new RecordOptions<PretrainOptions>(cmd, new PretrainOptions())
             .Add("--seed", "Seed of weights and data", o => o.Seed, (o, v) => o with { Seed = v })
@@ -53,7 +54,7 @@ internal static class PretrainCommand
         cmd.SetAction(r =>
         {
             var o = options.Bind(r, new PretrainOptions());
-            return Run(r.GetValue(output)!, r.GetValue(resume), o with { Scenes = SceneOptions.For(BenchOption.Parse(r, bench), o.Scenes.PatchCount) }, r.GetValue(testScenes), r.GetValue(stopAfter));
+            return Run(r.GetValue(output)!, r.GetValue(resume), o with { Scenes = SceneOptions.For(BenchOption.Parse(r, bench), o.Scenes.PatchCount, ResolutionOption.Parse(r, resolution)) }, r.GetValue(testScenes), r.GetValue(stopAfter));
         });
         return cmd;
     }
@@ -148,7 +149,7 @@ internal static class PretrainCommand
         var scores = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world);
         double seconds = clock.Elapsed.TotalSeconds;
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
-        int n = trainer.Model.Config.Vision.NumPatches, keep = n / 9;
+        int n = trainer.Model.Config.MaxVisualTokens, keep = n / 9;
         var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world, new RandomPruner(keep, trainer.Options.Seed));
         if (log == null) return;
         log.Evaluation(trainer.Step, "test", scores);

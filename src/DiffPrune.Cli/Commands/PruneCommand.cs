@@ -1,3 +1,4 @@
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
@@ -53,10 +54,10 @@ internal static class PruneCommand
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelDir.FullName);
-        int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
+        int keep = BudgetFractions.Keep(fraction, vlm.Config.MaxVisualTokens);
         var inference = new VlmInference(vlm);
         var compared = pruners == null ? new ComparedMethod(name!, v => PruningMethods.Create(name!, v, keep, seed))
-            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep)[0], new ValidationThresholds(inference, SceneOptions.For(bench, vlm.Config.Vision.NumPatches), budget.CalibrationScenes), keep)
+            : budget.Mode == BudgetMode.Threshold ? Threshold(pruners.At(keep)[0], new ValidationThresholds(inference, SceneVlm.Scenes(bench, vlm.Config), budget.CalibrationScenes), keep)
             : Trained(pruners.At(keep)[0]);
         var result = PruneComparison.Run(inference, tokenizer, compared, image, question, runs);
         var files = PruneComparison.Write(outDir.FullName, result);

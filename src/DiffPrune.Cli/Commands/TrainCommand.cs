@@ -1,3 +1,4 @@
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Tensors.IO;
 using System.CommandLine;
 using System.Globalization;
@@ -72,9 +73,9 @@ internal static class TrainCommand
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
-        int n = vlm.Config.Vision.NumPatches;
+        int n = vlm.Config.MaxVisualTokens;
         options = options with { Keep = keep ?? n / 9 };
-        var scenes = SceneOptions.For(bench, n);
+        var scenes = SceneVlm.Scenes(bench, vlm.Config);
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume, world: world);
         if (world.IsRoot)
             Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
@@ -110,7 +111,7 @@ internal static class TrainCommand
         Communicator world)
     {
         var options = run.Trainer.Options;
-        int n = inference.Model.Config.Vision.NumPatches;
+        int n = inference.Model.Config.MaxVisualTokens;
         if (world.IsRoot) Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
         var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32, world: world);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();

@@ -59,7 +59,7 @@ public sealed class TableEvaluation
         _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: _world);
         _inference = inference;
         _costProbe = new(() => (examples[0].Scene.Image, ScenePrompt.PromptIds(tokenizer, examples[0].ItemsOf(SceneSuite.VqaV2).First().Prompt)));
-        int n = vlm.Config.Vision.NumPatches;
+        int n = vlm.Config.MaxVisualTokens;
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)
         {
@@ -119,7 +119,7 @@ public sealed class TableEvaluation
             .GroupBy(i => (Plan[i].Fraction!.Value, Plan[i].Keep), i => rows[i] with { Retention = EvaluationTable.Retention(rows[i].Scores, vanilla.Scores) })
             .Select(g => new EvaluationBlock(g.Key.Value, g.Key.Keep, g.ToArray()))
             .ToArray();
-        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.Vision.NumPatches, _examples.Count, Items, vanilla, blocks)
+        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.MaxVisualTokens, _examples.Count, Items, vanilla, blocks)
         {
             Bench = _examples.Count > 0 ? _examples[0].Scene.Options.Configuration.Name() : SceneBenchConfiguration.Classic.Name(),
         }, seed: _seed);

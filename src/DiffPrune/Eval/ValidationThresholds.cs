@@ -1,3 +1,4 @@
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
@@ -24,9 +25,7 @@ public sealed class ValidationThresholds
     public ValidationThresholds(VlmInference inference, SceneOptions options, int scenes)
     {
         if (scenes < 1) throw new ArgumentException($"--calibration-scenes must be at least 1 (got {scenes})");
-        var vision = inference.Model.Config.Vision;
-        if (options.PatchCount != vision.NumPatches || options.ImageSize != vision.ImageSize)
-            throw new ArgumentException($"scenes of {options.ImageSize} px / {options.PatchCount} patches do not fit the VLM's {vision.ImageSize} px / {vision.NumPatches} patches");
+        if (!SceneVlm.Reads(inference.Model.Config, options)) throw new ArgumentException(SceneVlm.Mismatch(inference.Model.Config, options));
         _inference = inference;
         _scenes = options;
         Scenes = scenes;

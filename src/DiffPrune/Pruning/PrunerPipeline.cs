@@ -76,21 +76,33 @@ public sealed class PrunerPipeline(IAnswerLoss vlm, TokenScorer scorer, Denoiser
     {
         if (features.Rank != 3) throw new ArgumentException($"pruner training needs features (B, N_max, d_v); got {features.Describe()}", nameof(features));
         budget.Check(features.Shape[0], features.Shape[1]);
+        return Loss(new VisualTokens(features, budget.AllTokens(), null) { Spans = spans, Grids = grids }, budget, textIds, answerStart, tau, noise);
+    }
+
+    /// <summary>The loss of a padded batch as above, of <paramref name="tokens"/> that carry their own positions (a LLaVA-NeXT
+    /// image's tokens sit between its newlines: <see cref="VisualTokens.PatchIndex"/> and <see cref="VisualTokens.Spans"/>).</summary>
+    /// <exception cref="ArgumentException">A budget that does not fit the tokens (named).</exception>
+    public (Tensor Loss, AlphaStats Alpha) Loss(VisualTokens tokens, RaggedBudget budget, int[][] textIds, int[] answerStart, double tau, BatchNoise noise)
+    {
+        var features = tokens.Features;
+        budget.Check(features.Shape[0], features.Shape[1]);
+        if (!tokens.PatchIndex.Select(p => p.Length).SequenceEqual(budget.Lengths))
+            throw new ArgumentException($"the budget's token counts ({string.Join(", ", budget.Lengths)}) are not the images' ({string.Join(", ", tokens.PatchIndex.Select(p => p.Length))})", nameof(budget));
         var lengths = budget.Lengths;
         var logits = scorer.Forward(features, lengths);
         var throttled = throttler.Apply(standardizer.Standardize(features), logitScale.Apply(logits, lengths), budget, tau, noise);
-        var all = new VisualTokens(standardizer.Restore(throttled.Tokens), budget.AllTokens(), null) { Spans = spans, Grids = grids };
+        var all = tokens with { Features = standardizer.Restore(throttled.Tokens), Vision = null };
         var candidates = CandidateIndex(logits, budget);
         var restored = candidates == null ? all : all.Select(candidates);
         var counts = restored.PatchIndex.Select(p => p.Length).ToArray();
-        var tokens = denoiser.Forward(restored.Features, counts);
+        var denoised = denoiser.Forward(restored.Features, counts);
         if (gatedDenoiser)
         {
-            var alpha = new VisualTokens(throttled.Alpha.Unsqueeze(-1), budget.AllTokens(), null);
+            var alpha = all with { Features = throttled.Alpha.Unsqueeze(-1) };
             var kept = candidates == null ? alpha : alpha.Select(candidates);
-            tokens = restored.Features + (tokens - restored.Features) * (-kept.Features + 1f);
+            denoised = restored.Features + (denoised - restored.Features) * (-kept.Features + 1f);
         }
-        var loss = vlm.AnswerLoss(restored with { Features = tokens }, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
+        var loss = vlm.AnswerLoss(restored with { Features = denoised }, textIds, AnswerTargets.Masks(textIds, answerStart)).Loss;
         return (loss, AlphaStats.Of(throttled.Alpha, budget, logits));
     }
 

@@ -69,11 +69,12 @@ public class PrunerTrainerTests
         int captions = 0, total = 0;
         for (int draw = 0; draw < 50; draw++)
         {
-            var (features, ids, _) = pool.Batch(gen, 8);
+            var (tokens, ids, _) = pool.Batch(gen, 8);
+            var features = tokens.Features;
             for (int i = 0; i < ids.Length; i++, total++)
             {
                 // the features identify the scene drawn; its text must be that scene's caption or one of its questions
-                int scene = Enumerable.Range(0, 4).Single(s => features.Data.Slice(i * features.Shape[1] * features.Shape[2], 8).SequenceEqual(pool.Features.Data.Slice(s * features.Shape[1] * features.Shape[2], 8)));
+                int scene = Enumerable.Range(0, 4).Single(s => features.Data.Slice(i * features.Shape[1] * features.Shape[2], 8).SequenceEqual(pool.Tokens.Features.Data.Slice(s * features.Shape[1] * features.Shape[2], 8)));
                 Assert.Contains(texts[scene], t => t.SequenceEqual(ids[i]));
                 if (ids[i].SequenceEqual(texts[scene][0])) captions++;
             }
@@ -88,12 +89,12 @@ public class PrunerTrainerTests
         var vlm = TinyVlm();
         var pool = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options));
         var chunked = CaptionFeaturePool.Encode(vlm, Tokenizer, SceneOptions.Default, Options.FeaturePool, PrunerTrainer.PoolSeed(Options), batch: 4);
-        Tolerance.AssertClose(pool.Features.Data, chunked.Features.Data, atol: 1e-5, rtol: 0, what: "features encoded 4 at a time");
+        Tolerance.AssertClose(pool.Tokens.Features.Data, chunked.Tokens.Features.Data, atol: 1e-5, rtol: 0, what: "features encoded 4 at a time");
         var scene = SceneBench.DrawTrainingScenes(new Generator(pool.Seed), 1, SceneOptions.Default)[0];
         using (Autograd.NoGrad())
         {
             var alone = vlm.EncodeImages(DiffPrune.Data.Images.ImageTensors.ToTensor([scene.Image], DiffPrune.Data.Images.ImageNormalization.Clip)).Features;
-            Tolerance.AssertClose(alone.Data, pool.Features.Data[..alone.Numel], atol: 1e-5, rtol: 0, what: "pooled features of the first scene");
+            Tolerance.AssertClose(alone.Data, pool.Tokens.Features.Data[..alone.Numel], atol: 1e-5, rtol: 0, what: "pooled features of the first scene");
         }
         Assert.Equal(ScenePrompt.TrainingIds(Tokenizer, "", scene.Caption).Ids, pool.Ids[0]);
         var own = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval.Profiling;
@@ -43,7 +44,7 @@ public sealed class DemoPipeline
     public string ModelName { get; }
 
     /// <summary>Tokens per image (N).</summary>
-    public int VisualTokens => _vlm.Config.Vision.NumPatches;
+    public int VisualTokens => _vlm.Config.MaxVisualTokens;
 
     /// <summary>The tightest budget's K (the ablations' budget).</summary>
     public int TightestKeep => Options.Budgets.Min(b => BudgetFractions.Keep(b, VisualTokens));
@@ -76,7 +77,7 @@ public sealed class DemoPipeline
         _vlm = vlm;
         _inference = new VlmInference(vlm);
         _tokenizer = tokenizer;
-        _scenes = SceneOptions.For(options.Bench, vlm.Config.Vision.NumPatches);
+        _scenes = SceneVlm.Scenes(options.Bench, vlm.Config);
         _test = new SceneBench(_scenes).Split(SceneSplit.Test, options.TestScenes).ToList();
         ModelName = modelName;
         Dir = dir;

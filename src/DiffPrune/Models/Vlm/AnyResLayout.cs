@@ -56,6 +56,31 @@ public sealed record AnyResLayout(int OriginalHeight, int OriginalWidth, (int He
     }
 
     /// <summary>
+    /// Per visual token, the part of the original image it shows, in pixels: rows [Top, Bottom) and columns [Left, Right).
+    /// A base-view patch shows its share of the whole (stretched) image; a grid patch its cell of the pinpoint canvas,
+    /// mapped back through the aspect-keeping resize and the centring (<see cref="AnyResTiler.Padded"/>).
+    /// </summary>
+    public (double Top, double Left, double Bottom, double Right)[] Regions()
+    {
+        var regions = new (double, double, double, double)[VisualTokens];
+        int g = PatchGrid, cols = Unpadded.Columns;
+        double baseH = (double)OriginalHeight / g, baseW = (double)OriginalWidth / g;
+        for (int i = 0; i < BaseTokens; i++)
+            regions[i] = (i / g * baseH, i % g * baseW, (i / g + 1) * baseH, (i % g + 1) * baseW);
+        var (fitH, fitW) = AnyResGeometry.FitInside(OriginalHeight, OriginalWidth, Resolution);
+        int top = (Resolution.Height - fitH) / 2, left = (Resolution.Width - fitW) / 2;
+        double scaleH = (double)fitH / OriginalHeight, scaleW = (double)fitW / OriginalWidth, patch = (double)TileSize / g;
+        for (int r = 0; r < Unpadded.Rows; r++)
+            for (int c = 0; c < cols; c++)
+            {
+                int y = Unpadded.Top + r, x = Unpadded.Left + c;
+                regions[BaseTokens + r * cols + c] = (Math.Max(0, (y * patch - top) / scaleH), Math.Max(0, (x * patch - left) / scaleW),
+                    Math.Min(OriginalHeight, ((y + 1) * patch - top) / scaleH), Math.Min(OriginalWidth, ((x + 1) * patch - left) / scaleW));
+            }
+        return regions;
+    }
+
+    /// <summary>
     /// Per visual token, its row in the tower's output flattened as (views · g², d_v): view 0 is the base view, view
     /// 1 + t·C + u the tile in tile-row t, tile-column u (row-major, as llava-hf cuts them).
     /// </summary>

@@ -32,6 +32,10 @@ public sealed record LlavaConfig
         ? Vision.NumPatches + pins.Max(p => p.Height / Vision.ImageSize * (p.Width / Vision.ImageSize)) * Vision.NumPatches
         : Vision.NumPatches;
 
+    /// <summary>The most LLM positions an image can take: <see cref="MaxVisualTokens"/> plus, for AnyRes, a newline per row of the
+    /// largest pinpoint's grid.</summary>
+    public int MaxImagePositions => MaxVisualTokens + (ImageGridPinpoints is { } pins ? pins.Max(p => p.Height / Vision.ImageSize) * Vision.GridSize : 0);
+
     /// <summary>Number of vision blocks that must run to reach <see cref="VisionFeatureLayer"/>.</summary>
     public int VisionLayersNeeded => VisionFeatureLayer < 0 ? Vision.NumLayers + 1 + VisionFeatureLayer : VisionFeatureLayer;
 

@@ -1,3 +1,4 @@
+using DiffPrune.Data.Images;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Tensors;
@@ -45,6 +46,27 @@ public sealed class LlavaModel : Module
         int b = h.Shape[0], n = Config.Vision.NumPatches;
         var patches = h.Slice(1, 1, 1 + n);
         return new VisualTokens(patches, AllPatches(b), vision);
+    }
+
+    /// <summary>
+    /// The visual tokens of <paramref name="images"/> in order, with no tower output kept: one batch of the tower's input size,
+    /// or on a LLaVA-NeXT model each image's views (<see cref="AnyResEncoder"/>), with its spans and positions, zero-padded in the
+    /// batch when images give different counts. <see cref="VlmInference"/> caches what this computes; training calls it directly.
+    /// </summary>
+    public VisualTokens EncodeImages(IReadOnlyList<RgbImage> images, ImageNormalization? normalization = null)
+    {
+        var norm = normalization ?? ImageNormalization.Clip;
+        if (Config.IsAnyRes) return VisualTokens.Cat(images.Select(image => AnyResEncoder.Encode(this, image, norm)).ToArray());
+        return EncodeImages(ImageTensors.ToTensor(images, norm)) with { Vision = null };
+    }
+
+    /// <summary>Where the visual tokens of an image of <paramref name="height"/>×<paramref name="width"/> go, known without encoding it: each
+    /// token's position (as <see cref="VisualTokens.PatchIndex"/>) and, on a LLaVA-NeXT model, its span (else null).</summary>
+    public (int[] Positions, VisualSpan? Span) TokenLayout(int height, int width)
+    {
+        if (!Config.IsAnyRes) return (Enumerable.Range(0, Config.Vision.NumPatches).ToArray(), null);
+        var layout = AnyResLayout.For(height, width, Config);
+        return (layout.Positions(), layout.Span());
     }
 
     /// <summary>Patch indices 0 … N−1 for each of <paramref name="batch"/> samples (nothing pruned).</summary>

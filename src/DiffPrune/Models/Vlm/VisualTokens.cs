@@ -67,6 +67,13 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         };
     }
 
+    /// <summary>Samples <paramref name="rows"/> (in that order, repeats allowed) as one batch, without the tower's output.</summary>
+    public VisualTokens Rows(int[] rows) => new(Features.IndexSelect(0, rows), rows.Select(r => PatchIndex[r]).ToArray(), null)
+    {
+        Spans = Spans == null ? null : rows.Select(r => Spans[r]).ToArray(),
+        Grids = Grids == null ? null : rows.Select(r => Grids[r]).ToArray(),
+    };
+
     /// <summary>Whether some sample holds fewer tokens than the batch has slots (its tail is padding).</summary>
     public bool IsPadded => PatchIndex.Any(p => p.Length < Count);
 

@@ -35,19 +35,13 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     {
         var cache = _features[attentions ? 1 : 0];
         var missing = images.Where(i => !cache.ContainsKey(i)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToArray();
-        if (missing.Length > 0 && vlm.Config.IsAnyRes)
-        {
-            if (attentions)
-                throw new ArgumentException("this method reads the vision tower's attention maps, which a LLaVA-NeXT image (several tiles, each its own map) " +
-                    "does not have as one: use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
-            using var _ = Autograd.NoGrad();
-            foreach (var image in missing) cache[image] = AnyResEncoder.Encode(vlm, image, normalization ?? ImageNormalization.Clip);
-        }
-        else if (missing.Length > 0)
+        if (missing.Length > 0 && vlm.Config.IsAnyRes && attentions)
+            throw new ArgumentException("this method reads the vision tower's attention maps, which a LLaVA-NeXT image (several tiles, each its own map) " +
+                "does not have as one: use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
+        if (missing.Length > 0)
         {
             using var _ = Autograd.NoGrad();
-            var encoded = Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions);
-            if (!attentions) encoded = encoded with { Vision = null };
+            var encoded = attentions ? Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions) : vlm.EncodeImages(missing, normalization);
             for (int i = 0; i < missing.Length; i++) cache[missing[i]] = encoded.Sample(i);
         }
         return VisualTokens.Cat(images.Select(i => cache[i]).ToArray());
@@ -112,10 +106,10 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// memory quadratic in it).</summary>
     void CheckPositions(int textTokens, int answerTokens)
     {
-        long needed = (long)textTokens - 1 + vlm.Config.Vision.NumPatches + answerTokens;
+        long needed = (long)textTokens - 1 + vlm.Config.MaxImagePositions + answerTokens;
         int positions = vlm.Config.Text.MaxPositionEmbeddings;
         if (needed > positions)
-            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {vlm.Config.Vision.NumPatches} visual tokens and up to {answerTokens} answer tokens " +
+            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {vlm.Config.MaxImagePositions} image positions and up to {answerTokens} answer tokens " +
                 $"need {needed} positions; the model has {positions} (max_position_embeddings): shorten the question");
     }
 

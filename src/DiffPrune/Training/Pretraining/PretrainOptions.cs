@@ -96,6 +96,10 @@ public sealed record PretrainOptions
     {
         Scenes.Validate();
         var rules = new OptionRules("pretrain options");
+        rules.Require(Scenes.Resolution != SceneResolution.High || VisionSteps == 0,
+            $"high-resolution scenes train a LLaVA-NeXT-style model whose tower reads 96 px tiles: start it from a standard model with --init and --vision-steps 0 (got {VisionSteps})");
+        rules.Require(Scenes.Resolution != SceneResolution.Variable,
+            "variable-resolution scenes need a native-resolution (Qwen2.5-VL-style) base VLM, which pretrain does not build: use --resolution standard or high");
         rules.Require(VisionSteps >= 0 && AlignmentSteps >= 0 && InstructionSteps >= 0, $"stage steps must be ≥ 0 (got {VisionSteps}, {AlignmentSteps}, {InstructionSteps})");
         rules.Require(TotalSteps > 0, "all three stages have 0 steps: nothing to train");
         rules.Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");

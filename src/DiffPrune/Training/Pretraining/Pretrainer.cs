@@ -64,7 +64,7 @@ public sealed class Pretrainer
     {
         options.Validate();
         var gen = new Generator(options.Seed);
-        var probe = ImageTensors.ToTensor(Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray(), ImageNormalization.Clip);
+        var probe = Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray();
         var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
         if (options.InitFrom != null) LoadModelWeights(options.InitFrom, model);
         var trainer = new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options, DataParallel.Over(world));
@@ -181,7 +181,7 @@ public sealed class Pretrainer
     {
         int answers = answerTokens ?? sequences.Sum(AnswerTokens);
         double total = 0, right = 0;
-        foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.Vision.NumPatches))
+        foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.MaxImagePositions))
         {
             var (loss, accuracy) = GroupLoss(group);
             int n = group.Sum(AnswerTokens);
@@ -222,11 +222,11 @@ public sealed class Pretrainer
     {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
-        VisualTokens tokens;
-        using (Autograd.NoGrad()) tokens = Model.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip));
-        tokens = tokens with { Features = tokens.Features.IndexSelect(0, imageOf), PatchIndex = Model.AllPatches(sequences.Count) };
+        VisualTokens encoded;
+        using (Autograd.NoGrad()) encoded = Model.EncodeImages(images);
+        var tokens = encoded.Rows(imageOf);
         if (sequences.Any(s => s.Patches != null))
-            tokens = tokens.Select(sequences.Select(s => s.Patches ?? tokens.PatchIndex[0]).ToArray());
+            tokens = tokens.Select(sequences.Select((s, i) => s.Patches ?? Enumerable.Range(0, tokens.CountOf(i)).ToArray()).ToArray());
         var (loss, logits, targets) = new VlmInference(Model).AnswerLoss(tokens, null, sequences.Select(s => s.Ids).ToArray(),
             sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
@@ -253,6 +253,8 @@ public sealed class Pretrainer
                 picked.Add((items[i].Image ?? scene.Image, items[i].Prompt, items[i].Answer));
             // drawn only when asked for, so that runs without it see the data they always saw
             var keep = Options.BackgroundDropShare > 0 && gen.NextDouble() < Options.BackgroundDropShare ? BackgroundDrop.Keep(scene, gen) : null;
+            if (keep != null && Model.Config.IsAnyRes)
+                keep = BackgroundDrop.TokensShowing(keep, scene, AnyResLayout.For(scene.Image.Height, scene.Image.Width, Model.Config));
             foreach (var group in picked.GroupBy(p => p.Image))
                 foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
                     list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()) with
@@ -269,7 +271,7 @@ public sealed class Pretrainer
         return new TrainingSequence(image, ids, isAnswer, segments);
     }
 
-    /// <summary>One training sequence: its image, the patches the LLM sees (null: all) and its packed turns
+    /// <summary>One training sequence: its image, the visual tokens the LLM sees (slots, ascending; null: all) and its packed turns
     /// (<see cref="ScenePrompt.TrainingIds(WordTokenizer, IReadOnlyList{ValueTuple{string, string}})"/>).</summary>
     sealed record TrainingSequence(RgbImage Image, int[] Ids, bool[] IsAnswer, int[] Segments)
     {
@@ -372,11 +374,18 @@ public sealed class Pretrainer
         {
             var other = HfCheckpoint.LoadLlava(source);
             int from = other.Config.Text.NumLayers, to = model.Config.Text.NumLayers;
-            var sameElse = other.Config with { Text = other.Config.Text with { NumLayers = to } };
+            // a LLaVA-1.5 model starts the LLaVA-NeXT model of its towers (SceneVlm.AnyRes): the tiles are the views it was trained on
+            bool tiling = model.Config.IsAnyRes && !other.Config.IsAnyRes;
+            var sameElse = other.Config with
+            {
+                Text = other.Config.Text with { NumLayers = to, MaxPositionEmbeddings = tiling ? model.Config.Text.MaxPositionEmbeddings : other.Config.Text.MaxPositionEmbeddings },
+                ImageGridPinpoints = tiling ? model.Config.ImageGridPinpoints : other.Config.ImageGridPinpoints,
+            };
             if (HfConfig.ToJson(sameElse) != HfConfig.ToJson(model.Config) || (from != to && !LanguageModelDeepening.CanDeepen(from, to)))
                 throw new InvalidDataException($"{source} holds another architecture than the one being trained" +
                     (from != to ? $" (its LLM has {from} layers; it can start a model of {from}..{2 * from} layers, not {to})" : ""));
             var state = from == to ? other.StateDict() : LanguageModelDeepening.Deepen(other.StateDict(), from, to);
+            if (tiling) state["image_newline"] = model.ImageNewline!; // llava-hf's fresh draw
             model.LoadStateDict(state, strict: true, source: source);
             return;
         }

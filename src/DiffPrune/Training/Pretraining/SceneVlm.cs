@@ -1,3 +1,4 @@
+using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Models.Llama;
@@ -20,7 +21,43 @@ public static class SceneVlm
 
     /// <summary>The architecture for scenes generated with <paramref name="scenes"/> and a vocabulary of <paramref name="vocabSize"/>,
     /// with an LLM of <paramref name="languageLayers"/> layers.</summary>
-    public static LlavaConfig Config(SceneOptions scenes, int vocabSize, int languageLayers = DefaultLanguageLayers) => new()
+    public static LlavaConfig Config(SceneOptions scenes, int vocabSize, int languageLayers = DefaultLanguageLayers) =>
+        scenes.Resolution == SceneResolution.High ? AnyRes(Standard(SceneOptions.Default with { PatchSize = scenes.PatchSize }, vocabSize, languageLayers))
+        : Standard(scenes, vocabSize, languageLayers);
+
+    /// <summary>The SceneBench scenes of <paramref name="bench"/> that a model of <paramref name="cfg"/> reads: high-resolution scenes
+    /// for a LLaVA-NeXT model (<see cref="AnyRes"/>), else square scenes of its tower's N patches.</summary>
+    /// <exception cref="ArgumentException">A tower of a grid SceneBench does not draw (neither 144 nor 81 patches).</exception>
+    public static SceneOptions Scenes(SceneBenchConfiguration bench, LlavaConfig cfg) =>
+        SceneOptions.For(bench, cfg.Vision.NumPatches, cfg.IsAnyRes ? SceneResolution.High : SceneResolution.Standard);
+
+    /// <summary>Whether a model of <paramref name="cfg"/> reads scenes of geometry <paramref name="scenes"/> (as <see cref="Scenes"/> draws them).</summary>
+    public static bool Reads(LlavaConfig cfg, SceneOptions scenes) => cfg.IsAnyRes
+        ? scenes.Resolution == SceneResolution.High && scenes.PatchSize == cfg.Vision.PatchSize
+        : scenes.Resolution == SceneResolution.Standard && scenes.PatchCount == cfg.Vision.NumPatches && scenes.ImageSize == cfg.Vision.ImageSize;
+
+    /// <summary>How <see cref="Reads"/> fails, for an error message: the scenes' geometry and the model's.</summary>
+    public static string Mismatch(LlavaConfig cfg, SceneOptions scenes) =>
+        $"{scenes.Resolution.Name()} scenes of {scenes.ImageWidth}x{scenes.ImageHeight} px / {scenes.PatchCount} patches do not fit the VLM's " +
+        (cfg.IsAnyRes ? $"AnyRes tiling of {cfg.Vision.ImageSize} px tiles (it reads high-resolution scenes)" : $"{cfg.Vision.ImageSize} px / {cfg.Vision.NumPatches} patches");
+
+    /// <summary>
+    /// The LLaVA-NeXT-style model for <see cref="SceneResolution.High"/> scenes: <paramref name="standard"/>'s towers with 96 px
+    /// tiles, LLaVA-NeXT-7B's pinpoints scaled from 336 to the tile side (1×2, 2×1, 2×2, 1×3 and 3×1 tiles), the learned
+    /// image_newline, and positions for the base view, four tiles' tokens and a newline per grid row (5 × 144 + 24 for a
+    /// 192 px scene) before the text.
+    /// </summary>
+    public static LlavaConfig AnyRes(LlavaConfig standard)
+    {
+        int t = standard.Vision.ImageSize;
+        return standard with
+        {
+            ImageGridPinpoints = [(t, 2 * t), (2 * t, t), (2 * t, 2 * t), (3 * t, t), (t, 3 * t)],
+            Text = standard.Text with { MaxPositionEmbeddings = 1024 },
+        };
+    }
+
+    static LlavaConfig Standard(SceneOptions scenes, int vocabSize, int languageLayers) => new()
     {
         Vision = new VisionConfig
         {
@@ -51,13 +88,13 @@ public static class SceneVlm
     /// A fresh model whose token embeddings are drawn at the RMS of the projected visual tokens: at the usual
     /// std 0.02 the question is drowned out by the 144 visual tokens and the model learns to ignore it.
     /// </summary>
-    public static LlavaModel Create(LlavaConfig cfg, Generator gen, Tensor probePixels)
+    public static LlavaModel Create(LlavaConfig cfg, Generator gen, IReadOnlyList<RgbImage> probeImages)
     {
         var model = new LlavaModel(cfg, gen);
         float rms;
         using (Autograd.NoGrad())
         {
-            var projected = model.Projector.Forward(model.EncodeImages(probePixels).Features);
+            var projected = model.Projector.Forward(model.EncodeImages(probeImages).Features);
             rms = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(projected.Data) / projected.Numel);
         }
         gen.FillNormal(model.LanguageModel.Model.EmbedTokens.Weight.Data, 0f, rms);

@@ -14,8 +14,8 @@ namespace DiffPrune.Training.Pruner;
 /// </summary>
 public sealed class CaptionFeaturePool
 {
-    /// <summary>Visual tokens (P, N, d_v).</summary>
-    public Tensor Features { get; }
+    /// <summary>Visual tokens (P, N, d_v), with each scene's positions (and spans, on a LLaVA-NeXT model).</summary>
+    public VisualTokens Tokens { get; }
 
     /// <summary>Each scene's caption as a training sequence (<see cref="ScenePrompt.TrainingIds(WordTokenizer, string, string)"/>).</summary>
     public int[][] Ids { get; }
@@ -35,9 +35,9 @@ public sealed class CaptionFeaturePool
     /// <summary>Scenes in the pool (P).</summary>
     public int Count => Ids.Length;
 
-    CaptionFeaturePool(Tensor features, int[][] ids, int[] answerStart, (int[] Ids, int AnswerStart)[][] questions, ulong seed)
+    CaptionFeaturePool(VisualTokens tokens, int[][] ids, int[] answerStart, (int[] Ids, int AnswerStart)[][] questions, ulong seed)
     {
-        Features = features;
+        Tokens = tokens;
         Ids = ids;
         AnswerStart = answerStart;
         Questions = questions;
@@ -60,12 +60,18 @@ public sealed class CaptionFeaturePool
         using (Autograd.NoGrad())
             foreach (var (chunk, index) in drawn.Chunk(batch).Select((c, i) => (c, i)))
             {
-                var part = share.Owns(index) ? vlm.EncodeImages(ImageTensors.ToTensor(chunk.Select(s => s.Image).ToArray(), ImageNormalization.Clip)).Features : null;
+                var part = share.Owns(index) ? vlm.EncodeImages(chunk.Select(s => s.Image).ToArray()).Features : null;
                 parts.Add(world.Size == 1 ? part! : FromOwner(world, part, index % world.Size));
             }
         var sequences = drawn.Select(s => ScenePrompt.TrainingIds(tokenizer, "", s.Caption)).ToArray();
         var asked = drawn.Select(s => questions ? QuestionIds(tokenizer, s) : []).ToArray();
-        return new CaptionFeaturePool(Tensor.Cat(parts, 0), sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
+        // every rank knows where each scene's tokens go without having encoded it
+        var layouts = drawn.Select(s => vlm.TokenLayout(s.Image.Height, s.Image.Width)).ToArray();
+        var tokens = new VisualTokens(Tensor.Cat(parts, 0), layouts.Select(l => l.Positions).ToArray(), null)
+        {
+            Spans = vlm.Config.IsAnyRes ? layouts.Select(l => l.Span!).ToArray() : null,
+        };
+        return new CaptionFeaturePool(tokens, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
     }
 
     /// <summary>The owner's <paramref name="part"/> (null on the other ranks) on every rank: its shape, then its values.</summary>
@@ -84,11 +90,11 @@ public sealed class CaptionFeaturePool
 
     /// <summary><paramref name="size"/> scenes drawn uniformly with replacement by <paramref name="gen"/>, each with its caption, or
     /// in a pool <see cref="WithQuestions"/> with its caption or one of its questions, each half the time.</summary>
-    public (Tensor Features, int[][] Ids, int[] AnswerStart) Batch(Generator gen, int size)
+    public (VisualTokens Tokens, int[][] Ids, int[] AnswerStart) Batch(Generator gen, int size)
     {
         var rows = Enumerable.Range(0, size).Select(_ => (int)(gen.NextUInt64() % (ulong)Count)).ToArray();
         var texts = rows.Select(r => Text(gen, r)).ToArray();
-        return (Features.IndexSelect(0, rows), texts.Select(t => t.Ids).ToArray(), texts.Select(t => t.AnswerStart).ToArray());
+        return (Tokens.Rows(rows), texts.Select(t => t.Ids).ToArray(), texts.Select(t => t.AnswerStart).ToArray());
     }
 
     (int[] Ids, int AnswerStart) Text(Generator gen, int row)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
@@ -96,10 +97,9 @@ public sealed class PrunerTrainer
 
     static void CheckFits(LlavaModel vlm, SceneOptions scenes, PrunerTrainingOptions options)
     {
-        int n = vlm.Config.Vision.NumPatches;
+        int n = vlm.Config.MaxVisualTokens;
         if (options.Keep >= n) throw new ArgumentException($"pruner training options: Keep = {options.Keep} must be below the {n} visual tokens (K = N prunes nothing)");
-        if (scenes.PatchCount != n || scenes.ImageSize != vlm.Config.Vision.ImageSize)
-            throw new ArgumentException($"scenes of {scenes.ImageSize} px / {scenes.PatchCount} patches do not fit the VLM's {vlm.Config.Vision.ImageSize} px / {n} patches");
+        if (!SceneVlm.Reads(vlm.Config, scenes)) throw new ArgumentException(SceneVlm.Mismatch(vlm.Config, scenes));
     }
 
     /// <summary>The seed of the training scenes in the feature pool of a run with <paramref name="options"/>.</summary>
@@ -117,7 +117,7 @@ public sealed class PrunerTrainer
         int dv = vlm.Config.Vision.HiddenSize;
         var standardizer = new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv));
         if (world is not { IsRoot: false })     // the other ranks receive rank 0's (ShareRootState)
-            using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(vlm.EncodeImages(ImageTensors.ToTensor(images, ImageNormalization.Clip)).Features);
+            using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(vlm.EncodeImages(images).Features);
         var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, standardizer, gen, pool, DataParallel.Over(world));
         trainer.ShareRootState();
         return trainer;
@@ -141,7 +141,7 @@ public sealed class PrunerTrainer
     public double TauAt(int step) => new CosineSchedule(Options.TauStart, Options.TauEnd, Options.TauSpan).At(step);
 
     /// <summary>Visual tokens (B, N, d_v) of a batch's images, and its training sequences with where their answers start.</summary>
-    readonly record struct Captions(Tensor Features, int[][] Ids, int[] AnswerStart)
+    readonly record struct Captions(VisualTokens Tokens, int[][] Ids, int[] AnswerStart)
     {
         /// <summary>Answer tokens the mean caption loss runs over.</summary>
         public int AnswerTokens
@@ -161,10 +161,10 @@ public sealed class PrunerTrainer
     {
         var ids = scenes.Select(s => ScenePrompt.TrainingIds(_tokenizer, "", s.Caption)).ToArray();
         var (first, count) = _parallel?.Share(scenes.Count, what) ?? (0, scenes.Count);
-        Tensor features;
+        VisualTokens tokens;
         var mine = scenes.Skip(first).Take(count).Select(s => s.Image).ToArray();
-        using (Autograd.NoGrad()) features = _vlm.EncodeImages(ImageTensors.ToTensor(mine, ImageNormalization.Clip)).Features;
-        return Weighted(new Captions(features, ids.Select(s => s.Ids).ToArray(), ids.Select(s => s.AnswerStart).ToArray()), first, count, encoded: true);
+        using (Autograd.NoGrad()) tokens = _vlm.EncodeImages(mine);
+        return Weighted(new Captions(tokens, ids.Select(s => s.Ids).ToArray(), ids.Select(s => s.AnswerStart).ToArray()), first, count, encoded: true);
     }
 
     (Captions Share, int First, double Weight) ShareOf(Captions batch, string what)
@@ -176,7 +176,7 @@ public sealed class PrunerTrainer
     static (Captions Share, int First, double Weight) Weighted(Captions batch, int first, int count, bool encoded)
     {
         if (count == batch.Ids.Length) return (batch, 0, 1.0);
-        var share = new Captions(encoded ? batch.Features : batch.Features.Slice(0, first, first + count), batch.Ids[first..(first + count)], batch.AnswerStart[first..(first + count)]);
+        var share = new Captions(encoded ? batch.Tokens : batch.Tokens.Rows(Enumerable.Range(first, count).ToArray()), batch.Ids[first..(first + count)], batch.AnswerStart[first..(first + count)]);
         return (share, first, (double)share.AnswerTokens / batch.AnswerTokens);
     }
 
@@ -211,7 +211,7 @@ public sealed class PrunerTrainer
         (Tensor Loss, AlphaStats Alpha) batch = default;
         var update = _optimizer.Step(Step, () =>
         {
-            batch = _pipeline.Loss(share.Features, share.Ids, share.AnswerStart, Options.Keep, tau, noise);
+            batch = Loss(share, tau, noise);
             return GuardedOptimizer.Backward(PartOf(batch.Loss, weight));
         });
         var alpha = Combine(batch.Alpha!, share.Ids.Length, Options.BatchSize);
@@ -227,14 +227,15 @@ public sealed class PrunerTrainer
     public PrunerValidation Validate()
     {
         _validation ??= ShareOf(new SceneBench(_scenes).Split(SceneSplit.Validation, Options.ValidationScenes).Select(e => e.Scene).ToArray(), "--validation-scenes");
-        var ((features, ids, start), first, weight) = _validation.Value;
+        var (captions, first, weight) = _validation.Value;
+        var (tokens, ids, start) = captions;
         using var _ = Autograd.NoGrad();
         BatchNoise Noise() => _parallel == null ? new Generator(Options.Seed + 1) : new BatchNoise(new Generator(Options.Seed + 1), first, Options.ValidationScenes);
-        var (softLoss, mine) = _pipeline.Loss(features, ids, start, Options.Keep, TauAt(Step), Noise());
-        var binaryLoss = _pipeline.Loss(features, ids, start, Options.Keep, BinaryTau, Noise()).Loss;
+        var (softLoss, mine) = Loss(captions, TauAt(Step), Noise());
+        var binaryLoss = Loss(captions, BinaryTau, Noise()).Loss;
         var masks = AnswerTargets.Masks(ids, start);
         var inference = new VlmInference(_vlm);
-        var kept = ToPruner().Prune(VisualTokens.Of(features));
+        var kept = ToPruner().Prune(tokens);
         var hardLoss = inference.AnswerLoss(kept, null, ids, masks).Loss;
         var denoisedLoss = inference.AnswerLoss(kept with { Features = _pipeline.DenoiseKept(kept.Features) }, null, ids, masks).Loss;
         double[] losses = [PartOf(softLoss, weight).Item(), PartOf(hardLoss, weight).Item(), PartOf(binaryLoss, weight).Item(), PartOf(denoisedLoss, weight).Item()];
@@ -244,6 +245,16 @@ public sealed class PrunerTrainer
         bool best = hard < BestHardLoss;
         if (best) { BestHardLoss = hard; ValidationsSinceBest = 0; } else ValidationsSinceBest++;
         return new PrunerValidation(Step, losses[0], hard, alpha, best) { BinaryLoss = losses[2], DenoisedHardLoss = losses[3] };
+    }
+
+    /// <summary>The pipeline's loss on <paramref name="batch"/> at K = <see cref="PrunerTrainingOptions.Keep"/>: images of the tower's N
+    /// patches take the fixed-K path, LLaVA-NeXT images (tokens between newlines, counts that may differ) the padded one.</summary>
+    (Tensor Loss, AlphaStats Alpha) Loss(Captions batch, double tau, BatchNoise noise)
+    {
+        var tokens = batch.Tokens;
+        if (tokens.Spans == null && !tokens.IsPadded) return _pipeline.Loss(tokens.Features, batch.Ids, batch.AnswerStart, Options.Keep, tau, noise);
+        var lengths = tokens.PatchIndex.Select(p => p.Length).ToArray();
+        return _pipeline.Loss(tokens, new RaggedBudget(lengths, lengths.Select(_ => Options.Keep).ToArray()), batch.Ids, batch.AnswerStart, tau, noise);
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
