@@ -55,7 +55,9 @@ internal static class EvalCommand
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
         var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds, world);
-        int methodCount = selection.Names.Count + (selection.Pruners?.RowsPerBudget ?? 0) * (selection.Mode == BudgetMode.Threshold ? 2 : 1);
+        if (world.IsRoot && evaluation.LeftOut.Count > 0)
+            Console.Error.WriteLine($"eval: {string.Join(", ", evaluation.LeftOut)} left out: they read the vision tower's attention maps, which a tiled image has one per view");
+        int methodCount = evaluation.Plan.Count(p => p.Fraction == fractions[0]);
         if (world.IsRoot)
             Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each{(world.Size > 1 ? $", images shared by {world.Size} processes" : "")}");
         var rows = new List<EvaluationRow>();

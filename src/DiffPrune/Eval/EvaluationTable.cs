@@ -61,6 +61,12 @@ public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes,
     /// <summary>The SceneBench configuration of the test scenes ("classic" or "dense", <see cref="SceneBenchConfiguration"/>).</summary>
     public string Bench { get; init; } = SceneBenchConfiguration.Classic.Name();
 
+    /// <summary>True when the model tiles images LLaVA-NeXT's way (AnyRes): the table is then the paper's Table 2 setting.</summary>
+    public bool Tiled { get; init; }
+
+    /// <summary>Methods asked for that the model cannot run, left out (<see cref="MethodSelection.RunnableOn"/>).</summary>
+    public IReadOnlyList<string> LeftOut { get; init; } = [];
+
     /// <summary>How the intervals and paired differences were computed; null when the table has none.</summary>
     public BootstrapSummary? Statistics { get; init; }
 

@@ -1,3 +1,4 @@
+using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 
@@ -13,8 +14,11 @@ public sealed class MethodSelection
     /// <summary>The name that stands for the trained pruners in a method list.</summary>
     public const string DiffPruneName = "DiffPrune";
 
-    MethodSelection(IReadOnlyList<string> names, DiffPrunePruners? pruners, BudgetMode mode)
+    readonly bool _named;
+
+    MethodSelection(IReadOnlyList<string> names, DiffPrunePruners? pruners, BudgetMode mode, bool named = false)
     {
+        _named = named;
         if (mode == BudgetMode.Threshold && pruners == null)
             throw new ArgumentException("--budget-mode threshold needs a trained pruner: give its folder as --pruner DIR (diffprune train writes pruner/)");
         Names = names;
@@ -49,7 +53,23 @@ public sealed class MethodSelection
         if (diffPrune && pruners == null)
             throw new ArgumentException($"{DiffPruneName} is a trained pruner: give its folder (diffprune train writes pruner/) as --pruner DIR");
         var names = items.Where(i => !i.Equals(DiffPruneName, StringComparison.OrdinalIgnoreCase)).Select(Canonical).ToHashSet();
-        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), pruners, mode);
+        return new(PruningMethods.Names.Skip(1).Where(names.Contains).ToArray(), pruners, mode, named: true);
+    }
+
+    /// <summary>
+    /// This selection as <paramref name="vlm"/> can run it: on a LLaVA-NeXT model the methods that read the vision tower's
+    /// attention maps (a tiled image has one per view, none for its sequence of tokens) are left out of "all" and named in
+    /// <paramref name="leftOut"/>; named explicitly, they are refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">A method named in the list that the model cannot run (one line: which, and why).</exception>
+    public MethodSelection RunnableOn(LlavaModel vlm, out IReadOnlyList<string> leftOut)
+    {
+        leftOut = vlm.Config.IsAnyRes ? Names.Where(n => PruningMethods.Create(n, vlm, 1).NeedsVisionAttentions).ToArray() : [];
+        if (leftOut.Count == 0) return this;
+        if (_named)
+            throw new ArgumentException($"{string.Join(", ", leftOut)} {(leftOut.Count == 1 ? "reads" : "read")} the vision tower's attention maps, which a tiled (LLaVA-NeXT) image has one per view, " +
+                "not one for its tokens: leave them out of --methods");
+        return new(Names.Except(leftOut).ToArray(), Pruners, Mode);
     }
 
     /// <summary>The registry's spelling of <paramref name="name"/> (any case).</summary>

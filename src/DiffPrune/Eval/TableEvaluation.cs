@@ -51,6 +51,8 @@ public sealed class TableEvaluation
             if (!(f > 0 && f < 1)) throw new ArgumentException($"budget {f} is outside (0, 1): give kept shares of N such as 1/9");
         var vlm = inference.Model;
         selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
+        selection = selection.RunnableOn(vlm, out var leftOut);
+        LeftOut = leftOut;
         _vlm = vlm;
         _examples = examples;
         _model = modelName;
@@ -68,6 +70,9 @@ public sealed class TableEvaluation
         }
         Plan = plan;
     }
+
+    /// <summary>Methods of the selection this model cannot run, left out of the plan (<see cref="MethodSelection.RunnableOn"/>).</summary>
+    public IReadOnlyList<string> LeftOut { get; }
 
     /// <summary>The rows to evaluate, Vanilla first.</summary>
     public IReadOnlyList<PlannedRow> Plan { get; }
@@ -122,6 +127,8 @@ public sealed class TableEvaluation
         return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.MaxVisualTokens, _examples.Count, Items, vanilla, blocks)
         {
             Bench = _examples.Count > 0 ? _examples[0].Scene.Options.Configuration.Name() : SceneBenchConfiguration.Classic.Name(),
+            Tiled = _vlm.Config.IsAnyRes,
+            LeftOut = LeftOut,
         }, seed: _seed);
     }
 
