@@ -5,6 +5,7 @@ using DiffPrune.Data.Text;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Tensors;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Eval.Profiling;
 
@@ -117,11 +118,13 @@ public sealed class EfficiencyProfile
         double fraction, int runs = 30, int warmup = 5, ulong seed = 0, SceneBenchConfiguration bench = SceneBenchConfiguration.Classic)
     {
         selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
-        int keep = BudgetFractions.Keep(fraction, vlm.Config.Vision.NumPatches);
-        var example = new SceneBench(bench == SceneBenchConfiguration.Classic ? SceneOptions.Default : SceneOptions.Dense).Split(SceneSplit.Test, 1).First();
+        var example = new SceneBench(SceneVlm.Scenes(bench, vlm.Config)).Split(SceneSplit.Test, 1).First();
+        int keep = BudgetFractions.Keep(fraction, TokensOf(vlm, example.Scene.Image));
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
+        var runnable = selection.RunnableOn(vlm, out var leftOut);
         return ForImage(vlm, tokenizer, $"Loaded VLM ({modelName})", $"{modelName}, one SceneBench test image ({bench.Name()} configuration) and question", example.Scene.Image, question,
-            Rows(selection, keep, vlm.Config.Vision.HiddenSize, seed), keep, runs, warmup);
+            Rows(runnable, keep, vlm.Config.Vision.HiddenSize, seed), keep, runs, warmup,
+            leftOut.Count > 0 ? $"Left out: {string.Join(", ", leftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence)." : null);
     }
 
     /// <summary>
@@ -130,9 +133,10 @@ public sealed class EfficiencyProfile
     /// </summary>
     /// <exception cref="ArgumentException">Bad run counts.</exception>
     public static EfficiencyProfile ForImage(LlavaModel vlm, WordTokenizer tokenizer, string title, string input, RgbImage image, string question,
-        IReadOnlyList<ComparedMethod> methods, int keep, int runs, int warmup)
+        IReadOnlyList<ComparedMethod> methods, int keep, int runs, int warmup, string? note = null)
     {
-        var pixels = ImageTensors.Preprocess(image, vlm.Config.Vision.ImageSize, ImageNormalization.Clip);
+        // a tiled model takes the image as it is; a LLaVA-1.5 one at its input size
+        var pixels = vlm.Config.IsAnyRes ? null : ImageTensors.Preprocess(image, vlm.Config.Vision.ImageSize, ImageNormalization.Clip);
         var prompt = ScenePrompt.PromptIds(tokenizer, question);
         var notes = new List<string>
         {
@@ -141,8 +145,13 @@ public sealed class EfficiencyProfile
             "Enc. is timed once per kind (with or without attention maps): the same work for every method of a kind. Pruner: a pre-LLM method's function alone, or an in-LLM method's stage decisions on the contexts they met; Prefill (projector and decoder) replays those decisions, so it pays for the drops but not for deciding them.",
         };
         AddUntrainedNote(notes, methods);
-        return new EfficiencyProfile(title, notes, vlm.Config.Vision.NumPatches, keep, methods, new ModelProfiler(vlm, pixels, prompt), runs, warmup);
+        if (note != null) notes.Add(note);
+        return new EfficiencyProfile(title, notes, TokensOf(vlm, image), keep, methods, new ModelProfiler(vlm, pixels, image, prompt), runs, warmup);
     }
+
+    /// <summary>N of <paramref name="image"/> on <paramref name="vlm"/>: its tiles' and base view's tokens on a LLaVA-NeXT model, else the tower's patches.</summary>
+    static int TokensOf(LlavaModel vlm, RgbImage image) =>
+        vlm.Config.IsAnyRes ? AnyResLayout.For(image.Height, image.Width, vlm.Config).VisualTokens : vlm.Config.Vision.NumPatches;
 
     /// <summary>
     /// The profile at LLaVA-1.5-7B's width (<paramref name="target"/> replaces it, for tests; builds its models now, which

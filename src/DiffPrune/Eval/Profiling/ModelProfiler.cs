@@ -1,3 +1,4 @@
+using DiffPrune.Data.Images;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
@@ -12,9 +13,10 @@ namespace DiffPrune.Eval.Profiling;
 /// decoder with the decisions replayed, so it pays for the drops but not for deciding them.
 /// </summary>
 /// <param name="vlm">The model, at full depth.</param>
-/// <param name="pixels">One image (1, 3, H, W), normalised.</param>
+/// <param name="pixels">One image (1, 3, H, W), normalised to the tower's input; null for a LLaVA-NeXT model, which tiles <paramref name="image"/>.</param>
+/// <param name="image">The image.</param>
 /// <param name="promptIds">Its prompt, with the image token.</param>
-internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptIds) : IRowProfiler
+internal sealed class ModelProfiler(LlavaModel vlm, Tensor? pixels, RgbImage image, int[] promptIds) : IRowProfiler
 {
     readonly VlmInference _inference = new(vlm);
     readonly Dictionary<bool, VisualTokens> _encoded = [];
@@ -25,8 +27,8 @@ internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptI
         var method = compared.Build(vlm);
         var parts = new RowParts(timer, index);
         bool attentions = method.NeedsVisionAttentions;
-        string encode = parts.Encoding(attentions, () => _inference.Encode(pixels, attentions));
-        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = _inference.Encode(pixels, attentions);
+        string encode = parts.Encoding(attentions, () => Encode(attentions));
+        if (!_encoded.TryGetValue(attentions, out var tokens)) _encoded[attentions] = tokens = Encode(attentions);
         var pruned = parts.PreLlm(method, tokens);
         var stages = CapturedDropper.Stages(method);
         var input = Prefill(pruned, stages);
@@ -40,6 +42,8 @@ internal sealed class ModelProfiler(LlavaModel vlm, Tensor pixels, int[] promptI
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<int, double>? DecoderLayerMs(Func<string, double> median) => null;
+
+    VisualTokens Encode(bool attentions) => pixels != null ? _inference.Encode(pixels, attentions) : vlm.EncodeImages([image]);
 
     /// <summary>Projects the tokens, builds the sequence and runs the decoder; returns the decoder input.</summary>
     DecoderInput Prefill(VisualTokens tokens, IReadOnlyList<ITokenDropper> stages)
