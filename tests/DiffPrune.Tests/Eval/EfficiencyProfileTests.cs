@@ -9,6 +9,7 @@ using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Eval;
 
@@ -17,6 +18,21 @@ public class EfficiencyProfileTests
     static readonly WordTokenizer Tok = WordTokenizer.ForSceneBench();
 
     static LlavaModel Vlm() => new(TinyModels.SceneLlava(), new Generator(5));
+
+    [Fact]
+    public void ATiledModelIsProfiledOnAHighResolutionSceneWithoutTheMethodsThatReadAttentionMaps()
+    {
+        var vlm = new LlavaModel(SceneVlm.AnyRes(TinyModels.SceneLlava()), new Generator(5));
+        var table = EfficiencyProfile.ForModel(vlm, Tok, "tiny-next", MethodSelection.All(), 1.0 / 9, runs: 1, warmup: 1, bench: SceneBenchConfiguration.Dense).Run();
+        Assert.Equal((720, 80), (table.VisualTokens, table.Keep));
+        Assert.DoesNotContain(table.Rows, r => r.Method is "VisionZip" or "HoloV" or "PruneSID");
+        Assert.Contains(table.Notes, n => n.StartsWith("Left out:") && n.Contains("VisionZip") && n.Contains("HoloV") && n.Contains("PruneSID"));
+        var scene = new SceneBench(SceneVlm.Scenes(SceneBenchConfiguration.Dense, vlm.Config)).Split(SceneSplit.Test, 1).First();
+        int text = ScenePrompt.PromptIds(Tok, scene.ItemsOf(SceneSuite.VqaV2).First().Prompt).Length - 1;
+        // the pruned image keeps 80 tokens and the newlines of the rows they sit in are dropped with the rest
+        Assert.All(table.Rows.Single(r => r.Method == "Random").Schedule.LayerTokens, t => Assert.InRange(t, 80 + text, 80 + 24 + text));
+        Assert.Equal(720 + 24 + text, table.Rows[0].Schedule.LayerTokens[0]);
+    }
 
     [Fact]
     public void ProfilesVanillaTheMethodsAndDiffPruneInTable4Layout()

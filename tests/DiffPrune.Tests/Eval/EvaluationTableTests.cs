@@ -8,6 +8,7 @@ using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Tests.Eval;
 
@@ -127,6 +128,25 @@ public class EvaluationTableTests
             Assert.Equal(Constant(block.Keep), random.PrefillFlops!.Value, 6);
             Assert.InRange(fastV.PrefillFlops!.Value, Constant(block.Keep) * 1.01, Constant(144) * 0.99);
         }
+    }
+
+    [Fact]
+    public void ATiledModelIsEvaluatedOnHighResolutionScenesAsTable2WithoutTheMethodsThatReadAttentionMaps()
+    {
+        var tokenizer = WordTokenizer.ForSceneBench();
+        var vlm = new LlavaModel(SceneVlm.AnyRes(TinyModels.SceneLlava()), new Generator(5));
+        var examples = new SceneBench(SceneVlm.Scenes(SceneBenchConfiguration.Dense, vlm.Config)).Split(SceneSplit.Test, 1).ToList();
+        var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("all", null), [1.0 / 9], "tiny-next");
+        Assert.Equal(["HoloV", "PruneSID", "VisionZip"], evaluation.LeftOut.Order());
+        Assert.All(evaluation.Plan.Skip(1), p => Assert.Equal(80, p.Keep)); // 88.9 % pruning of 5 × 144 tokens
+        var table = evaluation.Run();
+        Assert.True(table.Tiled);
+        var md = EvaluationReport.Markdown(table);
+        Assert.StartsWith("# SceneBench evaluation of a LLaVA-NeXT-style model (paper Table 2)", md);
+        Assert.Contains("Left out: ", md);
+        Assert.True(JsonDocument.Parse(EvaluationReport.Json(table)).RootElement.GetProperty("tiled").GetBoolean());
+        Assert.Contains("VisionZip reads", Assert.Throws<ArgumentException>(() =>
+            new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("random,visionzip", null), [1.0 / 9], "tiny-next")).Message);
     }
 
     [Fact]

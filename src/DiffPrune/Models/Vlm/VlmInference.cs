@@ -101,15 +101,18 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     (Tensor Loss, Tensor Logits, int[] Targets) IAnswerLoss.AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
         AnswerLoss(tokens, null, textIds, isAnswer);
 
+    /// <summary>LLM positions <paramref name="image"/> takes: its span on a LLaVA-NeXT model, else the tower's N.</summary>
+    int ImagePositions(RgbImage image) => vlm.Config.IsAnyRes ? AnyResLayout.For(image.Height, image.Width, vlm.Config).SpanLength : vlm.Config.Vision.NumPatches;
+
     /// <summary>Refuses, before any memory is committed, a prompt of <paramref name="textTokens"/> (its image token among them) that with
     /// every visual token and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes
     /// memory quadratic in it).</summary>
-    void CheckPositions(int textTokens, int answerTokens)
+    void CheckPositions(int textTokens, int imagePositions, int answerTokens)
     {
-        long needed = (long)textTokens - 1 + vlm.Config.MaxImagePositions + answerTokens;
+        long needed = (long)textTokens - 1 + imagePositions + answerTokens;
         int positions = vlm.Config.Text.MaxPositionEmbeddings;
         if (needed > positions)
-            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {vlm.Config.MaxImagePositions} image positions and up to {answerTokens} answer tokens " +
+            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {imagePositions} image positions and up to {answerTokens} answer tokens " +
                 $"need {needed} positions; the model has {positions} (max_position_embeddings): shorten the question");
     }
 
@@ -129,7 +132,8 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         int batchSize = 16, SamplingOptions? sampling = null, WorkShare? share = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
-        CheckPositions(queries.Select(q => q.TextIds.Length).DefaultIfEmpty(0).Max(), maxNewTokens);
+        CheckPositions(queries.Select(q => q.TextIds.Length).DefaultIfEmpty(0).Max(),
+            queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().Select(ImagePositions).DefaultIfEmpty(0).Max(), maxNewTokens);
         using var _ = Autograd.NoGrad();
         var answers = new int[]?[queries.Count];
         var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();
