@@ -24,7 +24,7 @@ public sealed class ValidationThresholds
     public ValidationThresholds(VlmInference inference, SceneOptions options, int scenes)
     {
         if (scenes < 1) throw new ArgumentException($"--calibration-scenes must be at least 1 (got {scenes})");
-        var vision = inference.Model.Config.Vision;
+        var vision = inference.AsLlava("threshold calibration").Config.Vision;
         if (options.PatchCount != vision.NumPatches || options.ImageSize != vision.ImageSize)
             throw new ArgumentException($"scenes of {options.ImageSize} px / {options.PatchCount} patches do not fit the VLM's {vision.ImageSize} px / {vision.NumPatches} patches");
         _inference = inference;

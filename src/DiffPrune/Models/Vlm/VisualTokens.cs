@@ -41,6 +41,14 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         { Spans = Spans == null ? null : [Spans[i]], Grids = Grids == null ? null : [Grids[i]] };
     }
 
+    /// <summary>Samples <paramref name="rows"/> (repeats allowed), in that order, padding kept, without the tower's output (a
+    /// batch of queries about these images).</summary>
+    public VisualTokens Rows(int[] rows) => new(Features.IndexSelect(0, rows), rows.Select(i => PatchIndex[i]).ToArray(), null)
+    {
+        Spans = Spans == null ? null : rows.Select(i => Spans[i]).ToArray(),
+        Grids = Grids == null ? null : rows.Select(i => Grids[i]).ToArray(),
+    };
+
     /// <summary>
     /// Samples stacked into one batch (the inverse of <see cref="Sample"/>); samples with fewer tokens are zero-padded to
     /// the longest (their <see cref="CountOf"/> stays theirs).
