@@ -69,7 +69,8 @@ public interface IVisionLanguageModel
     int ImagePositions(VisualTokens tokens, int sample);
 
     /// <summary>Refuses, before any memory is committed, queries (an image and a prompt holding its image token) that with
-    /// their image and <paramref name="answerTokens"/> would run past the model's positions.</summary>
+    /// their image and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes memory
+    /// quadratic in it).</summary>
     /// <exception cref="ResourceLimitException">A query needs more positions than the model has (it says by how much).</exception>
     void CheckPositions(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, int answerTokens);
 }
