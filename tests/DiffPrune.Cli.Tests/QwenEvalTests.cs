@@ -1,6 +1,9 @@
+using System.Text.RegularExpressions;
+using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval;
+using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vision;
@@ -52,7 +55,10 @@ public sealed class QwenEvalTests : IDisposable
         Assert.NotEqual(scenes[0].Scene.Image.Width * scenes[0].Scene.Image.Height, scenes[1].Scene.Image.Width * scenes[1].Scene.Image.Height);
         int n = (int)Math.Round(scenes.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero), k = TokenBudget.FromFraction(1.0 / 3, n);
         Assert.Contains($"| *Retain {k} Tokens ({BudgetFractions.PruningPercent(k, n)} pruning)* |", output);
-        Assert.Contains("| DivPrune | Pre |", output);
+        var images = scenes.SelectMany(e => e.Items.Select(q => q.Image ?? e.Scene.Image)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>();
+        var kept = KeptTokenStats.Of(images.Select(i => TokenBudget.FromRate(1.0 / 3, vlm.TokenCount(i))));
+        Assert.Contains("every image keeping K_i = round(rate × N_i)", output);
+        Assert.Matches($@"\| DivPrune \| Pre \|[^\n]*\| {Regex.Escape(EvaluationReport.KeptCell(kept))} \|", output);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, DivPrune
     }
 
