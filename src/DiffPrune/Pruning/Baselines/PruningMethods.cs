@@ -34,7 +34,8 @@ public static class PruningMethods
     /// Qwen2.5-VL's merged tokens as they are, which are already in the LLM's space).</summary>
     /// <exception cref="ArgumentException">Another model: names the method, why, and what runs instead.</exception>
     static LlavaModel Llava(IVisionLanguageModel vlm, string method, string why) => vlm as LlavaModel ?? throw new ArgumentException(
-        $"{method} runs on LLaVA models only ({why}); on {vlm.GetType().Name} use a method that reads the visual tokens or the LLM: DiffPrune, DivPrune, Random, FastV, DART, PyramidDrop, SparseVLM");
+        $"{method} runs on LLaVA models only ({why}); on {vlm.GetType().Name} use one that reads the visual tokens (DiffPrune, DivPrune, Random) " +
+        "or the LLM (FastV, DART, PyramidDrop, SparseVLM: one K for every image)");
 
     /// <summary>The names <see cref="Create"/> knows, in table order (Vanilla first).</summary>
     public static IReadOnlyList<string> Names { get; } = Registry.Select(r => r.Name).ToArray();
