@@ -27,7 +27,7 @@ public class Qwen25VlInferenceTests
 
     /// <summary>4 px patches merged 2 × 2 divide every variable scene side; the word tokenizer has no vision start and end
     /// tokens, so its last two words stand for them.</summary>
-    internal static Qwen25VlModel TinySceneQwen()
+    internal static Qwen25VlModel TinySceneQwen(int positions = 512)
     {
         var cfg = new Qwen25VlConfig
         {
@@ -35,7 +35,7 @@ public class Qwen25VlInferenceTests
             {
                 Depth = 2, HiddenSize = 16, NumHeads = 2, IntermediateSize = 24, OutHiddenSize = 32, PatchSize = 4, WindowSize = 32, FullAttentionBlocks = [1],
             },
-            Text = TinyModels.Llama() with { VocabSize = Tok.VocabSize, NumLayers = 2, NumHeads = 2, NumKvHeads = 1, AttentionBias = true, MropeSection = [2, 3, 3] },
+            Text = TinyModels.Llama() with { VocabSize = Tok.VocabSize, NumLayers = 2, NumHeads = 2, NumKvHeads = 1, AttentionBias = true, MropeSection = [2, 3, 3], MaxPositionEmbeddings = positions },
             ImageTokenId = WordTokenizer.ImageId,
             VisionStartTokenId = Tok.VocabSize - 2,
             VisionEndTokenId = Tok.VocabSize - 1,
@@ -215,6 +215,18 @@ public class Qwen25VlInferenceTests
         int sequence = ScenePrompt.PromptIds(Tok, probe.ItemsOf(SceneSuite.VqaV2).First().Prompt).Length - 1 + grid.Tokens + 2;
         var flops = FlopCount.OfQwen25(vlm.Config.Vision, grid, vlm.Config.Text, TokenSchedule.Constant(grid.Tokens, sequence, vlm.Config.Text.NumLayers));
         Assert.Equal((double?)flops.Prefill, table.Vanilla.PrefillFlops);
+    }
+
+    [Fact]
+    public void APromptWhoseImageAndAnswerRunPastThePositionsIsRefusedBeforeEncoding()
+    {
+        // 9 prompt tokens and up to 8 answer tokens; a 144 px side is 18 merged tokens: vision start, 18, vision end = 20 positions
+        var inference = new VlmInference(TinySceneQwen(positions: 36));
+        int[] prompt = [Tok.BosId, WordTokenizer.ImageId, .. Enumerable.Repeat(Tok.EosId + 5, 8)];
+        RgbImage Blank(int width, int height) => new(width, height, new byte[width * height * 3]);
+        var error = Assert.Throws<ResourceLimitException>(() => inference.Generate([(Blank(72, 72), prompt), (Blank(72, 144), prompt)], null, 8, null));
+        Assert.Contains("its image's 20 positions and up to 8 answer tokens need 37 positions; the model has 36", error.Message);
+        Assert.Equal(8, inference.Generate([(Blank(72, 72), prompt)], null, 8, null)[0]!.Length); // 9 + 11 + 8 = 28
     }
 
     [Theory]

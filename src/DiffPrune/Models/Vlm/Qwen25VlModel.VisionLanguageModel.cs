@@ -28,11 +28,10 @@ public sealed partial class Qwen25VlModel
     /// <summary>Each image its own budget: native resolution gives each its own N.</summary>
     int? IVisionLanguageModel.BudgetTokens => null;
 
-    int IVisionLanguageModel.TokenCount(RgbImage image)
-    {
-        int unit = Config.Vision.PatchSize * Config.Vision.SpatialMergeSize;
-        return image.Height / unit * (image.Width / unit);
-    }
+    /// <summary>Pixels per side of one merged token (patch_size × spatial_merge_size).</summary>
+    int UnitPixels => Config.Vision.PatchSize * Config.Vision.SpatialMergeSize;
+
+    int IVisionLanguageModel.TokenCount(RgbImage image) => image.Height / UnitPixels * (image.Width / UnitPixels);
 
     /// <summary>Pixels of <paramref name="images"/> as they are: each side must be a multiple of patch_size × spatial_merge_size
     /// (Qwen's image processor resizes to that; here a caller does).</summary>
@@ -40,11 +39,10 @@ public sealed partial class Qwen25VlModel
     VisualTokens IVisionLanguageModel.Encode(IReadOnlyList<RgbImage> images, ImageNormalization normalization, bool attentions)
     {
         if (attentions) throw new ArgumentException(AttentionsRefused);
-        int unit = Config.Vision.PatchSize * Config.Vision.SpatialMergeSize;
         for (int i = 0; i < images.Count; i++)
-            if (images[i].Width % unit != 0 || images[i].Height % unit != 0)
+            if (images[i].Width % UnitPixels != 0 || images[i].Height % UnitPixels != 0)
                 throw new ArgumentException($"qwen2.5-vl: image {i} is {images[i].Width} × {images[i].Height} px; both sides must be multiples of " +
-                    $"patch_size × spatial_merge_size = {unit} px: resize it first (as Qwen's image processor does)");
+                    $"patch_size × spatial_merge_size = {UnitPixels} px: resize it first (as Qwen's image processor does)");
         var pixels = images.Select(image => ImageTensors.ToTensor([image], normalization).Reshape(3, image.Height, image.Width)).ToArray();
         return EncodeImages(pixels).Tokens;
     }
@@ -85,8 +83,7 @@ public sealed partial class Qwen25VlModel
     void IVisionLanguageModel.CheckPositions(IReadOnlyList<(RgbImage Image, int[] TextIds)> queries, int answerTokens)
     {
         if (queries.Count == 0) return;
-        int p = Config.Vision.PatchSize, m = Config.Vision.SpatialMergeSize;
-        var worst = queries.Select(q => (Text: q.TextIds.Length - 1, Image: Math.Max(q.Image.Height, q.Image.Width) / (p * m) + 2))
+        var worst = queries.Select(q => (Text: q.TextIds.Length - 1, Image: Math.Max(q.Image.Height, q.Image.Width) / UnitPixels + 2))
             .MaxBy(q => (long)q.Text + q.Image);
         long needed = (long)worst.Text + worst.Image + answerTokens;
         int positions = Config.Text.MaxPositionEmbeddings;
