@@ -48,9 +48,9 @@ internal static class EvalCommand
         var world = Communicator.World;
         // rank 0 alone writes: an unusable --out stops the run now, not after the evaluation
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
-        var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        var (vlm, tokenizer) = ModelFolder.LoadAny(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
-        var sceneOptions = SceneVlm.Scenes(bench, vlm.Config);
+        var sceneOptions = TableEvaluation.Scenes(vlm, bench);
         var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;

@@ -111,7 +111,7 @@ internal static class TrainCommand
         Communicator world)
     {
         var options = run.Trainer.Options;
-        int n = inference.Model.Config.MaxVisualTokens;
+        int n = inference.AsLlava("diffprune train").Config.MaxVisualTokens;
         if (world.IsRoot) Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
         var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32, world: world);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();

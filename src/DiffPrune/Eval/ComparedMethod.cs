@@ -9,4 +9,4 @@ namespace DiffPrune.Eval;
 /// </summary>
 /// <param name="Label">"FastV", "DiffPrune", "DiffPrune (trained K = 16)".</param>
 /// <param name="Build">The method on a given VLM.</param>
-public sealed record ComparedMethod(string Label, Func<LlavaModel, IPruningMethod> Build);
+public sealed record ComparedMethod(string Label, Func<IVisionLanguageModel, IPruningMethod> Build);

@@ -62,9 +62,9 @@ public sealed class MethodSelection
     /// <paramref name="leftOut"/>; named explicitly, they are refused.
     /// </summary>
     /// <exception cref="ArgumentException">A method named in the list that the model cannot run (one line: which, and why).</exception>
-    public MethodSelection RunnableOn(LlavaModel vlm, out IReadOnlyList<string> leftOut)
+    public MethodSelection RunnableOn(IVisionLanguageModel vlm, out IReadOnlyList<string> leftOut)
     {
-        leftOut = vlm.Config.IsAnyRes ? Names.Where(n => PruningMethods.Create(n, vlm, 1).NeedsVisionAttentions).ToArray() : [];
+        leftOut = vlm is LlavaModel { Config.IsAnyRes: true } ? Names.Where(n => PruningMethods.Create(n, vlm, 1).NeedsVisionAttentions).ToArray() : [];
         if (leftOut.Count == 0) return this;
         if (_named)
             throw new ArgumentException($"{string.Join(", ", leftOut)} {(leftOut.Count == 1 ? "reads" : "read")} the vision tower's attention maps, which a tiled (LLaVA-NeXT) image has one per view, " +
@@ -79,7 +79,7 @@ public sealed class MethodSelection
         ?? throw new ArgumentException($"unknown method '{name}'; known: {string.Join(", ", PruningMethods.Names.Append(DiffPruneName))}");
 
     /// <summary>The unpruned reference.</summary>
-    public static ComparedMethod Vanilla { get; } = new("Vanilla", vlm => PruningMethods.Create("Vanilla", vlm, vlm.Config.MaxVisualTokens));
+    public static ComparedMethod Vanilla { get; } = new("Vanilla", vlm => PruningMethods.Create("Vanilla", vlm, vlm.MaxVisualTokens));
 
     /// <summary>
     /// The compared methods at budget K = <paramref name="keep"/> (Vanilla excluded; DiffPrune when pruners are given, in
@@ -102,6 +102,23 @@ public sealed class MethodSelection
                 }
             }
         }
+        return rows;
+    }
+
+    /// <summary>
+    /// The compared methods at kept rate <paramref name="rate"/> (Vanilla excluded): each image keeps K_i = round(rate × N_i)
+    /// of its own N_i (<see cref="PerImageRate"/>; native-resolution models, whose images give different N). Rows are
+    /// labelled with K = <paramref name="keep"/> (the rate of a typical image), and DiffPrune's pruners are those trained
+    /// nearest it; <paramref name="seed"/> seeds Random. Built on a model, a method that does not prune before the LLM is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">Threshold mode (its threshold is calibrated to one mean K for every image).</exception>
+    public IReadOnlyList<ComparedMethod> AtRate(double rate, int keep, ulong seed = 0)
+    {
+        if (Mode == BudgetMode.Threshold)
+            throw new ArgumentException("--budget-mode threshold calibrates one K for every image; at a rate (images of their own N) use --budget-mode topk");
+        var rows = Names.Select(name => new ComparedMethod(name, vlm => new PerImageRate(k => PruningMethods.Create(name, vlm, k, seed), rate, keep))).ToList();
+        if (Pruners != null)
+            rows.AddRange(Pruners.At(keep).Select(p => new ComparedMethod(p.Label, _ => new PerImageRate(p.Pruner.WithKeep, rate, keep))));
         return rows;
     }
 

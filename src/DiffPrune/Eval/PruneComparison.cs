@@ -67,7 +67,7 @@ public static class PruneComparison
         int runs = 10, int warmup = 2)
     {
         if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException("the question is empty: ask something about the image");
-        var vlm = inference.Model;
+        var vlm = inference.AsLlava("the pruning comparison (its figures draw the tower's grid)");
         int size = vlm.Config.Vision.ImageSize;
         var resized = image.Width == size && image.Height == size ? image : ImageResize.Bilinear(image, size, size);
         var pruning = method.Build(vlm);

@@ -7,17 +7,22 @@ using DiffPrune.Eval.Statistics;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Tensors.Distributed;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Eval;
 
 /// <summary>
 /// What <c>diffprune eval</c> does, as a library: methods × budgets × suites on a loaded VLM, giving paper Table 1
 /// (<see cref="EvaluationTable"/>). <see cref="Plan"/> lists the rows (Vanilla first, then each budget's methods), and
-/// each is evaluated on its own (<see cref="Evaluate"/>, for a progress display) or all at once (<see cref="Run"/>).
+/// each is evaluated on its own (<see cref="Evaluate"/>, for a progress display) or all at once (<see cref="Run"/>). On a
+/// model whose images give their own N (Qwen2.5-VL at native resolution; <see cref="IVisionLanguageModel.BudgetTokens"/>)
+/// a budget is a rate, each image keeping K_i = round(fraction × N_i) (<see cref="MethodSelection.AtRate"/>); the table's
+/// N and K are then those of the test images' mean N, and each row's kept tokens say what the images kept.
 /// </summary>
 public sealed class TableEvaluation
 {
-    readonly LlavaModel _vlm;
+    readonly IVisionLanguageModel _vlm;
+    readonly int _tokens;
     readonly IReadOnlyList<SceneExample> _examples;
     readonly SceneBenchEvaluator _evaluator;
     readonly string _model;
@@ -41,7 +46,8 @@ public sealed class TableEvaluation
     /// with the whole table.
     /// </summary>
     /// <exception cref="ArgumentException">No examples or budgets, a budget outside (0, 1), pruners of another width than the
-    /// model's, or threshold mode without <paramref name="thresholds"/>.</exception>
+    /// model's, threshold mode without <paramref name="thresholds"/>, or (budgets as rates) threshold mode or a method that
+    /// does not prune before the LLM or does not run on the model.</exception>
     public TableEvaluation(VlmInference inference, WordTokenizer tokenizer, IReadOnlyList<SceneExample> examples, MethodSelection selection,
         IReadOnlyList<double> fractions, string modelName, ulong seed = 0, int batchSize = 32, ValidationThresholds? thresholds = null, Communicator? world = null)
     {
@@ -50,7 +56,7 @@ public sealed class TableEvaluation
         foreach (double f in fractions)
             if (!(f > 0 && f < 1)) throw new ArgumentException($"budget {f} is outside (0, 1): give kept shares of N such as 1/9");
         var vlm = inference.Model;
-        selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
+        selection.Pruners?.CheckFits(vlm.VisualWidth, modelName);
         selection = selection.RunnableOn(vlm, out var leftOut);
         LeftOut = leftOut;
         _vlm = vlm;
@@ -61,18 +67,32 @@ public sealed class TableEvaluation
         _evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize, world: _world);
         _inference = inference;
         _costProbe = new(() => (examples[0].Scene.Image, ScenePrompt.PromptIds(tokenizer, examples[0].ItemsOf(SceneSuite.VqaV2).First().Prompt)));
-        int n = vlm.Config.MaxVisualTokens;
+        int n = _tokens = vlm.BudgetTokens ?? MeanTokens(vlm, examples);
         var plan = new List<PlannedRow> { new(null, n, MethodSelection.Vanilla) };
         foreach (double f in fractions)
         {
             int keep = BudgetFractions.Keep(f, n);
-            plan.AddRange(selection.At(keep, seed, thresholds).Select(m => new PlannedRow(f, keep, m)));
+            var methods = vlm.BudgetTokens == null ? selection.AtRate(f, keep, seed) : selection.At(keep, seed, thresholds);
+            plan.AddRange(methods.Select(m => new PlannedRow(f, keep, m)));
         }
+        // at a rate, a method that cannot run so is refused now, not after the rows before it
+        if (vlm.BudgetTokens == null) foreach (var row in plan) row.Method.Build(vlm);
         Plan = plan;
     }
 
     /// <summary>Methods of the selection this model cannot run, left out of the plan (<see cref="MethodSelection.RunnableOn"/>).</summary>
     public IReadOnlyList<string> LeftOut { get; }
+
+    /// <summary>The test images' mean N, rounded (VizWiz's degraded images have their scene's size).</summary>
+    static int MeanTokens(IVisionLanguageModel vlm, IReadOnlyList<SceneExample> examples) =>
+        (int)Math.Round(examples.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero);
+
+    /// <summary>The SceneBench scenes of <paramref name="configuration"/> <paramref name="vlm"/> is evaluated on: those a LLaVA model
+    /// reads (<see cref="SceneVlm.Scenes"/>: its tower's grid, or high resolution for LLaVA-NeXT), or each at its own size (<see cref="SceneResolution.Variable"/>) for a model whose images give their own N
+    /// (Qwen2.5-VL at native resolution; <see cref="IVisionLanguageModel.BudgetTokens"/>).</summary>
+    public static SceneOptions Scenes(IVisionLanguageModel vlm, SceneBenchConfiguration configuration) => vlm is LlavaModel llava
+        ? SceneVlm.Scenes(configuration, llava.Config)
+        : SceneOptions.For(configuration, SceneOptions.Default.PatchCount, SceneResolution.Variable);
 
     /// <summary>The rows to evaluate, Vanilla first.</summary>
     public IReadOnlyList<PlannedRow> Plan { get; }
@@ -107,7 +127,7 @@ public sealed class TableEvaluation
         var (image, prompt) = _costProbe.Value;
         var method = row.Method.Build(_vlm);
         var encoded = _inference.Encode([image], method.NeedsVisionAttentions);
-        return FlopCount.Of(_vlm.Config, TokenSchedule.Observe(_inference, method, encoded, prompt)).Prefill;
+        return FlopCount.Of(_vlm, encoded, TokenSchedule.Observe(_inference, method, encoded, prompt)).Prefill;
     }
 
     /// <summary>
@@ -124,10 +144,10 @@ public sealed class TableEvaluation
             .GroupBy(i => (Plan[i].Fraction!.Value, Plan[i].Keep), i => rows[i] with { Retention = EvaluationTable.Retention(rows[i].Scores, vanilla.Scores) })
             .Select(g => new EvaluationBlock(g.Key.Value, g.Key.Keep, g.ToArray()))
             .ToArray();
-        return TableStatistics.Apply(new EvaluationTable(_model, _vlm.Config.MaxVisualTokens, _examples.Count, Items, vanilla, blocks)
+        return TableStatistics.Apply(new EvaluationTable(_model, _tokens, _examples.Count, Items, vanilla, blocks)
         {
             Bench = _examples.Count > 0 ? _examples[0].Scene.Options.Configuration.Name() : SceneBenchConfiguration.Classic.Name(),
-            Tiled = _vlm.Config.IsAnyRes,
+            Tiled = _vlm is LlavaModel { Config.IsAnyRes: true },
             LeftOut = LeftOut,
         }, seed: _seed);
     }

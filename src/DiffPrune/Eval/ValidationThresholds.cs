@@ -25,7 +25,8 @@ public sealed class ValidationThresholds
     public ValidationThresholds(VlmInference inference, SceneOptions options, int scenes)
     {
         if (scenes < 1) throw new ArgumentException($"--calibration-scenes must be at least 1 (got {scenes})");
-        if (!SceneVlm.Reads(inference.Model.Config, options)) throw new ArgumentException(SceneVlm.Mismatch(inference.Model.Config, options));
+        var config = inference.AsLlava("threshold calibration").Config;
+        if (!SceneVlm.Reads(config, options)) throw new ArgumentException(SceneVlm.Mismatch(config, options));
         _inference = inference;
         _scenes = options;
         Scenes = scenes;

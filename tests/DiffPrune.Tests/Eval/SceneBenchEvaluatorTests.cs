@@ -79,7 +79,7 @@ public class SceneBenchEvaluatorTests
         Assert.True(shared.Distinct().Count() > 1, "one answer to everything would not test the prefix");
     }
 
-    sealed class KeepEverything : ITokenDropper
+    internal sealed class KeepEverything : ITokenDropper
     {
         public int Layer => 1;
         public bool NeedsAttention => false;

@@ -31,7 +31,7 @@ public static class SelectionAnalysis
     {
         ArgumentNullException.ThrowIfNull(examples);
         if (examples.Count == 0) throw new ArgumentException("the selection analysis needs at least one scene", nameof(examples));
-        var vlm = inference.Model;
+        var vlm = inference.AsLlava("the selection analysis (patch facts on the tower's grid)");
         if (examples[0].Scene.PatchObject.Count != vlm.Config.Vision.NumPatches)
             throw new ArgumentException($"scenes of {examples[0].Scene.PatchObject.Count} patches for a model of {vlm.Config.Vision.NumPatches} visual tokens");
         var built = methods.Select(m => PruningMethods.Create(m, vlm, keep, seed)).ToArray();

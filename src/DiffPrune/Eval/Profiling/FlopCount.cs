@@ -41,6 +41,17 @@ public sealed record FlopCount(double Vision, double Projector, double Decoder)
         return new FlopCount(vision.Flops(grid), 0, schedule.LayerTokens.Sum(text.LayerFlops));
     }
 
+    /// <summary>The FLOPs of <paramref name="vlm"/> on one image, <paramref name="encoded"/> (batch 1, as it was encoded), under
+    /// <paramref name="schedule"/>: a LLaVA model's (one view), or a Qwen2.5-VL model's on the image's grid.</summary>
+    /// <exception cref="ArgumentException">A schedule for another depth, Qwen2.5-VL tokens without their grid, or a model of another kind.</exception>
+    public static FlopCount Of(IVisionLanguageModel vlm, VisualTokens encoded, TokenSchedule schedule) => vlm switch
+    {
+        LlavaModel llava => Of(llava.Config, schedule),
+        Qwen25VlModel qwen => OfQwen25(qwen.Config.Vision, encoded.Grids?[0] ?? throw new ArgumentException("qwen2.5-vl: FLOPs need the image's grid (VisualTokens.Grids)"),
+            qwen.Config.Text, schedule),
+        _ => throw new ArgumentException($"FLOPs are counted for LLaVA and Qwen2.5-VL models, not {vlm.GetType().Name}"),
+    };
+
     static void CheckDepth(LlamaConfig text, TokenSchedule schedule)
     {
         if (schedule.Depth != text.NumLayers)

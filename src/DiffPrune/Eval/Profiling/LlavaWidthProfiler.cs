@@ -112,7 +112,7 @@ internal sealed class LlavaWidthProfiler : IRowProfiler
     /// <summary>The image through <paramref name="inference"/>'s tower: LLaVA-1.5's pixels, or LLaVA-NeXT's image tiled and encoded view by view.</summary>
     VisualTokens Encode(VlmInference inference, bool attentions) => _image == null
         ? inference.Encode(_pixels, attentions)
-        : AnyResEncoder.Encode(inference.Model, _image, ImageNormalization.Clip);
+        : AnyResEncoder.Encode(inference.AsLlava("AnyRes profiling"), _image, ImageNormalization.Clip);
 
     VisualTokens Encoded(bool attentions)
     {

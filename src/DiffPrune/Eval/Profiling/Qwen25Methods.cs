@@ -29,15 +29,15 @@ internal static class Qwen25Methods
     public static ComparedMethod At(string name, Qwen25WidthTarget target, int keep, ulong seed)
     {
         int n = target.VisualTokens, cols = target.Grid.MergedCols;
-        Func<LlavaModel, IPruningMethod> build = name switch
+        Func<IVisionLanguageModel, IPruningMethod> build = name switch
         {
             "Random" => _ => new RandomPruner(keep, seed),
             "Uniform" => _ => new UniformPruner(keep, cols),
             "DivPrune" => _ => new DivPrunePruner(keep, null),
-            "FastV" => vlm => new FastVPruner(keep, n, vlm.Config.Text.NumLayers),
-            "DART" => vlm => new DartPruner(keep, n, vlm.Config.Text.NumLayers),
-            "PyramidDrop" => vlm => new PyramidDropPruner(keep, n, vlm.Config.Text.NumLayers),
-            "SparseVLM" => vlm => new SparseVlmPruner(keep, n, vlm.Config.Text.NumLayers),
+            "FastV" => vlm => new FastVPruner(keep, n, vlm.LanguageModel.Config.NumLayers),
+            "DART" => vlm => new DartPruner(keep, n, vlm.LanguageModel.Config.NumLayers),
+            "PyramidDrop" => vlm => new PyramidDropPruner(keep, n, vlm.LanguageModel.Config.NumLayers),
+            "SparseVLM" => vlm => new SparseVlmPruner(keep, n, vlm.LanguageModel.Config.NumLayers),
             _ => throw new ArgumentException($"{name} has no Qwen2.5-VL counterpart in the profile (it reads a CLIP tower's CLS attention, or is unknown)"),
         };
         return new ComparedMethod(name, build);

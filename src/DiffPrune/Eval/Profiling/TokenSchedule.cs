@@ -60,7 +60,7 @@ public sealed record TokenSchedule(int ProjectedTokens, IReadOnlyList<int> Layer
         var kept = VlmInference.PruneBefore(encoded, method);
         var input = inference.Assemble(kept, [promptIds], method.Droppers);
         var output = inference.Prefill(input);
-        return FromStages(kept.Count, input.Embeds.Shape[1], inference.Model.Config.Text.NumLayers,
+        return FromStages(kept.Count, input.Embeds.Shape[1], inference.Model.LanguageModel.Config.NumLayers,
             method.Droppers.Select(d => d.Layer).Order().ToArray(), output.Decisions.Select(d => d.Count).ToArray());
     }
 

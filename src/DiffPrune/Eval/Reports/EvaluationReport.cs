@@ -53,25 +53,26 @@ public static class EvaluationReport
         md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes ({table.Bench} configuration), {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine("Each suite's standard score (MME: total over its subtasks, up to 200 each; the others in %). Loc.: where a method prunes (Pre: before the LLM; La–Lb: inside it). Avg.: average retention, the mean over suites of pruned / unpruned score.");
         if (table.Statistics is { } stats) md.AppendLine(StatisticsText(table, stats));
-        bool thresholds = HasThresholds(table);
+        bool thresholds = HasThresholds(table), perImage = !thresholds && KeptVaries(table);
         if (thresholds) md.AppendLine().AppendLine(ThresholdText(table));
+        if (perImage) md.AppendLine().AppendLine(PerImageText);
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
         if (table.Tiled) md.AppendLine().AppendLine("The model tiles each image (AnyRes: a downscaled base view, then the full-resolution tiles with a newline after each row); " +
             "N counts the base view's and the tiles' tokens, and every method sees them as one sequence." +
             (table.LeftOut.Count > 0 ? $" Left out: {string.Join(", ", table.LeftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence)." : ""));
         bool flops = HasFlops(table);
         if (flops) md.AppendLine().AppendLine(FlopsText(table));
-        var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds ? ["K kept"] : [])
+        var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds || perImage ? ["K kept"] : [])
             .Concat(flops ? ["LLM FLOPs"] : []).ToArray();
         int columns = SceneSuites.All.Count + 3 + extra.Length;
         md.AppendLine().AppendLine("| Method | Loc. | " + string.Join(" | ", SceneSuites.All.Select(s => s.DisplayName()).Append("Avg.").Concat(extra)) + " |");
         md.AppendLine("| --- | --- |" + string.Concat(Enumerable.Repeat(" ---: |", columns - 2)));
         md.AppendLine(Heading(UpperBoundTitle(table.VisualTokens), columns));
-        md.AppendLine(Row(table, table.Vanilla, table.Statistics != null, thresholds, flops));
+        md.AppendLine(Row(table, table.Vanilla, table.Statistics != null, thresholds || perImage, flops));
         foreach (var block in table.Blocks)
         {
             md.AppendLine(Heading(BlockTitle(block, table.VisualTokens), columns));
-            foreach (var row in block.Rows) md.AppendLine(Row(table, row, table.Statistics != null, thresholds, flops));
+            foreach (var row in block.Rows) md.AppendLine(Row(table, row, table.Statistics != null, thresholds || perImage, flops));
         }
         if (table.Statistics != null) md.AppendLine().Append(Comparisons(table));
         if (table.CostMatched.Count > 0) md.AppendLine().Append(CostMatchedText(table));
@@ -107,6 +108,13 @@ public static class EvaluationReport
     }
 
     static bool HasThresholds(EvaluationTable table) => table.Blocks.SelectMany(b => b.Rows).Any(r => r.Threshold != null);
+
+    /// <summary>Whether some row's images kept different numbers of tokens (a rate on images of their own N, or thresholds).</summary>
+    static bool KeptVaries(EvaluationTable table) => table.Blocks.SelectMany(b => b.Rows).Any(r => r.Kept is { } k && k.Min != k.Max);
+
+    const string PerImageText = "The test images give their own N (native resolution): each budget is a rate, every image keeping "
+        + "K_i = round(rate × N_i) of its N_i, and the headings' N and K are the images' mean N and that rate of it. K kept: mean [min–max] "
+        + "over the test images (scene images and VizWiz's degraded ones, each once).";
 
     /// <summary>What a threshold row is and which threshold each one used.</summary>
     static string ThresholdText(EvaluationTable table)

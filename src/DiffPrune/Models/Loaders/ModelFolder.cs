@@ -33,6 +33,22 @@ public static class ModelFolder
         return (HfCheckpoint.LoadLlava(dir), tokenizer);
     }
 
+    /// <summary>
+    /// Loads the VLM in <paramref name="dir"/> with its word tokenizer, whichever kind it is: a Qwen2.5-VL folder
+    /// (<see cref="LoadQwen25Vl"/>) or a LLaVA one (<see cref="Load"/>); what <see cref="VlmInference"/> evaluates.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="FileNotFoundException">A file is missing, the word tokenizer included (SceneBench's questions are asked in its vocabulary).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or a file in it may not be read.</exception>
+    /// <exception cref="InvalidDataException">Bad config or weights (named).</exception>
+    public static (IVisionLanguageModel Vlm, WordTokenizer Tokenizer) LoadAny(string dir)
+    {
+        if (!Directory.Exists(dir) || !HoldsQwen25Vl(dir)) return Load(dir);
+        var (vlm, tokenizer) = LoadQwen25Vl(dir);
+        return (vlm, tokenizer ?? throw new FileNotFoundException($"{dir} has no {TokenizerFile}: SceneBench asks its questions in the word tokenizer's vocabulary; " +
+            "put the tokenizer the model was trained with next to it", Path.Combine(dir, TokenizerFile)));
+    }
+
     /// <summary>Whether <paramref name="dir"/>'s config.json is a Qwen2.5-VL one (<c>model_type: qwen2_5_vl</c>).</summary>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">No config.json.</exception>

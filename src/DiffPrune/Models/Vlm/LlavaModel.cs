@@ -14,7 +14,7 @@ namespace DiffPrune.Models.Vlm;
 /// LLaVA-NeXT: images are tiled (<see cref="AnyResEncoder"/>) and the learned <c>image_newline</c> closes each row of tile
 /// features (<see cref="VisualSpan"/>).
 /// </summary>
-public sealed class LlavaModel : Module
+public sealed partial class LlavaModel : Module, IVisionLanguageModel
 {
     /// <summary>The configuration.</summary>
     public LlavaConfig Config { get; }
@@ -182,26 +182,8 @@ public sealed class LlavaModel : Module
     /// each row's image span, <paramref name="spanLengths"/>, or g² when null).
     /// </summary>
     /// <exception cref="ArgumentException">An empty continuation (its first answer token would come from the prefix).</exception>
-    public DecoderInput BuildContinuation(int[][] textAfterImage, int textBeforeImage, int[]? spanLengths = null)
-    {
-        int b = textAfterImage.Length, len = textAfterImage.Max(t => t.Length);
-        if (textAfterImage.Any(t => t.Length == 0)) throw new ArgumentException("every continuation needs at least one token");
-        if (spanLengths != null && spanLengths.Length != b) throw new ArgumentException($"{spanLengths.Length} span lengths for {b} continuations");
-        var ids = new int[b * len];
-        var positions = new int[b * len];
-        var valid = new bool[b * len];
-        for (int i = 0; i < b; i++)
-        {
-            int pad = len - textAfterImage[i].Length, n = spanLengths?[i] ?? Config.Vision.NumPatches;
-            for (int j = 0; j < textAfterImage[i].Length; j++)
-            {
-                ids[i * len + pad + j] = textAfterImage[i][j];
-                positions[i * len + pad + j] = textBeforeImage + n + j;
-                valid[i * len + pad + j] = true;
-            }
-        }
-        return new DecoderInput(LanguageModel.Embed(new IntTensor(ids, b, len)), positions, valid);
-    }
+    public DecoderInput BuildContinuation(int[][] textAfterImage, int textBeforeImage, int[]? spanLengths = null) =>
+        ImageContinuation.Build(LanguageModel, textAfterImage, textBeforeImage, spanLengths ?? textAfterImage.Select(_ => Config.Vision.NumPatches).ToArray());
 
     static int[] TextSegments(int[]? segments, int length, int slot, int sample)
     {

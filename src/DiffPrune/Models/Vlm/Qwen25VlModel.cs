@@ -16,7 +16,7 @@ namespace DiffPrune.Models.Vlm;
 /// as on LLaVA: the pre-LLM function on the merged tokens (in the language model's space: nothing follows the merger), the
 /// droppers inside the decoder; kept tokens keep their ids in all three planes, and the text after the image its own.
 /// </summary>
-public sealed class Qwen25VlModel : Module, IAnswerLoss
+public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguageModel
 {
     /// <summary>The configuration.</summary>
     public Qwen25VlConfig Config { get; }
@@ -126,8 +126,7 @@ public sealed class Qwen25VlModel : Module, IAnswerLoss
     public DecoderInput Prepare(IReadOnlyList<Tensor> pixels, int[][] textIds, IPruningHooks? method = null)
     {
         if (method?.NeedsVisionAttentions == true)
-            throw new ArgumentException("this method reads the vision tower's attention maps, which the Qwen2.5-VL tower does not return: " +
-                "use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
+            throw new ArgumentException(AttentionsRefused);
         var (tokens, grids) = EncodeImages(pixels);
         var kept = VlmInference.PruneBefore(tokens, method);
         return BuildInput(kept.Features, kept.PatchIndex, textIds, grids) with { Droppers = method?.Droppers ?? [] };
@@ -166,6 +165,5 @@ public sealed class Qwen25VlModel : Module, IAnswerLoss
     /// <see cref="VisualTokens.Grids"/>: what DiffPrune trains through (the merged tokens need no projector).</summary>
     /// <exception cref="ArgumentException">Tokens without their grids, or bad inputs.</exception>
     public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
-        AnswerLoss(tokens, tokens.Grids ?? throw new ArgumentException("qwen2.5-vl: visual tokens without their patch grids (VisualTokens.Grids): " +
-            "take them from EncodeImages, or give the grids"), null, textIds, isAnswer);
+        AnswerLoss(tokens, GridsOf(tokens), null, textIds, isAnswer);
 }

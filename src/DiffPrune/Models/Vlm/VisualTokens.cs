@@ -41,6 +41,14 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         { Spans = Spans == null ? null : [Spans[i]], Grids = Grids == null ? null : [Grids[i]] };
     }
 
+    /// <summary>Samples <paramref name="rows"/> (repeats allowed), in that order, padding kept, without the tower's output (a
+    /// batch of queries about these images).</summary>
+    public VisualTokens Rows(int[] rows) => new(Features.IndexSelect(0, rows), rows.Select(i => PatchIndex[i]).ToArray(), null)
+    {
+        Spans = Spans == null ? null : rows.Select(i => Spans[i]).ToArray(),
+        Grids = Grids == null ? null : rows.Select(i => Grids[i]).ToArray(),
+    };
+
     /// <summary>
     /// Samples stacked into one batch (the inverse of <see cref="Sample"/>); samples with fewer tokens are zero-padded to
     /// the longest (their <see cref="CountOf"/> stays theirs).
@@ -66,13 +74,6 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
             Grids = samples[0].Grids == null ? null : samples.SelectMany(s => s.Grids!).ToArray(),
         };
     }
-
-    /// <summary>Samples <paramref name="rows"/> (in that order, repeats allowed) as one batch, without the tower's output.</summary>
-    public VisualTokens Rows(int[] rows) => new(Features.IndexSelect(0, rows), rows.Select(r => PatchIndex[r]).ToArray(), null)
-    {
-        Spans = Spans == null ? null : rows.Select(r => Spans[r]).ToArray(),
-        Grids = Grids == null ? null : rows.Select(r => Grids[r]).ToArray(),
-    };
 
     /// <summary>Whether some sample holds fewer tokens than the batch has slots (its tail is padding).</summary>
     public bool IsPadded => PatchIndex.Any(p => p.Length < Count);

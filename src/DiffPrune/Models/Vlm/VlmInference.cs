@@ -6,42 +6,46 @@ using DiffPrune.Tensors.Distributed;
 namespace DiffPrune.Models.Vlm;
 
 /// <summary>
-/// The one inference path of a <see cref="LlavaModel"/>: image → vision features (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>)
+/// The one inference path of a VLM (<see cref="IVisionLanguageModel"/>: LLaVA, LLaVA-NeXT, Qwen2.5-VL): image → vision features (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>)
 /// → a method's pre-LLM function → projector and LLM input (<see cref="Assemble"/>) → prefill with its in-LLM droppers
 /// (<see cref="Prefill"/>) → KV-cached generation, batched (<see cref="Generate"/>). Features of an image (by reference)
 /// are encoded once and kept for every later method and question, with attention maps only where a method reads them;
-/// each step is public, so that a profiler can time it alone.
+/// each step is public, so that a profiler can time it alone. A prompt holds its image token once, whatever the model.
 /// </summary>
 /// <param name="vlm">The model (never changed).</param>
 /// <param name="normalization">Pixel normalisation of images (CLIP's when null).</param>
-public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalization = null) : IAnswerLoss
+public sealed class VlmInference(IVisionLanguageModel vlm, ImageNormalization? normalization = null) : IAnswerLoss
 {
     readonly Dictionary<RgbImage, VisualTokens>[] _features = [new(ReferenceEqualityComparer.Instance), new(ReferenceEqualityComparer.Instance)];
 
     /// <summary>The model.</summary>
-    public LlavaModel Model => vlm;
+    public IVisionLanguageModel Model => vlm;
 
     /// <summary>Runs the vision tower on <paramref name="pixels"/> (B, 3, H, W), normalised, with nothing kept (what a profile times).</summary>
-    public VisualTokens Encode(Tensor pixels, bool attentions = false) => vlm.EncodeImages(pixels, attentions);
+    /// <exception cref="ArgumentException">A model other than LLaVA (its images are not one batch of one size).</exception>
+    public VisualTokens Encode(Tensor pixels, bool attentions = false) => AsLlava("encoding a pixel batch of one size").EncodeImages(pixels, attentions);
+
+    /// <summary>The model, for a <paramref name="step"/> that is LLaVA's (one tower grid, pixel batches of one size).</summary>
+    /// <exception cref="ArgumentException">Another model (the message names the step).</exception>
+    public LlavaModel AsLlava(string step) => vlm as LlavaModel ?? throw new ArgumentException(
+        $"{step} runs on LLaVA models only; {vlm.GetType().Name} is evaluated through Generate, SceneBenchEvaluator or TableEvaluation");
 
     /// <summary>
-    /// The features of <paramref name="images"/> (of the model's input size), in order: those not seen before are encoded
-    /// together, once; the tower's hidden states and attention maps are kept only when <paramref name="attentions"/>.
-    /// A LLaVA-NeXT model takes images of any size and encodes each as its tiles (<see cref="AnyResEncoder"/>): its
-    /// images then hold different numbers of tokens, zero-padded in the batch (<see cref="VisualTokens.CountOf"/>).
+    /// The features of <paramref name="images"/>, in order: those not seen before are encoded together, once
+    /// (<see cref="IVisionLanguageModel.Encode"/>; CLIP's normalisation, which LLaVA's and Qwen2.5-VL's image processors
+    /// use, unless given); the tower's hidden states and attention maps are kept only when <paramref name="attentions"/>.
+    /// Images that give different numbers of tokens (LLaVA-NeXT's tiles, Qwen2.5-VL's native resolution) are zero-padded
+    /// in the batch (<see cref="VisualTokens.CountOf"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">Attention maps asked of a LLaVA-NeXT model (its tiles have one map each, none for the sequence).</exception>
+    /// <exception cref="ArgumentException">Images the model cannot encode, or attention maps it does not have (LLaVA-NeXT, Qwen2.5-VL).</exception>
     public VisualTokens Encode(IReadOnlyList<RgbImage> images, bool attentions = false)
     {
         var cache = _features[attentions ? 1 : 0];
         var missing = images.Where(i => !cache.ContainsKey(i)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().ToArray();
-        if (missing.Length > 0 && vlm.Config.IsAnyRes && attentions)
-            throw new ArgumentException("this method reads the vision tower's attention maps, which a LLaVA-NeXT image (several tiles, each its own map) " +
-                "does not have as one: use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)");
         if (missing.Length > 0)
         {
             using var _ = Autograd.NoGrad();
-            var encoded = attentions ? Encode(ImageTensors.ToTensor(missing, normalization ?? ImageNormalization.Clip), attentions) : vlm.EncodeImages(missing, normalization);
+            var encoded = vlm.Encode(missing, normalization ?? ImageNormalization.Clip, attentions);
             for (int i = 0; i < missing.Length; i++) cache[missing[i]] = encoded.Sample(i);
         }
         return VisualTokens.Cat(images.Select(i => cache[i]).ToArray());
@@ -60,18 +64,21 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     }
 
     /// <summary>The LLM input: <paramref name="tokens"/> projected and placed at the image token of each text (one per image; see
-    /// <see cref="LlavaModel.BuildInput"/>), with <paramref name="droppers"/> as its in-LLM stages.</summary>
+    /// <see cref="IVisionLanguageModel.BuildInput"/>), with <paramref name="droppers"/> as its in-LLM stages.</summary>
     public DecoderInput Assemble(VisualTokens tokens, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers = null) =>
-        AssembleProjected(vlm.Projector.Forward(tokens.Features), tokens.PatchIndex, textIds, tokens.Spans, droppers);
+        AssembleProjected(Projected(tokens), textIds, droppers);
 
-    DecoderInput AssembleProjected(Tensor projected, int[][] patchIndex, int[][] textIds, IReadOnlyList<VisualSpan>? spans, IReadOnlyList<ITokenDropper>? droppers) =>
-        vlm.BuildInput(projected, patchIndex, textIds, spans: spans) with { Droppers = droppers ?? [] };
+    /// <summary><paramref name="tokens"/> in the language model's space, without the tower's output.</summary>
+    VisualTokens Projected(VisualTokens tokens) => tokens with { Features = vlm.Project(tokens.Features), Vision = null };
 
-    /// <summary>Everything before the language model, from pixels: encode, <paramref name="method"/>'s pre-LLM function, assemble with its droppers.</summary>
+    DecoderInput AssembleProjected(VisualTokens projected, int[][] textIds, IReadOnlyList<ITokenDropper>? droppers) =>
+        vlm.BuildInput(projected, textIds) with { Droppers = droppers ?? [] };
+
+    /// <summary>Everything before the language model, from pixels (LLaVA): encode, <paramref name="method"/>'s pre-LLM function, assemble with its droppers.</summary>
     public DecoderInput Prepare(Tensor pixels, int[][] textIds, IPruningHooks? method = null) =>
         Assemble(PruneBefore(Encode(pixels, method?.NeedsVisionAttentions ?? false), method), textIds, method?.Droppers);
 
-    /// <summary>A full forward pass from pixels with <paramref name="method"/> (logits of every position, or of the last).</summary>
+    /// <summary>A full forward pass from pixels (LLaVA) with <paramref name="method"/> (logits of every position, or of the last).</summary>
     public DecoderOutput Forward(Tensor pixels, int[][] textIds, IPruningHooks? method = null, bool lastLogitsOnly = false) =>
         vlm.LanguageModel.Forward(Prepare(pixels, textIds, method) with { LastLogitsOnly = lastLogitsOnly });
 
@@ -83,14 +90,14 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// Answer-token NLL with teacher forcing (LLaVA's instruction-tuning loss, differentiable in the tokens) of texts about
     /// <paramref name="tokens"/> after <paramref name="method"/>'s pre-LLM function; <paramref name="isAnswer"/> marks the
     /// scored text tokens and <paramref name="textSegments"/> packs turns that do not see each other (see
-    /// <see cref="LlavaModel.BuildInput"/>). Also the flattened logits (B·T, V) and targets, for accuracy.
+    /// <see cref="IVisionLanguageModel.BuildInput"/>). Also the flattened logits (B·T, V) and targets, for accuracy.
     /// </summary>
     /// <exception cref="ArgumentException">A method with in-LLM stages (they decide on a prompt, not on a whole answer).</exception>
     public (Tensor Loss, Tensor Logits, int[] Targets) AnswerLoss(VisualTokens tokens, IPruningHooks? method, int[][] textIds, bool[][] isAnswer, int[][]? textSegments = null)
     {
         if (method?.Droppers.Count > 0) throw new ArgumentException("a teacher-forced answer loss runs pre-LLM methods only: in-LLM stages decide on the prompt");
         var kept = PruneBefore(tokens, method);
-        var input = vlm.BuildInput(vlm.Projector.Forward(kept.Features), kept.PatchIndex, textIds, textSegments: textSegments, spans: kept.Spans);
+        var input = vlm.BuildInput(Projected(kept), textIds, textSegments);
         var logits = vlm.LanguageModel.Forward(input).Logits;
         var flat = logits.Reshape(-1, logits.Shape[^1]);
         var targets = AnswerTargets.Build(input, textIds, isAnswer);
@@ -100,21 +107,6 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     /// <summary>The answer loss of <paramref name="tokens"/> as given (no pruning method): projector, then the language model.</summary>
     (Tensor Loss, Tensor Logits, int[] Targets) IAnswerLoss.AnswerLoss(VisualTokens tokens, int[][] textIds, bool[][] isAnswer) =>
         AnswerLoss(tokens, null, textIds, isAnswer);
-
-    /// <summary>LLM positions <paramref name="image"/> takes: its span on a LLaVA-NeXT model, else the tower's N.</summary>
-    int ImagePositions(RgbImage image) => vlm.Config.IsAnyRes ? AnyResLayout.For(image.Height, image.Width, vlm.Config).SpanLength : vlm.Config.Vision.NumPatches;
-
-    /// <summary>Refuses, before any memory is committed, a prompt of <paramref name="textTokens"/> (its image token among them) that with
-    /// every visual token and <paramref name="answerTokens"/> would run past the model's positions (a prefill that long takes
-    /// memory quadratic in it).</summary>
-    void CheckPositions(int textTokens, int imagePositions, int answerTokens)
-    {
-        long needed = (long)textTokens - 1 + imagePositions + answerTokens;
-        int positions = vlm.Config.Text.MaxPositionEmbeddings;
-        if (needed > positions)
-            throw new ResourceLimitException($"the question is {textTokens - 1} prompt tokens, which with {imagePositions} image positions and up to {answerTokens} answer tokens " +
-                $"need {needed} positions; the model has {positions} (max_position_embeddings): shorten the question");
-    }
 
     /// <summary>
     /// Up to <paramref name="maxNewTokens"/> generated ids (stopping after <paramref name="eosId"/>; greedy unless
@@ -132,8 +124,7 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
         int batchSize = 16, SamplingOptions? sampling = null, WorkShare? share = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1 (got {batchSize})");
-        CheckPositions(queries.Select(q => q.TextIds.Length).DefaultIfEmpty(0).Max(),
-            queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>().Select(ImagePositions).DefaultIfEmpty(0).Max(), maxNewTokens);
+        vlm.CheckPositions(queries, maxNewTokens);
         using var _ = Autograd.NoGrad();
         var answers = new int[]?[queries.Count];
         var byImage = Enumerable.Range(0, queries.Count).GroupBy(q => queries[q].Image, ReferenceEqualityComparer.Instance).ToArray();
@@ -144,20 +135,19 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
             // the features (kept for later methods) and what a pre-LLM hook sees and returns stay the GC's: a hook may keep them
             var tokens = PruneBefore(Encode(batch.Select(g => (RgbImage)g.Key!).ToArray(), method?.NeedsVisionAttentions ?? false), method);
             using var batchBuffers = TensorScope.Begin(); // everything below returns to the pool when the batch is answered
-            var projected = vlm.Projector.Forward(tokens.Features);
+            var projected = Projected(tokens);
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
-            using var prefix = head == null ? null : new KvCache(vlm.Config.Text.NumLayers, batch.Length);
-            if (prefix != null) Prefill(AssembleProjected(projected, tokens.PatchIndex, Enumerable.Repeat(head!, batch.Length).ToArray(), tokens.Spans, null), prefix);
+            using var prefix = head == null ? null : new KvCache(vlm.LanguageModel.Config.NumLayers, batch.Length);
+            if (prefix != null) Prefill(AssembleProjected(projected, Enumerable.Repeat(head!, batch.Length).ToArray(), null), prefix);
             foreach (var chunk in rows.Chunk(batchSize * 4))
             {
                 using var chunkBuffers = TensorScope.Begin();
                 var imageOf = chunk.Select(r => r.Image).ToArray();
                 var text = chunk.Select(r => queries[r.Query].TextIds).ToArray();
                 var input = prefix != null
-                    ? vlm.BuildContinuation(text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1,
-                        tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i].Length).ToArray())
-                    : AssembleProjected(projected.IndexSelect(0, imageOf), imageOf.Select(i => tokens.PatchIndex[i]).ToArray(), text,
-                        tokens.Spans == null ? null : imageOf.Select(i => tokens.Spans[i]).ToArray(), method?.Droppers);
+                    ? ImageContinuation.Build(vlm.LanguageModel, text.Select(t => t[head!.Length..]).ToArray(), textBeforeImage: head!.Length - 1,
+                        imageOf.Select(i => vlm.ImagePositions(tokens, i)).ToArray())
+                    : AssembleProjected(projected.Rows(imageOf), text, method?.Droppers);
                 using var continued = prefix?.Gather(imageOf);
                 var ids = Generation.Generate(vlm.LanguageModel, input, maxNewTokens, sampling ?? SamplingOptions.Greedy, eosId, cache: continued);
                 for (int i = 0; i < chunk.Length; i++) answers[chunk[i].Query] = ids[i];
@@ -170,7 +160,7 @@ public sealed class VlmInference(LlavaModel vlm, ImageNormalization? normalizati
     int[]? SharedHead(int[][] texts, IPruningHooks? method)
     {
         if (texts.Length == 0 || method?.Droppers.Count > 0) return null;
-        int slot = Array.IndexOf(texts[0], vlm.Config.ImageTokenId);
+        int slot = Array.IndexOf(texts[0], vlm.ImageTokenId);
         var head = texts[0][..(slot + 1)];
         return slot >= 0 && texts.All(t => t.Length > head.Length && t.AsSpan(0, head.Length).SequenceEqual(head)) ? head : null;
     }

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using DiffPrune.Data.Images;
+using DiffPrune.Data.Scenes;
+using DiffPrune.Data.Text;
+using DiffPrune.Eval;
+using DiffPrune.Eval.Reports;
+using DiffPrune.Models.Llama;
+using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Vision;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
+using DiffPrune.Tensors;
+
+namespace DiffPrune.Cli.Tests;
+
+/// <summary><c>eval --model</c> on a Qwen2.5-VL folder (as HfCheckpoint saves one, with the word tokenizer): variable-size
+/// scenes, each image at its own N and K_i = round(rate × N_i).</summary>
+public sealed class QwenEvalTests : IDisposable
+{
+    readonly string _root = Directory.CreateTempSubdirectory("diffprune-qwen-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>A tiny random Qwen2.5-VL whose 4 px patches merged 2 × 2 divide every variable scene side; the tokenizer's last
+    /// two words stand for vision start and end.</summary>
+    string QwenFolder()
+    {
+        var tokenizer = WordTokenizer.ForSceneBench();
+        var config = new Qwen25VlConfig
+        {
+            Vision = new Qwen25VisionConfig { Depth = 2, HiddenSize = 16, NumHeads = 2, IntermediateSize = 24, OutHiddenSize = 16, PatchSize = 4, WindowSize = 32, FullAttentionBlocks = [1] },
+            Text = new LlamaConfig
+            {
+                VocabSize = tokenizer.VocabSize, HiddenSize = 16, IntermediateSize = 24, NumLayers = 2, NumHeads = 2, NumKvHeads = 1, TieWordEmbeddings = false,
+                AttentionBias = true, MropeSection = [1, 1, 2],
+            },
+            ImageTokenId = WordTokenizer.ImageId,
+            VisionStartTokenId = tokenizer.VocabSize - 2,
+            VisionEndTokenId = tokenizer.VocabSize - 1,
+        };
+        string dir = Path.Combine(_root, "qwen");
+        HfCheckpoint.Save(new Qwen25VlModel(config, new Generator(1)), dir);
+        tokenizer.Save(Path.Combine(dir, ModelFolder.TokenizerFile));
+        return dir;
+    }
+
+    [Fact]
+    public void EvalRunsAQwenFolderOnVariableSizeScenesAtARate()
+    {
+        string model = QwenFolder(), dir = Path.Combine(_root, "eval");
+        var (exit, output, error) = Cli.Run("eval", "--model", model, "--methods", "random,divprune", "--budgets", "1/3", "--scenes", "2", "--batch", "2", "--out", dir);
+        Assert.True(exit == 0, error);
+        var (vlm, _) = ModelFolder.LoadAny(model);
+        var scenes = new SceneBench(TableEvaluation.Scenes(vlm, SceneBenchConfiguration.Classic)).Split(SceneSplit.Test, 2).ToArray();
+        Assert.NotEqual(scenes[0].Scene.Image.Width * scenes[0].Scene.Image.Height, scenes[1].Scene.Image.Width * scenes[1].Scene.Image.Height);
+        int n = (int)Math.Round(scenes.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero), k = TokenBudget.FromFraction(1.0 / 3, n);
+        Assert.Contains($"| *Retain {k} Tokens ({BudgetFractions.PruningPercent(k, n)} pruning)* |", output);
+        var images = scenes.SelectMany(e => e.Items.Select(q => q.Image ?? e.Scene.Image)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>();
+        var kept = KeptTokenStats.Of(images.Select(i => TokenBudget.FromRate(1.0 / 3, vlm.TokenCount(i))));
+        Assert.Contains("every image keeping K_i = round(rate × N_i)", output);
+        Assert.Matches($@"\| DivPrune \| Pre \|[^\n]*\| {Regex.Escape(EvaluationReport.KeptCell(kept))} \|", output);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, DivPrune
+    }
+
+    [Fact]
+    public void MethodsThatCannotRunOnItAreRefusedByName() =>
+        Cli.Fails(null, ["eval", "--model", QwenFolder(), "--scenes", "1", "--out", Path.Combine(_root, "all")], "Uniform runs on LLaVA models only", "DivPrune");
+}
