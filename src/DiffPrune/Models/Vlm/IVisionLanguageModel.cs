@@ -28,9 +28,9 @@ public interface IVisionLanguageModel
     int MaxVisualTokens { get; }
 
     /// <summary>
-    /// The N a table's budget fraction is taken of, K = fraction × N for every image (LLaVA: the tower's g², also for
-    /// LLaVA-NeXT, whose budgets count per view); null where each image's budget is its own, K_i = round(fraction × N_i)
-    /// (Qwen2.5-VL at native resolution).
+    /// The N a table's budget fraction is taken of, K = fraction × N for every image (LLaVA: the tower's g²; LLaVA-NeXT: the
+    /// most tokens an image gives, the N of every SceneBench high-resolution scene); null where each image's budget is its
+    /// own, K_i = round(fraction × N_i) (Qwen2.5-VL at native resolution).
     /// </summary>
     int? BudgetTokens { get; }
 
