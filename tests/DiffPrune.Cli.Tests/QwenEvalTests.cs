@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using DiffPrune.Training.Pretraining;
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
@@ -51,7 +52,7 @@ public sealed class QwenEvalTests : IDisposable
         var (exit, output, error) = Cli.Run("eval", "--model", model, "--methods", "random,divprune", "--budgets", "1/3", "--scenes", "2", "--batch", "2", "--out", dir);
         Assert.True(exit == 0, error);
         var (vlm, _) = ModelFolder.LoadAny(model);
-        var scenes = new SceneBench(TableEvaluation.Scenes(vlm, SceneBenchConfiguration.Classic)).Split(SceneSplit.Test, 2).ToArray();
+        var scenes = new SceneBench(SceneVlm.Scenes(SceneBenchConfiguration.Classic, vlm)).Split(SceneSplit.Test, 2).ToArray();
         Assert.NotEqual(scenes[0].Scene.Image.Width * scenes[0].Scene.Image.Height, scenes[1].Scene.Image.Width * scenes[1].Scene.Image.Height);
         int n = (int)Math.Round(scenes.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero), k = TokenBudget.FromFraction(1.0 / 3, n);
         Assert.Contains($"| *Retain {k} Tokens ({BudgetFractions.PruningPercent(k, n)} pruning)* |", output);
@@ -60,6 +61,19 @@ public sealed class QwenEvalTests : IDisposable
         Assert.Contains("every image keeping K_i = round(rate × N_i)", output);
         Assert.Matches($@"\| DivPrune \| Pre \|[^\n]*\| {Regex.Escape(EvaluationReport.KeptCell(kept))} \|", output);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, DivPrune
+    }
+
+    [Fact]
+    public void TrainGivesEachImageItsShareOfItsOwnTokensAndWantsARate()
+    {
+        string model = QwenFolder(), dir = Path.Combine(_root, "train");
+        var (exit, output, error) = Cli.Run("train", "--model", model, "--keep-rate", "0.25", "--steps", "2", "--batch-size", "2", "--feature-pool", "3",
+            "--standardizer-scenes", "2", "--validation-scenes", "2", "--eval-every", "2", "--test-scenes", "1", "--out", dir);
+        Assert.True(exit == 0, error);
+        Assert.Contains("K_i = round(0.25 × N_i)", error);
+        Assert.Matches(@"VpNoise rate 0\.25 +average", output);
+        Assert.True(File.Exists(Path.Combine(dir, "pruner", "pruner.json")));
+        Cli.Fails(null, ["train", "--model", model, "--steps", "1", "--out", Path.Combine(_root, "norate")], "--keep-rate");
     }
 
     [Fact]

@@ -50,7 +50,7 @@ internal static class EvalCommand
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var (vlm, tokenizer) = ModelFolder.LoadAny(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
-        var sceneOptions = TableEvaluation.Scenes(vlm, bench);
+        var sceneOptions = SceneVlm.Scenes(bench, vlm);
         var examples = new SceneBench(sceneOptions).Split(SceneSplit.Test, scenes).ToList();
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;

@@ -25,11 +25,12 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
+        var keepRate = new Option<double?>("--keep-rate") { Description = "Share of each image's own N_i kept instead, K_i = round(rate × N_i) (needed for a native-resolution Qwen2.5-VL model; 1/9 is 88.9 % pruning)" };
         var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train a DiffPrune pruner (scorer + Soft Top-K + VP-Noise + diagonal denoiser) on captions through a frozen base VLM.")
         {
-            choice.Model, output, resume, keep, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes, choice.Bench,
+            choice.Model, output, resume, keep, keepRate, testScenes, budgetMode.Mode, budgetMode.CalibrationScenes, choice.Bench,
         };
         var options = new RecordOptions<PrunerTrainingOptions>(cmd, new PrunerTrainingOptions())
             .Add("--steps", "Training steps", o => o.Steps, (o, v) => o with { Steps = v })
@@ -57,7 +58,8 @@ internal static class TrainCommand
         cmd.SetAction(r =>
         {
             var (modelDir, bench) = choice.Resolve(r);
-            return Run(modelDir, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), bench, options.Bind(r, new PrunerTrainingOptions()));
+            var o = options.Bind(r, new PrunerTrainingOptions()) with { KeepRate = r.GetValue(keepRate) };
+            return Run(modelDir, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), bench, o);
         });
         return cmd;
     }
@@ -71,14 +73,15 @@ internal static class TrainCommand
         var world = Communicator.World;
         // rank 0 alone writes the run folder: an unusable --out stops the run now
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
-        var (vlm, tokenizer) = ModelFolder.Load(modelDir.FullName);
+        var (vlm, tokenizer) = ModelFolder.LoadAny(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
-        int n = vlm.Config.MaxVisualTokens;
-        options = options with { Keep = keep ?? n / 9 };
-        var scenes = SceneVlm.Scenes(bench, vlm.Config);
+        var scenes = SceneVlm.Scenes(bench, vlm);
+        // a native-resolution model's N is that of a typical image: its pruner's K when it runs at one budget
+        int n = vlm.BudgetTokens ?? vlm.TokenCount(new SceneBench(scenes).Split(SceneSplit.Validation, 1).First().Scene.Image);
+        options = options with { Keep = keep ?? (options.KeepRate is { } rate ? TokenBudget.FromRate(rate, n) : n / 9) };
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume, world: world);
         if (world.IsRoot)
-            Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, K = {options.Keep} of {n}, {options.Steps} steps, " +
+            Console.Error.WriteLine($"train: {options.Throttler} throttler, {options.Denoiser} denoiser, {Budget(options, n)}, {options.Steps} steps, " +
                 (run.Trainer.Step > 0 ? $"resuming at step {run.Trainer.Step}" : "from scratch") + $"; writing to {outDir.FullName}" +
                 (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
         if (world.IsRoot && run.Trainer.GemmNote != null) Console.Error.WriteLine(run.Trainer.GemmNote);
@@ -107,21 +110,28 @@ internal static class TrainCommand
         return calibrated;
     }
 
+    /// <summary>"K = 80 of 720", or at a rate "K_i = round(0.111 × N_i), 20 of a typical 182".</summary>
+    static string Budget(PrunerTrainingOptions options, int n) => options.KeepRate is { } rate
+        ? string.Create(CultureInfo.InvariantCulture, $"K_i = round({rate:0.###} × N_i), {options.Keep} of a typical {n}")
+        : $"K = {options.Keep} of {n}";
+
     static void Finish(VlmInference inference, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingRun run, int testScenes, TokenPruner best, TokenPruner? threshold,
         Communicator world)
     {
         var options = run.Trainer.Options;
-        int n = inference.AsLlava("diffprune train").Config.MaxVisualTokens;
-        if (world.IsRoot) Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random {options.Keep}/{n}");
-        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32, world: world);
         var test = new SceneBench(scenes).Split(SceneSplit.Test, testScenes).ToList();
+        int n = inference.Model.BudgetTokens ?? inference.Model.TokenCount(test[0].Scene.Image);
+        string budget = options.KeepRate is { } r ? $"rate {r.ToString("0.###", CultureInfo.InvariantCulture)}" : $"{options.Keep}/{n}";
+        if (world.IsRoot) Console.Error.WriteLine($"scoring {testScenes} test scenes: unpruned, the best pruner ({run.PrunerDir}){(threshold != null ? " by top-K and by its threshold" : "")}, random at {budget}");
+        var evaluator = new SceneBenchEvaluator(inference, tokenizer, batchSize: 32, world: world);
+        IPruningHooks AtBudget(Func<int, IPruningMethod> atKeep) => options.KeepRate is { } rate ? new PerImageRate(atKeep, rate, options.Keep) : atKeep(options.Keep);
         var scores = new Dictionary<string, IReadOnlyList<SuiteScore>>
         {
             ["unpruned"] = evaluator.Evaluate(test),
-            [$"{options.Throttler} {options.Keep}/{n}"] = evaluator.Evaluate(test, best),
+            [$"{options.Throttler} {budget}"] = evaluator.Evaluate(test, AtBudget(best.WithKeep)),
         };
-        if (threshold != null) scores[$"{options.Throttler} threshold, mean {options.Keep}/{n}"] = evaluator.Evaluate(test, threshold);
-        scores[$"random {options.Keep}/{n}"] = evaluator.Evaluate(test, new RandomPruner(options.Keep, options.Seed));
+        if (threshold != null) scores[$"{options.Throttler} threshold, mean {budget}"] = evaluator.Evaluate(test, threshold);
+        scores[$"random {budget}"] = evaluator.Evaluate(test, AtBudget(k => new RandomPruner(k, options.Seed)));
         if (!world.IsRoot) return;
         run.WriteReport(scores);
         var unpruned = scores["unpruned"];

@@ -87,12 +87,6 @@ public sealed class TableEvaluation
     static int MeanTokens(IVisionLanguageModel vlm, IReadOnlyList<SceneExample> examples) =>
         (int)Math.Round(examples.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero);
 
-    /// <summary>The SceneBench scenes of <paramref name="configuration"/> <paramref name="vlm"/> is evaluated on: those a LLaVA model
-    /// reads (<see cref="SceneVlm.Scenes"/>: its tower's grid, or high resolution for LLaVA-NeXT), or each at its own size (<see cref="SceneResolution.Variable"/>) for a model whose images give their own N
-    /// (Qwen2.5-VL at native resolution; <see cref="IVisionLanguageModel.BudgetTokens"/>).</summary>
-    public static SceneOptions Scenes(IVisionLanguageModel vlm, SceneBenchConfiguration configuration) => vlm is LlavaModel llava
-        ? SceneVlm.Scenes(configuration, llava.Config)
-        : SceneOptions.For(configuration, SceneOptions.Default.PatchCount, SceneResolution.Variable);
 
     /// <summary>The rows to evaluate, Vanilla first.</summary>
     public IReadOnlyList<PlannedRow> Plan { get; }

@@ -37,6 +37,9 @@ public interface IVisionLanguageModel
     /// <summary>The visual tokens N <paramref name="image"/> gives unpruned (read off its size; nothing is encoded).</summary>
     int TokenCount(RgbImage image);
 
+    /// <summary>Where <paramref name="image"/>'s unpruned tokens go (read off its size; nothing is encoded).</summary>
+    TokenPlacement Place(RgbImage image);
+
     /// <summary>
     /// The visual tokens of <paramref name="images"/> (normalised with <paramref name="normalization"/>), in order, nothing
     /// pruned: a padded batch (<see cref="VisualTokens.CountOf"/>) where images give different numbers of tokens, with what

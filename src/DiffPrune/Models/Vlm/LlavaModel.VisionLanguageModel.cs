@@ -18,6 +18,14 @@ public sealed partial class LlavaModel
     /// scenes, whose size every such scene shares), so that in-LLM methods run at one K.</summary>
     int? IVisionLanguageModel.BudgetTokens => Config.MaxVisualTokens;
 
+    /// <summary>Each token at its patch, or on LLaVA-NeXT at its position in the image's span (<see cref="AnyResLayout"/>).</summary>
+    public TokenPlacement Place(RgbImage image)
+    {
+        if (!Config.IsAnyRes) return new(Enumerable.Range(0, Config.Vision.NumPatches).ToArray());
+        var layout = AnyResLayout.For(image.Height, image.Width, Config);
+        return new(layout.Positions(), layout.Span());
+    }
+
     int IVisionLanguageModel.TokenCount(RgbImage image) =>
         Config.IsAnyRes ? AnyResLayout.For(image.Height, image.Width, Config).VisualTokens : Config.Vision.NumPatches;
 
@@ -46,7 +54,7 @@ public sealed partial class LlavaModel
     {
         int textTokens = queries.Select(q => q.TextIds.Length).DefaultIfEmpty(0).Max();
         int image = queries.Select(q => q.Image).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>()
-            .Select(i => TokenLayout(i.Height, i.Width).Span?.Length ?? Config.Vision.NumPatches).DefaultIfEmpty(0).Max();
+            .Select(i => Place(i).Span?.Length ?? Config.Vision.NumPatches).DefaultIfEmpty(0).Max();
         long needed = (long)textTokens - 1 + image + answerTokens;
         int positions = Config.Text.MaxPositionEmbeddings;
         if (needed > positions)

@@ -60,15 +60,6 @@ public sealed partial class LlavaModel : Module, IVisionLanguageModel
         return EncodeImages(ImageTensors.ToTensor(images, norm)) with { Vision = null };
     }
 
-    /// <summary>Where the visual tokens of an image of <paramref name="height"/>×<paramref name="width"/> go, known without encoding it: each
-    /// token's position (as <see cref="VisualTokens.PatchIndex"/>) and, on a LLaVA-NeXT model, its span (else null).</summary>
-    public (int[] Positions, VisualSpan? Span) TokenLayout(int height, int width)
-    {
-        if (!Config.IsAnyRes) return (Enumerable.Range(0, Config.Vision.NumPatches).ToArray(), null);
-        var layout = AnyResLayout.For(height, width, Config);
-        return (layout.Positions(), layout.Span());
-    }
-
     /// <summary>Patch indices 0 … N−1 for each of <paramref name="batch"/> samples (nothing pruned).</summary>
     public int[][] AllPatches(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, Config.Vision.NumPatches).ToArray()).ToArray();
 

@@ -33,6 +33,13 @@ public sealed partial class Qwen25VlModel
 
     int IVisionLanguageModel.TokenCount(RgbImage image) => image.Height / UnitPixels * (image.Width / UnitPixels);
 
+    /// <summary>Merged tokens 0..N−1 of the image's grid (its sides must be multiples of <see cref="UnitPixels"/>).</summary>
+    TokenPlacement IVisionLanguageModel.Place(RgbImage image)
+    {
+        var grid = Config.Vision.Grid(image.Height / Config.Vision.PatchSize, image.Width / Config.Vision.PatchSize);
+        return new(Enumerable.Range(0, grid.Tokens).ToArray(), Grid: grid);
+    }
+
     /// <summary>Pixels of <paramref name="images"/> as they are: each side must be a multiple of patch_size × spatial_merge_size
     /// (Qwen's image processor resizes to that; here a caller does).</summary>
     /// <exception cref="ArgumentException">Attention maps asked for, or an image whose sides the merged grid does not divide.</exception>

@@ -31,12 +31,28 @@ public static class SceneVlm
     public static SceneOptions Scenes(SceneBenchConfiguration bench, LlavaConfig cfg) =>
         SceneOptions.For(bench, cfg.Vision.NumPatches, cfg.IsAnyRes ? SceneResolution.High : SceneResolution.Standard);
 
-    /// <summary>Whether a model of <paramref name="cfg"/> reads scenes of geometry <paramref name="scenes"/> (as <see cref="Scenes"/> draws them).</summary>
+    /// <summary>The scenes <paramref name="vlm"/> reads: those of <see cref="Scenes(SceneBenchConfiguration, LlavaConfig)"/> for a LLaVA
+    /// model, else (native resolution: each image its own N) scenes each of its own size (<see cref="SceneResolution.Variable"/>).</summary>
+    public static SceneOptions Scenes(SceneBenchConfiguration bench, IVisionLanguageModel vlm) => vlm is LlavaModel llava
+        ? Scenes(bench, llava.Config)
+        : SceneOptions.For(bench, SceneOptions.Default.PatchCount, SceneResolution.Variable);
+
+    /// <summary>Whether <paramref name="vlm"/> reads scenes of geometry <paramref name="scenes"/> (as <see cref="Scenes(SceneBenchConfiguration, IVisionLanguageModel)"/> draws them).</summary>
+    public static bool Reads(IVisionLanguageModel vlm, SceneOptions scenes) => vlm is LlavaModel llava
+        ? Reads(llava.Config, scenes)
+        : scenes.Resolution == SceneResolution.Variable;
+
+    /// <summary>How <see cref="Reads(IVisionLanguageModel, SceneOptions)"/> fails, for an error message.</summary>
+    public static string Mismatch(IVisionLanguageModel vlm, SceneOptions scenes) => vlm is LlavaModel llava
+        ? Mismatch(llava.Config, scenes)
+        : $"{scenes.Resolution.Name()} scenes do not fit a native-resolution model, which reads scenes each of its own size (variable resolution)";
+
+    /// <summary>Whether a model of <paramref name="cfg"/> reads scenes of geometry <paramref name="scenes"/> (as <see cref="Scenes(SceneBenchConfiguration, LlavaConfig)"/> draws them).</summary>
     public static bool Reads(LlavaConfig cfg, SceneOptions scenes) => cfg.IsAnyRes
         ? scenes.Resolution == SceneResolution.High && scenes.PatchSize == cfg.Vision.PatchSize
         : scenes.Resolution == SceneResolution.Standard && scenes.PatchCount == cfg.Vision.NumPatches && scenes.ImageSize == cfg.Vision.ImageSize;
 
-    /// <summary>How <see cref="Reads"/> fails, for an error message: the scenes' geometry and the model's.</summary>
+    /// <summary>How <see cref="Reads(LlavaConfig, SceneOptions)"/> fails, for an error message: the scenes' geometry and the model's.</summary>
     public static string Mismatch(LlavaConfig cfg, SceneOptions scenes) =>
         $"{scenes.Resolution.Name()} scenes of {scenes.ImageWidth}x{scenes.ImageHeight} px / {scenes.PatchCount} patches do not fit the VLM's " +
         (cfg.IsAnyRes ? $"AnyRes tiling of {cfg.Vision.ImageSize} px tiles (it reads high-resolution scenes)" : $"{cfg.Vision.ImageSize} px / {cfg.Vision.NumPatches} patches");

@@ -49,30 +49,31 @@ public sealed class CaptionFeaturePool
     /// In a <paramref name="world"/> of several ranks each rank encodes its share of the batches and sends them to all: every rank
     /// ends with the pool one process would encode, bit for bit (a batch is encoded whole, by one rank).</summary>
     /// <exception cref="ArgumentOutOfRangeException">count or batch below 1.</exception>
-    public static CaptionFeaturePool Encode(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64, bool questions = false,
+    public static CaptionFeaturePool Encode(IVisionLanguageModel vlm, WordTokenizer tokenizer, SceneOptions scenes, int count, ulong seed, int batch = 64, bool questions = false,
         Communicator? world = null)
     {
         if (count < 1 || batch < 1) throw new ArgumentOutOfRangeException(nameof(count), $"a feature pool needs at least 1 scene and a batch of at least 1 (got {count}, {batch})");
         world ??= Communicator.Single;
         var share = WorkShare.Of(world);
         var drawn = SceneBench.DrawTrainingScenes(new Generator(seed), count, scenes);
+        // every rank knows where each scene's tokens go without having encoded it
+        var placements = drawn.Select(s => vlm.Place(s.Image)).ToArray();
+        int slots = placements.Max(p => p.PatchIndex.Length);
         var parts = new List<Tensor>();
         using (Autograd.NoGrad())
             foreach (var (chunk, index) in drawn.Chunk(batch).Select((c, i) => (c, i)))
             {
-                var part = share.Owns(index) ? vlm.EncodeImages(chunk.Select(s => s.Image).ToArray()).Features : null;
+                var part = share.Owns(index) ? Padded(vlm.Encode(chunk.Select(s => s.Image).ToArray(), ImageNormalization.Clip, attentions: false).Features, slots) : null;
                 parts.Add(world.Size == 1 ? part! : FromOwner(world, part, index % world.Size));
             }
         var sequences = drawn.Select(s => ScenePrompt.TrainingIds(tokenizer, "", s.Caption)).ToArray();
         var asked = drawn.Select(s => questions ? QuestionIds(tokenizer, s) : []).ToArray();
-        // every rank knows where each scene's tokens go without having encoded it
-        var layouts = drawn.Select(s => vlm.TokenLayout(s.Image.Height, s.Image.Width)).ToArray();
-        var tokens = new VisualTokens(Tensor.Cat(parts, 0), layouts.Select(l => l.Positions).ToArray(), null)
-        {
-            Spans = vlm.Config.IsAnyRes ? layouts.Select(l => l.Span!).ToArray() : null,
-        };
-        return new CaptionFeaturePool(tokens, sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
+        return new CaptionFeaturePool(TokenPlacement.Tokens(Tensor.Cat(parts, 0), placements), sequences.Select(s => s.Ids).ToArray(), sequences.Select(s => s.AnswerStart).ToArray(), asked, seed);
     }
+
+    /// <summary>Features (B, n, d) zero-padded to (B, <paramref name="slots"/>, d): chunks of images of different sizes stack into one pool.</summary>
+    static Tensor Padded(Tensor features, int slots) => features.Shape[1] == slots ? features
+        : Tensor.Cat([features, Tensor.Zeros(features.Shape[0], slots - features.Shape[1], features.Shape[2])], 1);
 
     /// <summary>The owner's <paramref name="part"/> (null on the other ranks) on every rank: its shape, then its values.</summary>
     static Tensor FromOwner(Communicator world, Tensor? part, int owner)

@@ -29,7 +29,7 @@ public sealed class PrunerTrainer
 
     // τ at which Soft Top-K of standardised (or any sensibly spread) logits is binary in float: the validation's binary-α loss
     const double BinaryTau = 1e-6;
-    readonly LlavaModel _vlm;
+    readonly IVisionLanguageModel _vlm;
     readonly WordTokenizer _tokenizer;
     readonly SceneOptions _scenes;
     readonly PrunerPipeline _pipeline;
@@ -69,7 +69,7 @@ public sealed class PrunerTrainer
     /// <summary>True when every step is taken or early stopping triggered.</summary>
     public bool Done => Step >= Options.Steps || ValidationsSinceBest >= Options.Patience;
 
-    PrunerTrainer(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool,
+    PrunerTrainer(IVisionLanguageModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, TokenStandardizer standardizer, Generator gen, CaptionFeaturePool? pool,
         DataParallel? parallel)
     {
         CheckFits(vlm, scenes, options);
@@ -80,27 +80,42 @@ public sealed class PrunerTrainer
             world: parallel?.World);
         if (_pool != null && (_pool.Count != options.FeaturePool || _pool.Seed != PoolSeed(options) || _pool.WithQuestions != options.WithQuestions))
             throw new ArgumentException($"the feature pool holds {_pool.Count} scenes drawn with seed {_pool.Seed}{(_pool.WithQuestions ? " with questions" : "")}; these options want {options.FeaturePool} drawn with {PoolSeed(options)}{(options.WithQuestions ? " with questions" : "")} (CaptionFeaturePool.Encode with PrunerTrainer.PoolSeed)");
-        int dv = vlm.Config.Vision.HiddenSize;
+        int dv = vlm.VisualWidth;
         _vlm = vlm;
         _tokenizer = tokenizer;
         _scenes = scenes;
         Options = options;
-        vlm.RequiresGrad(false);
+        var frozen = Weights(vlm);
+        frozen.RequiresGrad(false);
         Standardizer = standardizer;
         Scorer = new TokenScorer(dv, gen, layers: options.ScorerLayers);
         Denoiser = new Denoiser(dv, gen, options.Denoiser);
-        _pipeline = new PrunerPipeline(vlm, Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale, options.Candidates, options.GatedDenoiser);
+        _pipeline = new PrunerPipeline(new VlmInference(vlm), Scorer, Denoiser, options.Throttler.Create(), Standardizer, options.LogitScale, options.Candidates, options.GatedDenoiser);
         _optimizer = new GuardedOptimizer(options.Optimizer, Scorer.Parameters().Concat(Denoiser.Parameters()), options.Steps, "pruner training", parallel);
         _checkpoint = new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["scorer"] = Scorer, ["denoiser"] = Denoiser, ["standardizer"] = Standardizer },
-            new Dictionary<string, string> { ["options"] = options.Describe(), ["vlm_config"] = HfConfig.ToJson(vlm.Config) }, frozen: vlm);
+            new Dictionary<string, string> { ["options"] = options.Describe(), ["vlm_config"] = ConfigJson(vlm) }, frozen: frozen);
     }
 
-    static void CheckFits(LlavaModel vlm, SceneOptions scenes, PrunerTrainingOptions options)
+    static void CheckFits(IVisionLanguageModel vlm, SceneOptions scenes, PrunerTrainingOptions options)
     {
-        int n = vlm.Config.MaxVisualTokens;
+        int n = vlm.MaxVisualTokens;
         if (options.Keep >= n) throw new ArgumentException($"pruner training options: Keep = {options.Keep} must be below the {n} visual tokens (K = N prunes nothing)");
-        if (!SceneVlm.Reads(vlm.Config, scenes)) throw new ArgumentException(SceneVlm.Mismatch(vlm.Config, scenes));
+        if (!SceneVlm.Reads(vlm, scenes)) throw new ArgumentException(SceneVlm.Mismatch(vlm, scenes));
+        if (vlm.BudgetTokens == null && options.KeepRate == null)
+            throw new ArgumentException("pruner training options: this model's images give their own N (native resolution): give a kept rate (KeepRate, --keep-rate), K_i = round(rate × N_i)");
     }
+
+    /// <summary>The frozen model's weights (a trained model is a module).</summary>
+    static Module Weights(IVisionLanguageModel vlm) => vlm as Module
+        ?? throw new ArgumentException($"pruner training needs the frozen model's weights; {vlm.GetType().Name} is no module");
+
+    /// <summary>The frozen model's architecture, which a resume must match.</summary>
+    static string ConfigJson(IVisionLanguageModel vlm) => vlm switch
+    {
+        LlavaModel llava => HfConfig.ToJson(llava.Config),
+        Qwen25VlModel qwen => HfConfig.ToJson(qwen.Config),
+        _ => throw new ArgumentException($"pruner training runs LLaVA and Qwen2.5-VL models, not {vlm.GetType().Name}"),
+    };
 
     /// <summary>The seed of the training scenes in the feature pool of a run with <paramref name="options"/>.</summary>
     public static ulong PoolSeed(PrunerTrainingOptions options) => options.Seed ^ 0x5EEDF00DUL;
@@ -108,20 +123,24 @@ public sealed class PrunerTrainer
     /// <summary>A fresh run on the frozen <paramref name="vlm"/> (its weights are never changed); <paramref name="pool"/>
     /// shares features another run encoded (it must be <see cref="PrunerTrainingOptions.FeaturePool"/> scenes drawn with <see cref="PoolSeed"/>).</summary>
     /// <exception cref="ArgumentException">Bad options, K ≥ N, scenes of another geometry than the VLM's, a pool that does not fit, or fewer batch rows than ranks.</exception>
-    public static PrunerTrainer Create(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null, Communicator? world = null)
+    public static PrunerTrainer Create(IVisionLanguageModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null, Communicator? world = null)
     {
         options.Validate();
         CheckFits(vlm, scenes, options);
         var gen = new Generator(options.Seed);
         var images = SceneBench.DrawTrainingScenes(gen, options.StandardizerScenes, scenes).Select(s => s.Image).ToArray();
-        int dv = vlm.Config.Vision.HiddenSize;
+        int dv = vlm.VisualWidth;
         var standardizer = new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv));
         if (world is not { IsRoot: false })     // the other ranks receive rank 0's (ShareRootState)
-            using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(vlm.EncodeImages(images).Features);
+            using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(RealTokens(vlm.Encode(images, ImageNormalization.Clip, attentions: false)));
         var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, standardizer, gen, pool, DataParallel.Over(world));
         trainer.ShareRootState();
         return trainer;
     }
+
+    /// <summary>The real tokens of a batch (B, N, d), or of a padded one all in one row (1, ΣN_i, d): padding must not shift the statistics.</summary>
+    static Tensor RealTokens(VisualTokens tokens) => !tokens.IsPadded ? tokens.Features
+        : Tensor.Cat(Enumerable.Range(0, tokens.PatchIndex.Length).Select(i => tokens.Sample(i).Features).ToArray(), 1);
 
     /// <summary>Rank 0's weights, optimizer state and progress on every rank (nothing without data parallelism).</summary>
     void ShareRootState()
@@ -163,7 +182,7 @@ public sealed class PrunerTrainer
         var (first, count) = _parallel?.Share(scenes.Count, what) ?? (0, scenes.Count);
         VisualTokens tokens;
         var mine = scenes.Skip(first).Take(count).Select(s => s.Image).ToArray();
-        using (Autograd.NoGrad()) tokens = _vlm.EncodeImages(mine);
+        using (Autograd.NoGrad()) tokens = _vlm.Encode(mine, ImageNormalization.Clip, attentions: false);
         return Weighted(new Captions(tokens, ids.Select(s => s.Ids).ToArray(), ids.Select(s => s.AnswerStart).ToArray()), first, count, encoded: true);
     }
 
@@ -235,7 +254,7 @@ public sealed class PrunerTrainer
         var binaryLoss = Loss(captions, BinaryTau, Noise()).Loss;
         var masks = AnswerTargets.Masks(ids, start);
         var inference = new VlmInference(_vlm);
-        var kept = ToPruner().Prune(tokens);
+        var kept = Options.KeepRate is { } rate ? ToPruner().PruneAtRate(tokens, rate) : ToPruner().Prune(tokens);
         var hardLoss = inference.AnswerLoss(kept, null, ids, masks).Loss;
         var denoisedLoss = inference.AnswerLoss(kept with { Features = _pipeline.DenoiseKept(kept.Features) }, null, ids, masks).Loss;
         double[] losses = [PartOf(softLoss, weight).Item(), PartOf(hardLoss, weight).Item(), PartOf(binaryLoss, weight).Item(), PartOf(denoisedLoss, weight).Item()];
@@ -247,14 +266,17 @@ public sealed class PrunerTrainer
         return new PrunerValidation(Step, losses[0], hard, alpha, best) { BinaryLoss = losses[2], DenoisedHardLoss = losses[3] };
     }
 
-    /// <summary>The pipeline's loss on <paramref name="batch"/> at K = <see cref="PrunerTrainingOptions.Keep"/>: images of the tower's N
-    /// patches take the fixed-K path, LLaVA-NeXT images (tokens between newlines, counts that may differ) the padded one.</summary>
+    /// <summary>The pipeline's loss on <paramref name="batch"/> at K = <see cref="PrunerTrainingOptions.Keep"/>, or at K_i = round(rate × N_i):
+    /// images of the tower's N patches at one K take the fixed-K path; LLaVA-NeXT images (tokens between newlines) and Qwen2.5-VL
+    /// ones (each its own grid and N_i) the padded one.</summary>
     (Tensor Loss, AlphaStats Alpha) Loss(Captions batch, double tau, BatchNoise noise)
     {
         var tokens = batch.Tokens;
-        if (tokens.Spans == null && !tokens.IsPadded) return _pipeline.Loss(tokens.Features, batch.Ids, batch.AnswerStart, Options.Keep, tau, noise);
+        if (tokens.Spans == null && tokens.Grids == null && !tokens.IsPadded && Options.KeepRate == null)
+            return _pipeline.Loss(tokens.Features, batch.Ids, batch.AnswerStart, Options.Keep, tau, noise);
         var lengths = tokens.PatchIndex.Select(p => p.Length).ToArray();
-        return _pipeline.Loss(tokens, new RaggedBudget(lengths, lengths.Select(_ => Options.Keep).ToArray()), batch.Ids, batch.AnswerStart, tau, noise);
+        var budget = Options.KeepRate is { } rate ? RaggedBudget.FromRate(rate, lengths) : new RaggedBudget(lengths, lengths.Select(_ => Options.Keep).ToArray());
+        return _pipeline.Loss(tokens, budget, batch.Ids, batch.AnswerStart, tau, noise);
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
@@ -268,11 +290,11 @@ public sealed class PrunerTrainer
     /// <exception cref="InvalidDataException">Not a pruner-training checkpoint, damaged, or other options or VLM.</exception>
     /// <remarks>Under data parallelism rank 0 alone reads <paramref name="path"/> and sends the state to the others: a checkpoint holds
     /// the global state only, so a run resumes on any number of ranks.</remarks>
-    public static PrunerTrainer Resume(string path, LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null,
+    public static PrunerTrainer Resume(string path, IVisionLanguageModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, CaptionFeaturePool? pool = null,
         Communicator? world = null)
     {
         options.Validate();
-        int dv = vlm.Config.Vision.HiddenSize;
+        int dv = vlm.VisualWidth;
         var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, new TokenStandardizer(Tensor.Zeros(dv), Tensor.Ones(dv)), new Generator(0), pool, DataParallel.Over(world));
         if (world is { IsRoot: false }) { trainer.ShareRootState(); return trainer; }
         var (step, contents) = trainer._checkpoint.Load(path);

@@ -20,6 +20,11 @@ public sealed record PrunerTrainingOptions
     /// <summary>Tokens kept per image (K).</summary>
     public int Keep { get; init; } = 16;
 
+    /// <summary>Kept share of each image's own N_i instead of one K (K_i = round(rate × N_i), the paper's budget for
+    /// Qwen2.5-VL, whose images give different N); null: every image keeps <see cref="Keep"/>, which then names the pruner's
+    /// K for a typical image.</summary>
+    public double? KeepRate { get; init; }
+
     /// <summary>Training steps.</summary>
     public int Steps { get; init; } = 200;
 
@@ -95,6 +100,7 @@ public sealed record PrunerTrainingOptions
         rules.Require(TauStart > 0 && TauEnd > 0 && TauSteps >= 1 && double.IsFinite(TauStart) && double.IsFinite(TauEnd), $"τ schedule {TauStart} → {TauEnd} over {TauSteps} steps must be positive");
         rules.Require(ScorerLayers is >= 1 and <= 12, $"ScorerLayers = {ScorerLayers} must be 1..12 (the paper: 2)");
         rules.Require(Candidates == 0 || Candidates >= Keep, $"Candidates = {Candidates} must be 0 (all tokens) or at least Keep = {Keep}");
+        rules.Require(KeepRate is null or (> 0 and < 1), $"KeepRate = {KeepRate} must be in (0, 1): the share of each image's tokens kept");
         rules.Require(FeaturePool >= 0, $"FeaturePool = {FeaturePool} must be ≥ 0 (0: fresh scenes at every step)");
         rules.Require(!WithQuestions || FeaturePool > 0, "WithQuestions needs a feature pool (FeaturePool > 0)");
         rules.Require(StandardizerScenes >= 2 && ValidationScenes >= 1 && EvalEvery >= 1 && CheckpointEvery >= 1 && Patience >= 1,
@@ -109,6 +115,7 @@ public sealed record PrunerTrainingOptions
         void Line(string name, object value) => sb.Append(name).Append(" = ").Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append('\n');
         Line("seed", Seed);
         Line("keep", Keep);
+        if (KeepRate is { } rate) Line("keep_rate", rate);   // absent at one K for every image, so earlier runs resume
         Line("steps", Steps);
         Line("batch_size", BatchSize);
         Optimizer.Describe(sb, withSchedule: false);

@@ -51,7 +51,7 @@ public sealed class PrunerTrainingRun
     /// <summary>Starts (or with <paramref name="resume"/> continues) a run in <paramref name="dir"/>; <paramref name="pool"/> shares encoded features;
     /// <paramref name="world"/> (default one process) trains data-parallel.</summary>
     /// <exception cref="ArgumentException">A fresh run into a folder that holds a checkpoint.</exception>
-    public static PrunerTrainingRun Start(LlavaModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, string dir,
+    public static PrunerTrainingRun Start(IVisionLanguageModel vlm, WordTokenizer tokenizer, SceneOptions scenes, PrunerTrainingOptions options, string dir,
         bool resume = false, CaptionFeaturePool? pool = null, Communicator? world = null)
     {
         world ??= Communicator.Single;
