@@ -46,11 +46,13 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
     public (VisualTokens Tokens, Qwen25PatchGrid[] Grids) EncodeImages(IReadOnlyList<Tensor> pixels)
     {
         if (pixels.Count == 0) throw new ArgumentException("qwen2.5-vl: no image to encode");
-        var encoded = pixels.Select(Visual.Encode).ToArray();
-        var grids = encoded.Select(e => e.Grid).ToArray();
-        var tokens = VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()); // (B, N_max, E)
-        return (tokens with { Grids = grids }, grids);
+        var tokens = Batch(pixels.Select(Visual.Encode).ToArray());
+        return (tokens, tokens.Grids!.ToArray());
     }
+
+    /// <summary>Images encoded one by one (each its own merged tokens and grid) as one padded batch (B, N_max, E) with their grids.</summary>
+    public static VisualTokens Batch(IReadOnlyList<Qwen25VisionOutput> encoded) =>
+        VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()) with { Grids = encoded.Select(e => e.Grid).ToArray() };
 
     /// <summary>The prompt ids that stand for an image of <paramref name="grid"/>: vision start, one image placeholder per merged token, vision end.</summary>
     public int[] ImagePlaceholders(Qwen25PatchGrid grid) =>
