@@ -1,11 +1,13 @@
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval;
+using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
+using DiffPrune.Tensors;
 using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
@@ -115,6 +117,32 @@ public class QwenPretrainingTests
         var scores = new SceneBenchEvaluator(new VlmInference(vlm), tokenizer, batchSize: 4).Evaluate(scenes, random);
         Assert.NotEmpty(scores);
         Assert.All(scores, s => Assert.InRange(s.Value, 0, 1));
+    }
+
+    [Fact]
+    public void ALlavaModelFolderStartsTheLanguageModelWhichThenComputesWhatItsLlamaDid()
+    {
+        var shape = TinyModels.SceneLlava(textWidth: 32);
+        var llava = new LlavaModel(shape with { Text = shape.Text with { IntermediateSize = 48 } }, new Generator(9));
+        using var dir = new TempDirectory();
+        HfCheckpoint.Save(llava, dir.Path);
+        var t = Pretrainer.Create(TinyOptions() with { InitFrom = dir.Path }, Tokenizer, TinyConfig());
+        var lm = ((Qwen25VlModel)t.Vlm).LanguageModel;
+        var biases = Enumerable.Range(0, lm.Config.NumLayers).Select(i => lm.Model.Layers[i]).SelectMany(l => new[] { l.SelfAttn.QProj, l.SelfAttn.KProj, l.SelfAttn.VProj }).SelectMany(p => p.Bias!.ToArray());
+        Assert.All(biases, b => Assert.Equal(0f, b));
+        int[] ids = Tokenizer.Encode("what color is the circle? red");
+        int v = llava.Config.Text.VocabSize, n = ids.Length;
+        using var _ = Autograd.NoGrad();
+        var expected = llava.LanguageModel.Forward(TinyModels.Prompt(llava.LanguageModel, ids)).Logits.ToArray();
+        var text = Enumerable.Range(0, n).ToArray();
+        var actual = lm.Forward(new DecoderInput(lm.Embed(new IntTensor(ids, 1, n)), [.. text, .. text, .. text])).Logits; // text: equal ids in all planes
+        Assert.Equal(v + 2, actual.Shape[2]);
+        var words = Enumerable.Range(0, n).SelectMany(i => actual.ToArray().AsSpan((i * (v + 2)), v).ToArray()).ToArray();
+        Tolerance.AssertClose(expected, words, atol: 1e-5, rtol: 0, what: "the words' logits of the started LLM");
+        // a LLaMA of other widths cannot start it
+        using var other = new TempDirectory();
+        HfCheckpoint.Save(new LlavaModel(TinyModels.SceneLlava(), new Generator(9)), other.Path);
+        Assert.Contains("--lm-layers", Assert.Throws<InvalidDataException>(() => Pretrainer.Create(TinyOptions() with { InitFrom = other.Path }, Tokenizer, TinyConfig())).Message);
     }
 
     [Fact]

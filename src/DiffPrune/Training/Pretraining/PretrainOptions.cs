@@ -79,7 +79,8 @@ public sealed record PretrainOptions
 
     /// <summary>Start from these weights instead of random ones: a pretraining checkpoint file or a model folder
     /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps). A model folder whose LLM has fewer
-    /// layers than <see cref="LanguageLayers"/> (at least half) is deepened first (<see cref="LanguageModelDeepening"/>).</summary>
+    /// layers than <see cref="LanguageLayers"/> (at least half) is deepened first (<see cref="LanguageModelDeepening"/>). On
+    /// variable-resolution scenes a LLaVA-style model folder of the same LLM shape starts the Qwen2.5-VL-style model's LLM only.</summary>
     public string? InitFrom { get; init; }
 
     /// <summary>All steps of all stages.</summary>

@@ -1,5 +1,6 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
+using DiffPrune.Models.Llama;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
@@ -60,7 +61,8 @@ sealed class QwenPretrainModel(Qwen25VlModel model, SceneOptions scenes) : IPret
     /// <summary>Merged token j is scene patch j (<see cref="SceneQwen"/>): the kept patches are the kept tokens.</summary>
     public int[] TokensShowing(int[] keptPatches, Scene scene) => keptPatches;
 
-    /// <summary>A model folder of the same architecture, or a pretraining checkpoint of it.</summary>
+    /// <summary>A model folder of the same architecture, or a pretraining checkpoint of it; or a LLaVA-style model folder,
+    /// whose LLM starts this one's (<see cref="StartLanguageModelFrom"/>).</summary>
     public void LoadWeights(string source)
     {
         if (!Directory.Exists(source))
@@ -68,10 +70,37 @@ sealed class QwenPretrainModel(Qwen25VlModel model, SceneOptions scenes) : IPret
             Pretrainer.LoadCheckpointWeights(source, Model, ConfigJson);
             return;
         }
+        if (HfConfig.ModelType(HfCheckpoint.ReadConfig(source), Path.Combine(source, "config.json")) != "qwen2_5_vl")
+        {
+            StartLanguageModelFrom(HfCheckpoint.LoadLlava(source).LanguageModel, source);
+            return;
+        }
         var other = HfCheckpoint.LoadQwen25Vl(source);
         if (HfConfig.ToJson(other.Config) != ConfigJson)
             throw new InvalidDataException($"{source} holds another architecture than the Qwen2.5-VL-style model being trained: give a model folder that pretrain --resolution variable wrote with the same options");
         Model.LoadStateDict(other.StateDict(), strict: true, source: source);
+    }
+
+    /// <summary>
+    /// Copies a LLaMA of the same shape (a LLaVA-style SceneBench model's LLM) into this LLM: its weights, the rows of its
+    /// embeddings and head for the words (the vision start and end rows keep their fresh draw), and q/k/v biases of zero, so
+    /// that on text, whose ids are equal in all three M-RoPE planes (where M-RoPE is RoPE), it computes what the LLaMA did.
+    /// The tower and merger stay as drawn: stage 0 trains them.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A LLaMA of other widths, depth or RoPE, or a larger vocabulary.</exception>
+    void StartLanguageModelFrom(LlamaForCausalLM llama, string source)
+    {
+        var to = Model.LanguageModel.Config;
+        var shaped = llama.Config with { VocabSize = to.VocabSize, MaxPositionEmbeddings = to.MaxPositionEmbeddings, AttentionBias = true, MropeSection = to.MropeSection };
+        if (HfConfig.ToJson(shaped) != HfConfig.ToJson(to) || llama.Config.VocabSize > to.VocabSize)
+            throw new InvalidDataException($"{source}: its LLM ({llama.Config.NumLayers} layers, {llama.Config.HiddenSize} wide, vocabulary {llama.Config.VocabSize}) " +
+                $"is not this model's ({to.NumLayers} layers, {to.HiddenSize} wide, vocabulary {to.VocabSize}): give a model pretrained with the same --lm-layers");
+        var weights = llama.StateDict();
+        foreach (var (name, p) in Model.LanguageModel.NamedParameters())
+        {
+            if (!weights.TryGetValue(name, out var from)) p.Data.Clear(); // q/k/v biases: a LLaMA has none
+            else from.Data.CopyTo(p.Data); // embed_tokens and lm_head: the words' rows, the first ones
+        }
     }
 
     public void Save(string dir, IReadOnlyDictionary<string, string> metadata) => HfCheckpoint.Save(Model, dir, metadata);
