@@ -1,9 +1,13 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
+using DiffPrune.Models.Loaders;
+using DiffPrune.Models.Vlm;
+using DiffPrune.Training.Pretraining;
 
 namespace DiffPrune.Cli.Tests;
 
-/// <summary><c>scenes --sample --resolution</c>: variable-size and 192 px scenes as PNGs, recorded in scenes.md; bad values refused.</summary>
+/// <summary><c>scenes --sample --resolution</c>: variable-size and 192 px scenes as PNGs, recorded in scenes.md; bad values refused;
+/// <c>pretrain --resolution variable</c> trains the Qwen2.5-VL-style model.</summary>
 public sealed class ResolutionOptionTests : IDisposable
 {
     readonly string _root = Directory.CreateTempSubdirectory("diffprune-resolution-").FullName;
@@ -39,5 +43,23 @@ public sealed class ResolutionOptionTests : IDisposable
         Cli.Fails(CliErrors.Usage, ["scenes", "--sample", "--resolution", "high", "--grid", "81", "--out", Path.Combine(_root, "grid")], "high scenes set their own size", "81");
         Cli.Fails(CliErrors.Usage, ["scenes", "--calibrate", "--resolution", "variable", "--out", Path.Combine(_root, "calibrate")], "--calibrate measures standard scenes only");
         Assert.False(Directory.Exists(Path.Combine(_root, "bad")));
+    }
+
+    [Fact]
+    public void PretrainOnVariableScenesWritesAQwenModelFolderAndResumes()
+    {
+        // stopped inside each stage (no final test scoring), resumed in between
+        string[] pretrain = ["pretrain", "--resolution", "variable", "--vision-steps", "1", "--alignment-steps", "1", "--instruction-steps", "1",
+            "--vision-batch", "2", "--captions-per-step", "2", "--scenes-per-step", "1", "--items-per-scene", "2", "--eval-every", "0", "--lm-layers", "1",
+            "--out", Path.Combine(_root, "pretrain")];
+        var (exit, _, error) = Cli.Run([.. pretrain, "--stop-after", "1"]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("stopped at step 1 of 3", error);
+        (exit, _, error) = Cli.Run([.. pretrain, "--stop-after", "2", "--resume"]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("resuming at step 1", error);
+        var (vlm, tokenizer) = ModelFolder.LoadAny(Path.Combine(_root, "pretrain", "model"));
+        var qwen = Assert.IsType<Qwen25VlModel>(vlm);
+        Assert.Equal(HfConfig.ToJson(SceneQwen.Config(tokenizer, languageLayers: 1)), HfConfig.ToJson(qwen.Config));
     }
 }

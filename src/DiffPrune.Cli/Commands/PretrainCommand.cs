@@ -8,6 +8,7 @@ using DiffPrune.Data.Text;
 using DiffPrune.Eval;
 using DiffPrune.Models.Loaders;
 using DiffPrune.Models.Vlm;
+using DiffPrune.Pruning;
 using DiffPrune.Pruning.Baselines;
 using DiffPrune.Tensors.IO;
 using DiffPrune.Training.Pretraining;
@@ -67,14 +68,15 @@ internal static class PretrainCommand
         // rank 0 alone reads and writes the run folder (the others get its state from it): an unusable --out stops the run now
         using var folder = world.IsRoot ? RunFolderLock.Acquire(outDir.FullName) : null;
         var checkpoint = world.IsRoot ? TrainingCheckpoint.InFolder(outDir.FullName, resume) : Path.Combine(outDir.FullName, "checkpoint.safetensors");
-        var tokenizer = WordTokenizer.ForSceneBench();
+        // the Qwen2.5-VL-style model (variable-resolution scenes) has vision start and end after the words
+        var tokenizer = options.Scenes.Resolution == SceneResolution.Variable ? SceneQwen.Tokenizer(WordTokenizer.ForSceneBench()) : WordTokenizer.ForSceneBench();
         var trainer = resume ? Pretrainer.Resume(checkpoint, options, tokenizer, world: world) : Pretrainer.Create(options, tokenizer, world: world);
         PretrainLog? log = null;
         if (world.IsRoot)
         {
             Directory.CreateDirectory(outDir.FullName);
             log = new PretrainLog(outDir.FullName, trainer.Step);
-            Console.Error.WriteLine($"pretrain: {trainer.Model.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
+            Console.Error.WriteLine($"pretrain: {trainer.ParameterCount:N0} parameters, {options.TotalSteps} steps " +
                 $"({options.VisionSteps} vision, {options.AlignmentSteps} alignment, {options.InstructionSteps} instruction), " +
                 (trainer.Step > 0 ? $"resuming at step {trainer.Step}" : options.InitFrom != null ? $"from the weights of {options.InitFrom}" : "from scratch") +
                 $"; writing to {outDir.FullName}" + (world.Size > 1 ? $"; each batch shared by {world.Size} processes" : ""));
@@ -117,7 +119,7 @@ internal static class PretrainCommand
     // Per-suite scores on the first scenes of a split, unpruned or pre-LLM pruned: the evaluator lies a layer above the trainer.
     // Under mpiexec the ranks share the scenes' batches and each gets every score.
     static IReadOnlyList<SuiteScore> Evaluate(Pretrainer trainer, WordTokenizer tokenizer, int scenes, SceneSplit split, Communicator world, IPruningHooks? method = null) =>
-        new SceneBenchEvaluator(new VlmInference(trainer.Model), tokenizer, batchSize: 32, world: world).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), method);
+        new SceneBenchEvaluator(new VlmInference(trainer.Vlm), tokenizer, batchSize: 32, world: world).Evaluate(new SceneBench(trainer.Options.Scenes).Split(split, scenes), method);
 
     static string Describe(PretrainStepReport r) => string.Create(CultureInfo.InvariantCulture,
         $"step {r.Step} {r.Stage} loss {r.Loss:F3} acc {r.Accuracy:F2} lr {r.LearningRate:E1} {r.Examples / r.Seconds:F1} ex/s{(r.Skipped ? " SKIPPED (non-finite)" : "")}");
@@ -133,9 +135,22 @@ internal static class PretrainCommand
             ["pretrain_step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
             [BenchOption.MetadataKey] = trainer.Options.Scenes.Configuration.Name(),
         };
-        HfCheckpoint.Save(trainer.Model, modelDir, metadata);
+        trainer.SaveModel(modelDir, metadata);
         tokenizer.Save(Path.Combine(modelDir, "tokenizer.txt"));
         return modelDir;
+    }
+
+    /// <summary>Test scores with random pruning to N/9 and their label: K = N/9 of every image's N (LLaVA), or at native
+    /// resolution each image's own K_i = round(N_i / 9) (<see cref="PerImageRate"/>).</summary>
+    static (IReadOnlyList<SuiteScore> Scores, string Label) RandomNinth(Pretrainer trainer, WordTokenizer tokenizer, int testScenes, Communicator world)
+    {
+        ulong seed = trainer.Options.Seed;
+        if (trainer.Vlm.BudgetTokens is int n)
+            return (Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world, new RandomPruner(n / 9, seed)), $"{n / 9}/{n}");
+        const double rate = 1.0 / 9;
+        int typical = trainer.Options.Scenes.PatchCount; // the reference scene's N labels the rows
+        var method = new PerImageRate(k => new RandomPruner(k, seed), rate, TokenBudget.FromRate(rate, typical));
+        return (Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world, method), $"N/9 ({method.Keep}/{typical} at {trainer.Options.Scenes.ImageSize} px)");
     }
 
     static void Finish(Pretrainer trainer, WordTokenizer tokenizer, string outDir, PretrainLog? log, int testScenes, Communicator world)
@@ -149,13 +164,12 @@ internal static class PretrainCommand
         var scores = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world);
         double seconds = clock.Elapsed.TotalSeconds;
         // the benchmark must tell pruning methods apart: random pruning to N/9 (the paper's 64 of 576) should cost a lot
-        int n = trainer.Model.Config.MaxVisualTokens, keep = n / 9;
-        var random = Evaluate(trainer, tokenizer, testScenes, SceneSplit.Test, world, new RandomPruner(keep, trainer.Options.Seed));
+        var (random, label) = RandomNinth(trainer, tokenizer, testScenes, world);
         if (log == null) return;
         log.Evaluation(trainer.Step, "test", scores);
-        var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {keep}/{n}"] = random };
+        var extra = new Dictionary<string, IReadOnlyList<SuiteScore>> { [$"random {label}"] = random };
         PretrainReport.Write(outDir, trainer.Options, log, scores, seconds, extra, trainer.MeasureImageReliance(24));
-        Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {keep}/{n}");
+        Console.WriteLine($"{"suite",-12} {"score",8}  unpruned  random {label}");
         foreach (var (s, r) in scores.Zip(random)) Console.WriteLine($"{s.Suite.DisplayName(),-12} {s.Display,8}  {s.Value * 100,7:F1} %  {r.Value * 100,7:F1} %");
         Console.WriteLine($"{"average",-12} {"",8}  {scores.Average(s => s.Value) * 100,7:F1} %  {random.Average(s => s.Value) * 100,7:F1} %" +
             $"   average retention {RetentionText.Describe(random, scores)}");

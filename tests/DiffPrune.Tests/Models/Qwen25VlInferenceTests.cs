@@ -182,6 +182,50 @@ public class Qwen25VlInferenceTests
     }
 
     [Fact]
+    public void PackedTurnsComputeExactlyWhatEachTurnComputesAlone()
+    {
+        var vlm = TinySceneQwen();
+        // the head at its drawn scale: TinySceneQwen's ×30 (for distinct greedy answers) would scale float rounding 30-fold
+        vlm.LanguageModel.LmHead!.Weight.CopyFrom(vlm.LanguageModel.LmHead.Weight.Mul(1f / 30));
+        var images = Scenes(2).Select(e => e.Scene.Image).ToArray(); // two sizes: the shorter sample is left-padded
+        (string, string)[] turns = [("", "a small red circle at the top."), ("what color is the circle?", "red"), ("is there a square?", "no")];
+        var inference = new VlmInference(vlm);
+        using var _ = Autograd.NoGrad();
+        var tokens = inference.Encode(images);
+        var (ids, isAnswer, segments) = ScenePrompt.TrainingIds(Tok, turns);
+        var packed = inference.AnswerLoss(tokens, null, [ids, ids], [isAnswer, isAnswer], [segments, segments]);
+        var packedInput = ((IVisionLanguageModel)vlm).BuildInput(tokens, [ids, ids], [segments, segments]);
+        int v = packed.Logits.Shape[1], t = packedInput.Valid!.Length / 2;
+        double lossSum = 0;
+        int answerTokens = 0;
+        for (int i = 0; i < 2; i++)
+        {
+            var grid = tokens.Grids![i];
+            int n = grid.Tokens, pad = t - (ids.Length - 1 + n + 2), resume = 2 + Math.Max(grid.MergedRows, grid.MergedCols);
+            var alone = tokens.Rows([i]);
+            int offset = 2; // BOS and the image token; given-text index j ≥ 2 sits at row n + 1 + j (vision start, n tokens, vision end)
+            foreach (var turn in turns)
+            {
+                var (single, singleMask, _) = ScenePrompt.TrainingIds(Tok, [turn]);
+                var reference = inference.AnswerLoss(alone, null, [single], [singleMask]);
+                int length = single.Length - 2, answers = singleMask.Count(m => m);
+                var p = packed.Logits.Data.Slice((i * t + pad + n + 1 + offset) * v, length * v);
+                var a = reference.Logits.Data.Slice((n + 3) * v, length * v);
+                Tolerance.AssertClose(a, p, atol: 1e-5, rtol: 0, what: $"logits of turn '{turn.Item1}' on image {i}");
+                for (int plane = 0; plane < PositionPlanes.Multimodal; plane++) // text ids equal in all planes, each turn right after vision end
+                    Assert.Equal(Enumerable.Range(resume + 1, length), packedInput.Positions.AsSpan((plane * 2 + i) * t + pad + n + 1 + offset, length).ToArray());
+                lossSum += reference.Loss.Item() * answers;
+                answerTokens += answers;
+                offset += length;
+            }
+        }
+        Assert.Equal(lossSum / answerTokens, packed.Loss.Item(), 5);
+        // without the segments, later turns see earlier ones and their loss differs
+        Assert.NotEqual(inference.AnswerLoss(tokens, null, [ids, ids], [isAnswer, isAnswer]).Loss.Item(), packed.Loss.Item(), 4);
+        Assert.Contains("segment", Assert.Throws<ArgumentException>(() => inference.AnswerLoss(tokens, null, [ids, ids], [isAnswer, isAnswer], [segments, segments[1..]])).Message);
+    }
+
+    [Fact]
     public void ATableOnVariableScenesGivesEachSceneTheModelsAnswersAloneAndEachImageItsRate()
     {
         var vlm = TinySceneQwen();

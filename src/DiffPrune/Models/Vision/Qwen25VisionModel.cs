@@ -114,15 +114,27 @@ public sealed class Qwen25VisionModel : Module
     /// <exception cref="ArgumentException">A grid that cannot be merged, or pixels of another shape.</exception>
     public Qwen25VisionOutput Encode(Tensor pixels)
     {
+        var (hidden, grid) = EncodeHidden(pixels);
+        return new Qwen25VisionOutput(Merger.Forward(hidden), grid);
+    }
+
+    /// <summary>As <see cref="Encode"/> without the merger: the last block's output (1, R·C, d) in the grid's patch order, and
+    /// the grid (a merger trained apart from a frozen tower runs on these).</summary>
+    /// <exception cref="ArgumentException">A grid that cannot be merged, or pixels of another shape.</exception>
+    public (Tensor Hidden, Qwen25PatchGrid Grid) EncodeHidden(Tensor pixels)
+    {
         int p = Config.PatchSize;
         if (pixels.Rank != 3) throw new ArgumentException($"qwen2.5-vl vision: expects pixels (channels, height, width), got {ShapeUtil.Format(pixels.Shape)}");
         var grid = Config.Grid(pixels.Shape[1] / p, pixels.Shape[2] / p);
-        return Forward(grid.Patchify(pixels, Config.InChannels, p, Config.TemporalPatchSize), grid);
+        return (Hidden(grid.Patchify(pixels, Config.InChannels, p, Config.TemporalPatchSize), grid), grid);
     }
 
     /// <summary>patches (N, P) in <paramref name="grid"/>'s order (HF's <c>pixel_values</c> of one image) → merged tokens.</summary>
     /// <exception cref="ArgumentException">patches not (N, P) for the grid.</exception>
-    public Qwen25VisionOutput Forward(Tensor patches, Qwen25PatchGrid grid)
+    public Qwen25VisionOutput Forward(Tensor patches, Qwen25PatchGrid grid) => new(Merger.Forward(Hidden(patches, grid)), grid);
+
+    /// <summary>patches (N, P) → the last block's output (1, N, d).</summary>
+    Tensor Hidden(Tensor patches, Qwen25PatchGrid grid)
     {
         if (patches.Rank != 2 || patches.Shape[0] != grid.Patches || patches.Shape[1] != Config.PatchVectorSize)
             throw new ArgumentException($"qwen2.5-vl vision: a {grid.Rows} × {grid.Cols} grid needs patches ({grid.Patches}, {Config.PatchVectorSize}), got {ShapeUtil.Format(patches.Shape)}");
@@ -133,6 +145,6 @@ public sealed class Qwen25VisionModel : Module
         var h = PatchEmbed.Forward(patches).Reshape(1, grid.Patches, Config.HiddenSize);   // (1, N, d)
         for (int l = 0; l < Config.Depth; l++)
             h = Blocks[l].Forward(h, rows, cols, Config.FullAttentionBlocks.Contains(l) ? null : windows);
-        return new Qwen25VisionOutput(Merger.Forward(h), grid);
+        return h;
     }
 }

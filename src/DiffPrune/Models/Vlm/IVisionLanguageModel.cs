@@ -58,7 +58,7 @@ public interface IVisionLanguageModel
     /// (<paramref name="projected"/>: features already in the language model's space, see <see cref="Project"/>), each at
     /// the position its patch index had with every token present, samples left-padded to a common length;
     /// <see cref="DecoderInput.TextIndex"/> indexes <paramref name="textIds"/>. <paramref name="textSegments"/> packs several
-    /// turns about one image into one sample (LLaVA; see <see cref="LlavaModel.BuildInput"/>).
+    /// turns about one image into one sample, each computing what it computes alone (see <see cref="LlavaModel.BuildInput"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Sizes disagree, a text without exactly one image token, or something the model cannot place (named).</exception>
     DecoderInput BuildInput(VisualTokens projected, int[][] textIds, int[][]? textSegments = null);

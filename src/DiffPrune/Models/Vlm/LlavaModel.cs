@@ -93,7 +93,7 @@ public sealed partial class LlavaModel : Module, IVisionLanguageModel
             int n = span.Length, v = visualPos.Length;
             var pre = textIds[i][..slot];
             var post = textIds[i][(slot + 1)..];
-            var turn = TextSegments(textSegments?[i], textIds[i].Length, slot, i);
+            var turn = PackedTurns.Of(textSegments?[i], textIds[i].Length, slot, i);
             var parts = new List<Tensor>();
             if (pre.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(pre, 1, pre.Length)));
             parts.Add(visual);
@@ -102,7 +102,7 @@ public sealed partial class LlavaModel : Module, IVisionLanguageModel
             var pos = new int[pre.Length + v + post.Length];
             for (int j = 0; j < pre.Length; j++) pos[j] = j;
             for (int j = 0; j < v; j++) pos[pre.Length + j] = pre.Length + (reindex ? j : visualPos[j]);
-            PlaceAfterImage(pos.AsSpan(pre.Length + v), turn.AsSpan(slot + 1), pre.Length + (reindex ? v : n));
+            PackedTurns.PlaceAfterImage(pos.AsSpan(pre.Length + v), turn.AsSpan(slot + 1), pre.Length + (reindex ? v : n));
             var text = new int[pos.Length];
             var segment = new int[pos.Length];
             for (int j = 0; j < text.Length; j++)
@@ -175,29 +175,6 @@ public sealed partial class LlavaModel : Module, IVisionLanguageModel
     /// <exception cref="ArgumentException">An empty continuation (its first answer token would come from the prefix).</exception>
     public DecoderInput BuildContinuation(int[][] textAfterImage, int textBeforeImage, int[]? spanLengths = null) =>
         ImageContinuation.Build(LanguageModel, textAfterImage, textBeforeImage, spanLengths ?? textAfterImage.Select(_ => Config.Vision.NumPatches).ToArray());
-
-    static int[] TextSegments(int[]? segments, int length, int slot, int sample)
-    {
-        if (segments == null) return new int[length];
-        if (segments.Length != length || segments.Any(s => s < 0) || segments[..(slot + 1)].Any(s => s != 0))
-            throw new ArgumentException($"segments of sample {sample} must give each of its {length} text tokens a segment ≥ 0, and 0 up to the image token");
-        return segments;
-    }
-
-    /// <summary>Positions of the text after the image: shared tokens count on from <paramref name="start"/>; each turn
-    /// continues from the shared tokens before it, as if no other turn were there.</summary>
-    static void PlaceAfterImage(Span<int> pos, ReadOnlySpan<int> segment, int start)
-    {
-        int shared = 0;
-        var within = new Dictionary<int, int>();
-        for (int j = 0; j < pos.Length; j++)
-        {
-            if (segment[j] == 0) { pos[j] = start + shared++; continue; }
-            within.TryGetValue(segment[j], out int m);
-            pos[j] = start + shared + m;
-            within[segment[j]] = m + 1;
-        }
-    }
 
     int ImageSlot(int[] ids, int sample)
     {

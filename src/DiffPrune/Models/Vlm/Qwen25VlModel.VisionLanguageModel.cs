@@ -57,18 +57,20 @@ public sealed partial class Qwen25VlModel
     /// <summary>The merged tokens are already in the language model's space: nothing to project.</summary>
     Tensor IVisionLanguageModel.Project(Tensor features) => features;
 
-    /// <summary>Each text's image token becomes its grid's placeholders; the input's text indices then point back into the
-    /// given texts (vision start and end are no text of theirs).</summary>
-    /// <exception cref="ArgumentException">Text segments (packed turns are LLaVA's training format), tokens without grids,
-    /// or a text without exactly one image token.</exception>
+    /// <summary>Each text's image token becomes its grid's placeholders (shared by every packed turn: segment 0); the input's
+    /// text indices then point back into the given texts (vision start and end are no text of theirs).</summary>
+    /// <exception cref="ArgumentException">Tokens without grids, a text without exactly one image token, or segments that are
+    /// not one per text token, 0 up to the image token.</exception>
     DecoderInput IVisionLanguageModel.BuildInput(VisualTokens projected, int[][] textIds, int[][]? textSegments)
     {
-        if (textSegments != null) throw new ArgumentException("qwen2.5-vl: packed turns (text segments) are LLaVA's training format: give one question per text");
         var grids = GridsOf(projected);
-        if (textIds.Length != grids.Count) throw new ArgumentException($"qwen2.5-vl: {textIds.Length} texts for {grids.Count} images");
+        if (textIds.Length != grids.Count || (textSegments != null && textSegments.Length != grids.Count))
+            throw new ArgumentException($"qwen2.5-vl: {textIds.Length} texts and {textSegments?.Length} segment lists for {grids.Count} images");
         var slots = textIds.Select(ImageSlot).ToArray();
-        var expanded = textIds.Select((t, i) => (int[])[.. t[..slots[i]], .. ImagePlaceholders(grids[i]), .. t[(slots[i] + 1)..]]).ToArray();
-        var input = BuildInput(projected.Features, projected.PatchIndex, expanded, grids);
+        int[] Expand(int[] t, int i, int[] image) => [.. t[..slots[i]], .. image, .. t[(slots[i] + 1)..]];
+        var expanded = textIds.Select((t, i) => Expand(t, i, ImagePlaceholders(grids[i]))).ToArray();
+        var segments = textSegments?.Select((s, i) => Expand(PackedTurns.Of(s, textIds[i].Length, slots[i], i), i, new int[grids[i].Tokens + 2])).ToArray();
+        var input = BuildInput(projected.Features, projected.PatchIndex, expanded, grids, segments);
         var index = input.TextIndex!;
         int len = index.Length / textIds.Length;
         for (int i = 0; i < textIds.Length; i++)

@@ -46,11 +46,13 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
     public (VisualTokens Tokens, Qwen25PatchGrid[] Grids) EncodeImages(IReadOnlyList<Tensor> pixels)
     {
         if (pixels.Count == 0) throw new ArgumentException("qwen2.5-vl: no image to encode");
-        var encoded = pixels.Select(Visual.Encode).ToArray();
-        var grids = encoded.Select(e => e.Grid).ToArray();
-        var tokens = VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()); // (B, N_max, E)
-        return (tokens with { Grids = grids }, grids);
+        var tokens = Batch(pixels.Select(Visual.Encode).ToArray());
+        return (tokens, tokens.Grids!.ToArray());
     }
+
+    /// <summary>Images encoded one by one (each its own merged tokens and grid) as one padded batch (B, N_max, E) with their grids.</summary>
+    public static VisualTokens Batch(IReadOnlyList<Qwen25VisionOutput> encoded) =>
+        VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()) with { Grids = encoded.Select(e => e.Grid).ToArray() };
 
     /// <summary>The prompt ids that stand for an image of <paramref name="grid"/>: vision start, one image placeholder per merged token, vision end.</summary>
     public int[] ImagePlaceholders(Qwen25PatchGrid grid) =>
@@ -62,15 +64,18 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
     /// slots (the rest padding where samples keep different numbers), left-padded to a common length. Position ids are
     /// three planes (<see cref="Qwen25RopeIndex"/>): kept token j takes the ids of merged token patchIndex[i][j] of
     /// <paramref name="grids"/>[i], the text after the image those it has with all N tokens present.
+    /// <paramref name="textSegments"/> (per text token, 0 up to vision end) packs several turns about one image into one
+    /// sample as <see cref="LlavaModel.BuildInput"/> does: each turn's ids (equal in all three planes) continue from the
+    /// shared text before it as if it were the only turn, so a packed turn computes exactly what it computes alone.
     /// </summary>
-    /// <exception cref="ArgumentException">Sizes disagree, a text without its image's placeholders, or patch indices that
-    /// are not ascending inside the grid.</exception>
-    public DecoderInput BuildInput(Tensor tokens, int[][] patchIndex, int[][] textIds, IReadOnlyList<Qwen25PatchGrid> grids)
+    /// <exception cref="ArgumentException">Sizes disagree, a text without its image's placeholders, patch indices that
+    /// are not ascending inside the grid, or segments that are not 0 up to vision end.</exception>
+    public DecoderInput BuildInput(Tensor tokens, int[][] patchIndex, int[][] textIds, IReadOnlyList<Qwen25PatchGrid> grids, int[][]? textSegments = null)
     {
         int b = tokens.Shape[0], slots = tokens.Shape[1], d = Config.Text.HiddenSize;
-        if (textIds.Length != b || patchIndex.Length != b || grids.Count != b)
-            throw new ArgumentException($"qwen2.5-vl: batch of {b} images but {textIds.Length} texts, {patchIndex.Length} patch index lists and {grids.Count} grids");
-        var rows = new (Tensor Embeds, int[] Positions, int[] TextIndex, int ImageStart, int Kept)[b];
+        if (textIds.Length != b || patchIndex.Length != b || grids.Count != b || (textSegments != null && textSegments.Length != b))
+            throw new ArgumentException($"qwen2.5-vl: batch of {b} images but {textIds.Length} texts, {patchIndex.Length} patch index lists, {grids.Count} grids and {textSegments?.Length} segment lists");
+        var rows = new Row[b];
         for (int i = 0; i < b; i++)
         {
             int k = patchIndex[i].Length;
@@ -83,18 +88,27 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
             parts.Add(k == slots ? tokens.Slice(0, i, i + 1) : tokens.Slice(0, i, i + 1).Slice(1, 0, k));
             if (post.Length > 0) parts.Add(LanguageModel.Embed(new IntTensor(post, 1, post.Length)));
             var positions = Qwen25RopeIndex.ForImage(pre.Length, grid.MergedRows, grid.MergedCols, post.Length, patchIndex[i]);
+            var turn = PackedTurns.Of(textSegments?[i], textIds[i].Length, end, i); // vision end (post[0]) is shared
+            if (textSegments != null)
+                for (int p = 0, t = positions.Length / PositionPlanes.Multimodal; p < PositionPlanes.Multimodal; p++)
+                    PackedTurns.PlaceAfterImage(positions.AsSpan(p * t + pre.Length + k, post.Length), turn.AsSpan(end), pre.Length + Math.Max(grid.MergedRows, grid.MergedCols));
             int[] text = [.. Enumerable.Range(0, pre.Length), .. Enumerable.Repeat(-1, k), .. Enumerable.Range(end, post.Length)];
-            rows[i] = (Tensor.Cat(parts, 1), positions, text, pre.Length, k);
+            rows[i] = new(Tensor.Cat(parts, 1), positions, text, [.. text.Select(j => j < 0 ? 0 : turn[j])], pre.Length, k);
         }
-        return LeftPadded(rows, d);
+        return LeftPadded(rows, d, textSegments != null);
     }
 
-    static DecoderInput LeftPadded((Tensor Embeds, int[] Positions, int[] TextIndex, int ImageStart, int Kept)[] rows, int d)
+    /// <summary>One sample of the input before padding: embeddings (1, t, E), position planes (3·t), each token's text index
+    /// (−1 for image tokens) and segment, and where its kept image tokens sit.</summary>
+    sealed record Row(Tensor Embeds, int[] Positions, int[] TextIndex, int[] Segments, int ImageStart, int Kept);
+
+    static DecoderInput LeftPadded(Row[] rows, int d, bool packed)
     {
         int b = rows.Length, len = rows.Max(r => r.TextIndex.Length), planes = PositionPlanes.Multimodal;
         var positions = new int[planes * b * len];
         var valid = new bool[b * len];
         var textIndex = Enumerable.Repeat(-1, b * len).ToArray();
+        var segments = new int[b * len];
         var spans = new ImageSpan[b];
         var padded = new Tensor[b];
         for (int i = 0; i < b; i++)
@@ -104,9 +118,10 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
             for (int p = 0; p < planes; p++) Array.Copy(rows[i].Positions, p * t, positions, (p * b + i) * len + pad, t);
             valid.AsSpan(i * len + pad, t).Fill(true);
             rows[i].TextIndex.CopyTo(textIndex, i * len + pad);
+            rows[i].Segments.CopyTo(segments, i * len + pad);
             spans[i] = new ImageSpan(pad + rows[i].ImageStart, rows[i].Kept);
         }
-        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans, TextIndex = textIndex };
+        return new DecoderInput(Tensor.Cat(padded, 0), positions, valid) { ImageSpans = spans, TextIndex = textIndex, Segments = packed ? segments : null };
     }
 
     /// <summary>Index of the first of the <paramref name="n"/> contiguous image placeholders, checked to sit between vision start and end.</summary>

@@ -13,7 +13,8 @@ public sealed record PretrainOptions
     /// <summary>Seed of the weights and of every data draw.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>Scene geometry (N = 144 by default, 81 with <see cref="SceneOptions.Grid81"/>).</summary>
+    /// <summary>Scene geometry (N = 144 by default, 81 with <see cref="SceneOptions.Grid81"/>; variable-resolution scenes train
+    /// the Qwen2.5-VL-style model, <see cref="SceneQwen"/>).</summary>
     public SceneOptions Scenes { get; init; } = SceneOptions.Default;
 
     /// <summary>Stage 0 steps: dense patch labels are learned quickly; digits and shapes take the longest.</summary>
@@ -78,7 +79,8 @@ public sealed record PretrainOptions
 
     /// <summary>Start from these weights instead of random ones: a pretraining checkpoint file or a model folder
     /// (config.json + model.safetensors); the stages then continue from there (e.g. with 0 vision steps). A model folder whose LLM has fewer
-    /// layers than <see cref="LanguageLayers"/> (at least half) is deepened first (<see cref="LanguageModelDeepening"/>).</summary>
+    /// layers than <see cref="LanguageLayers"/> (at least half) is deepened first (<see cref="LanguageModelDeepening"/>). On
+    /// variable-resolution scenes a LLaVA-style model folder of the same LLM shape starts the Qwen2.5-VL-style model's LLM only.</summary>
     public string? InitFrom { get; init; }
 
     /// <summary>All steps of all stages.</summary>
@@ -98,8 +100,6 @@ public sealed record PretrainOptions
         var rules = new OptionRules("pretrain options");
         rules.Require(Scenes.Resolution != SceneResolution.High || VisionSteps == 0,
             $"high-resolution scenes train a LLaVA-NeXT-style model whose tower reads 96 px tiles: start it from a standard model with --init and --vision-steps 0 (got {VisionSteps})");
-        rules.Require(Scenes.Resolution != SceneResolution.Variable,
-            "variable-resolution scenes need a native-resolution (Qwen2.5-VL-style) base VLM, which pretrain does not build: use --resolution standard or high");
         rules.Require(VisionSteps >= 0 && AlignmentSteps >= 0 && InstructionSteps >= 0, $"stage steps must be ≥ 0 (got {VisionSteps}, {AlignmentSteps}, {InstructionSteps})");
         rules.Require(TotalSteps > 0, "all three stages have 0 steps: nothing to train");
         rules.Require(VisionBatch >= 1, $"VisionBatch = {VisionBatch} must be ≥ 1");

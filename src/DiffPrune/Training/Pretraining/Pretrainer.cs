@@ -14,8 +14,10 @@ namespace DiffPrune.Training.Pretraining;
 /// <summary>
 /// Trains the base VLM on SceneBench in three stages (<see cref="PretrainStage"/>): the vision tower on dense patch
 /// labels, then LLaVA's two stages with the tower frozen (captions; questions of every suite plus captions), answer
-/// tokens only. Every step draws its data from a generator seeded by (seed, step), so a run resumed from a
-/// checkpoint sees exactly the batches an uninterrupted run sees. Under mpiexec (<see cref="DataParallel"/>) every rank draws
+/// tokens only. The model is LLaVA-style (<see cref="SceneVlm"/>) on standard and high-resolution scenes and
+/// Qwen2.5-VL-style (<see cref="SceneQwen"/>, its merger in the projector's place) on variable-resolution ones; where the
+/// two differ is <see cref="IPretrainModel"/>'s. Every step draws its data from a generator seeded by (seed, step), so a
+/// run resumed from a checkpoint sees exactly the batches an uninterrupted run sees. Under mpiexec (<see cref="DataParallel"/>) every rank draws
 /// the step's batch and computes its share: a contiguous block of the stage-0 images, every P-th of the language sequences
 /// ordered by length; the ranks start from rank 0's state.
 /// </summary>
@@ -23,6 +25,7 @@ public sealed class Pretrainer
 {
     /// <summary>The format tag of pretraining checkpoints (<see cref="SaveCheckpoint"/>).</summary>
     const string Format = "diffprune-pretrain-v1";
+    readonly IPretrainModel _model;
     readonly WordTokenizer _tokenizer;
     readonly SceneBench _bench;
     readonly DataParallel? _parallel;
@@ -30,7 +33,15 @@ public sealed class Pretrainer
     PretrainStage _optimizerStage;
 
     /// <summary>The model being trained.</summary>
-    public LlavaModel Model { get; }
+    public IVisionLanguageModel Vlm => _model.Vlm;
+
+    /// <summary>The LLaVA-style model being trained.</summary>
+    /// <exception cref="InvalidOperationException">The run trains a Qwen2.5-VL-style model (use <see cref="Vlm"/>).</exception>
+    public LlavaModel Model => (_model as LlavaPretrainModel)?.Model
+        ?? throw new InvalidOperationException("this run trains a Qwen2.5-VL-style model (variable-resolution scenes), not a LLaVA one: use Pretrainer.Vlm");
+
+    /// <summary>Weights of the model being trained (not the heads).</summary>
+    public long ParameterCount => _model.Module.ParameterCount;
 
     /// <summary>The stage-0 heads (train-only, not part of the VLM).</summary>
     public VisionDenseHeads Heads { get; }
@@ -47,11 +58,11 @@ public sealed class Pretrainer
     /// <summary>True when every step has been taken.</summary>
     public bool Done => Step >= Options.TotalSteps;
 
-    Pretrainer(LlavaModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options, DataParallel? parallel)
+    Pretrainer(IPretrainModel model, VisionDenseHeads heads, WordTokenizer tokenizer, PretrainOptions options, DataParallel? parallel)
     {
         parallel?.Share(options.VisionBatch, "--vision-batch");
         _parallel = parallel;
-        Model = model;
+        _model = model;
         Heads = heads;
         _tokenizer = tokenizer;
         Options = options;
@@ -59,17 +70,50 @@ public sealed class Pretrainer
     }
 
     /// <summary>A fresh run: weights drawn from the options' seed; the architecture is <paramref name="config"/>
-    /// (default <see cref="SceneVlm.Config"/>); <paramref name="world"/> (default one process) trains data-parallel.</summary>
+    /// (default <see cref="SceneVlm.Config"/>, or on variable-resolution scenes <see cref="SceneQwen.Config"/>, whose
+    /// tokenizer is <see cref="SceneQwen.Tokenizer"/>'s); <paramref name="world"/> (default one process) trains data-parallel.</summary>
+    /// <exception cref="ArgumentException">Bad options, or a LLaVA config for variable-resolution scenes.</exception>
     public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null, Communicator? world = null)
+    {
+        if (IsVariable(options, config != null)) return Create(options, tokenizer, SceneQwen.Config(tokenizer, options.LanguageLayers), world);
+        return Start(options, tokenizer, world, (gen, probe) =>
+            new LlavaPretrainModel(SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe)));
+    }
+
+    /// <summary>A fresh run of the Qwen2.5-VL-style model <paramref name="config"/> on variable-resolution scenes.</summary>
+    /// <exception cref="ArgumentException">Bad options, or scenes of one size (a LLaVA-style model's).</exception>
+    public static Pretrainer Create(PretrainOptions options, WordTokenizer tokenizer, Qwen25VlConfig config, Communicator? world = null)
+    {
+        RequireVariable(options);
+        return Start(options, tokenizer, world, (gen, probe) => new QwenPretrainModel(SceneQwen.Create(config, gen, probe), options.Scenes));
+    }
+
+    static Pretrainer Start(PretrainOptions options, WordTokenizer tokenizer, Communicator? world, Func<Generator, RgbImage[], IPretrainModel> create)
     {
         options.Validate();
         var gen = new Generator(options.Seed);
         var probe = Enumerable.Range(0, 4).Select(i => Scene.Generate(i, options.Scenes).Image).ToArray();
-        var model = SceneVlm.Create(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), gen, probe);
-        if (options.InitFrom != null) LoadModelWeights(options.InitFrom, model);
-        var trainer = new Pretrainer(model, CreateHeads(model.Config, options, gen), tokenizer, options, DataParallel.Over(world));
+        var model = create(gen, probe);
+        if (options.InitFrom != null) model.LoadWeights(options.InitFrom);
+        var trainer = new Pretrainer(model, model.CreateHeads(options, gen), tokenizer, options, DataParallel.Over(world));
         trainer.ShareRootState(hasOptimizer: false);
         return trainer;
+    }
+
+    /// <summary>Whether <paramref name="options"/> train the Qwen2.5-VL-style model (variable-resolution scenes).</summary>
+    /// <exception cref="ArgumentException">Variable-resolution scenes with a LLaVA config.</exception>
+    static bool IsVariable(PretrainOptions options, bool llavaConfig)
+    {
+        bool variable = options.Scenes.Resolution == SceneResolution.Variable;
+        if (variable && llavaConfig)
+            throw new ArgumentException("variable-resolution scenes train a Qwen2.5-VL-style model: give a Qwen25VlConfig (or none), not a LlavaConfig");
+        return variable;
+    }
+
+    static void RequireVariable(PretrainOptions options)
+    {
+        if (options.Scenes.Resolution != SceneResolution.Variable)
+            throw new ArgumentException($"a Qwen2.5-VL-style model reads variable-resolution scenes, not {options.Scenes.Resolution.Name()} ones: use --resolution variable");
     }
 
     /// <summary>Rank 0's weights, step and (when it has one) optimizer state on every rank (nothing without data parallelism).</summary>
@@ -80,14 +124,10 @@ public sealed class Pretrainer
         Span<double> progress = [Step, hasOptimizer ? 1 : 0];
         _parallel.Broadcast(progress);
         Step = (int)progress[0];
-        _parallel.Broadcast(Model.Parameters().Concat(Heads.Parameters()));
+        _parallel.Broadcast(_model.Module.Parameters().Concat(Heads.Parameters()));
         if (progress[1] == 0) return;
         _parallel.Broadcast(OptimizerFor(Options.Locate(Math.Min(Step, Options.TotalSteps - 1)).Stage).AdamW);
     }
-
-    static VisionDenseHeads CreateHeads(LlavaConfig config, PretrainOptions options, Generator gen) =>
-        new(config.Vision.HiddenSize, gen, options.PositionHeads ? config.Vision.GridSize : null, options.Scenes.LabelValues);
-
 
     /// <summary>Takes the next step (creating the stage's optimizer at a stage start) and reports it.</summary>
     /// <exception cref="InvalidOperationException">All steps are done.</exception>
@@ -125,11 +165,9 @@ public sealed class Pretrainer
     {
         if (_optimizer != null && _optimizerStage == stage) return _optimizer;
         bool vision = stage == PretrainStage.Vision;
-        Model.VisionTower.RequiresGrad(vision);
+        var trained = _model.Train(vision);
         Heads.RequiresGrad(vision);
-        Model.Projector.RequiresGrad(!vision);
-        Model.LanguageModel.RequiresGrad(!vision);
-        var parameters = vision ? Model.VisionTower.Parameters().Concat(Heads.Parameters()) : Model.Projector.Parameters().Concat(Model.LanguageModel.Parameters());
+        var parameters = vision ? trained.Concat(Heads.Parameters()) : trained;
         var settings = vision ? Options.Optimizer with { LearningRate = Options.VisionLearningRate } : Options.Optimizer;
         int steps = stage switch { PretrainStage.Vision => Options.VisionSteps, PretrainStage.Alignment => Options.AlignmentSteps, _ => Options.InstructionSteps };
         _optimizer = new GuardedOptimizer(settings, parameters, steps, $"pretraining stage {stage}", _parallel);
@@ -146,8 +184,7 @@ public sealed class Pretrainer
         var (first, count) = _parallel?.Share(all.Length, "--vision-batch") ?? (0, all.Length);
         var scenes = all[first..(first + count)];
         double weight = (double)count / all.Length;
-        var tower = Model.VisionTower.VisionModel;
-        var (loss, accuracy) = Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(scenes.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, scenes);
+        var (loss, accuracy) = _model.DenseLoss(Heads, scenes);
         if (_parallel == null) return (GuardedOptimizer.Backward(loss), accuracy.Color, all.Length);
         return (GuardedOptimizer.Backward(loss.Mul((float)weight)), accuracy.Color * weight, all.Length);
     }
@@ -181,7 +218,7 @@ public sealed class Pretrainer
     {
         int answers = answerTokens ?? sequences.Sum(AnswerTokens);
         double total = 0, right = 0;
-        foreach (var group in LengthGroups(sequences, Model.Config.Text.NumHeads, Model.Config.MaxImagePositions))
+        foreach (var group in LengthGroups(sequences, _model.Vlm.LanguageModel.Config.NumHeads, _model.MaxImagePositions))
         {
             var (loss, accuracy) = GroupLoss(group);
             int n = group.Sum(AnswerTokens);
@@ -222,12 +259,10 @@ public sealed class Pretrainer
     {
         var images = sequences.Select(s => s.Image).Distinct().ToList();
         var imageOf = sequences.Select(s => images.IndexOf(s.Image)).ToArray();
-        VisualTokens encoded;
-        using (Autograd.NoGrad()) encoded = Model.EncodeImages(images);
-        var tokens = encoded.Rows(imageOf);
+        var tokens = _model.EncodeImages(images).Rows(imageOf);
         if (sequences.Any(s => s.Patches != null))
             tokens = tokens.Select(sequences.Select((s, i) => s.Patches ?? Enumerable.Range(0, tokens.CountOf(i)).ToArray()).ToArray());
-        var (loss, logits, targets) = new VlmInference(Model).AnswerLoss(tokens, null, sequences.Select(s => s.Ids).ToArray(),
+        var (loss, logits, targets) = new VlmInference(_model.Vlm).AnswerLoss(tokens, null, sequences.Select(s => s.Ids).ToArray(),
             sequences.Select(s => s.IsAnswer).ToArray(), sequences.Select(s => s.Segments).ToArray());
         return (loss, TokenAccuracy(logits, targets));
     }
@@ -253,8 +288,7 @@ public sealed class Pretrainer
                 picked.Add((items[i].Image ?? scene.Image, items[i].Prompt, items[i].Answer));
             // drawn only when asked for, so that runs without it see the data they always saw
             var keep = Options.BackgroundDropShare > 0 && gen.NextDouble() < Options.BackgroundDropShare ? BackgroundDrop.Keep(scene, gen) : null;
-            if (keep != null && Model.Config.IsAnyRes)
-                keep = BackgroundDrop.TokensShowing(keep, scene, AnyResLayout.For(scene.Image.Height, scene.Image.Width, Model.Config));
+            if (keep != null) keep = _model.TokensShowing(keep, scene);
             foreach (var group in picked.GroupBy(p => p.Image))
                 foreach (var chunk in group.Chunk(Options.TurnsPerSequence))
                     list.Add(Sequence(group.Key, chunk.Select(p => (p.Prompt, p.Answer)).ToArray()) with
@@ -297,8 +331,7 @@ public sealed class Pretrainer
     {
         using var _ = Autograd.NoGrad();
         var val = _bench.Split(SceneSplit.Validation, scenes).Select(e => e.Scene).ToArray();
-        var tower = Model.VisionTower.VisionModel;
-        return Heads.Loss(tower, tower.Forward(ImageTensors.ToTensor(val.Select(s => s.Image).ToArray(), ImageNormalization.Clip)), Model.Config.VisionLayersNeeded, val).Accuracy;
+        return _model.DenseLoss(Heads, val).Accuracy;
     }
 
     /// <summary>
@@ -330,8 +363,12 @@ public sealed class Pretrainer
         }).ToList();
     }
 
-    TrainingCheckpoint Checkpoint() => new(Format, new Dictionary<string, Module> { ["model"] = Model, ["heads"] = Heads },
-        new Dictionary<string, string> { ["options"] = Options.Describe(), ["config"] = HfConfig.ToJson(Model.Config) });
+    TrainingCheckpoint Checkpoint() => new(Format, new Dictionary<string, Module> { ["model"] = _model.Module, ["heads"] = Heads },
+        new Dictionary<string, string> { ["options"] = Options.Describe(), ["config"] = _model.ConfigJson });
+
+    /// <summary>Writes the model's folder into <paramref name="dir"/>: config.json and model.safetensors (with <paramref name="metadata"/>)
+    /// as <see cref="HfCheckpoint"/> saves a LLaVA or a Qwen2.5-VL model (the tokenizer is the caller's to add).</summary>
+    public void SaveModel(string dir, IReadOnlyDictionary<string, string> metadata) => _model.Save(dir, metadata);
 
     /// <summary>Writes the whole training state (model, heads, the current stage's optimizer, step) to one file, atomically.</summary>
     public void SaveCheckpoint(string path) =>
@@ -344,9 +381,24 @@ public sealed class Pretrainer
     /// others: a checkpoint holds the global state only, so a run resumes on any number of ranks.</remarks>
     public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, LlavaConfig? config = null, Communicator? world = null)
     {
+        if (IsVariable(options, config != null)) return Resume(path, options, tokenizer, SceneQwen.Config(tokenizer, options.LanguageLayers), world);
+        return Resume(path, options, tokenizer, new LlavaPretrainModel(new LlavaModel(config ?? SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers), new Generator(0))), world);
+    }
+
+    /// <summary>As <see cref="Resume(string, PretrainOptions, WordTokenizer, LlavaConfig?, Communicator?)"/>, a run of the
+    /// Qwen2.5-VL-style model <paramref name="config"/> on variable-resolution scenes.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">Not this run's checkpoint (see the LLaVA overload).</exception>
+    public static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, Qwen25VlConfig config, Communicator? world = null)
+    {
+        RequireVariable(options);
+        return Resume(path, options, tokenizer, new QwenPretrainModel(new Qwen25VlModel(config, new Generator(0)), options.Scenes), world);
+    }
+
+    static Pretrainer Resume(string path, PretrainOptions options, WordTokenizer tokenizer, IPretrainModel model, Communicator? world)
+    {
         options.Validate();
-        config ??= SceneVlm.Config(options.Scenes, tokenizer.VocabSize, options.LanguageLayers);
-        var trainer = new Pretrainer(new LlavaModel(config, new Generator(0)), CreateHeads(config, options, new Generator(0)), tokenizer, options, DataParallel.Over(world));
+        var trainer = new Pretrainer(model, model.CreateHeads(options, new Generator(0)), tokenizer, options, DataParallel.Over(world));
         bool hasOptimizer = false;
         if (world is not { IsRoot: false })
         {
@@ -389,6 +441,11 @@ public sealed class Pretrainer
             model.LoadStateDict(state, strict: true, source: source);
             return;
         }
-        new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["model"] = model }, new Dictionary<string, string> { ["config"] = HfConfig.ToJson(model.Config) }).Load(source, continuesRun: false);
+        LoadCheckpointWeights(source, model, HfConfig.ToJson(model.Config));
     }
+
+    /// <summary>Fills <paramref name="model"/> (of config <paramref name="configJson"/>) from a pretraining checkpoint file.</summary>
+    /// <exception cref="InvalidDataException">Not a pretraining checkpoint, or one of another architecture.</exception>
+    internal static void LoadCheckpointWeights(string source, Module model, string configJson) =>
+        new TrainingCheckpoint(Format, new Dictionary<string, Module> { ["model"] = model }, new Dictionary<string, string> { ["config"] = configJson }).Load(source, continuesRun: false);
 }

@@ -37,9 +37,10 @@ public sealed class VisionDenseHeads : Module
     readonly Linear _color, _shape, _size, _digit, _region, _anchor, _present;
     readonly Linear? _row, _column;
 
-    /// <summary>Creates the heads for features of width <paramref name="dim"/>; with <paramref name="gridSize"/> also
-    /// position heads that read each patch's row and column from its feature (the LLM sees image tokens only through
-    /// RoPE offsets from the question, which shift with the prompt's length; "where" is easier when the feature says it).
+    /// <summary>Creates the heads for features of width <paramref name="dim"/>; with <paramref name="gridSize"/> (the most
+    /// patch rows or columns a scene has) also position heads that read each patch's row and column from its feature (the
+    /// LLM sees image tokens only through RoPE offsets from the question, which shift with the prompt's length; "where" is
+    /// easier when the feature says it).
     /// <paramref name="labelValues"/> is the number of labels an object can carry (<see cref="SceneOptions.LabelValues"/>:
     /// 10 digits, or 100 two-glyph numbers).</summary>
     public VisionDenseHeads(int dim, Generator gen, int? gridSize = null, int labelValues = 10)
@@ -68,7 +69,20 @@ public sealed class VisionDenseHeads : Module
         int b = h.Shape[0], n = h.Shape[1] - 1, d = h.Shape[2];
         if (scenes.Count != b || scenes.Any(s => s.PatchColor.Count != n))
             throw new ArgumentException($"{scenes.Count} scenes with {scenes[0].PatchColor.Count} patch labels for features of {b} images × {n} patches");
-        var patches = h.Slice(1, 1, 1 + n).Reshape(b * n, d);
+        return Loss(h.Slice(1, 1, 1 + n).Reshape(b * n, d), tower.Pooled(output), scenes);
+    }
+
+    /// <summary>
+    /// The same losses on per-patch features <paramref name="patches"/> (ΣN_i, d: scene i's N_i patches in raster order, one
+    /// scene after another, so scenes may differ in size) and one pooled feature per scene <paramref name="pooled"/> (B, d)
+    /// for the objects-present head.
+    /// </summary>
+    /// <exception cref="ArgumentException">Features that do not match the scenes' patches.</exception>
+    public (Tensor Loss, DenseAccuracy Accuracy) Loss(Tensor patches, Tensor pooled, IReadOnlyList<Scene> scenes)
+    {
+        int b = scenes.Count, total = scenes.Sum(s => s.PatchColor.Count);
+        if (patches.Rank != 2 || patches.Shape[0] != total || pooled.Rank != 2 || pooled.Shape[0] != b)
+            throw new ArgumentException($"{b} scenes with {total} patches in all, but patch features {ShapeUtil.Format(patches.Shape)} and pooled features {ShapeUtil.Format(pooled.Shape)}");
         var onObject = scenes.SelectMany(s => s.PatchObject.Select(o => o >= 0)).ToArray();
         var onDigit = scenes.SelectMany(s => s.PatchObjectDigit.Select(g => g >= 0)).ToArray();
         var anchors = scenes.SelectMany(s => s.PatchAnchor).ToArray();
@@ -94,16 +108,15 @@ public sealed class VisionDenseHeads : Module
         double position = double.NaN;
         if (_row != null && _column != null)
         {
-            int grid = (int)Math.Round(Math.Sqrt(n));
-            var rows = Enumerable.Range(0, b * n).Select(i => i % n / grid).ToArray();
-            var columns = Enumerable.Range(0, b * n).Select(i => i % n % grid).ToArray();
+            var rows = scenes.SelectMany(s => Enumerable.Range(0, s.PatchColor.Count).Select(p => p / s.Options.GridColumns)).ToArray();
+            var columns = scenes.SelectMany(s => Enumerable.Range(0, s.PatchColor.Count).Select(p => p % s.Options.GridColumns)).ToArray();
             var rowLogits = _row.Forward(patches);
             var columnLogits = _column.Forward(patches);
             loss = loss!.Add(F.CrossEntropy(rowLogits, rows)).Add(F.CrossEntropy(columnLogits, columns));
-            var all = Enumerable.Repeat(true, b * n).ToArray();
+            var all = Enumerable.Repeat(true, total).ToArray();
             position = Math.Min(Accuracy(rowLogits, rows, all), Accuracy(columnLogits, columns, all));
         }
-        var present = _present.Forward(tower.Pooled(output));
+        var present = _present.Forward(pooled);
         var targets = Tensor.FromArray(scenes.SelectMany(s => s.ObjectsPresent.Select(p => p ? 1f : 0f)).ToArray(), b, SceneAttributes.KindCount);
         loss = loss!.Add(F.BinaryCrossEntropyWithLogits(present, targets));
         var hits = present.ToArray().Zip(targets.ToArray(), (z, y) => (Present: y > 0.5f, Right: (z > 0) == (y > 0.5f))).ToArray();
