@@ -59,16 +59,8 @@ public static class SceneQwen
                 FullAttentionBlocks = [1, 3],
                 OutHiddenSize = 128,
             },
-            Text = new LlamaConfig
+            Text = SceneVlm.LanguageModel(tokenizer.VocabSize, languageLayers) with
             {
-                VocabSize = tokenizer.VocabSize,
-                HiddenSize = 128,
-                IntermediateSize = 344,
-                NumLayers = languageLayers,
-                NumHeads = 4,
-                NumKvHeads = 4,
-                // a separate output head: tied to embeddings at the visual tokens' scale, logits start far too large
-                TieWordEmbeddings = false,
                 MaxPositionEmbeddings = 1024,
                 AttentionBias = true,
                 MropeSection = [4, 6, 6],

@@ -85,19 +85,23 @@ public static class SceneVlm
             NumHeads = 4,
             HiddenAct = Activation.QuickGelu,
         },
-        Text = new LlamaConfig
-        {
-            VocabSize = vocabSize,
-            HiddenSize = 128,
-            IntermediateSize = 344,
-            NumLayers = languageLayers,
-            NumHeads = 4,
-            NumKvHeads = 4,
-            // a separate output head: tied to embeddings at the visual tokens' scale, logits start far too large
-            TieWordEmbeddings = false,
-            MaxPositionEmbeddings = 512,
-        },
+        Text = LanguageModel(vocabSize, languageLayers),
         ImageTokenId = WordTokenizer.ImageId,
+    };
+
+    /// <summary>The LLM of every SceneBench VLM: a LLaMA 128 wide with <paramref name="layers"/> layers, SwiGLU 344, 4 heads,
+    /// an untied head and 512 positions, over <paramref name="vocabSize"/> words.</summary>
+    internal static LlamaConfig LanguageModel(int vocabSize, int layers) => new()
+    {
+        VocabSize = vocabSize,
+        HiddenSize = 128,
+        IntermediateSize = 344,
+        NumLayers = layers,
+        NumHeads = 4,
+        NumKvHeads = 4,
+        // a separate output head: tied to embeddings at the visual tokens' scale, logits start far too large
+        TieWordEmbeddings = false,
+        MaxPositionEmbeddings = 512,
     };
 
     /// <summary>
