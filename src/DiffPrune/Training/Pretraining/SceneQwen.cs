@@ -1,6 +1,5 @@
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Text;
-using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
 using DiffPrune.Tensors;
