@@ -72,6 +72,10 @@ public sealed class MethodSelection
         return new(Names.Except(leftOut).ToArray(), Pruners, Mode);
     }
 
+    /// <summary>The sentence reports add for <paramref name="leftOut"/> (<see cref="RunnableOn"/>), or null when nothing was.</summary>
+    public static string? LeftOutNote(IReadOnlyList<string> leftOut) => leftOut.Count == 0 ? null
+        : $"Left out: {string.Join(", ", leftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence).";
+
     /// <summary>The registry's spelling of <paramref name="name"/> (any case).</summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>
     public static string Canonical(string name) =>

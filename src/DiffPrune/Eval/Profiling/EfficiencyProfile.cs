@@ -119,12 +119,12 @@ public sealed class EfficiencyProfile
     {
         selection.Pruners?.CheckFits(vlm.Config.Vision.HiddenSize, modelName);
         var example = new SceneBench(SceneVlm.Scenes(bench, vlm.Config)).Split(SceneSplit.Test, 1).First();
-        int keep = BudgetFractions.Keep(fraction, TokensOf(vlm, example.Scene.Image));
+        int keep = BudgetFractions.Keep(fraction, ((IVisionLanguageModel)vlm).TokenCount(example.Scene.Image));
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
         var runnable = selection.RunnableOn(vlm, out var leftOut);
         return ForImage(vlm, tokenizer, $"Loaded VLM ({modelName})", $"{modelName}, one SceneBench test image ({bench.Name()} configuration) and question", example.Scene.Image, question,
             Rows(runnable, keep, vlm.Config.Vision.HiddenSize, seed), keep, runs, warmup,
-            leftOut.Count > 0 ? $"Left out: {string.Join(", ", leftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence)." : null);
+            MethodSelection.LeftOutNote(leftOut));
     }
 
     /// <summary>
@@ -146,12 +146,8 @@ public sealed class EfficiencyProfile
         };
         AddUntrainedNote(notes, methods);
         if (note != null) notes.Add(note);
-        return new EfficiencyProfile(title, notes, TokensOf(vlm, image), keep, methods, new ModelProfiler(vlm, pixels, image, prompt), runs, warmup);
+        return new EfficiencyProfile(title, notes, ((IVisionLanguageModel)vlm).TokenCount(image), keep, methods, new ModelProfiler(vlm, pixels, image, prompt), runs, warmup);
     }
-
-    /// <summary>N of <paramref name="image"/> on <paramref name="vlm"/>: its tiles' and base view's tokens on a LLaVA-NeXT model, else the tower's patches.</summary>
-    static int TokensOf(LlavaModel vlm, RgbImage image) =>
-        vlm.Config.IsAnyRes ? AnyResLayout.For(image.Height, image.Width, vlm.Config).VisualTokens : vlm.Config.Vision.NumPatches;
 
     /// <summary>
     /// The profile at LLaVA-1.5-7B's width (<paramref name="target"/> replaces it, for tests; builds its models now, which

@@ -59,7 +59,7 @@ public static class EvaluationReport
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
         if (table.Tiled) md.AppendLine().AppendLine("The model tiles each image (AnyRes: a downscaled base view, then the full-resolution tiles with a newline after each row); " +
             "N counts the base view's and the tiles' tokens, and every method sees them as one sequence." +
-            (table.LeftOut.Count > 0 ? $" Left out: {string.Join(", ", table.LeftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence)." : ""));
+            (MethodSelection.LeftOutNote(table.LeftOut) is { } note ? " " + note : ""));
         bool flops = HasFlops(table);
         if (flops) md.AppendLine().AppendLine(FlopsText(table));
         var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds || perImage ? ["K kept"] : [])
