@@ -55,7 +55,7 @@ internal static class EvalCommand
         var inference = new VlmInference(vlm);
         var thresholds = selection.Mode == BudgetMode.Threshold ? new ValidationThresholds(inference, sceneOptions, calibrationScenes) : null;
         var evaluation = new TableEvaluation(inference, tokenizer, examples, selection, fractions, ShippedModel.NameOf(modelDir), seed, batch, thresholds, world);
-        if (world.IsRoot && MethodSelection.LeftOutNote(evaluation.LeftOut) is { } note) Console.Error.WriteLine($"eval: {note}");
+        if (world.IsRoot && evaluation.LeftOutNote is { } note) Console.Error.WriteLine($"eval: {note}");
         int methodCount = evaluation.Plan.Count(p => p.Fraction == fractions[0]);
         if (world.IsRoot)
             Console.Error.WriteLine($"eval: {evaluation.Plan.Count} rows ({methodCount} methods × {fractions.Count} budgets + Vanilla) on {scenes} {bench.Name()} test scenes, {evaluation.Items} questions each{(world.Size > 1 ? $", images shared by {world.Size} processes" : "")}");

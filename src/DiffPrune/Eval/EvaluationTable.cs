@@ -64,8 +64,15 @@ public sealed record EvaluationTable(string Model, int VisualTokens, int Scenes,
     /// <summary>True when the model tiles images LLaVA-NeXT's way (AnyRes): the table is then the paper's Table 2 setting.</summary>
     public bool Tiled { get; init; }
 
+    /// <summary>True when the model reads images at their own size (Qwen2.5-VL's native resolution): budgets are rates, the
+    /// paper's Table 3 setting.</summary>
+    public bool NativeResolution { get; init; }
+
     /// <summary>Methods asked for that the model cannot run, left out (<see cref="MethodSelection.RunnableOn"/>).</summary>
     public IReadOnlyList<string> LeftOut { get; init; } = [];
+
+    /// <summary>The sentence that says why <see cref="LeftOut"/> were left out, or null.</summary>
+    public string? LeftOutNote { get; init; }
 
     /// <summary>How the intervals and paired differences were computed; null when the table has none.</summary>
     public BootstrapSummary? Statistics { get; init; }

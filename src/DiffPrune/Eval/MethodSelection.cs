@@ -57,24 +57,44 @@ public sealed class MethodSelection
     }
 
     /// <summary>
-    /// This selection as <paramref name="vlm"/> can run it: on a LLaVA-NeXT model the methods that read the vision tower's
-    /// attention maps (a tiled image has one per view, none for its sequence of tokens) are left out of "all" and named in
-    /// <paramref name="leftOut"/>; named explicitly, they are refused.
+    /// This selection as <paramref name="vlm"/> can run it. Left out of "all" and named in <paramref name="leftOut"/>, with the
+    /// sentence reports give in <paramref name="note"/> (null when none): on a LLaVA-NeXT model the methods that read the vision
+    /// tower's attention maps (a tiled image has one per view, none for its sequence of tokens); on a native-resolution model,
+    /// whose budgets are rates, the LLaVA-only methods and those that prune at several LLM layers (each stage's K is fixed).
+    /// Named explicitly, they are refused.
     /// </summary>
     /// <exception cref="ArgumentException">A method named in the list that the model cannot run (one line: which, and why).</exception>
-    public MethodSelection RunnableOn(IVisionLanguageModel vlm, out IReadOnlyList<string> leftOut)
+    public MethodSelection RunnableOn(IVisionLanguageModel vlm, out IReadOnlyList<string> leftOut, out string? note)
     {
-        leftOut = vlm is LlavaModel { Config.IsAnyRes: true } ? Names.Where(n => PruningMethods.Create(n, vlm, 1).NeedsVisionAttentions).ToArray() : [];
-        if (leftOut.Count == 0) return this;
-        if (_named)
-            throw new ArgumentException($"{string.Join(", ", leftOut)} {(leftOut.Count == 1 ? "reads" : "read")} the vision tower's attention maps, which a tiled (LLaVA-NeXT) image has one per view, " +
-                "not one for its tokens: leave them out of --methods");
+        var reasons = Names.Select(n => (Name: n, Why: WhyNotOn(n, vlm))).Where(r => r.Why != null).ToArray();
+        leftOut = reasons.Select(r => r.Name).ToArray();
+        note = null;
+        if (reasons.Length == 0) return this;
+        var clauses = string.Join("; ", reasons.GroupBy(r => r.Why).Select(g => Clause(g.Select(r => r.Name).ToArray(), g.Key!)));
+        if (_named) throw new ArgumentException($"this model cannot run {clauses}: leave {(reasons.Length == 1 ? "it" : "them")} out of --methods");
+        note = $"Left out: {clauses}.";
         return new(Names.Except(leftOut).ToArray(), Pruners, Mode);
     }
 
-    /// <summary>The sentence reports add for <paramref name="leftOut"/> (<see cref="RunnableOn"/>), or null when nothing was.</summary>
-    public static string? LeftOutNote(IReadOnlyList<string> leftOut) => leftOut.Count == 0 ? null
-        : $"Left out: {string.Join(", ", leftOut)}, which read the vision tower's attention maps (a tiled image has one per view, none for its sequence).";
+    /// <summary>"A, which reads …" or "A, B, which read …" for <paramref name="why"/>, a plural verb and what follows it.</summary>
+    static string Clause(string[] names, string why)
+    {
+        int space = why.IndexOf(' ');
+        string verb = why[..space];
+        return $"{string.Join(", ", names)}, which {(names.Length == 1 ? verb + "s" : verb)}{why[space..]}";
+    }
+
+    /// <summary>Why <paramref name="vlm"/> cannot run method <paramref name="name"/> (a plural verb and what follows it), or null when it can.</summary>
+    static string? WhyNotOn(string name, IVisionLanguageModel vlm)
+    {
+        if (vlm is LlavaModel { Config.IsAnyRes: true })
+            return PruningMethods.Create(name, vlm, 1).NeedsVisionAttentions ? "read the vision tower's attention maps (a tiled image has one per view, none for its sequence)" : null;
+        if (vlm.BudgetTokens != null) return null;
+        IPruningMethod method;
+        try { method = PruningMethods.Create(name, vlm, 1); }
+        catch (ArgumentException) { return "run on LLaVA models only (a CLIP tower's CLS attention or one token grid for every image)"; }
+        return PerImageRate.RunsAtRate(method) ? null : "prune at several LLM layers with a fixed K per stage, where a rate gives every image its own K";
+    }
 
     /// <summary>The registry's spelling of <paramref name="name"/> (any case).</summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>

@@ -57,8 +57,9 @@ public sealed class TableEvaluation
             if (!(f > 0 && f < 1)) throw new ArgumentException($"budget {f} is outside (0, 1): give kept shares of N such as 1/9");
         var vlm = inference.Model;
         selection.Pruners?.CheckFits(vlm.VisualWidth, modelName);
-        selection = selection.RunnableOn(vlm, out var leftOut);
+        selection = selection.RunnableOn(vlm, out var leftOut, out var note);
         LeftOut = leftOut;
+        LeftOutNote = note;
         _vlm = vlm;
         _examples = examples;
         _model = modelName;
@@ -82,6 +83,9 @@ public sealed class TableEvaluation
 
     /// <summary>Methods of the selection this model cannot run, left out of the plan (<see cref="MethodSelection.RunnableOn"/>).</summary>
     public IReadOnlyList<string> LeftOut { get; }
+
+    /// <summary>Why <see cref="LeftOut"/> were left out, one sentence; null when none were.</summary>
+    public string? LeftOutNote { get; }
 
     /// <summary>The test images' mean N, rounded (VizWiz's degraded images have their scene's size).</summary>
     static int MeanTokens(IVisionLanguageModel vlm, IReadOnlyList<SceneExample> examples) =>
@@ -142,7 +146,9 @@ public sealed class TableEvaluation
         {
             Bench = _examples.Count > 0 ? _examples[0].Scene.Options.Configuration.Name() : SceneBenchConfiguration.Classic.Name(),
             Tiled = _vlm is LlavaModel { Config.IsAnyRes: true },
+            NativeResolution = _vlm.BudgetTokens == null,
             LeftOut = LeftOut,
+            LeftOutNote = LeftOutNote,
         }, seed: _seed);
     }
 

@@ -145,7 +145,7 @@ public class EvaluationTableTests
         Assert.StartsWith("# SceneBench evaluation of a LLaVA-NeXT-style model (paper Table 2)", md);
         Assert.Contains("Left out: ", md);
         Assert.True(JsonDocument.Parse(EvaluationReport.Json(table)).RootElement.GetProperty("tiled").GetBoolean());
-        Assert.Contains("VisionZip reads", Assert.Throws<ArgumentException>(() =>
+        Assert.Contains("this model cannot run VisionZip, which reads the vision tower's attention maps", Assert.Throws<ArgumentException>(() =>
             new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("random,visionzip", null), [1.0 / 9], "tiny-next")).Message);
     }
 

@@ -1,8 +1,10 @@
+using System.Text.Json;
 using DiffPrune.Data.Images;
 using DiffPrune.Data.Scenes;
 using DiffPrune.Data.Text;
 using DiffPrune.Eval;
 using DiffPrune.Eval.Profiling;
+using DiffPrune.Eval.Reports;
 using DiffPrune.Models.Llama;
 using DiffPrune.Models.Vision;
 using DiffPrune.Models.Vlm;
@@ -27,7 +29,7 @@ public class Qwen25VlInferenceTests
 
     /// <summary>4 px patches merged 2 × 2 divide every variable scene side; the word tokenizer has no vision start and end
     /// tokens, so its last two words stand for them.</summary>
-    internal static Qwen25VlModel TinySceneQwen(int positions = 512)
+    internal static Qwen25VlModel TinySceneQwen(int positions = 512, int layers = 2)
     {
         var cfg = new Qwen25VlConfig
         {
@@ -35,7 +37,7 @@ public class Qwen25VlInferenceTests
             {
                 Depth = 2, HiddenSize = 16, NumHeads = 2, IntermediateSize = 24, OutHiddenSize = 32, PatchSize = 4, WindowSize = 32, FullAttentionBlocks = [1],
             },
-            Text = TinyModels.Llama() with { VocabSize = Tok.VocabSize, NumLayers = 2, NumHeads = 2, NumKvHeads = 1, AttentionBias = true, MropeSection = [2, 3, 3], MaxPositionEmbeddings = positions },
+            Text = TinyModels.Llama() with { VocabSize = Tok.VocabSize, NumLayers = layers, NumHeads = 2, NumKvHeads = 1, AttentionBias = true, MropeSection = [2, 3, 3], MaxPositionEmbeddings = positions },
             ImageTokenId = WordTokenizer.ImageId,
             VisionStartTokenId = Tok.VocabSize - 2,
             VisionEndTokenId = Tok.VocabSize - 1,
@@ -274,13 +276,70 @@ public class Qwen25VlInferenceTests
     }
 
     [Theory]
-    [InlineData("fastv", "FastV does not prune before the LLM")]
-    [InlineData("visionzip", "VisionZip runs on LLaVA models only")]
-    [InlineData("uniform", "Uniform runs on LLaVA models only")]
-    public void ATableAtARateRefusesWhatCannotKeepEachImagesShareBeforeItRuns(string method, string message)
+    [InlineData("FastV")]
+    [InlineData("DART")]
+    public void AOneStageInLlmMethodAtARateGivesEachQueryWhatItsImagesOwnKGivesAlone(string name)
     {
         var vlm = TinySceneQwen();
+        var queries = Queries(Scenes(3), perScene: 3);
+        int depth = vlm.LanguageModel.Config.NumLayers;
+        IPruningMethod AtKeep(int k, int n) => name == "FastV" ? new FastVPruner(k, n, depth) : new DartPruner(k, n, depth);
+        var rated = new PerImageRate(k => PruningMethods.Create(name, vlm, k), Rate, keep: 40);
+        Assert.Null(rated.PreLlm);
+        Assert.Equal(AtKeep(40, 324).Location, rated.Location);
+        var batched = new VlmInference(vlm).Generate(queries, rated, AnswerTokens, Tok.EosId, batchSize: 2);
+        var alone = queries.Select(q =>
+        {
+            int n = ((IVisionLanguageModel)vlm).TokenCount(q.Image);
+            return Alone(vlm, q.Image, q.TextIds, AtKeep(TokenBudget.FromRate(Rate, n), n));
+        }).ToArray();
+        Assert.Equal(alone, batched);
+        // the rate matters: every image at one K (the largest image's share) answers differently
+        var fixedK = queries.Select(q => Alone(vlm, q.Image, q.TextIds, AtKeep(27, 324))).ToArray();
+        Assert.NotEqual(fixedK, batched);
+    }
+
+    [Fact]
+    public void AStageAtARateRefusesABatchOfImagesOfDifferentN()
+    {
+        var vlm = TinySceneQwen();
+        var images = Scenes(3).Select(e => e.Scene.Image).ToArray();
+        var pair = new[] { images[0], images.First(i => i.Width * i.Height != images[0].Width * images[0].Height) };
+        var rated = new PerImageRate(k => PruningMethods.Create("FastV", vlm, k), Rate, keep: 40);
+        var inference = new VlmInference(vlm);
+        using var _ = Autograd.NoGrad();
+        var prompt = ScenePrompt.PromptIds(Tok, "how many shapes?");
+        var input = inference.Assemble(inference.Encode(pair), [prompt, prompt], rated.Droppers);
+        var error = Assert.Throws<ArgumentException>(() => inference.Prefill(input));
+        Assert.Contains("FastV at a rate decides one K for its batch", error.Message);
+    }
+
+    [Fact]
+    public void ATableAtARateLeavesOutWhatCannotKeepEachImagesShareAndIsTable3()
+    {
+        var vlm = TinySceneQwen(layers: 6); // deep enough for PyramidDrop and SparseVLM to prune at several layers
+        var evaluation = new TableEvaluation(new VlmInference(vlm), Tok, Scenes(1), MethodSelection.Parse("all", null), [Rate], "tiny-qwen");
+        Assert.Equal(["Random", "DivPrune", "FastV", "DART"], evaluation.Plan.Skip(1).Select(p => p.Method.Label));
+        Assert.Equal(["Uniform", "VisionZip", "HoloV", "PruneSID", "PyramidDrop", "SparseVLM"], evaluation.LeftOut);
+        Assert.Equal("Left out: Uniform, VisionZip, HoloV, PruneSID, which run on LLaVA models only (a CLIP tower's CLS attention or one token grid for every image); " +
+            "PyramidDrop, SparseVLM, which prune at several LLM layers with a fixed K per stage, where a rate gives every image its own K.", evaluation.LeftOutNote);
+        var table = evaluation.Run();
+        var md = EvaluationReport.Markdown(table);
+        Assert.StartsWith("# SceneBench evaluation of a Qwen2.5-VL-style model (paper Table 3)", md);
+        Assert.Contains(evaluation.LeftOutNote!, md);
+        Assert.True(JsonDocument.Parse(EvaluationReport.Json(table)).RootElement.GetProperty("nativeResolution").GetBoolean());
+        Assert.All(table.Blocks[0].Rows, r => Assert.True(r.PrefillFlops < table.Vanilla.PrefillFlops));
+    }
+
+    [Theory]
+    [InlineData("pyramiddrop", "this model cannot run PyramidDrop, which prunes at several LLM layers")]
+    [InlineData("visionzip", "this model cannot run VisionZip, which runs on LLaVA models only")]
+    [InlineData("uniform,holov", "this model cannot run Uniform, HoloV, which run on LLaVA models only")]
+    public void ATableAtARateRefusesWhatCannotKeepEachImagesShareBeforeItRuns(string method, string message)
+    {
+        var vlm = TinySceneQwen(layers: 6);
         var error = Assert.Throws<ArgumentException>(() => new TableEvaluation(new VlmInference(vlm), Tok, Scenes(2), MethodSelection.Parse(method, null), [Rate], "tiny-qwen"));
         Assert.Contains(message, error.Message);
+        Assert.Contains("so it cannot keep K_i = round(rate × N_i)", Assert.Throws<ArgumentException>(() => new PerImageRate(k => PruningMethods.Create("PyramidDrop", vlm, k), Rate, 40)).Message);
     }
 }

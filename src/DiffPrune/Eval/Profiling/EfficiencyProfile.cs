@@ -121,10 +121,10 @@ public sealed class EfficiencyProfile
         var example = new SceneBench(SceneVlm.Scenes(bench, vlm.Config)).Split(SceneSplit.Test, 1).First();
         int keep = BudgetFractions.Keep(fraction, ((IVisionLanguageModel)vlm).TokenCount(example.Scene.Image));
         var question = example.ItemsOf(SceneSuite.VqaV2).First().Prompt;
-        var runnable = selection.RunnableOn(vlm, out var leftOut);
+        var runnable = selection.RunnableOn(vlm, out _, out var leftOutNote);
         return ForImage(vlm, tokenizer, $"Loaded VLM ({modelName})", $"{modelName}, one SceneBench test image ({bench.Name()} configuration) and question", example.Scene.Image, question,
             Rows(runnable, keep, vlm.Config.Vision.HiddenSize, seed), keep, runs, warmup,
-            MethodSelection.LeftOutNote(leftOut));
+            leftOutNote);
     }
 
     /// <summary>

@@ -49,7 +49,8 @@ public static class EvaluationReport
     /// <summary>The Markdown table with its setting, what Avg. leaves out, and (with statistics) how the methods compare.</summary>
     public static string Markdown(EvaluationTable table)
     {
-        var md = new StringBuilder(table.Tiled ? "# SceneBench evaluation of a LLaVA-NeXT-style model (paper Table 2)\n\n" : "# SceneBench evaluation (paper Table 1)\n\n");
+        var md = new StringBuilder(table.Tiled ? "# SceneBench evaluation of a LLaVA-NeXT-style model (paper Table 2)\n\n"
+            : table.NativeResolution ? "# SceneBench evaluation of a Qwen2.5-VL-style model (paper Table 3)\n\n" : "# SceneBench evaluation (paper Table 1)\n\n");
         md.AppendLine(Inv, $"Model {table.Model}, N = {table.VisualTokens} visual tokens; {table.Scenes} SceneBench test scenes ({table.Bench} configuration), {table.Items:N0} questions per row, greedy answers.");
         md.AppendLine("Each suite's standard score (MME: total over its subtasks, up to 200 each; the others in %). Loc.: where a method prunes (Pre: before the LLM; La–Lb: inside it). Avg.: average retention, the mean over suites of pruned / unpruned score.");
         if (table.Statistics is { } stats) md.AppendLine(StatisticsText(table, stats));
@@ -58,8 +59,8 @@ public static class EvaluationReport
         if (perImage) md.AppendLine().AppendLine(PerImageText);
         if (Excluded(table) is { } excluded) md.AppendLine().AppendLine(excluded);
         if (table.Tiled) md.AppendLine().AppendLine("The model tiles each image (AnyRes: a downscaled base view, then the full-resolution tiles with a newline after each row); " +
-            "N counts the base view's and the tiles' tokens, and every method sees them as one sequence." +
-            (MethodSelection.LeftOutNote(table.LeftOut) is { } note ? " " + note : ""));
+            "N counts the base view's and the tiles' tokens, and every method sees them as one sequence.");
+        if (table.LeftOutNote is { } note) md.AppendLine().AppendLine(note);
         bool flops = HasFlops(table);
         if (flops) md.AppendLine().AppendLine(FlopsText(table));
         var extra = (table.Statistics is { } s ? new[] { "95 % CI", $"Δ vs {ReferenceName(s)} [95 % CI]" } : []).Concat(thresholds || perImage ? ["K kept"] : [])
@@ -221,6 +222,7 @@ public static class EvaluationReport
         visualTokens = table.VisualTokens,
         bench = table.Bench,
         tiled = table.Tiled,
+        nativeResolution = table.NativeResolution,
         leftOut = table.LeftOut,
         scenes = table.Scenes,
         items = table.Items,

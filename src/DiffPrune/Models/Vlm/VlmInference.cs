@@ -114,7 +114,8 @@ public sealed class VlmInference(IVisionLanguageModel vlm, ImageNormalization? n
     /// image is encoded (<see cref="Encode(IReadOnlyList{RgbImage}, bool)"/>) and pre-LLM-pruned once for all its queries,
     /// <paramref name="batchSize"/> images at a time (and up to four times as many queries). Without in-LLM droppers, when
     /// every text shares its part up to the image token and goes on after it, that part and the image are prefilled once
-    /// per image and the KV cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole.
+    /// per image and the KV cache shared by its queries; otherwise (in-LLM droppers decide per prompt) each query runs whole,
+    /// with queries on images of one N together (a stage at a rate decides one K for its batch).
     /// With a <paramref name="share"/>, only its batches of images run (the others' answers stay null): every batch is the
     /// one a single process forms, so that sharded answers are bit for bit a single process's.
     /// </summary>
@@ -139,7 +140,7 @@ public sealed class VlmInference(IVisionLanguageModel vlm, ImageNormalization? n
             var rows = batch.SelectMany((g, i) => g.Select(q => (Query: q, Image: i))).ToArray();
             using var prefix = head == null ? null : new KvCache(vlm.LanguageModel.Config.NumLayers, batch.Length);
             if (prefix != null) Prefill(AssembleProjected(projected, Enumerable.Repeat(head!, batch.Length).ToArray(), null), prefix);
-            foreach (var chunk in rows.Chunk(batchSize * 4))
+            foreach (var chunk in QueryChunks(rows, tokens, method, batchSize * 4))
             {
                 using var chunkBuffers = TensorScope.Begin();
                 var imageOf = chunk.Select(r => r.Image).ToArray();
@@ -155,6 +156,13 @@ public sealed class VlmInference(IVisionLanguageModel vlm, ImageNormalization? n
         }
         return answers;
     }
+
+    /// <summary>Up to <paramref name="size"/> queries at a time, in order; with in-LLM droppers, the queries on images of each N
+    /// (their visual token counts) apart, so that a stage at a rate has one K per batch.</summary>
+    static IEnumerable<(int Query, int Image)[]> QueryChunks((int Query, int Image)[] rows, VisualTokens tokens, IPruningHooks? method, int size) =>
+        method?.Droppers.Count > 0
+            ? rows.GroupBy(r => tokens.CountOf(r.Image)).SelectMany(g => g.Chunk(size))
+            : rows.Chunk(size);
 
     /// <summary>The text up to and including the image token, when every query shares it, goes on after it and no in-LLM stage runs; else null.</summary>
     int[]? SharedHead(int[][] texts, IPruningHooks? method)
