@@ -59,6 +59,50 @@ public class Qwen25VisionTests
         foreach (var (name, p) in model.NamedParameters()) Check("grad." + name, f["grad." + name].Data, p.Grad!.Data);
     }
 
+    [Theory]
+    [InlineData(false)] // the golden tower: its last block attends in windows
+    [InlineData(true)]
+    public void GlobalAttentionIsWhatEachMergeUnitReceivesInTheLastBlock(bool lastBlockFull)
+    {
+        var cfg = lastBlockFull ? GoldenConfig() with { FullAttentionBlocks = [1, 2] } : GoldenConfig();
+        var model = Golden(cfg);
+        var pixels = Fixture.Value.Tensor("pixels");
+        using var _ = Autograd.NoGrad();
+        var output = model.Encode(pixels, globalAttention: true);
+        Assert.Equal(model.Encode(pixels).Tokens.ToArray(), output.Tokens.ToArray());
+        Assert.Null(model.Encode(pixels).GlobalAttention);
+
+        // the last block's probabilities, its input computed block by block
+        var grid = output.Grid;
+        int n = grid.Patches, unit = cfg.SpatialMergeSize * cfg.SpatialMergeSize;
+        var at = Enumerable.Range(0, n).Select(grid.PatchAt).ToArray();
+        int[] rows = at.Select(p => p.Item1).ToArray(), cols = at.Select(p => p.Item2).ToArray();
+        var windowIds = grid.WindowIds(cfg.WindowMergedUnits);
+        var windows = AttentionMask.Segments(windowIds, 1);
+        var h = model.PatchEmbed.Forward(grid.Patchify(pixels, cfg.InChannels, cfg.PatchSize, cfg.TemporalPatchSize)).Reshape(1, n, cfg.HiddenSize);
+        Tensor? probs = null;
+        for (int l = 0; l < cfg.Depth; l++)
+            (h, probs) = model.Blocks[l].Forward(h, rows, cols, cfg.FullAttentionBlocks.Contains(l) ? null : windows, returnProbs: l == cfg.Depth - 1);
+        var expected = new float[n / unit];
+        for (int t = 0; t < expected.Length; t++)
+        {
+            double sum = 0;
+            for (int j = t * unit; j < (t + 1) * unit; j++)
+                for (int head = 0; head < cfg.NumHeads; head++)
+                    for (int i = 0; i < n; i++) sum += probs![0, head, i, j];
+            expected[t] = (float)(sum / (cfg.NumHeads * n * unit));
+        }
+        Tolerance.AssertClose(expected, output.GlobalAttention!, atol: 1e-7, rtol: 1e-5, what: "global attention");
+        // every query's row sums to 1: the units together receive 1/unit; in windows, each window what its own patches give
+        Assert.Equal(1.0 / unit, output.GlobalAttention!.Sum(), 5);
+        var windowOfToken = Enumerable.Range(0, n / unit).Select(t => windowIds[t * unit]).ToArray();
+        double deviation = windowIds.Distinct().Max(window =>
+            Math.Abs(Enumerable.Range(0, n / unit).Where(t => windowOfToken[t] == window).Sum(t => output.GlobalAttention![t])
+                - windowIds.Count(w => w == window) / (double)(n * unit)));
+        if (lastBlockFull) Assert.True(deviation > 1e-4, $"a full-attention block moved no attention between windows ({deviation})");
+        else Assert.True(deviation < 1e-6, $"a windowed block moved attention between windows ({deviation})");
+    }
+
     [Fact]
     public void GoldenTellsWindowsFromFullAttention()
     {

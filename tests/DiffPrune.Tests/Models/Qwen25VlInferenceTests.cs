@@ -97,11 +97,12 @@ public class Qwen25VlInferenceTests
     }
 
     [Fact]
-    public void EncodingRefusesAttentionMapsAndSidesTheMergedGridDoesNotDivide()
+    public void EncodingGivesGlobalAttentionWhenAskedAndRefusesSidesTheMergedGridDoesNotDivide()
     {
         var inference = new VlmInference(TinySceneQwen());
         var image = Scenes(1)[0].Scene.Image;
-        Assert.Contains("does not return", Assert.Throws<ArgumentException>(() => inference.Encode([image], attentions: true)).Message);
+        var attended = inference.Encode([image], attentions: true);
+        Assert.Equal(attended.CountOf(0), attended.GlobalAttention!.Single().Length);
         var odd = new RgbImage(76, 72, new byte[76 * 72 * 3]);
         var message = Assert.Throws<ArgumentException>(() => inference.Encode([odd])).Message;
         Assert.Contains("76 × 72 px", message);
@@ -300,6 +301,28 @@ public class Qwen25VlInferenceTests
     }
 
     [Fact]
+    public void HoloVOnANativeResolutionModelAllotsByEachImagesGlobalAttention()
+    {
+        var vlm = TinySceneQwen();
+        var images = Scenes(3).Select(e => e.Scene.Image).ToArray();
+        using var _ = Autograd.NoGrad();
+        var tokens = new VlmInference(vlm).Encode(images, attentions: true);
+        var kept = new PerImageRate(k => PruningMethods.Create("HoloV", vlm, k), Rate, keep: 40).Prune(tokens);
+        for (int i = 0; i < images.Length; i++)
+        {
+            int n = tokens.CountOf(i);
+            var alone = tokens.Sample(i);
+            var expected = HoloVPruner.Select(alone.GlobalAttention![0], alone.Features.Reshape(n, -1), TokenBudget.FromRate(Rate, n));
+            Assert.Equal(expected, kept.PatchIndex[i]);
+            // the attention decides: ranked by a reversed attention, the groups keep other tokens
+            var reversed = HoloVPruner.Select(alone.GlobalAttention[0].Select(a => -a).ToArray(), alone.Features.Reshape(n, -1), expected.Length);
+            Assert.NotEqual(expected, reversed);
+        }
+        Assert.Contains("encode the images with attentions", Assert.Throws<ArgumentException>(() =>
+            PruningMethods.Create("HoloV", vlm, 10).PreLlm!(new VlmInference(vlm).Encode([images[0]]))).Message);
+    }
+
+    [Fact]
     public void AStageAtARateRefusesABatchOfImagesOfDifferentN()
     {
         var vlm = TinySceneQwen();
@@ -319,9 +342,9 @@ public class Qwen25VlInferenceTests
     {
         var vlm = TinySceneQwen(layers: 6); // deep enough for PyramidDrop and SparseVLM to prune at several layers
         var evaluation = new TableEvaluation(new VlmInference(vlm), Tok, Scenes(1), MethodSelection.Parse("all", null), [Rate], "tiny-qwen");
-        Assert.Equal(["Random", "DivPrune", "FastV", "DART"], evaluation.Plan.Skip(1).Select(p => p.Method.Label));
-        Assert.Equal(["Uniform", "VisionZip", "HoloV", "PruneSID", "PyramidDrop", "SparseVLM"], evaluation.LeftOut);
-        Assert.Equal("Left out: Uniform, VisionZip, HoloV, PruneSID, which run on LLaVA models only (a CLIP tower's CLS attention or one token grid for every image); " +
+        Assert.Equal(["Random", "DivPrune", "HoloV", "FastV", "DART"], evaluation.Plan.Skip(1).Select(p => p.Method.Label));
+        Assert.Equal(["Uniform", "VisionZip", "PruneSID", "PyramidDrop", "SparseVLM"], evaluation.LeftOut);
+        Assert.Equal("Left out: Uniform, VisionZip, PruneSID, which run on LLaVA models only (a CLIP tower's CLS attention or one token grid for every image); " +
             "PyramidDrop, SparseVLM, which prune at several LLM layers with a fixed K per stage, where a rate gives every image its own K.", evaluation.LeftOutNote);
         var table = evaluation.Run();
         var md = EvaluationReport.Markdown(table);
@@ -334,7 +357,7 @@ public class Qwen25VlInferenceTests
     [Theory]
     [InlineData("pyramiddrop", "this model cannot run PyramidDrop, which prunes at several LLM layers")]
     [InlineData("visionzip", "this model cannot run VisionZip, which runs on LLaVA models only")]
-    [InlineData("uniform,holov", "this model cannot run Uniform, HoloV, which run on LLaVA models only")]
+    [InlineData("uniform,prunesid", "this model cannot run Uniform, PruneSID, which run on LLaVA models only")]
     public void ATableAtARateRefusesWhatCannotKeepEachImagesShareBeforeItRuns(string method, string message)
     {
         var vlm = TinySceneQwen(layers: 6);

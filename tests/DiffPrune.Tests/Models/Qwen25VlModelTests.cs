@@ -196,8 +196,11 @@ public class Qwen25VlModelTests
         var other = Assert.Throws<ArgumentException>(() => vlm.Prepare([pixels, Tensor.Randn(new Generator(1), [3, 8, 16])], [text, text])).Message;
         Assert.Contains("text of sample 1", other);
         Assert.Contains("8 image placeholders", other);
-        var attentions = new PruningHooks(t => t, [], NeedsVisionAttentions: true);
-        Assert.Contains("does not return", Assert.Throws<ArgumentException>(() => vlm.Prepare([pixels], [text], attentions)).Message);
+        VisualTokens? seen = null; // a method that reads attentions gets each token's global attention (no CLS token to read)
+        vlm.Prepare([pixels], [text], new PruningHooks(t => seen = t, [], NeedsVisionAttentions: true));
+        Assert.Equal(12, seen!.GlobalAttention!.Single().Length);
+        vlm.Prepare([pixels], [text], PruningHooks.Before(t => seen = t));
+        Assert.Null(seen.GlobalAttention);
         Assert.Contains("out_hidden_size 24", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { Vision = Tiny().Vision with { OutHiddenSize = 24 } }, new Generator(1))).Message);
         Assert.Contains("mrope_section", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { Text = Tiny().Text with { MropeSection = null } }, new Generator(1))).Message);
         Assert.Contains("image_token_id 40", Assert.Throws<ArgumentException>(() => new Qwen25VlModel(Tiny() with { ImageTokenId = 40 }, new Generator(1))).Message);

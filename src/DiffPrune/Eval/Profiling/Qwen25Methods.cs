@@ -8,8 +8,10 @@ namespace DiffPrune.Eval.Profiling;
 /// The registered baselines on Qwen2.5-VL's merged tokens, for a profile: N and the token grid are the image's
 /// (<see cref="Qwen25WidthTarget"/>), not a CLIP tower's; the LLM's depth is read off the model a row is built on.
 /// DivPrune measures diversity on the merged tokens as they are (they are already in the LLM's space). Methods that read
-/// a CLIP tower's CLS attention maps (VisionZip, HoloV, PruneSID) have no counterpart here: Qwen2.5-VL's tower has no
-/// CLS token, and its windowed blocks give no image-wide map.
+/// a CLIP tower's CLS attention maps (VisionZip, PruneSID) have no counterpart here: Qwen2.5-VL's tower has no CLS token.
+/// HoloV runs on SceneBench Qwen-style models with the attention each token receives in the tower's last block instead
+/// (<see cref="VisualTokens.GlobalAttention"/>); it is not profiled here, where that block's N × N map at 7B width would
+/// be the largest buffer of the run.
 /// </summary>
 internal static class Qwen25Methods
 {

@@ -27,14 +27,18 @@ public sealed class Qwen25VisionAttention : Module
     }
 
     /// <summary>x (1, N, d) with patch rows and columns (N each) → (1, N, d); <paramref name="mask"/> null = every patch sees every patch.</summary>
-    public Tensor Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask)
+    public Tensor Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask) => Forward(x, rows, cols, mask, returnProbs: false).Output;
+
+    /// <summary>As <see cref="Forward(Tensor, int[], int[], AttentionMask?)"/>, with the attention probabilities (1, H, N, N)
+    /// when <paramref name="returnProbs"/> (values only).</summary>
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask, bool returnProbs)
     {
         int d = _cfg.HiddenSize;
         var qkv = Qkv.Forward(x);                                                        // (1, N, 3d)
         var q = Rotate(qkv.Slice(2, 0, d), rows, cols);
         var k = Rotate(qkv.Slice(2, d, 2 * d), rows, cols);
-        var (o, _) = F.Attention(q, k, qkv.Slice(2, 2 * d, 3 * d), _cfg.NumHeads, _cfg.NumHeads, mask);
-        return Proj.Forward(o);
+        var (o, probs) = F.Attention(q, k, qkv.Slice(2, 2 * d, 3 * d), _cfg.NumHeads, _cfg.NumHeads, mask, returnProbs: returnProbs);
+        return (Proj.Forward(o), probs);
     }
 
     /// <summary>(1, N, d) → the same, each head turned by the 2-D rotary embedding (token-major, no transposes).</summary>
@@ -92,10 +96,15 @@ public sealed class Qwen25VisionBlock : Module
         Mlp = Child("mlp", new Qwen25VisionMlp(cfg, gen));
     }
 
-    /// <summary>x (1, N, d) → (1, N, d); see <see cref="Qwen25VisionAttention.Forward"/>.</summary>
-    public Tensor Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask)
+    /// <summary>x (1, N, d) → (1, N, d); see <see cref="Qwen25VisionAttention.Forward(Tensor, int[], int[], AttentionMask?)"/>.</summary>
+    public Tensor Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask) => Forward(x, rows, cols, mask, returnProbs: false).Output;
+
+    /// <summary>As <see cref="Forward(Tensor, int[], int[], AttentionMask?)"/>, with the attention probabilities (1, H, N, N)
+    /// when <paramref name="returnProbs"/>.</summary>
+    public (Tensor Output, Tensor? Probs) Forward(Tensor x, int[] rows, int[] cols, AttentionMask? mask, bool returnProbs)
     {
-        var h = x.Add(Attn.Forward(Norm1.Forward(x), rows, cols, mask));
-        return h.Add(Mlp.Forward(Norm2.Forward(h)));
+        var (attended, probs) = Attn.Forward(Norm1.Forward(x), rows, cols, mask, returnProbs);
+        var h = x.Add(attended);
+        return (h.Add(Mlp.Forward(Norm2.Forward(h))), probs);
     }
 }

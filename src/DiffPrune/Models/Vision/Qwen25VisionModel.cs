@@ -9,7 +9,14 @@ namespace DiffPrune.Models.Vision;
 /// <summary>Merged visual tokens of one image.</summary>
 /// <param name="Tokens">(N/u, E): token j is merged unit j, row-major over the merged grid (see <see cref="Qwen25PatchGrid.TokenAt"/>).</param>
 /// <param name="Grid">The patch grid they came from.</param>
-public sealed record Qwen25VisionOutput(Tensor Tokens, Qwen25PatchGrid Grid);
+public sealed record Qwen25VisionOutput(Tensor Tokens, Qwen25PatchGrid Grid)
+{
+    /// <summary>
+    /// Per merged token, the attention its patches receive in the last block, averaged over heads, queries and the unit's
+    /// m² patches (VisPruner's and VisionZip's stand-in for CLS attention in a tower without a CLS token); null unless asked for.
+    /// </summary>
+    public float[]? GlobalAttention { get; init; }
+}
 
 /// <summary>HF <c>Qwen2_5_VisionPatchEmbed</c>: a Conv3d with stride = kernel and no bias, run as one linear map over flattened patches (the same sums).</summary>
 public sealed class Qwen25PatchEmbed : Module
@@ -112,21 +119,48 @@ public sealed class Qwen25VisionModel : Module
 
     /// <summary>Encodes pixels (in_chans, R·p, C·p), already resized and normalised, as a grid of R × C patches.</summary>
     /// <exception cref="ArgumentException">A grid that cannot be merged, or pixels of another shape.</exception>
-    public Qwen25VisionOutput Encode(Tensor pixels)
+    public Qwen25VisionOutput Encode(Tensor pixels) => Encode(pixels, globalAttention: false);
+
+    /// <summary>As <see cref="Encode(Tensor)"/>, with each merged token's <see cref="Qwen25VisionOutput.GlobalAttention"/> when
+    /// <paramref name="globalAttention"/>.</summary>
+    /// <exception cref="ArgumentException">A grid that cannot be merged, or pixels of another shape.</exception>
+    public Qwen25VisionOutput Encode(Tensor pixels, bool globalAttention)
     {
-        var (hidden, grid) = EncodeHidden(pixels);
-        return new Qwen25VisionOutput(Merger.Forward(hidden), grid);
+        var (patches, grid) = Patches(pixels);
+        var (hidden, probs) = Hidden(patches, grid, globalAttention);
+        return new Qwen25VisionOutput(Merger.Forward(hidden), grid) { GlobalAttention = probs == null ? null : GlobalAttention(probs, Config.SpatialMergeSize * Config.SpatialMergeSize) };
     }
 
-    /// <summary>As <see cref="Encode"/> without the merger: the last block's output (1, R·C, d) in the grid's patch order, and
+    /// <summary>Per merged unit of <paramref name="unit"/> contiguous patches, the mean over heads, queries and its patches of
+    /// the attention probabilities (1, H, N, N) its patches receive.</summary>
+    static float[] GlobalAttention(Tensor probs, int unit)
+    {
+        int heads = probs.Shape[1], n = probs.Shape[2];
+        var received = new double[n];
+        var data = probs.Data;
+        for (int row = 0; row < heads * n; row++)
+        {
+            var p = data.Slice(row * n, n);
+            for (int j = 0; j < n; j++) received[j] += p[j];
+        }
+        return Enumerable.Range(0, n / unit).Select(t => (float)(Enumerable.Range(t * unit, unit).Sum(j => received[j]) / ((double)heads * n * unit))).ToArray();
+    }
+
+    /// <summary>As <see cref="Encode(Tensor)"/> without the merger: the last block's output (1, R·C, d) in the grid's patch order, and
     /// the grid (a merger trained apart from a frozen tower runs on these).</summary>
     /// <exception cref="ArgumentException">A grid that cannot be merged, or pixels of another shape.</exception>
     public (Tensor Hidden, Qwen25PatchGrid Grid) EncodeHidden(Tensor pixels)
     {
+        var (patches, grid) = Patches(pixels);
+        return (Hidden(patches, grid), grid);
+    }
+
+    (Tensor Patches, Qwen25PatchGrid Grid) Patches(Tensor pixels)
+    {
         int p = Config.PatchSize;
         if (pixels.Rank != 3) throw new ArgumentException($"qwen2.5-vl vision: expects pixels (channels, height, width), got {ShapeUtil.Format(pixels.Shape)}");
         var grid = Config.Grid(pixels.Shape[1] / p, pixels.Shape[2] / p);
-        return (Hidden(grid.Patchify(pixels, Config.InChannels, p, Config.TemporalPatchSize), grid), grid);
+        return (grid.Patchify(pixels, Config.InChannels, p, Config.TemporalPatchSize), grid);
     }
 
     /// <summary>patches (N, P) in <paramref name="grid"/>'s order (HF's <c>pixel_values</c> of one image) → merged tokens.</summary>
@@ -134,7 +168,10 @@ public sealed class Qwen25VisionModel : Module
     public Qwen25VisionOutput Forward(Tensor patches, Qwen25PatchGrid grid) => new(Merger.Forward(Hidden(patches, grid)), grid);
 
     /// <summary>patches (N, P) → the last block's output (1, N, d).</summary>
-    Tensor Hidden(Tensor patches, Qwen25PatchGrid grid)
+    Tensor Hidden(Tensor patches, Qwen25PatchGrid grid) => Hidden(patches, grid, lastProbs: false).Hidden;
+
+    /// <summary>patches (N, P) → the last block's output (1, N, d) and, when <paramref name="lastProbs"/>, its attention probabilities (1, H, N, N).</summary>
+    (Tensor Hidden, Tensor? Probs) Hidden(Tensor patches, Qwen25PatchGrid grid, bool lastProbs)
     {
         if (patches.Rank != 2 || patches.Shape[0] != grid.Patches || patches.Shape[1] != Config.PatchVectorSize)
             throw new ArgumentException($"qwen2.5-vl vision: a {grid.Rows} × {grid.Cols} grid needs patches ({grid.Patches}, {Config.PatchVectorSize}), got {ShapeUtil.Format(patches.Shape)}");
@@ -143,8 +180,9 @@ public sealed class Qwen25VisionModel : Module
         for (int i = 0; i < grid.Patches; i++) (rows[i], cols[i]) = grid.PatchAt(i);
         var windows = AttentionMask.Segments(grid.WindowIds(Config.WindowMergedUnits), 1).Cached(); // built once, shared by the windowed blocks
         var h = PatchEmbed.Forward(patches).Reshape(1, grid.Patches, Config.HiddenSize);   // (1, N, d)
+        Tensor? probs = null;
         for (int l = 0; l < Config.Depth; l++)
-            h = Blocks[l].Forward(h, rows, cols, Config.FullAttentionBlocks.Contains(l) ? null : windows);
-        return h;
+            (h, probs) = Blocks[l].Forward(h, rows, cols, Config.FullAttentionBlocks.Contains(l) ? null : windows, lastProbs && l == Config.Depth - 1);
+        return (h, probs);
     }
 }

@@ -15,9 +15,6 @@ namespace DiffPrune.Models.Vlm;
 /// </summary>
 public sealed partial class Qwen25VlModel
 {
-    const string AttentionsRefused = "this method reads the vision tower's attention maps, which the Qwen2.5-VL tower does not return: " +
-        "use a method that reads features only (DiffPrune, DivPrune, Random, DART, FastV, …)";
-
     int IVisionLanguageModel.ImageTokenId => Config.ImageTokenId;
 
     int IVisionLanguageModel.VisualWidth => Config.Text.HiddenSize;
@@ -42,16 +39,17 @@ public sealed partial class Qwen25VlModel
 
     /// <summary>Pixels of <paramref name="images"/> as they are: each side must be a multiple of patch_size × spatial_merge_size
     /// (Qwen's image processor resizes to that; here a caller does).</summary>
-    /// <exception cref="ArgumentException">Attention maps asked for, or an image whose sides the merged grid does not divide.</exception>
+    /// <remarks>With <paramref name="attentions"/>, each token carries the attention it receives in the tower's last block
+    /// (<see cref="VisualTokens.GlobalAttention"/>): the tower has no CLS token to read.</remarks>
+    /// <exception cref="ArgumentException">An image whose sides the merged grid does not divide.</exception>
     VisualTokens IVisionLanguageModel.Encode(IReadOnlyList<RgbImage> images, ImageNormalization normalization, bool attentions)
     {
-        if (attentions) throw new ArgumentException(AttentionsRefused);
         for (int i = 0; i < images.Count; i++)
             if (images[i].Width % UnitPixels != 0 || images[i].Height % UnitPixels != 0)
                 throw new ArgumentException($"qwen2.5-vl: image {i} is {images[i].Width} × {images[i].Height} px; both sides must be multiples of " +
                     $"patch_size × spatial_merge_size = {UnitPixels} px: resize it first (as Qwen's image processor does)");
         var pixels = images.Select(image => ImageTensors.ToTensor([image], normalization).Reshape(3, image.Height, image.Width)).ToArray();
-        return EncodeImages(pixels).Tokens;
+        return EncodeImages(pixels, attentions).Tokens;
     }
 
     /// <summary>The merged tokens are already in the language model's space: nothing to project.</summary>

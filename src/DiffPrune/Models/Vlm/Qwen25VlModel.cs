@@ -43,16 +43,20 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
     /// (<see cref="VisualTokens.CountOf"/>), nothing pruned yet; each image's grid, also in <see cref="VisualTokens.Grids"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No image, or a grid that cannot be merged.</exception>
-    public (VisualTokens Tokens, Qwen25PatchGrid[] Grids) EncodeImages(IReadOnlyList<Tensor> pixels)
+    public (VisualTokens Tokens, Qwen25PatchGrid[] Grids) EncodeImages(IReadOnlyList<Tensor> pixels, bool globalAttention = false)
     {
         if (pixels.Count == 0) throw new ArgumentException("qwen2.5-vl: no image to encode");
-        var tokens = Batch(pixels.Select(Visual.Encode).ToArray());
+        var tokens = Batch(pixels.Select(p => Visual.Encode(p, globalAttention)).ToArray());
         return (tokens, tokens.Grids!.ToArray());
     }
 
     /// <summary>Images encoded one by one (each its own merged tokens and grid) as one padded batch (B, N_max, E) with their grids.</summary>
     public static VisualTokens Batch(IReadOnlyList<Qwen25VisionOutput> encoded) =>
-        VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()) with { Grids = encoded.Select(e => e.Grid).ToArray() };
+        VisualTokens.Cat(encoded.Select(e => VisualTokens.Of(e.Tokens.Unsqueeze(0))).ToArray()) with
+        {
+            Grids = encoded.Select(e => e.Grid).ToArray(),
+            GlobalAttention = encoded.All(e => e.GlobalAttention != null) ? encoded.Select(e => e.GlobalAttention!).ToArray() : null,
+        };
 
     /// <summary>The prompt ids that stand for an image of <paramref name="grid"/>: vision start, one image placeholder per merged token, vision end.</summary>
     public int[] ImagePlaceholders(Qwen25PatchGrid grid) =>
@@ -136,13 +140,12 @@ public sealed partial class Qwen25VlModel : Module, IAnswerLoss, IVisionLanguage
         return start;
     }
 
-    /// <summary>Everything before the language model: encode, <paramref name="method"/>'s pre-LLM function, the input with its droppers.</summary>
-    /// <exception cref="ArgumentException">A method that reads the vision tower's attention maps (this tower does not return them), or bad inputs.</exception>
+    /// <summary>Everything before the language model: encode (with each token's global attention when <paramref name="method"/>
+    /// reads attentions), <paramref name="method"/>'s pre-LLM function, the input with its droppers.</summary>
+    /// <exception cref="ArgumentException">Bad inputs.</exception>
     public DecoderInput Prepare(IReadOnlyList<Tensor> pixels, int[][] textIds, IPruningHooks? method = null)
     {
-        if (method?.NeedsVisionAttentions == true)
-            throw new ArgumentException(AttentionsRefused);
-        var (tokens, grids) = EncodeImages(pixels);
+        var (tokens, grids) = EncodeImages(pixels, method?.NeedsVisionAttentions ?? false);
         var kept = VlmInference.PruneBefore(tokens, method);
         return BuildInput(kept.Features, kept.PatchIndex, textIds, grids) with { Droppers = method?.Droppers ?? [] };
     }

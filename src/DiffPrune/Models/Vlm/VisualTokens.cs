@@ -31,6 +31,13 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
     /// </summary>
     public IReadOnlyList<Qwen25PatchGrid>? Grids { get; init; }
 
+    /// <summary>
+    /// Per sample and original token (indexed by patch index), the attention it receives in the tower's last block
+    /// (<see cref="Qwen25VisionOutput.GlobalAttention"/>: a tower without a CLS token); null unless the images were encoded
+    /// with attentions by such a tower.
+    /// </summary>
+    public IReadOnlyList<float[]>? GlobalAttention { get; init; }
+
     /// <summary>Sample <paramref name="i"/> alone (a batch of 1, its <see cref="CountOf"/> tokens without padding), with its rows of the tower's output.</summary>
     public VisualTokens Sample(int i)
     {
@@ -38,7 +45,7 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         if (CountOf(i) < Count) features = features.Slice(1, 0, CountOf(i));
         return new(features, [PatchIndex[i]],
             Vision == null ? null : new VisionOutput(Rows(Vision.HiddenStates, i), Vision.Attentions == null ? null : Rows(Vision.Attentions, i)))
-        { Spans = Spans == null ? null : [Spans[i]], Grids = Grids == null ? null : [Grids[i]] };
+        { Spans = Spans == null ? null : [Spans[i]], Grids = Grids == null ? null : [Grids[i]], GlobalAttention = GlobalAttention == null ? null : [GlobalAttention[i]] };
     }
 
     /// <summary>Samples <paramref name="rows"/> (repeats allowed), in that order, padding kept, without the tower's output (a
@@ -47,6 +54,7 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
     {
         Spans = Spans == null ? null : rows.Select(i => Spans[i]).ToArray(),
         Grids = Grids == null ? null : rows.Select(i => Grids[i]).ToArray(),
+        GlobalAttention = GlobalAttention == null ? null : rows.Select(i => GlobalAttention[i]).ToArray(),
     };
 
     /// <summary>
@@ -72,6 +80,7 @@ public sealed record VisualTokens(Tensor Features, int[][] PatchIndex, VisionOut
         {
             Spans = samples[0].Spans == null ? null : samples.SelectMany(s => s.Spans!).ToArray(),
             Grids = samples[0].Grids == null ? null : samples.SelectMany(s => s.Grids!).ToArray(),
+            GlobalAttention = samples.All(s => s.GlobalAttention != null) ? samples.SelectMany(s => s.GlobalAttention!).ToArray() : null,
         };
     }
 

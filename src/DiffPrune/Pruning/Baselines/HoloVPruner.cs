@@ -18,7 +18,9 @@ namespace DiffPrune.Pruning.Baselines;
 /// Departures from the reference code: a group allotted more tokens than it has passes the surplus on to the groups
 /// with room, largest w first (the original loses it and pads the output with zero vectors); a one-token group scores
 /// 1000·a like the others (the original leaves its attention unscaled); ties go to the lower index. The projection of
-/// all N tokens is part of the decision (the original works after the projector).
+/// all N tokens is part of the decision (the original works after the projector). On a tower without a CLS token
+/// (Qwen2.5-VL), a_i is the attention token i's patches receive in the last block, averaged over heads, queries and its
+/// merge unit (<see cref="VisionCues.MeanAttention"/>), and S is measured on the merged tokens, already in the LLM's space.
 /// </remarks>
 public sealed class HoloVPruner : PreLlmPruner
 {
@@ -28,11 +30,12 @@ public sealed class HoloVPruner : PreLlmPruner
     public const double Alpha = 0.09;
     const double AttentionScale = 1e3, Eps = 1e-6;
 
-    readonly LlavaProjector _projector;
+    readonly LlavaProjector? _projector;
 
-    /// <summary>A pruner keeping <paramref name="keep"/> tokens over <paramref name="groups"/> groups, measuring similarity after <paramref name="projector"/>.</summary>
+    /// <summary>A pruner keeping <paramref name="keep"/> tokens over <paramref name="groups"/> groups, measuring similarity after
+    /// <paramref name="projector"/> (null: on the tokens as they are, for towers whose output is already in the LLM's space).</summary>
     /// <exception cref="ArgumentOutOfRangeException">K or the group count &lt; 1.</exception>
-    public HoloVPruner(int keep, LlavaProjector projector, int groups = DefaultGroups) : base("HoloV", keep)
+    public HoloVPruner(int keep, LlavaProjector? projector, int groups = DefaultGroups) : base("HoloV", keep)
     {
         if (groups < 1) throw new ArgumentOutOfRangeException(nameof(groups), $"HoloV needs at least one group (got {groups})");
         Groups = groups;
@@ -50,13 +53,9 @@ public sealed class HoloVPruner : PreLlmPruner
     {
         TokenBudget.Check(Keep, tokens.Count, nameof(tokens));
         using var _ = Autograd.NoGrad();
-        var projected = _projector.Forward(tokens.Features);
-        int heads = VisionCues.Heads(tokens, Name);
-        var keep = Enumerable.Range(0, projected.Shape[0]).Select(b =>
-        {
-            var attention = VisionCues.ClsAttention(tokens, b, Name).Select(a => a / heads).ToArray();
-            return Select(attention, TokenGeometry.Sample(projected, b), Keep, Groups);
-        }).ToArray();
+        var projected = _projector?.Forward(tokens.Features) ?? tokens.Features;
+        var keep = Enumerable.Range(0, projected.Shape[0])
+            .Select(b => Select(VisionCues.MeanAttention(tokens, b, Name), TokenGeometry.Sample(projected, b), Keep, Groups)).ToArray();
         return tokens.Select(keep);
     }
 

@@ -16,7 +16,7 @@ public static class PruningMethods
         ("Uniform", (vlm, k, _) => new UniformPruner(k, Llava(vlm, "Uniform", "its lattice needs one token grid for every image").Config.Vision.GridSize)),
         ("VisionZip", (vlm, k, _) => new VisionZipPruner(k, Llava(vlm, "VisionZip", ReadsClsAttention).VisionTower.VisionModel)),
         ("DivPrune", (vlm, k, _) => new DivPrunePruner(k, (vlm as LlavaModel)?.Projector)),
-        ("HoloV", (vlm, k, _) => new HoloVPruner(k, Llava(vlm, "HoloV", ReadsClsAttention).Projector)),
+        ("HoloV", (vlm, k, _) => new HoloVPruner(k, (vlm as LlavaModel)?.Projector)), // Qwen2.5-VL: global attention in a tower without CLS
         ("PruneSID", (vlm, k, _) =>
         {
             Llava(vlm, "PruneSID", ReadsClsAttention);

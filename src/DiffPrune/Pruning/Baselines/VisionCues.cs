@@ -22,8 +22,18 @@ internal static class VisionCues
         return scores;
     }
 
-    /// <summary>Attention heads of the feature layer.</summary>
-    public static int Heads(VisualTokens tokens, string method) => Vision(tokens, method).Attentions![^1].Shape[1];
+    /// <summary>
+    /// How much attention each of sample b's tokens draws in the tower, averaged over heads: the CLS → patch attention of
+    /// the feature layer, or in a tower without a CLS token (Qwen2.5-VL) the attention the token receives from every patch
+    /// in the last block (<see cref="VisualTokens.GlobalAttention"/>, VisPruner's and VisionZip's stand-in).
+    /// </summary>
+    /// <exception cref="ArgumentException">The tokens were encoded without attentions.</exception>
+    public static float[] MeanAttention(VisualTokens tokens, int b, string method)
+    {
+        if (tokens.Vision == null && tokens.GlobalAttention is { } global) return tokens.PatchIndex[b].Select(p => global[b][p]).ToArray();
+        int heads = Vision(tokens, method).Attentions![^1].Shape[1];
+        return ClsAttention(tokens, b, method).Select(a => a / heads).ToArray();
+    }
 
     /// <summary>
     /// The feature layer's keys averaged over heads (VisionZip's merge metric) for sample b's tokens (N, d_v / H):
@@ -47,7 +57,7 @@ internal static class VisionCues
     static VisionOutput Vision(VisualTokens tokens, string method)
     {
         if (tokens.Vision is not { Attentions.Count: > 0 } vision)
-            throw new ArgumentException($"{method} reads the vision tower's CLS attention: encode the images with attentions (VlmInference.Encode with attentions: true)");
+            throw new ArgumentException($"{method} reads the vision tower's attention maps: encode the images with attentions (VlmInference.Encode with attentions: true)");
         return vision;
     }
 }
