@@ -349,6 +349,7 @@ public class Qwen25VlInferenceTests
         var table = evaluation.Run();
         var md = EvaluationReport.Markdown(table);
         Assert.StartsWith("# SceneBench evaluation of a Qwen2.5-VL-style model (paper Table 3)", md);
+        Assert.Contains($"| *Pruning Rate = 66.7 % (mean K {table.Blocks[0].Keep} of {table.VisualTokens})* |", md);
         Assert.Contains(evaluation.LeftOutNote!, md);
         Assert.True(JsonDocument.Parse(EvaluationReport.Json(table)).RootElement.GetProperty("nativeResolution").GetBoolean());
         Assert.All(table.Blocks[0].Rows, r => Assert.True(r.PrefillFlops < table.Vanilla.PrefillFlops));

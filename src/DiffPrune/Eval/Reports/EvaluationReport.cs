@@ -35,9 +35,11 @@ public static class EvaluationReport
         return paths;
     }
 
-    /// <summary>"Retain 16 Tokens (88.9 % pruning)": a block's heading.</summary>
-    public static string BlockTitle(EvaluationBlock block, int tokens) =>
-        $"Retain {block.Keep} Tokens ({BudgetFractions.PruningPercent(block.Keep, tokens)} pruning)";
+    /// <summary>A block's heading: "Retain 16 Tokens (88.9 % pruning)", or on a native-resolution model, whose budgets are
+    /// rates, "Pruning Rate = 88.9 % (mean K 22 of 194)" as the paper's Table 3 heads them.</summary>
+    public static string BlockTitle(EvaluationTable table, EvaluationBlock block) => table.NativeResolution
+        ? $"Pruning Rate = {(100 * (1 - block.Fraction)).ToString("F1", Inv)} % (mean K {block.Keep} of {table.VisualTokens})"
+        : $"Retain {block.Keep} Tokens ({BudgetFractions.PruningPercent(block.Keep, table.VisualTokens)} pruning)";
 
     /// <summary>"Upper Bound, 144 Tokens (100 %)".</summary>
     public static string UpperBoundTitle(int tokens) => $"Upper Bound, {tokens} Tokens (100 %)";
@@ -72,7 +74,7 @@ public static class EvaluationReport
         md.AppendLine(Row(table, table.Vanilla, table.Statistics != null, thresholds || perImage, flops));
         foreach (var block in table.Blocks)
         {
-            md.AppendLine(Heading(BlockTitle(block, table.VisualTokens), columns));
+            md.AppendLine(Heading(BlockTitle(table, block), columns));
             foreach (var row in block.Rows) md.AppendLine(Row(table, row, table.Statistics != null, thresholds || perImage, flops));
         }
         if (table.Statistics != null) md.AppendLine().Append(Comparisons(table));
@@ -209,7 +211,7 @@ public static class EvaluationReport
         }
         Add(UpperBoundTitle(table.VisualTokens), table.Vanilla);
         foreach (var block in table.Blocks)
-            foreach (var row in block.Rows) Add(BlockTitle(block, table.VisualTokens), row);
+            foreach (var row in block.Rows) Add(BlockTitle(table, block), row);
         return csv.ToString();
     }
 
@@ -239,7 +241,7 @@ public static class EvaluationReport
         }),
         blocks = table.Blocks.Select(b => new
         {
-            title = BlockTitle(b, table.VisualTokens),
+            title = BlockTitle(table, b),
             fraction = b.Fraction,
             keep = b.Keep,
             rows = b.Rows.Select(JsonRow),
