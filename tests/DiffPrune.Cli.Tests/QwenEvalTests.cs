@@ -49,18 +49,20 @@ public sealed class QwenEvalTests : IDisposable
     public void EvalRunsAQwenFolderOnVariableSizeScenesAtARate()
     {
         string model = QwenFolder(), dir = Path.Combine(_root, "eval");
-        var (exit, output, error) = Cli.Run("eval", "--model", model, "--methods", "random,divprune", "--budgets", "1/3", "--scenes", "2", "--batch", "2", "--out", dir);
+        var (exit, output, error) = Cli.Run("eval", "--model", model, "--methods", "random,divprune,fastv", "--budgets", "1/3", "--scenes", "2", "--batch", "2", "--out", dir);
         Assert.True(exit == 0, error);
         var (vlm, _) = ModelFolder.LoadAny(model);
         var scenes = new SceneBench(SceneVlm.Scenes(SceneBenchConfiguration.Classic, vlm)).Split(SceneSplit.Test, 2).ToArray();
         Assert.NotEqual(scenes[0].Scene.Image.Width * scenes[0].Scene.Image.Height, scenes[1].Scene.Image.Width * scenes[1].Scene.Image.Height);
         int n = (int)Math.Round(scenes.Average(e => vlm.TokenCount(e.Scene.Image)), MidpointRounding.AwayFromZero), k = TokenBudget.FromFraction(1.0 / 3, n);
-        Assert.Contains($"| *Retain {k} Tokens ({BudgetFractions.PruningPercent(k, n)} pruning)* |", output);
+        Assert.StartsWith("# SceneBench evaluation of a Qwen2.5-VL-style model (paper Table 3)", output);
+        Assert.Contains($"| *Pruning Rate = 66.7 % (mean K {k} of {n})* |", output);
         var images = scenes.SelectMany(e => e.Items.Select(q => q.Image ?? e.Scene.Image)).Distinct(ReferenceEqualityComparer.Instance).Cast<RgbImage>();
         var kept = KeptTokenStats.Of(images.Select(i => TokenBudget.FromRate(1.0 / 3, vlm.TokenCount(i))));
         Assert.Contains("every image keeping K_i = round(rate × N_i)", output);
         Assert.Matches($@"\| DivPrune \| Pre \|[^\n]*\| {Regex.Escape(EvaluationReport.KeptCell(kept))} \|", output);
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, DivPrune
+        Assert.Matches(@"\| FastV \| L1–L2 \|", output); // an in-LLM stage at a rate: each batch of images of one N keeps its K_i
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(dir, "table.csv")).Length); // header, Vanilla, Random, DivPrune, FastV
     }
 
     [Fact]
@@ -78,5 +80,6 @@ public sealed class QwenEvalTests : IDisposable
 
     [Fact]
     public void MethodsThatCannotRunOnItAreRefusedByName() =>
-        Cli.Fails(null, ["eval", "--model", QwenFolder(), "--scenes", "1", "--out", Path.Combine(_root, "all")], "Uniform runs on LLaVA models only", "DivPrune");
+        Cli.Fails(null, ["eval", "--model", QwenFolder(), "--methods", "random,uniform,prunesid", "--scenes", "1", "--out", Path.Combine(_root, "named")],
+            "this model cannot run Uniform, PruneSID, which run on LLaVA models only", "leave them out of --methods");
 }
