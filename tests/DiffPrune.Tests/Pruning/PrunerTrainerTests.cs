@@ -8,6 +8,7 @@ using DiffPrune.Tensors.Nn;
 using DiffPrune.Tests.Data;
 using DiffPrune.Tests.Models;
 using DiffPrune.Training.Pruner;
+using DiffPrune.Pruning;
 
 namespace DiffPrune.Tests.Pruning;
 
@@ -147,5 +148,31 @@ public class PrunerTrainerTests
         Assert.Contains("scorer_layers = 3", deep.Options.Describe());
         Assert.DoesNotContain("scorer_layers", Options.Describe());
         Assert.Contains("ScorerLayers", Assert.Throws<ArgumentException>(() => (Options with { ScorerLayers = 0 }).Validate()).Message);
+    }
+
+    [Fact]
+    public void ARunStartedFromATrainedPrunerBeginsWithItsScorerAndDenoiserAndRefusesOneOfAnotherShape()
+    {
+        var vlm = TinyVlm();
+        var trained = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options);
+        trained.TrainStep();
+        using var dir = new TempDirectory();
+        trained.ToPruner().Save(dir.Path);
+        trained.Denoiser.Save(dir.File(Denoiser.FileName));
+
+        var fineTune = PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { Keep = 8, InitFrom = dir.Path });
+        Assert.Equal(Weights(trained), Weights(fineTune));
+        Assert.NotEqual(Weights(trained), Weights(PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { Keep = 8 })));
+        Assert.Contains($"init = {System.IO.Path.GetFullPath(dir.Path)}", fineTune.Options.Describe());
+        Assert.DoesNotContain("init", Options.Describe());
+        fineTune.TrainStep();
+        Assert.NotEqual(Weights(trained), Weights(fineTune));
+
+        Assert.Contains("--scorer-layers", Assert.Throws<ArgumentException>(() =>
+            PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { ScorerLayers = 3, InitFrom = dir.Path })).Message);
+        Assert.Contains("--denoiser", Assert.Throws<ArgumentException>(() =>
+            PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { Denoiser = DenoiserAttention.Global, InitFrom = dir.Path })).Message);
+        File.Delete(dir.File(Denoiser.FileName));
+        Assert.Throws<FileNotFoundException>(() => PrunerTrainer.Create(vlm, Tokenizer, SceneOptions.Default, Options with { InitFrom = dir.Path }));
     }
 }

@@ -134,8 +134,22 @@ public sealed class PrunerTrainer
         if (world is not { IsRoot: false })     // the other ranks receive rank 0's (ShareRootState)
             using (Autograd.NoGrad()) standardizer = TokenStandardizer.Fit(RealTokens(vlm.Encode(images, ImageNormalization.Clip, attentions: false)));
         var trainer = new PrunerTrainer(vlm, tokenizer, scenes, options, standardizer, gen, pool, DataParallel.Over(world));
+        if (options.InitFrom != null && world is not { IsRoot: false }) trainer.StartFrom(options.InitFrom);
         trainer.ShareRootState();
         return trainer;
+    }
+
+    /// <summary>Copies a trained pruner's scorer, and the denoiser stored beside it, into this run's fresh modules.</summary>
+    /// <exception cref="ArgumentException">A pruner of another width, depth or denoiser attention than these options train, or one without its denoiser.</exception>
+    void StartFrom(string dir)
+    {
+        var init = TokenPruner.Load(dir, withDenoiser: true);
+        var (config, denoiser) = (init.Config, init.Denoiser!);
+        if (config.VisionWidth != Scorer.Width || config.Layers != Scorer.Blocks.Count || denoiser.Attention != Denoiser.Attention)
+            throw new ArgumentException($"--init {dir}: its scorer is {config.VisionWidth} wide with {config.Layers} blocks and a {denoiser.Attention} denoiser; " +
+                $"this run trains {Scorer.Width} wide with {Scorer.Blocks.Count} blocks (--scorer-layers) and a {Denoiser.Attention} denoiser (--denoiser)");
+        Scorer.LoadStateDict(init.Scorer.StateDict(), source: dir);
+        Denoiser.LoadStateDict(denoiser.StateDict(), source: Path.Combine(dir, Denoiser.FileName));
     }
 
     /// <summary>The real tokens of a batch (B, N, d), or of a padded one all in one row (1, ΣN_i, d): padding must not shift the statistics.</summary>

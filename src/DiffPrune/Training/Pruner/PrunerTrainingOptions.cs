@@ -86,6 +86,11 @@ public sealed record PrunerTrainingOptions
     /// deployment, where the denoiser is gone; false (the paper) lets it reshape every token (<see cref="PrunerPipeline"/>).</summary>
     public bool GatedDenoiser { get; init; }
 
+    /// <summary>A trained pruner's folder whose scorer (and the denoiser stored beside it) the run starts from instead of fresh
+    /// weights: fine-tuning, for instance at another K or with the deployed input (<see cref="Candidates"/> = K and a
+    /// <see cref="GatedDenoiser"/>); null starts from scratch (the paper).</summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>Steps over which τ anneals.</summary>
     public int TauSpan => Math.Min(TauSteps, Steps);
 
@@ -129,6 +134,7 @@ public sealed record PrunerTrainingOptions
         Line("standardizer_scenes", StandardizerScenes);
         Line("feature_pool", FeaturePool);
         if (WithQuestions) Line("with_questions", WithQuestions);
+        if (InitFrom != null) Line("init", Path.GetFullPath(InitFrom));   // absent from scratch, so earlier runs resume
         Line("validation_scenes", ValidationScenes);
         Line("eval_every", EvalEvery);
         Line("patience", Patience);
