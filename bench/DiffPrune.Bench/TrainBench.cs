@@ -26,6 +26,7 @@ internal static class TrainBench
         var twin = threads.ToDictionary(t => t, _ => new List<double>());
         var phases = threads.ToDictionary(t => t, _ => new List<double[]>());
         var gemm = threads.ToDictionary(t => t, _ => new List<double>());
+        var shapes = threads.ToDictionary(t => t, _ => new Dictionary<GemmShape, (long Calls, TimeSpan Time)>());
         long allocated = GC.GetTotalAllocatedBytes(precise: false);
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
@@ -40,8 +41,10 @@ internal static class TrainBench
                     for (int s = 0; s < steps; s++)
                     {
                         Gemm.ResetElapsed();
-                        phases[t].Add(setup.Step().Seconds);
+                        phases[t].Add(setup.Step(batch: r * steps + s).Seconds);   // each thread count on the same batches
                         gemm[t].Add(Gemm.Elapsed.TotalSeconds);
+                        foreach (var (shape, v) in Gemm.TimedShapes)
+                            shapes[t][shape] = shapes[t].TryGetValue(shape, out var sum) ? (sum.Calls + v.Calls, sum.Time + v.Time) : v;
                     }
                     if (torch != null)
                     {
@@ -70,12 +73,31 @@ internal static class TrainBench
                               $"vs PyTorch's best {Math.Min(p1, p2) / (1e3 * Math.Min(one, two)):F2}×)");
         }
         Console.WriteLine($"  {"of which GEMM",-24} {1e3 * Median(gemm[1]),9:F1} {1e3 * Median(gemm[2]),10:F1}   (calling-thread time inside GEMM)");
+        PrintGemmShapes(shapes[1], shapes[2], rounds * steps);
         Console.WriteLine($"  per step: {allocatedMb:F0} MB allocated, {(GC.CollectionCount(0) - gen0) / (double)total:F2} GCs, " +
                           $"{(GC.CollectionCount(2) - gen2) / (double)total:F2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / total:F1} ms GC pauses");
         ThreadBudget.Use(1);
         try { PrintOpProfile(setup); }
         finally { ThreadBudget.Use(budget); }
         Console.WriteLine();
+    }
+
+    /// <summary>The products that take most of the GEMM time, per step on 1 and 2 threads with their GFLOP/s: where GEMM time goes and
+    /// how each shape scales to the second core.</summary>
+    static void PrintGemmShapes(Dictionary<GemmShape, (long Calls, TimeSpan Time)> one, Dictionary<GemmShape, (long Calls, TimeSpan Time)> two, int steps)
+    {
+        double total1 = one.Values.Sum(v => v.Time.TotalSeconds), total2 = two.Values.Sum(v => v.Time.TotalSeconds);
+        Console.WriteLine($"  GEMM by shape (m×k·k×n, per step, the largest of {one.Count} by 1-thread time; time on the calling thread: a product split");
+        Console.WriteLine("  across both threads counts its wall time once, products called from a parallel loop (attention per head) count on each thread)");
+        Console.WriteLine($"    {"shape",-22} {"calls",6} {"ms 1 thr",9} {"GFLOP/s",8} {"ms 2 thr",9} {"GFLOP/s",8} {"2 thr ×",8}");
+        foreach (var (shape, v) in one.OrderByDescending(kv => kv.Value.Time).Take(10))
+        {
+            var w = two.GetValueOrDefault(shape);
+            double ms1 = 1e3 * v.Time.TotalSeconds / steps, ms2 = 1e3 * w.Time.TotalSeconds / steps;
+            double flops = shape.Flops * v.Calls / steps;
+            Console.WriteLine($"    {shape,-22} {v.Calls / (double)steps,6:F0} {ms1,9:F1} {flops / ms1 / 1e6,8:F0} {ms2,9:F1} {flops / ms2 / 1e6,8:F0} {ms1 / ms2,8:F2}");
+        }
+        Console.WriteLine($"    {"all shapes",-22} {one.Values.Sum(v => v.Calls) / (double)steps,6:F0} {1e3 * total1 / steps,9:F1} {"",8} {1e3 * total2 / steps,9:F1} {"",8} {total1 / total2,8:F2}");
     }
 
     /// <summary>One more step with every recorded op timed; prints the ops that take the most time.</summary>

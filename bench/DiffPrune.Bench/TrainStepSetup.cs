@@ -56,12 +56,13 @@ internal sealed class TrainStepSetup
         return null;
     }
 
-    /// <summary>One step; returns each phase's seconds (in <see cref="Phases"/> order) and the loss.</summary>
-    public (double[] Seconds, double Loss) Step()
+    /// <summary>One step on batch number <paramref name="batch"/> (default: the next one); returns each phase's seconds (in
+    /// <see cref="Phases"/> order) and the loss. Steps on the same batch number multiply the same shapes.</summary>
+    public (double[] Seconds, double Loss) Step(int? batch = null)
     {
         var seconds = new double[Phases.Length];
         using var scope = TensorScope.Begin();
-        var gen = new Generator(1000 + (ulong)_step++);
+        var gen = new Generator(1000 + (ulong)(batch ?? _step++));
         var (pooled, ids, start) = _pool.Batch(gen, Batch);
         var features = pooled.Features;
         var clock = Stopwatch.StartNew();

@@ -34,8 +34,18 @@ public static class Gemm
     /// <summary>Time spent inside GEMM calls while <see cref="Timed"/> was on, summed over calling threads.</summary>
     internal static TimeSpan Elapsed => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
 
-    /// <summary>Sets <see cref="Elapsed"/> back to zero.</summary>
-    internal static void ResetElapsed() => Interlocked.Exchange(ref _ticks, 0);
+    /// <summary>Sets <see cref="Elapsed"/> and <see cref="TimedShapes"/> back to zero.</summary>
+    internal static void ResetElapsed()
+    {
+        Interlocked.Exchange(ref _ticks, 0);
+        _shapes.Clear();
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<GemmShape, (long Calls, long Ticks)> _shapes = new();
+
+    /// <summary>The calls and time inside GEMM by shape while <see cref="Timed"/> was on: which products a step's GEMM time goes to.</summary>
+    internal static IReadOnlyDictionary<GemmShape, (long Calls, TimeSpan Time)> TimedShapes =>
+        _shapes.ToDictionary(kv => kv.Key, kv => (kv.Value.Calls, System.Diagnostics.Stopwatch.GetElapsedTime(0, kv.Value.Ticks)));
 
     /// <summary>Selects a backend explicitly (OpenBLAS only when it is available).</summary>
     /// <exception cref="InvalidOperationException">OpenBLAS was requested but could not be loaded.</exception>
@@ -105,7 +115,10 @@ public static class Gemm
             OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ThreadBudget.Available);
         else
             ManagedGemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        if (start != 0) Interlocked.Add(ref _ticks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        if (start == 0) return;
+        long ticks = System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        Interlocked.Add(ref _ticks, ticks);
+        _shapes.AddOrUpdate(new GemmShape(transA, transB, m, n, k), (1, ticks), (_, v) => (v.Calls + 1, v.Ticks + ticks));
     }
 
     static void Validate(bool transA, bool transB, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc)
@@ -124,4 +137,14 @@ public static class Gemm
         if (ld < cols) throw new ArgumentException($"GEMM: leading dimension of {name} ({ld}) is smaller than its {cols} columns");
         if ((long)(rows - 1) * ld + cols > len) throw new ArgumentException($"GEMM: {name} needs {(long)(rows - 1) * ld + cols} floats ({rows}×{cols}, ld {ld}) but has {len}");
     }
+}
+
+/// <summary>One GEMM's shape: C (m×n) = op(A) (m×k) · op(B) (k×n).</summary>
+internal readonly record struct GemmShape(bool TransA, bool TransB, int M, int N, int K)
+{
+    /// <summary>Floating-point operations of one call (2·m·n·k).</summary>
+    public double Flops => 2.0 * M * N * K;
+
+    /// <summary>"m×k·k×n", with ᵀ on a transposed operand.</summary>
+    public override string ToString() => $"{M}×{K}{(TransA ? "ᵀ" : "")}·{K}×{N}{(TransB ? "ᵀ" : "")}";
 }
