@@ -22,10 +22,11 @@ internal static class BenchOption
         Description = "SceneBench configuration: classic (1-5 objects, plain backgrounds) or dense (6-9 objects, two-glyph labels, unmentioned clutter: the token budget binds)" + defaultText,
     };
 
-    /// <summary>A new <c>--bench</c> option for commands without a base VLM to take it from (default <see cref="ShippedModel.DefaultBench"/>).</summary>
+    /// <summary>A new <c>--bench</c> option for commands without a base VLM to take it from (default <see cref="ShippedModel.DefaultBench"/>,
+    /// which the help shows).</summary>
     public static Option<string?> Create()
     {
-        var option = Create($" [default: {ShippedModel.DefaultBench.Name()}]");
+        var option = Create("");
         option.DefaultValueFactory = _ => ShippedModel.DefaultBench.Name();
         return option;
     }

@@ -14,7 +14,7 @@ internal static class ResolutionOption
     /// <summary>A new <c>--resolution</c> option, default standard.</summary>
     public static Option<string?> Create() => new("--resolution")
     {
-        Description = "SceneBench image geometry: standard (square, --grid), variable (each scene 72-144 px wide and high, N = 81-324) or high (192x192 px, N = 576) [default: standard]",
+        Description = "SceneBench image geometry: standard (square, --grid), variable (each scene 72-144 px wide and high, N = 81-324) or high (192x192 px, N = 576 patches; an AnyRes model reads them as 720 tokens)",
         DefaultValueFactory = _ => SceneResolution.Standard.Name(),
     };
 
