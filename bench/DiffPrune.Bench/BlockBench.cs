@@ -53,7 +53,7 @@ internal static class BlockBench
     /// </summary>
     static void CompareWithTorch(BlockSetup setup, int rounds = 3, int runs = 5)
     {
-        Console.WriteLine($"== Block fwd+bwd, this engine ({Gemm.Backend}) vs PyTorch (passive OpenMP wait), ms, median of {rounds} interleaved rounds of {runs} runs ==");
+        Console.WriteLine($"== Block fwd+bwd, this engine ({Gemm.Backend}) vs PyTorch (passive OpenMP wait; on 2 threads the faster of 1 or 2 intra-op threads, OpenBLAS on 2), ms, median of {rounds} interleaved rounds of {runs} runs ==");
         using var torch = TorchTwin.Start();
         int[] threads = [1, 2];
         var engine = threads.ToDictionary(t => t, _ => new List<double>());
