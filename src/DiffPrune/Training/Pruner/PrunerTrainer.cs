@@ -140,7 +140,8 @@ public sealed class PrunerTrainer
     }
 
     /// <summary>Copies a trained pruner's scorer, and the denoiser stored beside it, into this run's fresh modules.</summary>
-    /// <exception cref="ArgumentException">A pruner of another width, depth or denoiser attention than these options train, or one without its denoiser.</exception>
+    /// <exception cref="ArgumentException">A pruner of another width, depth or denoiser attention than these options train.</exception>
+    /// <exception cref="FileNotFoundException">No pruner in <paramref name="dir"/>, or none with its denoiser beside it.</exception>
     void StartFrom(string dir)
     {
         var init = TokenPruner.Load(dir, withDenoiser: true);
