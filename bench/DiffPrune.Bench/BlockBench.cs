@@ -80,19 +80,14 @@ internal static class BlockBench
         Console.WriteLine($"{"threads",8} {"engine",9} {"PyTorch",9} {"PyTorch/engine",15}");
         foreach (int t in threads)
         {
-            double e = Median(engine[t]);
-            double p = torch != null ? Median(twin[t]) : double.NaN;
+            double e = Timing.Median(engine[t]);
+            double p = torch != null ? Timing.Median(twin[t]) : double.NaN;
             Console.WriteLine($"{t,8} {e,9:F1} {p,9:F1} {p / e,14:F2}×");
         }
-        Console.WriteLine($"  engine 2 threads vs 1: {Median(engine[1]) / Median(engine[2]):F2}× faster");
+        Console.WriteLine($"  engine 2 threads vs 1: {Timing.Median(engine[1]) / Timing.Median(engine[2]):F2}× faster");
         Console.WriteLine();
     }
 
-    static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-    }
 
     /// <summary>The GEMM calls of one forward+backward step of the block, as F.Linear and Tensor.Matmul issue them.</summary>
     sealed class GemmReplay

@@ -40,7 +40,7 @@ internal static class ModelBench
                 produced = Generation.Generate(lm, input, 253, SamplingOptions.Greedy, useCache: cache)[0].Length;
                 times.Add(sw.Elapsed.TotalSeconds);
             }
-            double best = Median(times.Skip(1).ToList());
+            double best = Timing.Median(times.Skip(1).ToList());
             Console.WriteLine($"{(cache ? "KV cache     " : "recomputation")}  {produced / best,8:F0} tokens/s  ({produced} tokens in {best * 1000:F0} ms, median of 3 after warm-up)");
         }
         TokenizeLongPrompt(Path.Combine(Path.GetDirectoryName(path)!, "tok512.bin"), lm.Config.VocabSize);
@@ -59,7 +59,7 @@ internal static class ModelBench
             count = tokenizer.Encode(text).Length;
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        Console.WriteLine($"tokenizer    100,000 characters → {count:N0} tokens in {Median(times.Skip(1).ToList()) * 1000:F0} ms (median of 3 after warm-up)");
+        Console.WriteLine($"tokenizer    100,000 characters → {count:N0} tokens in {Timing.Median(times.Skip(1).ToList()) * 1000:F0} ms (median of 3 after warm-up)");
     }
 
     /// <summary>A mid-size VLM: ViT d=256 × 6 layers at 48 px / 4 px patches (N = 144), LLaMA d=512 × 8 layers.</summary>
@@ -108,14 +108,9 @@ internal static class ModelBench
             if (rep >= 3) times.Add(sw.Elapsed.TotalMilliseconds);
             kvFloats = cache.FloatCount;
         }
-        return Median(times);
+        return Timing.Median(times);
     }
 
-    static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : 0.5 * (s[s.Count / 2 - 1] + s[s.Count / 2]);
-    }
 
     static string FindRepoRoot()
     {

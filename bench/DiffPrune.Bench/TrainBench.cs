@@ -30,6 +30,7 @@ internal static class TrainBench
         long allocated = GC.GetTotalAllocatedBytes(precise: false);
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
+        var usage = ProcessUsage.Snapshot.Take();
         int budget = ThreadBudget.Threads;
         Gemm.Timed = true;
         try
@@ -63,19 +64,20 @@ internal static class TrainBench
         double allocatedMb = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1048576.0 / total;
         Console.WriteLine($"  {"phase (ms)",-24} {"1 thread",9} {"2 threads",10}");
         for (int p = 0; p < TrainStepSetup.Phases.Length; p++)
-            Console.WriteLine($"  {TrainStepSetup.Phases[p],-24} {1e3 * Median(phases[1].Select(x => x[p])),9:F1} {1e3 * Median(phases[2].Select(x => x[p])),10:F1}");
-        double one = Median(phases[1].Select(x => x.Sum())), two = Median(phases[2].Select(x => x.Sum()));
+            Console.WriteLine($"  {TrainStepSetup.Phases[p],-24} {1e3 * Timing.Median(phases[1].Select(x => x[p])),9:F1} {1e3 * Timing.Median(phases[2].Select(x => x[p])),10:F1}");
+        double one = Timing.Median(phases[1].Select(x => x.Sum())), two = Timing.Median(phases[2].Select(x => x.Sum()));
         Console.WriteLine($"  {"step",-24} {1e3 * one,9:F1} {1e3 * two,10:F1}   (2 threads {one / two:F2}× faster)");
         if (torch != null)
         {
-            double p1 = Median(twin[1]), p2 = Median(twin[2]);
+            double p1 = Timing.Median(twin[1]), p2 = Timing.Median(twin[2]);
             Console.WriteLine($"  {"PyTorch twin step",-24} {p1,9:F1} {p2,10:F1}   (PyTorch/engine {p1 / (1e3 * one):F2}× on 1 thread, {p2 / (1e3 * two):F2}× on 2; " +
                               $"vs PyTorch's best {Math.Min(p1, p2) / (1e3 * Math.Min(one, two)):F2}×)");
         }
-        Console.WriteLine($"  {"of which GEMM",-24} {1e3 * Median(gemm[1]),9:F1} {1e3 * Median(gemm[2]),10:F1}   (calling-thread time inside GEMM)");
+        Console.WriteLine($"  {"of which GEMM",-24} {1e3 * Timing.Median(gemm[1]),9:F1} {1e3 * Timing.Median(gemm[2]),10:F1}   (calling-thread time inside GEMM)");
         PrintGemmShapes(shapes[1], shapes[2], rounds * steps);
         Console.WriteLine($"  per step: {allocatedMb:F0} MB allocated, {(GC.CollectionCount(0) - gen0) / (double)total:F2} GCs, " +
-                          $"{(GC.CollectionCount(2) - gen2) / (double)total:F2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / total:F1} ms GC pauses");
+                          $"{(GC.CollectionCount(2) - gen2) / (double)total:F2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / total:F1} ms GC pauses; " +
+                          $"kernel time {100 * usage.Since(0).KernelShare:F1} % of user time");
         ThreadBudget.Use(1);
         try { PrintOpProfile(setup); }
         finally { ThreadBudget.Use(budget); }
@@ -114,9 +116,4 @@ internal static class TrainBench
             Console.WriteLine($"    {op,-28} {1e3 * seconds,8:F1} {count,6}  {seconds / sum * 100,5:F1}%");
     }
 
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted[sorted.Length / 2];
-    }
 }
