@@ -78,6 +78,7 @@ internal static class TrainBench
         Console.WriteLine($"  per step: {allocatedMb:F0} MB allocated, {(GC.CollectionCount(0) - gen0) / (double)total:F2} GCs, " +
                           $"{(GC.CollectionCount(2) - gen2) / (double)total:F2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / total:F1} ms GC pauses; " +
                           $"kernel time {100 * usage.Since(0).KernelShare:F1} % of user time");
+        PrintSteadyState(setup, steps: 50);
         ThreadBudget.Use(1);
         try { PrintOpProfile(setup); }
         finally { ThreadBudget.Use(budget); }
@@ -100,6 +101,20 @@ internal static class TrainBench
             Console.WriteLine($"    {shape,-22} {v.Calls / (double)steps,6:F0} {ms1,9:F1} {flops / ms1 / 1e6,8:F0} {ms2,9:F1} {flops / ms2 / 1e6,8:F0} {ms1 / ms2,8:F2}");
         }
         Console.WriteLine($"    {"all shapes",-22} {one.Values.Sum(v => v.Calls) / (double)steps,6:F0} {1e3 * total1 / steps,9:F1} {"",8} {1e3 * total2 / steps,9:F1} {"",8} {total1 / total2,8:F2}");
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> steps in a row on the full thread budget, as a training run takes them: what a step allocates and how
+    /// often a full (gen-2) collection comes once the pools are warm, and the kernel's share of the CPU time.
+    /// </summary>
+    static void PrintSteadyState(TrainStepSetup setup, int steps)
+    {
+        var usage = ProcessUsage.Of(() =>
+        {
+            for (int s = 0; s < steps; s++) setup.Step();
+        });
+        Console.WriteLine($"  {steps} steps in a row on {ThreadBudget.Threads} threads: {usage.AllocatedMb / steps:F1} MB allocated per step, {usage.Gen2} gen-2 GCs, " +
+                          $"kernel time {100 * usage.KernelShare:F1} % of user time, {1e3 * usage.Seconds / steps:F0} ms per step");
     }
 
     /// <summary>One more step with every recorded op timed; prints the ops that take the most time.</summary>

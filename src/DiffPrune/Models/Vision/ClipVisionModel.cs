@@ -136,8 +136,12 @@ public sealed class ClipVisionTransformer : Module
         var attns = outputAttentions ? new List<Tensor>() : null;
         for (int l = 0; l < n; l++)
         {
+            // without autograd a block's intermediates go back to the pool when it is done (as in the decoder)
+            using var blockBuffers = Autograd.IsEnabled ? null : TensorScope.Begin();
             var (next, probs) = Encoder.Layers[l].Forward(h, returnProbs: outputAttentions);
             h = next;
+            blockBuffers?.Keep(h);
+            if (probs != null) blockBuffers?.Keep(probs);
             states.Add(h);
             if (probs != null) attns!.Add(probs);
         }

@@ -182,7 +182,13 @@ public sealed class Qwen25VisionModel : Module
         var h = PatchEmbed.Forward(patches).Reshape(1, grid.Patches, Config.HiddenSize);   // (1, N, d)
         Tensor? probs = null;
         for (int l = 0; l < Config.Depth; l++)
+        {
+            // without autograd a block's intermediates go back to the pool when it is done (as in the decoder)
+            using var blockBuffers = Autograd.IsEnabled ? null : TensorScope.Begin();
             (h, probs) = Blocks[l].Forward(h, rows, cols, Config.FullAttentionBlocks.Contains(l) ? null : windows, lastProbs && l == Config.Depth - 1);
+            blockBuffers?.Keep(h);
+            if (probs != null) blockBuffers?.Keep(probs);
+        }
         return (h, probs);
     }
 }
