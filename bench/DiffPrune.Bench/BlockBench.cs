@@ -88,7 +88,6 @@ internal static class BlockBench
         Console.WriteLine();
     }
 
-
     /// <summary>The GEMM calls of one forward+backward step of the block, as F.Linear and Tensor.Matmul issue them.</summary>
     sealed class GemmReplay
     {

@@ -59,5 +59,4 @@ internal static class EvalBench
         var evaluation = new TableEvaluation(new VlmInference(vlm), tokenizer, examples, MethodSelection.Parse("divprune", null), [1.0 / 9], "bench");
         evaluation.Evaluate(evaluation.Plan.Single(p => p.Fraction != null));
     }
-
 }

@@ -111,7 +111,6 @@ internal static class ModelBench
         return Timing.Median(times);
     }
 
-
     static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

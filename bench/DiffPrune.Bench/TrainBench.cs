@@ -130,5 +130,4 @@ internal static class TrainBench
         foreach (var (op, (seconds, count)) in ops.Take(24))
             Console.WriteLine($"    {op,-28} {1e3 * seconds,8:F1} {count,6}  {seconds / sum * 100,5:F1}%");
     }
-
 }
