@@ -10,25 +10,25 @@ internal readonly record struct ProcessUsage(double Seconds, double AllocatedMb,
     public static ProcessUsage Of(Action work)
     {
         var start = Snapshot.Take();
-        var clock = Stopwatch.StartNew();
         work();
-        return start.Since(clock.Elapsed.TotalSeconds);
+        return start.Since();
     }
 
     /// <summary>The counters at one moment; <see cref="Since"/> gives the usage from then to now.</summary>
-    public readonly record struct Snapshot(TimeSpan User, TimeSpan Kernel, long Allocated, int Gen2)
+    public readonly record struct Snapshot(long Timestamp, TimeSpan User, TimeSpan Kernel, long Allocated, int Gen2)
     {
         public static Snapshot Take()
         {
             using var process = Process.GetCurrentProcess();
-            return new Snapshot(process.UserProcessorTime, process.PrivilegedProcessorTime, GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(2));
+            return new Snapshot(Stopwatch.GetTimestamp(), process.UserProcessorTime, process.PrivilegedProcessorTime,
+                GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(2));
         }
 
-        public ProcessUsage Since(double wallSeconds)
+        public ProcessUsage Since()
         {
             var now = Take();
-            return new ProcessUsage(wallSeconds, (now.Allocated - Allocated) / 1048576.0, now.Gen2 - Gen2,
-                (now.Kernel - Kernel).TotalSeconds / (now.User - User).TotalSeconds);
+            return new ProcessUsage(Stopwatch.GetElapsedTime(Timestamp, now.Timestamp).TotalSeconds, (now.Allocated - Allocated) / 1048576.0,
+                now.Gen2 - Gen2, (now.Kernel - Kernel).TotalSeconds / (now.User - User).TotalSeconds);
         }
     }
 }

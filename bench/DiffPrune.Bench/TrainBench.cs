@@ -77,7 +77,7 @@ internal static class TrainBench
         PrintGemmShapes(shapes[1], shapes[2], rounds * steps);
         Console.WriteLine($"  per step: {allocatedMb:F0} MB allocated, {(GC.CollectionCount(0) - gen0) / (double)total:F2} GCs, " +
                           $"{(GC.CollectionCount(2) - gen2) / (double)total:F2} gen-2 GCs, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / total:F1} ms GC pauses; " +
-                          $"kernel time {100 * usage.Since(0).KernelShare:F1} % of user time");
+                          $"kernel time {100 * usage.Since().KernelShare:F1} % of user time");
         PrintSteadyState(setup, steps: 50);
         ThreadBudget.Use(1);
         try { PrintOpProfile(setup); }
