@@ -69,13 +69,14 @@ public sealed class QwenEvalTests : IDisposable
     public void TrainGivesEachImageItsShareOfItsOwnTokensAndWantsARate()
     {
         string model = QwenFolder(), dir = Path.Combine(_root, "train");
-        var (exit, output, error) = Cli.Run("train", "--model", model, "--keep-rate", "0.25", "--steps", "2", "--batch-size", "2", "--feature-pool", "3",
+        var (exit, output, error) = Cli.Run("train", "--model", model, "--keep-rate", "1/4", "--steps", "2", "--batch-size", "2", "--feature-pool", "3",
             "--standardizer-scenes", "2", "--validation-scenes", "2", "--eval-every", "2", "--test-scenes", "1", "--out", dir);
         Assert.True(exit == 0, error);
         Assert.Contains("K_i = round(0.25 × N_i)", error);
         Assert.Matches(@"VpNoise rate 0\.25 +average", output);
         Assert.True(File.Exists(Path.Combine(dir, "pruner", "pruner.json")));
         Cli.Fails(null, ["train", "--model", model, "--steps", "1", "--out", Path.Combine(_root, "norate")], "--keep-rate");
+        Cli.Fails(null, ["train", "--model", model, "--keep-rate", "9/4", "--steps", "1", "--out", Path.Combine(_root, "badrate")], "outside (0, 1)");
     }
 
     [Fact]

@@ -25,7 +25,7 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: checkpoint, logs, report, best pruner under pruner/", DefaultValueFactory = _ => new DirectoryInfo("runs/train") };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (same options required)" };
         var keep = new Option<int?>("--keep") { Description = "Tokens kept per image (default N/9, the paper's 64 of 576)" };
-        var keepRate = new Option<double?>("--keep-rate") { Description = "Share of each image's own N_i kept instead, K_i = round(rate × N_i) (needed for a native-resolution Qwen2.5-VL model; 1/9 is 88.9 % pruning)" };
+        var keepRate = new Option<string?>("--keep-rate") { Description = "Share of each image's own N_i kept instead, a fraction or decimal: K_i = round(rate × N_i) (needed for a native-resolution Qwen2.5-VL model; 1/9 is 88.9 % pruning)" };
         var init = new Option<DirectoryInfo?>("--init") { Description = "A trained pruner's folder (train's pruner/) whose scorer and denoiser the run starts from instead of fresh weights: fine-tuning (the paper: from scratch)" };
         var budgetMode = new BudgetModeOptions();
         var testScenes = new Option<int>("--test-scenes") { Description = "Test scenes scored at the end (unpruned, trained pruner, random)", DefaultValueFactory = _ => 100 };
@@ -59,7 +59,7 @@ internal static class TrainCommand
         cmd.SetAction(r =>
         {
             var (modelDir, bench) = choice.Resolve(r);
-            var o = options.Bind(r, new PrunerTrainingOptions()) with { KeepRate = r.GetValue(keepRate), InitFrom = r.GetValue(init)?.FullName };
+            var o = options.Bind(r, new PrunerTrainingOptions()) with { KeepRate = r.GetValue(keepRate) is { } rate ? BudgetFractions.ParseOne(rate) : null, InitFrom = r.GetValue(init)?.FullName };
             return Run(modelDir, r.GetValue(output)!, r.GetValue(resume), r.GetValue(keep), r.GetValue(testScenes), budgetMode.Parse(r), bench, o);
         });
         return cmd;
