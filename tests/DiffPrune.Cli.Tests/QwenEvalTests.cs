@@ -74,7 +74,7 @@ public sealed class QwenEvalTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("K_i = round(0.25 × N_i)", error);
         Assert.Matches(@"VpNoise rate 0\.25 +average", output);
-        Assert.True(File.Exists(Path.Combine(dir, "pruner", "pruner.json")));
+        Assert.Equal(0.25, DiffPrune.Pruning.TokenPruner.Load(Path.Combine(dir, "pruner")).Config.KeepRate); // eval matches it by rate
         Cli.Fails(null, ["train", "--model", model, "--steps", "1", "--out", Path.Combine(_root, "norate")], "--keep-rate");
         Cli.Fails(null, ["train", "--model", model, "--keep-rate", "9/4", "--steps", "1", "--out", Path.Combine(_root, "badrate")], "outside (0, 1)");
     }

@@ -77,8 +77,8 @@ internal static class TrainCommand
         var (vlm, tokenizer) = ModelFolder.LoadAny(modelDir.FullName);
         BenchOption.WarnOnMismatch(modelDir, bench);
         var scenes = SceneVlm.Scenes(bench, vlm);
-        // a native-resolution model's N is that of a typical image: its pruner's K when it runs at one budget
-        int n = vlm.BudgetTokens ?? vlm.TokenCount(new SceneBench(scenes).Split(SceneSplit.Validation, 1).First().Scene.Image);
+        // a native-resolution model's N is the mean over its validation images: its pruner's K when it runs at one budget
+        int n = vlm.BudgetTokens ?? (int)Math.Round(new SceneBench(scenes).Split(SceneSplit.Validation, options.ValidationScenes).Average(e => vlm.TokenCount(e.Scene.Image)));
         options = options with { Keep = keep ?? (options.KeepRate is { } rate ? TokenBudget.FromRate(rate, n) : n / 9) };
         var run = PrunerTrainingRun.Start(vlm, tokenizer, scenes, options, outDir.FullName, resume, world: world);
         if (world.IsRoot)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DiffPrune.Pruning;
 
 namespace DiffPrune.Eval;
@@ -5,11 +6,22 @@ namespace DiffPrune.Eval;
 /// <summary>
 /// Trained DiffPrune pruners for a comparison, by the budget they were trained for. At a budget K the pruners trained
 /// for K are used; without one, those trained for the nearest K re-rank at K (<see cref="TokenPruner.WithKeep"/>) and
-/// their rows say so. Several pruners trained for one K (Table 5's variants, other seeds or recipes) are rows of their
+/// their rows say so. At a kept rate (native resolution) the same holds for the rates pruners were trained at. Several pruners trained for one K (Table 5's variants, other seeds or recipes) are rows of their
 /// own: the first given is DiffPrune, the reference every row is paired with; each other is named by its run folder.
 /// </summary>
 public sealed class DiffPrunePruners
 {
+    /// <summary>The budget a pruner was trained for: a rate (its K then only that of a typical image), else its K.</summary>
+    readonly record struct TrainedBudget(double? Rate, int Keep)
+    {
+        public static TrainedBudget Of(TokenPruner pruner) =>
+            pruner.Config.KeepRate is { } rate ? new(rate, 0) : new(null, pruner.Config.Keep);
+
+        public override string ToString() => Rate is { } rate
+            ? string.Create(CultureInfo.InvariantCulture, $"{(1 - rate) * 100:0.0} % pruning")
+            : $"K = {Keep}";
+    }
+
     const string ConfigFile = "pruner.json";
     readonly (TokenPruner Pruner, string Folder)[] _pruners;
 
@@ -30,7 +42,7 @@ public sealed class DiffPrunePruners
     public IReadOnlyList<TokenPruner> Pruners => _pruners.Select(p => p.Pruner).ToArray();
 
     /// <summary>The most pruners trained for one budget: the DiffPrune rows a budget's block can have.</summary>
-    public int RowsPerBudget => _pruners.GroupBy(p => p.Pruner.Config.Keep).Max(g => g.Count());
+    public int RowsPerBudget => _pruners.GroupBy(p => TrainedBudget.Of(p.Pruner)).Max(g => g.Count());
 
     /// <summary>
     /// Loads the pruners in <paramref name="folders"/>. Each folder is a pruner folder (pruner.json +
@@ -58,10 +70,11 @@ public sealed class DiffPrunePruners
         if (pruners.Count == 0) throw new ArgumentException("no pruners given");
         if (pruners.Select(p => p.Pruner.Config.VisionWidth).Distinct().Count() > 1)
             throw new ArgumentException($"the pruners score features of different widths ({string.Join(", ", pruners.Select(p => $"{p.Folder}: {p.Pruner.Config.VisionWidth}"))}): give pruners of one model");
-        var sameName = pruners.GroupBy(p => (p.Pruner.Config.Keep, RunName(p.Folder), p.Pruner.Name)).FirstOrDefault(g => g.Count() > 1);
+        var sameName = pruners.GroupBy(p => (TrainedBudget.Of(p.Pruner), RunName(p.Folder), p.Pruner.Name)).FirstOrDefault(g => g.Count() > 1);
         if (sameName != null)
-            throw new ArgumentException($"two pruners trained for K = {sameName.Key.Keep} from run folders named '{sameName.Key.Item2}': {string.Join(" and ", sameName.Select(p => p.Folder))}; give each its own run folder name, which labels its row");
-        return new DiffPrunePruners(pruners.OrderBy(p => p.Pruner.Config.Keep).ToArray()); // a stable sort: at one K, the order given
+            throw new ArgumentException($"two pruners trained for {sameName.Key.Item1} from run folders named '{sameName.Key.Item2}': {string.Join(" and ", sameName.Select(p => p.Folder))}; give each its own run folder name, which labels its row");
+        // a stable sort: at one budget, the order given
+        return new DiffPrunePruners(pruners.OrderBy(p => p.Pruner.Config.KeepRate ?? 0).ThenBy(p => p.Pruner.Config.Keep).ToArray());
     }
 
     /// <summary>The name a pruner's row carries beside DiffPrune's: its train run folder's ("runs/gumbel/pruner": gumbel), else its own.</summary>
@@ -90,16 +103,21 @@ public sealed class DiffPrunePruners
 
     /// <summary>
     /// The pruners for budget <paramref name="keep"/> and their labels, DiffPrune's first: those trained for K, else those
-    /// trained for the nearest K (ties: the smaller) re-ranking at K.
+    /// trained for the nearest K (ties: the smaller) re-ranking at K. Given the budget's kept <paramref name="rate"/>
+    /// (native resolution, K a typical image's), pruners trained at a rate are matched by rate in the same way.
     /// </summary>
-    public IReadOnlyList<(TokenPruner Pruner, string Label)> At(int keep)
+    public IReadOnlyList<(TokenPruner Pruner, string Label)> At(int keep, double? rate = null)
     {
-        int trained = _pruners.Select(p => p.Pruner.Config.Keep).OrderBy(k => Math.Abs(k - keep)).ThenBy(k => k).First();
-        return _pruners.Where(p => p.Pruner.Config.Keep == trained).Select((p, i) =>
+        var budgets = _pruners.Select(p => TrainedBudget.Of(p.Pruner)).Distinct().ToArray();
+        var atRate = rate is { } r ? budgets.Where(b => b.Rate != null).OrderBy(b => Math.Abs(b.Rate!.Value - r)).ThenBy(b => b.Rate).ToArray() : [];
+        var trained = atRate.Length > 0 ? atRate[0]
+            : _pruners.Select(p => new TrainedBudget(null, p.Pruner.Config.Keep)).OrderBy(b => Math.Abs(b.Keep - keep)).ThenBy(b => b.Keep).First();
+        bool exact = trained.Rate is { } trainedRate ? Math.Abs(trainedRate - rate!.Value) < 1e-9 : trained.Keep == keep;
+        return _pruners.Where(p => trained.Rate != null ? TrainedBudget.Of(p.Pruner) == trained : p.Pruner.Config.Keep == trained.Keep).Select((p, i) =>
         {
             var notes = new List<string>();
             if (i > 0) notes.Add(RunName(p.Folder));
-            if (trained != keep) notes.Add($"trained K = {trained}");
+            if (!exact) notes.Add($"trained {(trained.Rate != null ? "at " : "")}{trained}");
             var label = notes.Count == 0 ? p.Pruner.Name : $"{p.Pruner.Name} ({string.Join(", ", notes)})";
             return (p.Pruner.WithKeep(keep), label);
         }).ToArray();

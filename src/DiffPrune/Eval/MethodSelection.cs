@@ -133,7 +133,7 @@ public sealed class MethodSelection
     /// The compared methods at kept rate <paramref name="rate"/> (Vanilla excluded): each image keeps K_i = round(rate × N_i)
     /// of its own N_i (<see cref="PerImageRate"/>; native-resolution models, whose images give different N). Rows are
     /// labelled with K = <paramref name="keep"/> (the rate of a typical image), and DiffPrune's pruners are those trained
-    /// nearest it; <paramref name="seed"/> seeds Random. Built on a model, a method that does not prune before the LLM is refused.
+    /// at the nearest rate (else, trained at one K, nearest K); <paramref name="seed"/> seeds Random. Built on a model, a method that does not prune before the LLM is refused.
     /// </summary>
     /// <exception cref="ArgumentException">Threshold mode (its threshold is calibrated to one mean K for every image).</exception>
     public IReadOnlyList<ComparedMethod> AtRate(double rate, int keep, ulong seed = 0)
@@ -142,7 +142,7 @@ public sealed class MethodSelection
             throw new ArgumentException("--budget-mode threshold calibrates one K for every image; at a rate (images of their own N) use --budget-mode topk");
         var rows = Names.Select(name => new ComparedMethod(name, vlm => new PerImageRate(k => PruningMethods.Create(name, vlm, k, seed), rate, keep))).ToList();
         if (Pruners != null)
-            rows.AddRange(Pruners.At(keep).Select(p => new ComparedMethod(p.Label, _ => new PerImageRate(p.Pruner.WithKeep, rate, keep))));
+            rows.AddRange(Pruners.At(keep, rate).Select(p => new ComparedMethod(p.Label, _ => new PerImageRate(p.Pruner.WithKeep, rate, keep))));
         return rows;
     }
 

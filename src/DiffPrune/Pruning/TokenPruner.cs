@@ -13,8 +13,10 @@ namespace DiffPrune.Pruning;
 /// <param name="Layers">Scorer encoder blocks.</param>
 /// <param name="Keep">Tokens kept per image (K) in top-K mode: the budget it was trained for.</param>
 /// <param name="Threshold">The threshold of <see cref="BudgetMode.Threshold"/>, calibrated on validation images; null when none was.</param>
+/// <param name="KeepRate">The kept rate it was trained at when every image kept its own K_i = round(rate × N_i) (a
+/// native-resolution model; <paramref name="Keep"/> is then that rate of a typical image); null when trained at one K.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record TokenPrunerConfig(int VisionWidth, int Heads, int Layers, int Keep, CalibratedThreshold? Threshold = null);
+public sealed record TokenPrunerConfig(int VisionWidth, int Heads, int Layers, int Keep, CalibratedThreshold? Threshold = null, double? KeepRate = null);
 
 /// <summary>
 /// DiffPrune at inference (paper Eq. 3): the trained scorer ranks the visual tokens and a hard top-K gather keeps
@@ -235,7 +237,7 @@ public sealed class TokenPruner : PreLlmPruner
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path} is not a pruner config: {e.Message} (keys: VisionWidth, Heads, Layers, Keep, Threshold)");
+            throw new InvalidDataException($"{path} is not a pruner config: {e.Message} (keys: VisionWidth, Heads, Layers, Keep, Threshold, KeepRate)");
         }
         string? problem = config switch
         {
@@ -244,6 +246,7 @@ public sealed class TokenPruner : PreLlmPruner
             { Heads: < 1 } => $"Heads {config.Heads} must be at least 1",
             _ when config.VisionWidth % config.Heads != 0 => $"VisionWidth {config.VisionWidth} is not divisible by Heads {config.Heads}",
             { Keep: < 1 } => $"Keep {config.Keep} must be at least 1",
+            { KeepRate: { } rate } when !(rate > 0 && rate <= 1) => $"KeepRate {rate} is outside (0, 1]",
             _ => null,
         };
         if (problem != null) throw new InvalidDataException($"{path}: {problem}: give the pruner.json diffprune train writes");

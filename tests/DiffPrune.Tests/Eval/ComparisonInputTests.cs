@@ -52,6 +52,27 @@ public class ComparisonInputTests
         new(new TokenScorer(24, new Generator(seed), heads: 2), new TokenPrunerConfig(24, 2, 2, keep));
 
     [Fact]
+    public void PrunersTrainedAtARateArePickedByRateAndKeepItThroughTheirFolder()
+    {
+        using var dir = new TempDirectory();
+        static TokenPruner AtRate(int keep, double rate, ulong seed) =>
+            new(new TokenScorer(24, new Generator(seed), heads: 2), new TokenPrunerConfig(24, 2, 2, keep, KeepRate: rate));
+        AtRate(24, 2.0 / 9, 1).Save(Path.Combine(dir.Path, "r2of9"));
+        AtRate(12, 1.0 / 9, 2).Save(Path.Combine(dir.Path, "r1of9"));
+        var pruners = DiffPrunePruners.Load([dir.Path]);
+        Assert.Equal([1.0 / 9, 2.0 / 9], pruners.Pruners.Select(p => p.Config.KeepRate!.Value));
+        // eval's typical N differs from train's: K = 20 is nearer the 2/9 pruner's K, the rate picks the 1/9 one
+        var (exact, label) = Assert.Single(pruners.At(20, 1.0 / 9));
+        Assert.Equal("DiffPrune", label);
+        Assert.Same(pruners.Pruners[0].Scorer, exact.Scorer);
+        Assert.Equal(20, exact.Keep);
+        Assert.Equal("DiffPrune (trained at 77.8 % pruning)", Assert.Single(pruners.At(61, 1.0 / 3)).Label);
+        Assert.Equal("DiffPrune (trained K = 24)", Assert.Single(pruners.At(30)).Label); // at one K: by K, as before
+        var selection = MethodSelection.Parse("random,diffprune", pruners);
+        Assert.Equal(["Random", "DiffPrune"], selection.AtRate(2.0 / 9, 41).Select(m => m.Label));
+    }
+
+    [Fact]
     public void PrunersAreFoundInTheirFoldersAndPickedByBudget()
     {
         using var dir = new TempDirectory();

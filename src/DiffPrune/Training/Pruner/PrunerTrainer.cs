@@ -295,7 +295,7 @@ public sealed class PrunerTrainer
     }
 
     /// <summary>The deployable pruner: the current scorer with hard top-K at the trained budget.</summary>
-    public TokenPruner ToPruner() => new(Scorer, new TokenPrunerConfig(Scorer.Width, Scorer.Heads, Scorer.Blocks.Count, Options.Keep));
+    public TokenPruner ToPruner() => new(Scorer, new TokenPrunerConfig(Scorer.Width, Scorer.Heads, Scorer.Blocks.Count, Options.Keep, KeepRate: Options.KeepRate));
 
     /// <summary>Writes the training state (scorer, denoiser, standardiser, optimizer, step, early-stopping state) atomically.</summary>
     public void SaveCheckpoint(string path) => _checkpoint.Save(path, Step, _optimizer.AdamW,
