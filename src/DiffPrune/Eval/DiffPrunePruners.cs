@@ -6,8 +6,9 @@ namespace DiffPrune.Eval;
 /// <summary>
 /// Trained DiffPrune pruners for a comparison, by the budget they were trained for. At a budget K the pruners trained
 /// for K are used; without one, those trained for the nearest K re-rank at K (<see cref="TokenPruner.WithKeep"/>) and
-/// their rows say so. At a kept rate (native resolution) the same holds for the rates pruners were trained at. Several pruners trained for one K (Table 5's variants, other seeds or recipes) are rows of their
-/// own: the first given is DiffPrune, the reference every row is paired with; each other is named by its run folder.
+/// their rows say so; at a kept rate (native resolution), the same holds for the rates pruners were trained at. Several
+/// pruners trained for one budget (Table 5's variants, other seeds or recipes) are rows of their own: the first given is
+/// DiffPrune, the reference every row is paired with; each other is named by its run folder.
 /// </summary>
 public sealed class DiffPrunePruners
 {

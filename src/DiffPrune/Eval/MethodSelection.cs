@@ -133,7 +133,8 @@ public sealed class MethodSelection
     /// The compared methods at kept rate <paramref name="rate"/> (Vanilla excluded): each image keeps K_i = round(rate × N_i)
     /// of its own N_i (<see cref="PerImageRate"/>; native-resolution models, whose images give different N). Rows are
     /// labelled with K = <paramref name="keep"/> (the rate of a typical image), and DiffPrune's pruners are those trained
-    /// at the nearest rate (else, trained at one K, nearest K); <paramref name="seed"/> seeds Random. Built on a model, a method that does not prune before the LLM is refused.
+    /// at the nearest rate (else, trained at one K, nearest K); <paramref name="seed"/> seeds Random. Built on a model, a
+    /// method that does not prune before the LLM is refused.
     /// </summary>
     /// <exception cref="ArgumentException">Threshold mode (its threshold is calibrated to one mean K for every image).</exception>
     public IReadOnlyList<ComparedMethod> AtRate(double rate, int keep, ulong seed = 0)
