@@ -65,7 +65,8 @@ internal static class EvalCommand
             var row = evaluation.Evaluate(evaluation.Plan[rows.Count]);
             rows.Add(row);
             var kept = row.Threshold != null ? $", K kept {EvaluationReport.KeptCell(row.Kept)}" : "";
-            var line = string.Create(CultureInfo.InvariantCulture, $"{row.Method} {(row.Method == MethodSelection.Vanilla.Label ? "(unpruned)" : $"at K = {row.Keep}")}: mean score {row.Scores.Average(s => s.Value) * 100:F1} %{kept} ({row.Seconds:F1} s)");
+            var budget = row.Method == MethodSelection.Vanilla.Label ? "(unpruned)" : $"at K = {row.Keep}";
+            var line = string.Create(CultureInfo.InvariantCulture, $"{row.Method} {budget}: mean score {row.Scores.Average(s => s.Value) * 100:F1} %{kept} ({row.Seconds:F1} s)");
             return new TrainingProgress.Update(rows.Count, line, true);
         });
         var table = evaluation.Table(rows);

@@ -109,10 +109,7 @@ public sealed class DiffPrunePruners
     /// </summary>
     public IReadOnlyList<(TokenPruner Pruner, string Label)> At(int keep, double? rate = null)
     {
-        var budgets = _pruners.Select(p => TrainedBudget.Of(p.Pruner)).Distinct().ToArray();
-        var atRate = rate is { } r ? budgets.Where(b => b.Rate != null).OrderBy(b => Math.Abs(b.Rate!.Value - r)).ThenBy(b => b.Rate).ToArray() : [];
-        var trained = atRate.Length > 0 ? atRate[0]
-            : _pruners.Select(p => new TrainedBudget(null, p.Pruner.Config.Keep)).OrderBy(b => Math.Abs(b.Keep - keep)).ThenBy(b => b.Keep).First();
+        var trained = NearestTrained(keep, rate);
         bool exact = trained.Rate is { } trainedRate ? Math.Abs(trainedRate - rate!.Value) < 1e-9 : trained.Keep == keep;
         return _pruners.Where(p => trained.Rate != null ? TrainedBudget.Of(p.Pruner) == trained : p.Pruner.Config.Keep == trained.Keep).Select((p, i) =>
         {
@@ -122,5 +119,16 @@ public sealed class DiffPrunePruners
             var label = notes.Count == 0 ? p.Pruner.Name : $"{p.Pruner.Name} ({string.Join(", ", notes)})";
             return (p.Pruner.WithKeep(keep), label);
         }).ToArray();
+    }
+
+    /// <summary>The trained budget nearest the asked one (ties: the smaller): by rate when one is asked and any pruner was
+    /// trained at a rate, else by K.</summary>
+    TrainedBudget NearestTrained(int keep, double? rate)
+    {
+        double[] rates = rate is { } r
+            ? _pruners.Select(p => p.Pruner.Config.KeepRate).OfType<double>().OrderBy(x => Math.Abs(x - r)).ThenBy(x => x).ToArray()
+            : [];
+        if (rates.Length > 0) return new(rates[0], 0);
+        return new(null, _pruners.Select(p => p.Pruner.Config.Keep).OrderBy(k => Math.Abs(k - keep)).ThenBy(k => k).First());
     }
 }
